@@ -1,0 +1,450 @@
+//! Typed configuration: what a release looks like (stacks in promotion order), where the
+//! platform and the feeds are, and how the dashboard looks. Loaded from TOML with
+//! `deny_unknown_fields` so that a typo is an error naming the file, line and key.
+
+mod load;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
+
+use crate::model::{Instance, StackId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub release: ReleaseConfig,
+    pub platform: PlatformConfig,
+    /// In promotion order: least busy first.
+    pub stacks: Vec<StackConfig>,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    #[serde(default)]
+    pub logs: LogsConfig,
+    #[serde(default)]
+    pub ui: UiConfig,
+}
+
+impl Config {
+    pub fn stack(&self, id: &StackId) -> Option<&StackConfig> {
+        self.stacks.iter().find(|s| &s.id == id)
+    }
+
+    /// Resolves a user-typed stack id or display name, case-insensitively.
+    pub fn resolve_stack(&self, typed: &str) -> Option<&StackConfig> {
+        let wanted = typed.trim().to_lowercase();
+        self.stacks
+            .iter()
+            .find(|s| s.id.as_str() == wanted || s.display_name().to_lowercase() == wanted)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseConfig {
+    /// The service being released, shown in the header (e.g. `belfrage`).
+    pub name: String,
+    /// How often versions are read from the platform while nothing is moving.
+    #[serde(default = "defaults::refresh_secs")]
+    pub refresh_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackConfig {
+    pub id: StackId,
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Instances to use instead of asking the platform.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<Instance>,
+}
+
+impl StackConfig {
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.id.to_string())
+    }
+}
+
+/// The deployment platform. One kind per config; see `docs/http-platform.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum PlatformConfig {
+    Http(HttpPlatformConfig),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpPlatformConfig {
+    pub base_url: String,
+    #[serde(default = "defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    #[serde(default = "defaults::retries")]
+    pub retries: u32,
+    #[serde(default = "defaults::retry_backoff_ms")]
+    pub retry_backoff_ms: u64,
+    /// How often deployment status and output are polled.
+    #[serde(default = "defaults::poll_ms")]
+    pub poll_ms: u64,
+    #[serde(default = "defaults::test_env")]
+    pub test_env: String,
+    #[serde(default = "defaults::live_env")]
+    pub live_env: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthConfig>,
+    #[serde(default)]
+    pub capabilities: HttpCapabilities,
+    #[serde(default)]
+    pub endpoints: HttpEndpoints,
+    #[serde(default)]
+    pub pointers: HttpPointers,
+    #[serde(default)]
+    pub states: HttpStates,
+}
+
+/// A secret by reference: the config names where the token is, never the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    #[serde(default = "defaults::auth_header")]
+    pub header: String,
+    #[serde(default = "defaults::auth_scheme")]
+    pub scheme: String,
+    #[serde(default)]
+    pub token_env: Option<String>,
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpCapabilities {
+    #[serde(default = "defaults::yes")]
+    pub abort: bool,
+    #[serde(default = "defaults::yes")]
+    pub config: bool,
+    #[serde(default = "defaults::yes")]
+    pub instances: bool,
+}
+
+impl Default for HttpCapabilities {
+    fn default() -> Self {
+        HttpCapabilities {
+            abort: true,
+            config: true,
+            instances: true,
+        }
+    }
+}
+
+/// `"METHOD /path/{placeholders}"` per action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpEndpoints {
+    pub versions: String,
+    pub promote: String,
+    pub deployment: String,
+    pub output: String,
+    pub abort: String,
+    pub instances: String,
+    pub config: String,
+}
+
+impl Default for HttpEndpoints {
+    fn default() -> Self {
+        HttpEndpoints {
+            versions: "GET /stacks/{stack}/environments/{env}".into(),
+            promote: "POST /stacks/{stack}/environments/{env}/deployments".into(),
+            deployment: "GET /stacks/{stack}/deployments/{id}".into(),
+            output: "GET /stacks/{stack}/deployments/{id}/output?offset={offset}".into(),
+            abort: "POST /stacks/{stack}/deployments/{id}/abort".into(),
+            instances: "GET /stacks/{stack}/environments/{env}/instances".into(),
+            config: "GET /stacks/{stack}/environments/{env}/config".into(),
+        }
+    }
+}
+
+/// JSON pointers (RFC 6901) into the platform's answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpPointers {
+    pub version: String,
+    pub active_deployment: String,
+    pub id: String,
+    pub url: String,
+    pub state: String,
+    pub progress: String,
+    pub message: String,
+    pub lines: String,
+    pub next_offset: String,
+    pub complete: String,
+    pub instances: String,
+    pub instance_id: String,
+    pub instance_host: String,
+    pub error: String,
+}
+
+impl Default for HttpPointers {
+    fn default() -> Self {
+        HttpPointers {
+            version: "/version".into(),
+            active_deployment: "/deployment/id".into(),
+            id: "/id".into(),
+            url: "/url".into(),
+            state: "/state".into(),
+            progress: "/progress".into(),
+            message: "/message".into(),
+            lines: "/lines".into(),
+            next_offset: "/next_offset".into(),
+            complete: "/complete".into(),
+            instances: String::new(),
+            instance_id: "/id".into(),
+            instance_host: "/host".into(),
+            error: "/error".into(),
+        }
+    }
+}
+
+/// The platform's words for deployment states, matched case-insensitively.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpStates {
+    pub running: Vec<String>,
+    pub succeeded: Vec<String>,
+    pub failed: Vec<String>,
+    pub aborted: Vec<String>,
+}
+
+impl Default for HttpStates {
+    fn default() -> Self {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect();
+        HttpStates {
+            running: words(&["queued", "pending", "running", "in_progress", "deploying"]),
+            succeeded: words(&[
+                "succeeded",
+                "success",
+                "successful",
+                "done",
+                "complete",
+                "completed",
+            ]),
+            failed: words(&["failed", "failure", "error", "errored"]),
+            aborted: words(&["aborted", "cancelled", "canceled"]),
+        }
+    }
+}
+
+/// Metric sparklines: where samples come from and what they mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    #[serde(default = "defaults::metrics_interval_secs")]
+    pub interval_secs: u64,
+    /// Samples kept per series (the sparkline's history).
+    #[serde(default = "defaults::metrics_history")]
+    pub history: usize,
+    /// Per-instance Prometheus endpoint, with `{instance}`, `{host}` and `{stack}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrape_url: Option<String>,
+    #[serde(default = "defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    #[serde(default)]
+    pub series: Vec<SeriesConfig>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            interval_secs: defaults::metrics_interval_secs(),
+            history: defaults::metrics_history(),
+            scrape_url: None,
+            timeout_secs: defaults::timeout_secs(),
+            series: Vec::new(),
+        }
+    }
+}
+
+/// One sparkline: a value computed each interval, either from every instance's scrape
+/// (`metric`) or from a Prometheus server (`promql`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesConfig {
+    /// Short label (`req/s`, `errors`).
+    pub name: String,
+    /// A metric scraped from each instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// Label matchers: exact values, or regexes when written `~regex`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub aggregate: Aggregate,
+    /// For `aggregate = "quantile"`: which quantile of a histogram (0.99).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile: Option<f64>,
+    /// A second query the first is divided by (error ratio = errors / requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub divide_by: Option<ScrapeQuery>,
+    /// Multiplier applied last (100 turns a ratio into a percentage).
+    #[serde(default = "defaults::one")]
+    pub scale: f64,
+    #[serde(default)]
+    pub unit: String,
+    /// Which direction is bad: a rise (`up`, errors, latency) or a fall (`down`, traffic).
+    #[serde(default)]
+    pub bad: BadDirection,
+}
+
+impl SeriesConfig {
+    /// The scrape query, when this series is scraped from instances.
+    pub fn scrape_query(&self) -> Option<ScrapeQuery> {
+        self.metric.as_ref().map(|metric| ScrapeQuery {
+            metric: metric.clone(),
+            labels: self.labels.clone(),
+            aggregate: self.aggregate,
+            quantile: self.quantile,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeQuery {
+    pub metric: String,
+    /// Label matchers: exact values, or regexes when written `~regex`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub aggregate: Aggregate,
+    /// For `aggregate = "quantile"`: which quantile of a histogram (0.99).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantile: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregate {
+    #[default]
+    Sum,
+    Avg,
+    Max,
+    Min,
+    /// Per-second increase of a counter summed across instances (resets handled).
+    Rate,
+    /// A quantile of a histogram's rate across instances.
+    Quantile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BadDirection {
+    #[default]
+    Up,
+    Down,
+}
+
+/// Where the Logs pane reads an instance's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<LogSourceConfig>,
+    /// Which environment's instances to read.
+    #[serde(default = "defaults::live")]
+    pub env: crate::model::Env,
+    /// Lines kept per source; older lines are dropped and counted.
+    #[serde(default = "defaults::buffer_lines")]
+    pub buffer_lines: usize,
+}
+
+impl Default for LogsConfig {
+    fn default() -> Self {
+        LogsConfig {
+            source: None,
+            env: crate::model::Env::Live,
+            buffer_lines: defaults::buffer_lines(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum LogSourceConfig {
+    /// A local file followed like `tail -F`; `path` may use `{stack}` and `{instance}`.
+    File { path: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// A built-in theme (`dark`, `light`, `high-contrast`, `colorblind`) or a path to a TOML theme.
+    #[serde(default = "defaults::theme")]
+    pub theme: String,
+    #[serde(default = "defaults::yes")]
+    pub mouse: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            theme: defaults::theme(),
+            mouse: true,
+        }
+    }
+}
+
+mod defaults {
+    pub fn refresh_secs() -> u64 {
+        15
+    }
+    pub fn timeout_secs() -> u64 {
+        10
+    }
+    pub fn retries() -> u32 {
+        3
+    }
+    pub fn retry_backoff_ms() -> u64 {
+        250
+    }
+    pub fn poll_ms() -> u64 {
+        500
+    }
+    pub fn test_env() -> String {
+        "test".into()
+    }
+    pub fn live_env() -> String {
+        "live".into()
+    }
+    pub fn auth_header() -> String {
+        "Authorization".into()
+    }
+    pub fn auth_scheme() -> String {
+        "Bearer".into()
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn one() -> f64 {
+        1.0
+    }
+    pub fn metrics_interval_secs() -> u64 {
+        5
+    }
+    pub fn metrics_history() -> usize {
+        240
+    }
+    pub fn buffer_lines() -> usize {
+        100_000
+    }
+    pub fn live() -> crate::model::Env {
+        crate::model::Env::Live
+    }
+    pub fn theme() -> String {
+        "dark".into()
+    }
+}

@@ -1,0 +1,34 @@
+//! What front ends ask the engine to do.
+
+use crate::model::{Env, StackId, Version};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Read every stack's versions now instead of waiting for the next refresh.
+    Refresh,
+    /// Promote test's version of `stack` to live. `expected` is the test version the user
+    /// saw when confirming; the engine refuses if test has moved since.
+    Promote {
+        stack: StackId,
+        expected: Option<Version>,
+        override_order: bool,
+    },
+    /// Deploy the previous live version (or `to`) back onto live.
+    Rollback {
+        stack: StackId,
+        to: Option<Version>,
+    },
+    Abort {
+        stack: StackId,
+    },
+    /// Follow one instance's log (None: the stack's first instance).
+    FollowLogs {
+        stack: StackId,
+        instance: Option<String>,
+    },
+    /// Ask the platform for a stack's instances (answered with `Event::Instances`).
+    ListInstances {
+        stack: StackId,
+        env: Env,
+    },
+}

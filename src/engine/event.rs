@@ -1,0 +1,58 @@
+//! What the engine and its feeds tell front ends. Front ends build all their state from these.
+
+use crate::engine::release::{Board, Refusal};
+use crate::model::{DeployState, DeploymentId, DeploymentRef, Env, Instance, StackId};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The release board changed (versions, phases). Small, so it is sent whole.
+    Board(Board),
+    /// A full round of version reads finished (each stack either updated or reported an error).
+    Refreshed,
+    /// A request was not carried out; `Refusal::can_override` says whether the user may insist.
+    Refused { action: Action, refusal: Refusal },
+    /// Something went wrong outside slipway (platform, feed); the dashboard goes on.
+    Problem { context: String, message: String },
+    /// Something worth a line in the status bar.
+    Notice(String),
+    DeployStarted {
+        stack: StackId,
+        deployment: DeploymentRef,
+        action: Action,
+    },
+    /// New output lines of a deployment, in order, unsanitised (front ends sanitise).
+    DeployOutput {
+        stack: StackId,
+        deployment: DeploymentId,
+        lines: Vec<String>,
+    },
+    DeployFinished {
+        stack: StackId,
+        deployment: DeploymentId,
+        state: DeployState,
+        message: Option<String>,
+    },
+    Instances {
+        stack: StackId,
+        env: Env,
+        instances: Vec<Instance>,
+    },
+}
+
+/// The user-visible action an event refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Promote,
+    Rollback,
+    Abort,
+}
+
+impl Action {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Promote => "promote",
+            Action::Rollback => "roll back",
+            Action::Abort => "abort",
+        }
+    }
+}

@@ -1,0 +1,505 @@
+//! The per-stack release state machine: plain data and pure functions, no I/O.
+//!
+//! Pending → Promoting → Verifying → Live, or Failed, Aborted, RolledBack. The engine owns
+//! one [`Board`] and is the only writer; front ends receive copies through events. Every
+//! request that could hurt (promote, rollback, abort) is checked here first, so the rules
+//! (order, in-flight, version on test) hold for the CLI and the TUI alike.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{DeployState, DeploymentRef, StackId, StackVersions, Version};
+
+/// Where one stack is in the release.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// Versions not loaded yet (or the platform could not be read).
+    Unknown,
+    /// Test runs a version live does not: waiting to be promoted.
+    Pending,
+    Promoting(Transfer),
+    /// The deployment succeeded; smoke tests are running before the stack counts as live.
+    Verifying(Transfer),
+    /// Live runs what test runs.
+    Live,
+    Failed {
+        transfer: Transfer,
+        reason: String,
+    },
+    Aborted(Transfer),
+    RollingBack(Transfer),
+    RolledBack(Transfer),
+}
+
+/// One move of a version onto live: a promotion or a rollback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub from: Version,
+    pub to: Version,
+    /// None between the request and the platform's answer.
+    pub deployment: Option<DeploymentRef>,
+    pub started: DateTime<Utc>,
+    pub progress: Option<f32>,
+    pub message: Option<String>,
+    pub kind: TransferKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferKind {
+    Promotion,
+    Rollback,
+    /// A deployment the platform reported that this engine did not start.
+    External,
+}
+
+impl Phase {
+    pub fn in_flight(&self) -> Option<&Transfer> {
+        match self {
+            Phase::Promoting(t) | Phase::RollingBack(t) | Phase::Verifying(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A short word for tables and JSON.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Phase::Unknown => "unknown",
+            Phase::Pending => "pending",
+            Phase::Promoting(_) => "promoting",
+            Phase::Verifying(_) => "verifying",
+            Phase::Live => "live",
+            Phase::Failed { .. } => "failed",
+            Phase::Aborted(_) => "aborted",
+            Phase::RollingBack(_) => "rolling back",
+            Phase::RolledBack(_) => "rolled back",
+        }
+    }
+}
+
+/// Everything the engine knows about one stack's release.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackRelease {
+    pub id: StackId,
+    /// Display name (e.g. `WWW`).
+    pub name: String,
+    pub versions: Option<StackVersions>,
+    pub phase: Phase,
+    /// What live ran before the last promotion started: the default rollback target.
+    pub previous_live: Option<Version>,
+    /// The most recent deployment this engine saw for the stack (for the Deploy pane title).
+    pub last_deployment: Option<DeploymentRef>,
+}
+
+impl StackRelease {
+    pub fn new(id: StackId, name: impl Into<String>) -> Self {
+        StackRelease {
+            id,
+            name: name.into(),
+            versions: None,
+            phase: Phase::Unknown,
+            previous_live: None,
+            last_deployment: None,
+        }
+    }
+
+    /// Live runs test's version and nothing is moving.
+    pub fn is_done(&self) -> bool {
+        matches!(self.phase, Phase::Live)
+    }
+}
+
+/// Why a request was not carried out. Only `OutOfOrder` can be overridden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "refusal", rename_all = "snake_case")]
+pub enum Refusal {
+    #[error("no stack named '{0}'")]
+    UnknownStack(String),
+    #[error("{stack}: versions are not known yet (the platform has not answered)")]
+    VersionsUnknown { stack: String },
+    #[error("{stack} already runs {version} on live")]
+    AlreadyLive { stack: String, version: String },
+    #[error("{stack}: a {what} is already in flight{}", deployment.as_ref().map(|d| format!(" (deployment {d})")).unwrap_or_default())]
+    InFlight {
+        stack: String,
+        what: String,
+        deployment: Option<String>,
+    },
+    #[error("{stack} is out of order: promote {} first, or override the order", waiting_on.join(", "))]
+    OutOfOrder {
+        stack: String,
+        waiting_on: Vec<String>,
+    },
+    #[error(
+        "{stack}: test now runs {actual}, not {expected} as confirmed; look again before promoting"
+    )]
+    TestMoved {
+        stack: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("{stack}: no earlier live version is known to roll back to; name one with --to")]
+    NothingToRollBack { stack: String },
+    #[error("{stack}: live already runs {version}")]
+    RollbackToCurrent { stack: String, version: String },
+    #[error("{stack}: no deployment is in flight to abort")]
+    NothingToAbort { stack: String },
+    #[error(
+        "{stack}: the deployment has not been acknowledged by the platform yet; try again in a moment"
+    )]
+    AbortTooEarly { stack: String },
+}
+
+impl Refusal {
+    pub fn can_override(&self) -> bool {
+        matches!(self, Refusal::OutOfOrder { .. })
+    }
+}
+
+/// A promotion that passed the checks: what will move where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromotePlan {
+    pub stack: StackId,
+    pub from: Version,
+    pub to: Version,
+    /// Stacks earlier in the order that are not live yet (non-empty only with an override).
+    pub skipped: Vec<StackId>,
+}
+
+/// A rollback that passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackPlan {
+    pub stack: StackId,
+    pub from: Version,
+    pub to: Version,
+}
+
+/// All stacks, in promotion order (least busy first).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Board {
+    pub stacks: Vec<StackRelease>,
+}
+
+impl Board {
+    pub fn new(stacks: Vec<StackRelease>) -> Self {
+        Board { stacks }
+    }
+
+    pub fn get(&self, id: &StackId) -> Option<&StackRelease> {
+        self.stacks.iter().find(|s| &s.id == id)
+    }
+
+    fn get_mut(&mut self, id: &StackId) -> Option<&mut StackRelease> {
+        self.stacks.iter_mut().find(|s| &s.id == id)
+    }
+
+    fn position(&self, id: &StackId) -> Option<usize> {
+        self.stacks.iter().position(|s| &s.id == id)
+    }
+
+    /// New versions from the platform. Derived phases follow the versions; phases that
+    /// record something the user must see (failed, aborted, rolled back) stay until the
+    /// versions show the stack is live or the user acts; in-flight phases are untouched.
+    pub fn apply_versions(&mut self, id: &StackId, versions: StackVersions) {
+        let Some(stack) = self.get_mut(id) else {
+            return;
+        };
+        let same = versions.test == versions.live;
+        stack.phase = match std::mem::replace(&mut stack.phase, Phase::Unknown) {
+            Phase::Unknown | Phase::Pending | Phase::Live => {
+                if same {
+                    Phase::Live
+                } else {
+                    Phase::Pending
+                }
+            }
+            sticky @ (Phase::Failed { .. } | Phase::Aborted(_) | Phase::RolledBack(_)) => {
+                if same {
+                    Phase::Live
+                } else {
+                    sticky
+                }
+            }
+            moving => moving,
+        };
+        stack.versions = Some(versions);
+    }
+
+    /// May `id` be promoted now? `expected` is the test version the user confirmed.
+    pub fn check_promote(
+        &self,
+        id: &StackId,
+        expected: Option<&Version>,
+        override_order: bool,
+    ) -> Result<PromotePlan, Refusal> {
+        let pos = self
+            .position(id)
+            .ok_or_else(|| Refusal::UnknownStack(id.to_string()))?;
+        let stack = &self.stacks[pos];
+        let name = stack.name.clone();
+        let versions = stack
+            .versions
+            .as_ref()
+            .ok_or_else(|| Refusal::VersionsUnknown {
+                stack: name.clone(),
+            })?;
+        if let Some(t) = stack.phase.in_flight() {
+            return Err(in_flight(&name, t));
+        }
+        if let Some(expected) = expected
+            && expected != &versions.test
+        {
+            return Err(Refusal::TestMoved {
+                stack: name,
+                expected: expected.short().to_string(),
+                actual: versions.test.short().to_string(),
+            });
+        }
+        if versions.test == versions.live {
+            return Err(Refusal::AlreadyLive {
+                stack: name,
+                version: versions.live.short().to_string(),
+            });
+        }
+        let waiting: Vec<&StackRelease> =
+            self.stacks[..pos].iter().filter(|s| !s.is_done()).collect();
+        if !waiting.is_empty() && !override_order {
+            return Err(Refusal::OutOfOrder {
+                stack: name,
+                waiting_on: waiting.iter().map(|s| s.name.clone()).collect(),
+            });
+        }
+        Ok(PromotePlan {
+            stack: id.clone(),
+            from: versions.live.clone(),
+            to: versions.test.clone(),
+            skipped: waiting.iter().map(|s| s.id.clone()).collect(),
+        })
+    }
+
+    /// Marks the stack as promoting at once, before the platform is asked, so that a
+    /// second request arriving meanwhile is refused as in flight.
+    pub fn begin_promotion(&mut self, plan: &PromotePlan, now: DateTime<Utc>) {
+        if let Some(stack) = self.get_mut(&plan.stack) {
+            stack.previous_live = Some(plan.from.clone());
+            stack.phase = Phase::Promoting(Transfer {
+                from: plan.from.clone(),
+                to: plan.to.clone(),
+                deployment: None,
+                started: now,
+                progress: None,
+                message: None,
+                kind: TransferKind::Promotion,
+            });
+        }
+    }
+
+    /// May `id` be rolled back (to `to`, or to what live ran before the promotion)?
+    pub fn check_rollback(
+        &self,
+        id: &StackId,
+        to: Option<&Version>,
+    ) -> Result<RollbackPlan, Refusal> {
+        let stack = self
+            .get(id)
+            .ok_or_else(|| Refusal::UnknownStack(id.to_string()))?;
+        let name = stack.name.clone();
+        let versions = stack
+            .versions
+            .as_ref()
+            .ok_or_else(|| Refusal::VersionsUnknown {
+                stack: name.clone(),
+            })?;
+        if let Some(t) = stack.phase.in_flight() {
+            // Verifying is the moment a rollback is most wanted: smoke tests may hang.
+            if !matches!(stack.phase, Phase::Verifying(_)) {
+                return Err(in_flight(&name, t));
+            }
+        }
+        let target = to
+            .cloned()
+            .or_else(|| stack.previous_live.clone())
+            .ok_or_else(|| Refusal::NothingToRollBack {
+                stack: name.clone(),
+            })?;
+        if target == versions.live {
+            return Err(Refusal::RollbackToCurrent {
+                stack: name,
+                version: target.short().to_string(),
+            });
+        }
+        Ok(RollbackPlan {
+            stack: id.clone(),
+            from: versions.live.clone(),
+            to: target,
+        })
+    }
+
+    pub fn begin_rollback(&mut self, plan: &RollbackPlan, now: DateTime<Utc>) {
+        if let Some(stack) = self.get_mut(&plan.stack) {
+            stack.phase = Phase::RollingBack(Transfer {
+                from: plan.from.clone(),
+                to: plan.to.clone(),
+                deployment: None,
+                started: now,
+                progress: None,
+                message: None,
+                kind: TransferKind::Rollback,
+            });
+        }
+    }
+
+    /// The deployment to abort, if one is in flight and known to the platform.
+    pub fn check_abort(&self, id: &StackId) -> Result<DeploymentRef, Refusal> {
+        let stack = self
+            .get(id)
+            .ok_or_else(|| Refusal::UnknownStack(id.to_string()))?;
+        match &stack.phase {
+            Phase::Promoting(t) | Phase::RollingBack(t) => {
+                t.deployment.clone().ok_or(Refusal::AbortTooEarly {
+                    stack: stack.name.clone(),
+                })
+            }
+            _ => Err(Refusal::NothingToAbort {
+                stack: stack.name.clone(),
+            }),
+        }
+    }
+
+    /// The platform accepted the deployment.
+    pub fn deployment_started(&mut self, id: &StackId, deployment: DeploymentRef) {
+        if let Some(stack) = self.get_mut(id) {
+            stack.last_deployment = Some(deployment.clone());
+            if let Phase::Promoting(t) | Phase::RollingBack(t) = &mut stack.phase {
+                t.deployment = Some(deployment);
+            }
+        }
+    }
+
+    /// The platform refused or could not be reached when starting a deployment.
+    pub fn start_failed(&mut self, id: &StackId, reason: String) {
+        if let Some(stack) = self.get_mut(id)
+            && let Phase::Promoting(t) | Phase::RollingBack(t) = &stack.phase
+        {
+            stack.phase = Phase::Failed {
+                transfer: t.clone(),
+                reason,
+            };
+        }
+    }
+
+    /// A deployment this engine did not start is running on live: show it and refuse
+    /// to start another on top of it.
+    pub fn attach_external(&mut self, id: &StackId, deployment: DeploymentRef, now: DateTime<Utc>) {
+        let Some(stack) = self.get_mut(id) else {
+            return;
+        };
+        if stack.phase.in_flight().is_some() {
+            return;
+        }
+        let Some(v) = &stack.versions else { return };
+        stack.last_deployment = Some(deployment.clone());
+        stack.phase = Phase::Promoting(Transfer {
+            from: v.live.clone(),
+            to: v.test.clone(),
+            deployment: Some(deployment),
+            started: now,
+            progress: None,
+            message: None,
+            kind: TransferKind::External,
+        });
+    }
+
+    pub fn progress(&mut self, id: &StackId, progress: Option<f32>, message: Option<String>) {
+        if let Some(stack) = self.get_mut(id)
+            && let Phase::Promoting(t) | Phase::RollingBack(t) = &mut stack.phase
+        {
+            if progress.is_some() {
+                t.progress = progress;
+            }
+            if message.is_some() {
+                t.message = message;
+            }
+        }
+    }
+
+    /// The deployment ended. `verify` says whether smoke tests will run before the stack
+    /// counts as live.
+    pub fn deployment_finished(
+        &mut self,
+        id: &StackId,
+        state: DeployState,
+        message: Option<String>,
+        verify: bool,
+    ) {
+        let Some(stack) = self.get_mut(id) else {
+            return;
+        };
+        let transfer = match &stack.phase {
+            Phase::Promoting(t) | Phase::RollingBack(t) => t.clone(),
+            _ => return,
+        };
+        let rollback = transfer.kind == TransferKind::Rollback;
+        if state == DeployState::Succeeded
+            && let Some(v) = &mut stack.versions
+        {
+            v.live = transfer.to.clone();
+        }
+        stack.phase = match state {
+            DeployState::Running => return,
+            DeployState::Succeeded if rollback => Phase::RolledBack(transfer),
+            DeployState::Succeeded if verify => Phase::Verifying(Transfer {
+                progress: Some(1.0),
+                ..transfer
+            }),
+            DeployState::Succeeded => live_or_pending(stack.versions.as_ref()),
+            DeployState::Failed => Phase::Failed {
+                transfer,
+                reason: message.unwrap_or_else(|| "the deployment failed".to_string()),
+            },
+            DeployState::Aborted => Phase::Aborted(transfer),
+        };
+    }
+
+    /// Smoke tests after a promotion finished.
+    pub fn verification_finished(&mut self, id: &StackId, passed: bool, reason: String) {
+        let Some(stack) = self.get_mut(id) else {
+            return;
+        };
+        if let Phase::Verifying(t) = &stack.phase {
+            stack.phase = if passed {
+                live_or_pending(stack.versions.as_ref())
+            } else {
+                Phase::Failed {
+                    transfer: t.clone(),
+                    reason,
+                }
+            };
+        }
+    }
+}
+
+fn live_or_pending(v: Option<&StackVersions>) -> Phase {
+    match v {
+        Some(v) if v.test == v.live => Phase::Live,
+        Some(_) => Phase::Pending,
+        None => Phase::Unknown,
+    }
+}
+
+fn in_flight(name: &str, t: &Transfer) -> Refusal {
+    Refusal::InFlight {
+        stack: name.to_string(),
+        what: match t.kind {
+            TransferKind::Rollback => "rollback",
+            _ => "promotion",
+        }
+        .to_string(),
+        deployment: t.deployment.as_ref().map(|d| d.id.to_string()),
+    }
+}
+
+#[cfg(test)]
+#[path = "release_tests.rs"]
+mod tests;

@@ -1,0 +1,344 @@
+use super::*;
+use crate::model::DeploymentId;
+
+fn v(s: &str) -> Version {
+    Version::new(s)
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+}
+
+fn versions(test: &str, live: &str) -> StackVersions {
+    StackVersions {
+        test: v(test),
+        live: v(live),
+        live_deployment: None,
+    }
+}
+
+fn dep(id: &str) -> DeploymentRef {
+    DeploymentRef {
+        id: DeploymentId::new(id),
+        url: None,
+    }
+}
+
+/// Four stacks in order; `live_done` of them already run test's version.
+fn board(live_done: usize) -> Board {
+    let names = [
+        ("www", "WWW"),
+        ("cedric", "Cedric"),
+        ("sally", "Sally"),
+        ("bruce", "Bruce"),
+    ];
+    let mut b = Board::new(
+        names
+            .iter()
+            .map(|(id, n)| StackRelease::new(StackId::new(id), *n))
+            .collect(),
+    );
+    for (i, (id, _)) in names.iter().enumerate() {
+        let live = if i < live_done { "new" } else { "old" };
+        b.apply_versions(&StackId::new(id), versions("new", live));
+    }
+    b
+}
+
+fn id(s: &str) -> StackId {
+    StackId::new(s)
+}
+
+fn phase(b: &Board, s: &str) -> Phase {
+    b.get(&id(s))
+        .map(|s| s.phase.clone())
+        .unwrap_or(Phase::Unknown)
+}
+
+#[test]
+fn versions_derive_pending_and_live() {
+    let b = board(1);
+    assert_eq!(phase(&b, "www"), Phase::Live);
+    assert_eq!(phase(&b, "cedric"), Phase::Pending);
+}
+
+#[test]
+fn stack_without_versions_is_unknown_and_cannot_be_promoted() {
+    let b = Board::new(vec![StackRelease::new(id("www"), "WWW")]);
+    assert_eq!(phase(&b, "www"), Phase::Unknown);
+    assert!(matches!(
+        b.check_promote(&id("www"), None, false),
+        Err(Refusal::VersionsUnknown { .. })
+    ));
+}
+
+#[test]
+fn unknown_stack_is_refused() {
+    let b = board(0);
+    assert_eq!(
+        b.check_promote(&id("nope"), None, false),
+        Err(Refusal::UnknownStack("nope".into()))
+    );
+}
+
+#[test]
+fn first_stack_promotes_in_order() {
+    let b = board(0);
+    let plan = b.check_promote(&id("www"), Some(&v("new")), false).unwrap();
+    assert_eq!(plan.from, v("old"));
+    assert_eq!(plan.to, v("new"));
+    assert!(plan.skipped.is_empty());
+}
+
+#[test]
+fn out_of_order_is_refused_without_override_and_names_the_waiting_stacks() {
+    let b = board(1);
+    let err = b.check_promote(&id("sally"), None, false).unwrap_err();
+    assert_eq!(
+        err,
+        Refusal::OutOfOrder {
+            stack: "Sally".into(),
+            waiting_on: vec!["Cedric".into()]
+        }
+    );
+    assert!(err.can_override());
+    assert!(err.to_string().contains("promote Cedric first"));
+}
+
+#[test]
+fn out_of_order_with_override_is_allowed_and_records_skipped() {
+    let b = board(1);
+    let plan = b.check_promote(&id("bruce"), None, true).unwrap();
+    assert_eq!(plan.skipped, vec![id("cedric"), id("sally")]);
+}
+
+#[test]
+fn an_earlier_stack_still_promoting_counts_as_not_done() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    assert!(matches!(
+        b.check_promote(&id("cedric"), None, false),
+        Err(Refusal::OutOfOrder { .. })
+    ));
+}
+
+#[test]
+fn already_live_is_refused_even_with_override() {
+    let b = board(2);
+    let err = b.check_promote(&id("www"), None, true).unwrap_err();
+    assert!(matches!(err, Refusal::AlreadyLive { .. }));
+    assert!(!err.can_override());
+}
+
+#[test]
+fn second_promotion_while_first_in_flight_is_refused() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    // Refused before the platform even answered...
+    assert!(matches!(
+        b.check_promote(&id("www"), None, true),
+        Err(Refusal::InFlight {
+            deployment: None,
+            ..
+        })
+    ));
+    // ...and after, naming the deployment.
+    b.deployment_started(&id("www"), dep("42"));
+    let err = b.check_promote(&id("www"), None, true).unwrap_err();
+    assert_eq!(
+        err,
+        Refusal::InFlight {
+            stack: "WWW".into(),
+            what: "promotion".into(),
+            deployment: Some("42".into())
+        }
+    );
+}
+
+#[test]
+fn test_version_moved_since_confirmation_is_refused() {
+    let b = board(0);
+    let err = b
+        .check_promote(&id("www"), Some(&v("other")), false)
+        .unwrap_err();
+    assert!(matches!(err, Refusal::TestMoved { .. }));
+}
+
+#[test]
+fn successful_promotion_without_smoke_tests_goes_live_and_updates_live_version() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    assert!(matches!(phase(&b, "www"), Phase::Promoting(_)));
+    b.deployment_started(&id("www"), dep("1"));
+    b.progress(&id("www"), Some(0.5), Some("half".into()));
+    match phase(&b, "www") {
+        Phase::Promoting(t) => {
+            assert_eq!(t.progress, Some(0.5));
+            assert_eq!(t.deployment, Some(dep("1")));
+        }
+        other => panic!("expected promoting, got {other:?}"),
+    }
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, false);
+    assert_eq!(phase(&b, "www"), Phase::Live);
+    let s = b.get(&id("www")).unwrap();
+    assert_eq!(s.versions.as_ref().unwrap().live, v("new"));
+    assert_eq!(s.previous_live, Some(v("old")));
+    // The next stack is now in order.
+    assert!(b.check_promote(&id("cedric"), None, false).is_ok());
+}
+
+#[test]
+fn successful_promotion_with_smoke_tests_verifies_first() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, true);
+    assert!(matches!(phase(&b, "www"), Phase::Verifying(_)));
+    // Still in flight: no second promotion, and the next stack waits.
+    assert!(b.check_promote(&id("cedric"), None, false).is_err());
+    b.verification_finished(&id("www"), true, String::new());
+    assert_eq!(phase(&b, "www"), Phase::Live);
+}
+
+#[test]
+fn failed_smoke_tests_leave_the_stack_failed() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, true);
+    b.verification_finished(&id("www"), false, "GET / returned 500".into());
+    match phase(&b, "www") {
+        Phase::Failed { reason, .. } => assert_eq!(reason, "GET / returned 500"),
+        other => panic!("expected failed, got {other:?}"),
+    }
+}
+
+#[test]
+fn failed_deployment_is_failed_and_keeps_the_old_live_version() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(
+        &id("www"),
+        DeployState::Failed,
+        Some("health check".into()),
+        false,
+    );
+    assert!(matches!(phase(&b, "www"), Phase::Failed { reason, .. } if reason == "health check"));
+    assert_eq!(
+        b.get(&id("www")).unwrap().versions.as_ref().unwrap().live,
+        v("old")
+    );
+    // A failed stack can be tried again.
+    assert!(b.check_promote(&id("www"), None, false).is_ok());
+}
+
+#[test]
+fn failed_stays_visible_across_refreshes_until_live_matches_test() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(&id("www"), DeployState::Failed, None, false);
+    b.apply_versions(&id("www"), versions("new", "old"));
+    assert!(matches!(phase(&b, "www"), Phase::Failed { .. }));
+    b.apply_versions(&id("www"), versions("new", "new"));
+    assert_eq!(phase(&b, "www"), Phase::Live);
+}
+
+#[test]
+fn start_refused_by_platform_becomes_failed_with_reason() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.start_failed(&id("www"), "409: deployment in progress".into());
+    assert!(matches!(phase(&b, "www"), Phase::Failed { reason, .. } if reason.contains("409")));
+}
+
+#[test]
+fn aborted_deployment_is_aborted() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    assert!(matches!(
+        b.check_abort(&id("www")),
+        Err(Refusal::AbortTooEarly { .. })
+    ));
+    b.deployment_started(&id("www"), dep("9"));
+    assert_eq!(b.check_abort(&id("www")), Ok(dep("9")));
+    b.deployment_finished(&id("www"), DeployState::Aborted, None, false);
+    assert!(matches!(phase(&b, "www"), Phase::Aborted(_)));
+    assert!(matches!(
+        b.check_abort(&id("www")),
+        Err(Refusal::NothingToAbort { .. })
+    ));
+}
+
+#[test]
+fn refresh_during_promotion_does_not_reset_the_phase() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.apply_versions(&id("www"), versions("new", "old"));
+    assert!(matches!(phase(&b, "www"), Phase::Promoting(_)));
+}
+
+#[test]
+fn rollback_goes_to_the_version_recorded_when_promotion_started() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, false);
+    let rb = b.check_rollback(&id("www"), None).unwrap();
+    assert_eq!((rb.from.clone(), rb.to.clone()), (v("new"), v("old")));
+    b.begin_rollback(&rb, now());
+    assert!(matches!(
+        b.check_promote(&id("www"), None, true),
+        Err(Refusal::InFlight { what, .. }) if what == "rollback"
+    ));
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, true);
+    assert!(matches!(phase(&b, "www"), Phase::RolledBack(_)));
+    assert_eq!(
+        b.get(&id("www")).unwrap().versions.as_ref().unwrap().live,
+        v("old")
+    );
+}
+
+#[test]
+fn rollback_refusals() {
+    let b = board(0);
+    assert!(matches!(
+        b.check_rollback(&id("www"), None),
+        Err(Refusal::NothingToRollBack { .. })
+    ));
+    assert!(matches!(
+        b.check_rollback(&id("www"), Some(&v("old"))),
+        Err(Refusal::RollbackToCurrent { .. })
+    ));
+    assert!(b.check_rollback(&id("www"), Some(&v("older"))).is_ok());
+}
+
+#[test]
+fn rollback_is_allowed_while_verifying() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, true);
+    assert!(b.check_rollback(&id("www"), None).is_ok());
+}
+
+#[test]
+fn external_deployment_is_attached_and_blocks_promotion() {
+    let mut b = board(0);
+    b.attach_external(&id("www"), dep("77"), now());
+    match phase(&b, "www") {
+        Phase::Promoting(t) => assert_eq!(t.kind, TransferKind::External),
+        other => panic!("expected promoting, got {other:?}"),
+    }
+    assert!(matches!(
+        b.check_promote(&id("www"), None, false),
+        Err(Refusal::InFlight { .. })
+    ));
+}

@@ -1,0 +1,102 @@
+//! Deployment platforms behind one trait. The engine only talks to `dyn Platform`.
+
+pub mod http;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::{Config, PlatformConfig};
+use crate::model::{
+    DeployStatus, DeploymentId, DeploymentRef, Env, Instance, StackId, StackVersions, Version,
+};
+
+/// What went wrong talking to a platform, phrased for the person at the keyboard.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlatformError {
+    #[error("{action}: cannot reach the platform: {detail}")]
+    Unreachable { action: String, detail: String },
+    #[error("{action}: timed out after {secs}s")]
+    Timeout { action: String, secs: u64 },
+    #[error("{action}: the platform answered {status}: {detail}")]
+    Status {
+        action: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("{action}: unexpected answer: {detail}")]
+    BadResponse { action: String, detail: String },
+    #[error("{action}: a deployment is already in flight: {detail}")]
+    Conflict { action: String, detail: String },
+    #[error("{action} is not supported by this platform")]
+    Unsupported { action: String },
+    #[error(
+        "{action}: the request was sent but the answer was lost ({detail}); check the platform before trying again"
+    )]
+    OutcomeUnknown { action: String, detail: String },
+    #[error("platform configuration: {0}")]
+    Config(String),
+}
+
+/// One read of a deployment's output from some position on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutputChunk {
+    pub lines: Vec<String>,
+    /// Where to continue reading next time.
+    pub next_offset: u64,
+    /// The platform has no more output for this deployment.
+    pub complete: bool,
+}
+
+/// What a platform can do beyond the basics, reported instead of faked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    pub abort: bool,
+    pub config: bool,
+    pub instances: bool,
+}
+
+#[async_trait]
+pub trait Platform: Send + Sync {
+    /// A short name for messages (`http https://deploy.example`).
+    fn describe(&self) -> String;
+    fn capabilities(&self) -> Capabilities;
+    /// Test and live versions of a stack, plus a live deployment in flight if any.
+    async fn versions(&self, stack: &StackId) -> Result<StackVersions, PlatformError>;
+    /// Starts deploying `version` to `env`. Never retried: a lost answer is `OutcomeUnknown`.
+    async fn deploy(
+        &self,
+        stack: &StackId,
+        env: Env,
+        version: &Version,
+        rollback: bool,
+    ) -> Result<DeploymentRef, PlatformError>;
+    async fn deployment_status(
+        &self,
+        stack: &StackId,
+        id: &DeploymentId,
+    ) -> Result<DeployStatus, PlatformError>;
+    async fn deployment_output(
+        &self,
+        stack: &StackId,
+        id: &DeploymentId,
+        offset: u64,
+    ) -> Result<OutputChunk, PlatformError>;
+    async fn abort(&self, stack: &StackId, id: &DeploymentId) -> Result<(), PlatformError>;
+    async fn instances(&self, stack: &StackId, env: Env) -> Result<Vec<Instance>, PlatformError>;
+    async fn config(
+        &self,
+        stack: &StackId,
+        env: Env,
+    ) -> Result<BTreeMap<String, String>, PlatformError>;
+    /// How often a running deployment should be polled.
+    fn poll_interval(&self) -> std::time::Duration;
+}
+
+/// Builds the platform named in config.
+pub fn from_config(config: &Config) -> Result<Arc<dyn Platform>, PlatformError> {
+    match &config.platform {
+        PlatformConfig::Http(http) => Ok(Arc::new(http::HttpPlatform::new(http.clone())?)),
+    }
+}
