@@ -1,8 +1,11 @@
 //! slipway: a terminal dashboard for driving a software release from test to live.
 
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod model;
 pub mod platform;
 pub mod secrets;
+pub mod telemetry;
 pub mod text;
+pub mod tui;

@@ -2,8 +2,12 @@
 //! engine owns the platform, the release board and the feeds.
 
 mod command;
+mod deploy_watch;
 mod event;
 pub mod release;
+mod runner;
+
+pub use runner::{EVENT_CAPACITY, EngineHandle, start};
 
 pub use command::Command;
 pub use event::{Action, Event};

@@ -1,0 +1,295 @@
+//! `slipway promote | rollback | abort STACK`: the same engine and rules as the dashboard,
+//! with the deployment's output streamed to stdout.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{exit, session};
+use crate::engine::release::{Board, Phase, Refusal};
+use crate::engine::{Action, Command, Event};
+use crate::model::{StackId, Version};
+
+struct Prepared {
+    session: session::Session,
+    stack: StackId,
+    name: String,
+    board: Board,
+}
+
+async fn prepare(config: Option<&Path>, typed: &str) -> Result<Prepared, ExitCode> {
+    let loaded = session::load(config)?;
+    let Some(stack) = loaded.config.resolve_stack(typed) else {
+        let known: Vec<String> = loaded
+            .config
+            .stacks
+            .iter()
+            .map(|s| s.id.to_string())
+            .collect();
+        eprintln!(
+            "slipway: no stack '{typed}' in {} (stacks: {})",
+            loaded.path.display(),
+            known.join(", ")
+        );
+        return Err(ExitCode::from(exit::REFUSED));
+    };
+    let (stack, name) = (stack.id.clone(), stack.display_name());
+    let mut session = session::open(loaded.config)?;
+    let (board, problems) = session::first_refresh(&mut session.events, &session.config).await;
+    for p in &problems {
+        eprintln!("slipway: {p}");
+    }
+    Ok(Prepared {
+        session,
+        stack,
+        name,
+        board,
+    })
+}
+
+fn refuse(refusal: &Refusal) -> ExitCode {
+    eprintln!("slipway: refused: {refusal}");
+    if refusal.can_override() {
+        eprintln!("slipway: to promote anyway, add --override-order");
+    }
+    ExitCode::from(exit::REFUSED)
+}
+
+/// Asks on the terminal; without one, `--yes` is required.
+fn confirm(question: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("slipway: not confirming without a terminal; add --yes to go ahead");
+        return false;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+}
+
+pub async fn promote(
+    config: Option<&Path>,
+    typed: &str,
+    yes: bool,
+    override_order: bool,
+) -> ExitCode {
+    let p = match prepare(config, typed).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let plan = match p.board.check_promote(&p.stack, None, override_order) {
+        Ok(plan) => plan,
+        Err(r) => return refuse(&r),
+    };
+    if !plan.skipped.is_empty() {
+        eprintln!(
+            "slipway: warning: promoting out of order (not live yet: {})",
+            names(&p.board, &plan.skipped)
+        );
+    }
+    let question = format!(
+        "Promote {} to live: {} → {}?",
+        p.name,
+        plan.from.short(),
+        plan.to.short()
+    );
+    if !yes && !confirm(&question) {
+        eprintln!("slipway: not promoted");
+        return ExitCode::from(exit::REFUSED);
+    }
+    let cmd = Command::Promote {
+        stack: p.stack.clone(),
+        expected: Some(plan.to),
+        override_order,
+    };
+    run_action(p, cmd, Action::Promote).await
+}
+
+pub async fn rollback(
+    config: Option<&Path>,
+    typed: &str,
+    to: Option<String>,
+    yes: bool,
+) -> ExitCode {
+    let p = match prepare(config, typed).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let to = to.map(Version::new);
+    let plan = match p.board.check_rollback(&p.stack, to.as_ref()) {
+        Ok(plan) => plan,
+        Err(r) => return refuse(&r),
+    };
+    let question = format!(
+        "Roll {} back on live: {} → {}?",
+        p.name,
+        plan.from.short(),
+        plan.to.short()
+    );
+    if !yes && !confirm(&question) {
+        eprintln!("slipway: not rolled back");
+        return ExitCode::from(exit::REFUSED);
+    }
+    let cmd = Command::Rollback {
+        stack: p.stack.clone(),
+        to: Some(plan.to),
+    };
+    run_action(p, cmd, Action::Rollback).await
+}
+
+pub async fn abort(config: Option<&Path>, typed: &str, yes: bool) -> ExitCode {
+    let p = match prepare(config, typed).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let deployment = match p.board.check_abort(&p.stack) {
+        Ok(d) => d,
+        Err(r) => return refuse(&r),
+    };
+    let question = format!("Abort deployment #{} of {} on live?", deployment.id, p.name);
+    if !yes && !confirm(&question) {
+        eprintln!("slipway: not aborted");
+        return ExitCode::from(exit::REFUSED);
+    }
+    let cmd = Command::Abort {
+        stack: p.stack.clone(),
+    };
+    run_action(p, cmd, Action::Abort).await
+}
+
+fn names(board: &Board, ids: &[StackId]) -> String {
+    ids.iter()
+        .map(|id| {
+            board
+                .get(id)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| id.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Sends the command and follows the stack until its phase settles, printing the
+/// deployment's output. Ctrl-C stops following, not the deployment.
+async fn run_action(mut p: Prepared, cmd: Command, action: Action) -> ExitCode {
+    if !p.session.engine.send(cmd).await {
+        eprintln!("slipway: the engine stopped before the command could be sent");
+        return ExitCode::from(exit::FAILED);
+    }
+    let follow = follow(&mut p.session.events, &p.stack, &p.name, action);
+    tokio::select! {
+        code = follow => code,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!(
+                "\nslipway: stopped following {}; the deployment goes on without slipway (see `slipway status`)",
+                p.name
+            );
+            ExitCode::from(exit::INTERRUPTED)
+        }
+    }
+}
+
+async fn follow(
+    events: &mut tokio::sync::mpsc::Receiver<Event>,
+    stack: &StackId,
+    name: &str,
+    action: Action,
+) -> ExitCode {
+    let mut stdout = std::io::stdout();
+    // Until the engine has taken the request, the old phase must not end the wait.
+    let mut started = false;
+    while let Some(ev) = events.recv().await {
+        match ev {
+            Event::Refused { refusal, .. } => return refuse(&refusal),
+            Event::Problem { context, message } => eprintln!("slipway: {context}: {message}"),
+            Event::Notice(text) => eprintln!("slipway: {text}"),
+            Event::DeployStarted {
+                stack: s,
+                deployment,
+                ..
+            } if &s == stack => {
+                let url = deployment
+                    .url
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "slipway: {name}: deployment #{} started{url}",
+                    deployment.id
+                );
+            }
+            Event::DeployOutput {
+                stack: s, lines, ..
+            } if &s == stack => {
+                for line in lines {
+                    let shown = line.rsplit('\r').find(|p| !p.is_empty()).unwrap_or("");
+                    let _ = writeln!(stdout, "{}", crate::text::one_line(shown, 4000));
+                }
+                let _ = stdout.flush();
+            }
+            Event::DeployFinished {
+                stack: s,
+                state,
+                message,
+                ..
+            } if &s == stack => {
+                let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
+                eprintln!(
+                    "slipway: {name}: deployment {}{detail}",
+                    format!("{state:?}").to_lowercase()
+                );
+            }
+            Event::Board(board) => {
+                let Some(s) = board.get(stack) else { continue };
+                if s.phase.in_flight().is_some() {
+                    started = true;
+                    continue;
+                }
+                if !started {
+                    continue;
+                }
+                return match (&s.phase, action) {
+                    (Phase::Live, Action::Promote) => {
+                        eprintln!("slipway: {name} is live on {}", version_of(&board, stack));
+                        ExitCode::SUCCESS
+                    }
+                    (Phase::RolledBack(_), Action::Rollback) => {
+                        eprintln!(
+                            "slipway: {name} rolled back to {}",
+                            version_of(&board, stack)
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    (Phase::Aborted(_), Action::Abort) => {
+                        eprintln!(
+                            "slipway: {name}: deployment aborted; live runs {}",
+                            version_of(&board, stack)
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    (Phase::Failed { reason, .. }, _) => {
+                        eprintln!("slipway: {name} failed: {reason}");
+                        ExitCode::from(exit::FAILED)
+                    }
+                    (other, _) => {
+                        eprintln!("slipway: {name} ended {}", other.label());
+                        ExitCode::from(exit::FAILED)
+                    }
+                };
+            }
+            _ => {}
+        }
+    }
+    eprintln!("slipway: the engine stopped unexpectedly");
+    ExitCode::from(exit::FAILED)
+}
+
+fn version_of(board: &Board, stack: &StackId) -> String {
+    board
+        .get(stack)
+        .and_then(|s| s.versions.as_ref())
+        .map(|v| v.live.short().to_string())
+        .unwrap_or_else(|| "?".into())
+}

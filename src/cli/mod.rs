@@ -1,0 +1,137 @@
+//! The command line. Every subcommand that acts drives the same engine as the dashboard.
+
+mod act;
+mod check_config;
+mod session;
+mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes: 0 done, 1 the action failed, 2 refused or bad input, 130 interrupted.
+pub mod exit {
+    pub const FAILED: u8 = 1;
+    pub const REFUSED: u8 = 2;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "slipway",
+    version,
+    about = "Drive a release from test to live: versions, changes, promotions, metrics, logs.",
+    after_help = "With no subcommand, opens the dashboard. Try `slipway demo` for a simulated environment."
+)]
+pub struct Cli {
+    /// Config file (default: $SLIPWAY_CONFIG, ./slipway.toml, then ~/.config/slipway/config.toml).
+    #[arg(long, short = 'c', global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Write diagnostics here instead of the daily file in ~/.local/state/slipway/ (level: $SLIPWAY_LOG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Open the dashboard (the default).
+    Tui,
+    /// Run everything against an embedded simulated environment; no config needed.
+    Demo {
+        /// Only run the simulated environment, in the foreground, until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
+        /// With --serve: write a config pointing at the environment to PATH.
+        #[arg(long, value_name = "PATH", requires = "serve")]
+        write_config: Option<PathBuf>,
+        /// Milliseconds per deployment step (default 900: a deployment takes ~15 s).
+        #[arg(long, value_name = "MS")]
+        step_ms: Option<u64>,
+    },
+    /// Print each stack's live and test versions and where it is in the release.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Promote a stack's test version to live, streaming the deployment's output.
+    Promote {
+        /// Stack id or name (case-insensitive).
+        stack: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Promote even though stacks earlier in the order are not live yet.
+        #[arg(long)]
+        override_order: bool,
+    },
+    /// Deploy the version live ran before the last promotion (or --to) back onto live.
+    Rollback {
+        stack: String,
+        /// The version to roll back to (default: live before the last promotion).
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Abort a stack's deployment in flight (where the platform supports it).
+    Abort {
+        stack: String,
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Check a config file and report every problem with its file, line and key.
+    CheckConfig {
+        /// The file to check (default: the config slipway would use).
+        path: Option<PathBuf>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = match crate::telemetry::init(cli.log_file.as_deref()) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("slipway: warning: {e}; continuing without a log file");
+            None
+        }
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?cli.command, "start");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("slipway: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    let code = runtime.block_on(dispatch(cli));
+    // Blocking tasks (terminal reads, child processes) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
+}
+
+async fn dispatch(cli: Cli) -> ExitCode {
+    let config = cli.config.as_deref();
+    match cli.command.unwrap_or(Cmd::Tui) {
+        Cmd::Tui => session::dashboard(config).await,
+        Cmd::Demo {
+            serve,
+            write_config,
+            step_ms,
+        } => session::demo(serve, write_config, step_ms).await,
+        Cmd::Status { json } => status::run(config, json).await,
+        Cmd::Promote {
+            stack,
+            yes,
+            override_order,
+        } => act::promote(config, &stack, yes, override_order).await,
+        Cmd::Rollback { stack, to, yes } => act::rollback(config, &stack, to, yes).await,
+        Cmd::Abort { stack, yes } => act::abort(config, &stack, yes).await,
+        Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
+    }
+}

@@ -1,0 +1,150 @@
+//! Setting up what every subcommand needs: the config, the platform and the engine.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::exit;
+use crate::config::{Config, LoadedConfig, PlatformConfig};
+use crate::engine::release::Board;
+use crate::engine::{self, EngineHandle, Event};
+use crate::tui::app::AppInfo;
+use crate::tui::theme::Theme;
+
+pub struct Session {
+    pub config: Arc<Config>,
+    pub engine: EngineHandle,
+    pub events: mpsc::Receiver<Event>,
+    pub platform: String,
+}
+
+/// Finds and loads the config, printing a clear message on failure.
+pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ExitCode> {
+    let path = crate::config::find_config(explicit).map_err(|msg| {
+        eprintln!("slipway: {msg}");
+        ExitCode::from(exit::REFUSED)
+    })?;
+    crate::config::load_file(&path).map_err(|e| {
+        eprintln!("slipway: {e}");
+        ExitCode::from(exit::REFUSED)
+    })
+}
+
+/// Builds the platform and starts the engine.
+pub fn open(config: Config) -> Result<Session, ExitCode> {
+    let config = Arc::new(config);
+    let platform = crate::platform::from_config(&config).map_err(|e| {
+        eprintln!("slipway: {e}");
+        ExitCode::from(exit::REFUSED)
+    })?;
+    let described = platform.describe();
+    let (engine, events) = engine::start(config.clone(), platform);
+    Ok(Session {
+        config,
+        engine,
+        events,
+        platform: described,
+    })
+}
+
+/// Waits for the first full read of versions. Problems are returned, not printed.
+pub async fn first_refresh(
+    events: &mut mpsc::Receiver<Event>,
+    config: &Config,
+) -> (Board, Vec<String>) {
+    let mut board = Board::default();
+    let mut problems = Vec::new();
+    let limit = refresh_timeout(config);
+    let wait = async {
+        while let Some(ev) = events.recv().await {
+            match ev {
+                Event::Board(b) => board = b,
+                Event::Problem { context, message } => {
+                    problems.push(format!("{context}: {message}"))
+                }
+                Event::Refreshed => return true,
+                _ => {}
+            }
+        }
+        false
+    };
+    match tokio::time::timeout(limit, wait).await {
+        Ok(true) => {}
+        Ok(false) => problems.push("the engine stopped".into()),
+        Err(_) => problems.push(format!(
+            "the platform did not answer within {}s",
+            limit.as_secs()
+        )),
+    }
+    (board, problems)
+}
+
+/// How long one full read may take: every retry with back-off, plus slack.
+fn refresh_timeout(config: &Config) -> Duration {
+    match &config.platform {
+        PlatformConfig::Http(h) => {
+            let per_try = h.timeout_secs + 1;
+            Duration::from_secs(per_try * (u64::from(h.retries) + 1) + 5)
+        }
+    }
+}
+
+pub async fn dashboard(explicit: Option<&Path>) -> ExitCode {
+    let loaded = match load(explicit) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    run_dashboard(loaded.config).await
+}
+
+/// Opens the dashboard on a config (a loaded one, or the demo's).
+pub async fn run_dashboard(config: Config) -> ExitCode {
+    let theme = match Theme::for_terminal(&config.ui.theme) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("slipway: ui.theme: {e}");
+            return ExitCode::from(exit::REFUSED);
+        }
+    };
+    let session = match open(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let board = Board::new(
+        session
+            .config
+            .stacks
+            .iter()
+            .map(|s| crate::engine::release::StackRelease::new(s.id.clone(), s.display_name()))
+            .collect(),
+    );
+    let opts = crate::tui::TuiOptions {
+        info: AppInfo {
+            release: session.config.release.name.clone(),
+            platform: session.platform.clone(),
+        },
+        theme,
+        board,
+        mouse: session.config.ui.mouse,
+    };
+    match crate::tui::run(opts, session.engine, session.events).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("slipway: {e}");
+            ExitCode::from(exit::FAILED)
+        }
+    }
+}
+
+pub async fn demo(
+    serve: bool,
+    write_config: Option<std::path::PathBuf>,
+    step_ms: Option<u64>,
+) -> ExitCode {
+    let _ = (serve, write_config, step_ms);
+    eprintln!("slipway: the demo is not built into this binary yet");
+    ExitCode::from(exit::FAILED)
+}

@@ -1,0 +1,49 @@
+//! Diagnostics go to a daily rolling file in the state directory, never to the terminal
+//! (the dashboard owns it). `SLIPWAY_LOG` sets the filter (`debug`, `slipway=trace`…),
+//! `--log-file` the path.
+
+use std::path::{Path, PathBuf};
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+/// Where diagnostics go by default: `$XDG_STATE_HOME/slipway/` (or `~/.local/state/slipway/`).
+pub fn default_log_dir() -> PathBuf {
+    dirs::state_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("slipway")
+}
+
+/// Starts logging; keep the guard alive until exit so buffered lines are written.
+/// A failure to set up logging is reported but never stops slipway.
+pub fn init(log_file: Option<&Path>) -> Result<WorkerGuard, String> {
+    let (dir, prefix) = match log_file {
+        Some(path) => (
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            path.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| "slipway.log".into()),
+        ),
+        None => (default_log_dir(), "slipway.log".to_string()),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create the log directory {}: {e}", dir.display()))?;
+    let appender = if log_file.is_some() {
+        tracing_appender::rolling::never(&dir, &prefix)
+    } else {
+        tracing_appender::rolling::daily(&dir, &prefix)
+    };
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = EnvFilter::try_from_env("SLIPWAY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .map_err(|e| format!("cannot start logging: {e}"))?;
+    Ok(guard)
+}

@@ -1,0 +1,26 @@
+//! Keys that work everywhere (unless a dialog is open or a pane is typing text).
+
+use crate::tui::pane::Hint;
+
+pub const GLOBAL: &[Hint] = &[
+    Hint::new("Tab/S-Tab", "focus next / previous pane"),
+    Hint::new("z", "zoom the focused pane (again to restore)"),
+    Hint::new("1-9", "select a stack"),
+    Hint::new("p", "promote the selected stack to live"),
+    Hint::new("r", "roll the selected stack back"),
+    Hint::new("x", "abort the selected stack's deployment"),
+    Hint::new("Ctrl-R", "read versions from the platform now"),
+    Hint::new("?", "this help"),
+    Hint::new("Esc", "close a dialog, clear the message"),
+    Hint::new("q/Ctrl-C", "quit (asks while a deployment runs)"),
+];
+
+/// The few keys shown in the bottom bar beside the focused pane's own.
+pub const BAR: &[Hint] = &[
+    Hint::new("r", "rollback"),
+    Hint::new("x", "abort"),
+    Hint::new("Tab", "focus"),
+    Hint::new("z", "zoom"),
+    Hint::new("?", "help"),
+    Hint::new("q", "quit"),
+];

@@ -1,0 +1,118 @@
+//! What every pane is: it owns its state, updates it from events and keys, renders it,
+//! and says which keys it understands. The app only routes.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+use super::theme::Theme;
+use crate::engine::Command;
+use crate::engine::Event;
+use crate::engine::release::{Board, StackRelease};
+use crate::model::StackId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Stacks,
+    Changes,
+    Metrics,
+    Logs,
+    Deploy,
+}
+
+impl PaneId {
+    /// Focus order for Tab.
+    pub const ALL: [PaneId; 5] = [
+        PaneId::Stacks,
+        PaneId::Changes,
+        PaneId::Metrics,
+        PaneId::Logs,
+        PaneId::Deploy,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PaneId::Stacks => "Stacks",
+            PaneId::Changes => "Changes",
+            PaneId::Metrics => "Metrics",
+            PaneId::Logs => "Logs",
+            PaneId::Deploy => "Deploy",
+        }
+    }
+}
+
+/// Read-only view of shared state handed to panes.
+pub struct Ctx<'a> {
+    pub board: &'a Board,
+    /// Index into `board.stacks` of the stack every pane follows.
+    pub selected: usize,
+    pub theme: &'a Theme,
+    pub focused: bool,
+}
+
+impl Ctx<'_> {
+    pub fn selected_stack(&self) -> Option<&StackRelease> {
+        self.board.stacks.get(self.selected)
+    }
+}
+
+/// What a key or click amounted to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Not for this pane: the app may treat it as a global key.
+    Ignored,
+    /// Used; redraw.
+    Handled,
+    Intent(Intent),
+}
+
+/// Something only the app can do: change shared state, open a dialog, reach the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Select(usize),
+    /// Open the promote confirmation for this stack.
+    Promote(StackId),
+    Rollback(StackId),
+    Abort(StackId),
+    Send(Command),
+    /// A line for the status bar.
+    Say(String),
+    /// Write text to the clipboard with OSC 52.
+    Copy(String),
+}
+
+/// A key and what it does, for the hints bar and the help overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hint {
+    pub key: &'static str,
+    pub action: &'static str,
+}
+
+impl Hint {
+    pub const fn new(key: &'static str, action: &'static str) -> Hint {
+        Hint { key, action }
+    }
+}
+
+pub trait Pane {
+    fn id(&self) -> PaneId;
+    /// The border title (may carry live detail: instance, deployment id, filter).
+    fn title(&self, ctx: &Ctx) -> Line<'static>;
+    /// Update from an engine event; returns whether anything visible changed.
+    fn on_event(&mut self, event: &Event, ctx: &Ctx) -> bool;
+    fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome;
+    /// `inner` is the pane's area inside its border, as last drawn.
+    fn on_mouse(&mut self, _mouse: MouseEvent, _inner: Rect, _ctx: &Ctx) -> Outcome {
+        Outcome::Ignored
+    }
+    /// The selected stack changed.
+    fn on_select(&mut self, _ctx: &Ctx) {}
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &Ctx);
+    /// Keys this pane understands while focused (most useful first).
+    fn hints(&self, ctx: &Ctx) -> Vec<Hint>;
+    /// The pane is typing text (a filter): every key goes to it, globals included.
+    fn captures_keys(&self) -> bool {
+        false
+    }
+}
