@@ -5,10 +5,16 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A stack's id as written in config (lowercase, e.g. `sally`). The CLI matches ids
-/// case-insensitively, so ids are normalised to lowercase when they are created.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// case-insensitively, so ids are normalised to lowercase when they are created or read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct StackId(String);
+
+impl<'de> Deserialize<'de> for StackId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(StackId::new)
+    }
+}
 
 impl StackId {
     pub fn new(id: impl AsRef<str>) -> Self {

@@ -104,7 +104,37 @@ pub fn parse_str(text: &str, file: &Path) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
+thread_local! {
+    /// The platform `kind` of the document being deserialized on this thread, read by
+    /// `PlatformConfig`'s Deserialize to pick its variant without buffering.
+    static PLATFORM_KIND: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+pub(super) fn platform_kind() -> Option<String> {
+    PLATFORM_KIND.with(|k| k.borrow().clone())
+}
+
+/// Reads just `platform.kind`, ignoring everything else.
+fn probe_platform_kind(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        platform: Option<Platform>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Platform {
+        kind: Option<String>,
+    }
+    toml::from_str::<Doc>(text).ok()?.platform?.kind
+}
+
 fn deserialize(text: &str, file: &Path) -> Result<Config, ConfigError> {
+    PLATFORM_KIND.with(|k| *k.borrow_mut() = probe_platform_kind(text));
+    let result = deserialize_doc(text, file);
+    PLATFORM_KIND.with(|k| *k.borrow_mut() = None);
+    result
+}
+
+fn deserialize_doc(text: &str, file: &Path) -> Result<Config, ConfigError> {
     let error_at = |span: Option<std::ops::Range<usize>>, key: Option<String>, message: String| {
         let (line, column) = span
             .map(|s| line_col(text, s.start))

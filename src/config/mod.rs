@@ -71,16 +71,40 @@ impl StackConfig {
     }
 }
 
-/// The deployment platform. One kind per config; see `docs/http-platform.md`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+/// The deployment platform. One kind per config, chosen by `kind`; see
+/// `docs/http-platform.md`. Each variant's struct carries its own `kind` key, so the
+/// variant is deserialized straight from the document and errors keep their line and key
+/// (serde's tagged enums buffer their content and lose both).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum PlatformConfig {
     Http(HttpPlatformConfig),
+}
+
+impl<'de> Deserialize<'de> for PlatformConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match load::platform_kind().as_deref() {
+            Some("http") | None => HttpPlatformConfig::deserialize(d).map(PlatformConfig::Http),
+            Some(other) => Err(serde::de::Error::custom(format!(
+                "unknown platform kind '{other}' (known: http)"
+            ))),
+        }
+    }
+}
+
+/// `kind = "http"`: the only value this struct accepts for its `kind` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpKind {
+    #[default]
+    Http,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpPlatformConfig {
+    #[serde(default)]
+    pub kind: HttpKind,
     pub base_url: String,
     #[serde(default = "defaults::timeout_secs")]
     pub timeout_secs: u64,
