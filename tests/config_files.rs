@@ -16,11 +16,18 @@ fn every_example_in_config_dir_parses_and_validates() {
         let path = entry.expect("readable entry").path();
         if path.extension().is_some_and(|e| e == "toml") {
             let loaded = slipway::config::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!loaded.config.stacks.is_empty(), "{} has stacks", path.display());
+            assert!(
+                !loaded.config.stacks.is_empty(),
+                "{} has stacks",
+                path.display()
+            );
             seen += 1;
         }
     }
-    assert!(seen >= 2, "expected at least two example configs, found {seen}");
+    assert!(
+        seen >= 2,
+        "expected at least two example configs, found {seen}"
+    );
 }
 
 #[test]
@@ -30,8 +37,14 @@ fn four_stack_example_keeps_the_promotion_order_and_references_its_token() {
     let order: Vec<String> = c.stacks.iter().map(|s| s.display_name()).collect();
     assert_eq!(order, ["WWW", "Cedric", "Sally", "Bruce"]);
     let PlatformConfig::Http(http) = &c.platform;
-    assert_eq!(http.auth.as_ref().and_then(|a| a.token_env.as_deref()), Some("DEPLOY_API_TOKEN"));
-    assert_eq!(c.resolve_stack("SALLY").map(|s| s.id.as_str()), Some("sally"));
+    assert_eq!(
+        http.auth.as_ref().and_then(|a| a.token_env.as_deref()),
+        Some("DEPLOY_API_TOKEN")
+    );
+    assert_eq!(
+        c.resolve_stack("SALLY").map(|s| s.id.as_str()),
+        Some("sally")
+    );
 }
 
 const MINIMAL: &str = r#"[release]
@@ -54,7 +67,10 @@ fn minimal_config_gets_documented_defaults() {
     let PlatformConfig::Http(http) = &c.platform;
     assert_eq!(http.timeout_secs, 10);
     assert_eq!(http.retries, 3);
-    assert_eq!(http.endpoints.versions, "GET /stacks/{stack}/environments/{env}");
+    assert_eq!(
+        http.endpoints.versions,
+        "GET /stacks/{stack}/environments/{env}"
+    );
     assert_eq!(c.release.refresh_secs, 15);
     assert_eq!(c.ui.theme, "dark");
     assert_eq!(c.stacks[1].display_name(), "us");
@@ -67,12 +83,19 @@ fn unknown_key_names_line_and_key() {
     assert_eq!(e.line, Some(13), "{e}");
     assert_eq!(e.key.as_deref(), Some("stacks[1].colour"), "{e}");
     assert!(e.message.contains("unknown field `colour`"), "{e}");
-    assert!(e.to_string().starts_with("slipway.toml:13:1: stacks[1].colour: unknown field"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("slipway.toml:13:1: stacks[1].colour: unknown field"),
+        "{e}"
+    );
 }
 
 #[test]
 fn wrong_type_names_the_key_path() {
-    let text = MINIMAL.replace("base_url = \"http://127.0.0.1:9/api\"", "base_url = \"http://x\"\ntimeout_secs = \"ten\"");
+    let text = MINIMAL.replace(
+        "base_url = \"http://127.0.0.1:9/api\"",
+        "base_url = \"http://x\"\ntimeout_secs = \"ten\"",
+    );
     let e = parse(&text).unwrap_err();
     assert_eq!(e.key.as_deref(), Some("platform.timeout_secs"), "{e}");
     assert_eq!(e.line, Some(7), "{e}");

@@ -17,6 +17,9 @@ use crate::model::{
 };
 use crate::text::one_line;
 
+/// Marks transport errors where no connection was made, so nothing was sent.
+const CONNECT_FAILED: &str = "connection failed: ";
+
 /// Characters left as they are when substituted into a path: RFC 3986 unreserved.
 const PATH_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -206,9 +209,10 @@ impl HttpPlatform {
                 secs: self.cfg.timeout_secs,
             }
         } else {
+            let prefix = if e.is_connect() { CONNECT_FAILED } else { "" };
             PlatformError::Unreachable {
                 action: action.to_string(),
-                detail: one_line(&error_chain(e), 200),
+                detail: format!("{prefix}{}", one_line(&error_chain(e), 200)),
             }
         }
     }
@@ -236,7 +240,9 @@ impl HttpPlatform {
         }
     }
 
-    /// A write: sent once. A transport failure after sending means the outcome is unknown.
+    /// A write: sent once. Only a failure to connect proves nothing was sent; any other
+    /// transport failure (timeout, connection dropped mid-answer) leaves the outcome
+    /// unknown, and saying so keeps people from deploying twice.
     async fn write(
         &self,
         action: &str,
@@ -249,6 +255,11 @@ impl HttpPlatform {
                 action,
                 detail: format!("no answer within {secs}s"),
             }),
+            Err(PlatformError::Unreachable { action, detail })
+                if !detail.starts_with(CONNECT_FAILED) =>
+            {
+                Err(PlatformError::OutcomeUnknown { action, detail })
+            }
             other => other,
         }
     }
