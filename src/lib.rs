@@ -9,3 +9,4 @@ pub mod secrets;
 pub mod telemetry;
 pub mod text;
 pub mod tui;
+pub mod vcs;

@@ -1,1 +1,2 @@
+pub mod gitrepo;
 pub mod rawhttp;

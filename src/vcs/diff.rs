@@ -1,0 +1,211 @@
+//! Computing `live..test` with git2.
+
+use std::collections::BTreeMap;
+
+use chrono::DateTime;
+use git2::{Delta, DiffOptions, Oid, Repository, Sort};
+
+use super::{ChangeSet, Commit, DiffError, Drift, FileChange, RiskRules, pr};
+use crate::model::Env;
+
+/// Commits listed for drift, at most (a reset test branch can leave thousands).
+const MAX_DRIFT: usize = 200;
+
+/// The changes a promotion of `test` onto `live` ships. File names and risk flags are
+/// computed for every commit; line counts are left to `fill_line_stats` (they cost a
+/// content diff per file, and most views never show them).
+pub fn diff(
+    repo: &Repository,
+    live: &str,
+    test: &str,
+    rules: &RiskRules,
+) -> Result<ChangeSet, DiffError> {
+    let live_id = resolve(repo, live, Env::Live)?;
+    let test_id = resolve(repo, test, Env::Test)?;
+    let mut commits = Vec::new();
+    for id in walk(repo, test_id, &[live_id], true)? {
+        let commit = repo.find_commit(id)?;
+        let mut entry = describe(repo, &commit, rules)?;
+        if commit.parent_count() > 1 {
+            entry.is_merge = true;
+            let first = commit.parent_id(0)?;
+            for side in 1..commit.parent_count() {
+                let tip = commit.parent_id(side)?;
+                for mid in walk(repo, tip, &[first, live_id], false)? {
+                    entry
+                        .merged
+                        .push(describe(repo, &repo.find_commit(mid)?, rules)?);
+                }
+            }
+            // A merge is as risky as anything it brings in.
+            for m in &entry.merged {
+                for r in &m.risks {
+                    if !entry.risks.contains(r) {
+                        entry.risks.push(r.clone());
+                    }
+                }
+            }
+        }
+        commits.push(entry);
+    }
+    let count = commits.iter().map(|c| 1 + c.merged.len()).sum();
+    let mut risk_counts = BTreeMap::new();
+    for c in &commits {
+        for r in &c.risks {
+            *risk_counts.entry(r.clone()).or_insert(0) += 1;
+        }
+    }
+    let drift = if live_id != test_id && !repo.graph_descendant_of(test_id, live_id)? {
+        let mut live_only = Vec::new();
+        for id in walk(repo, live_id, &[test_id], false)?
+            .into_iter()
+            .take(MAX_DRIFT)
+        {
+            live_only.push(describe(repo, &repo.find_commit(id)?, rules)?);
+        }
+        Some(Drift { live_only })
+    } else {
+        None
+    };
+    Ok(ChangeSet {
+        live: live_id.to_string(),
+        test: test_id.to_string(),
+        risky: commits.iter().filter(|c| !c.risks.is_empty()).count(),
+        count,
+        commits,
+        risk_counts,
+        drift,
+    })
+}
+
+fn resolve(repo: &Repository, rev: &str, env: Env) -> Result<Oid, DiffError> {
+    let unknown = || DiffError::UnknownVersion {
+        env,
+        version: rev.to_string(),
+    };
+    let obj = repo.revparse_single(rev).map_err(|_| unknown())?;
+    let commit = obj.peel_to_commit().map_err(|_| unknown())?;
+    Ok(commit.id())
+}
+
+/// Commits reachable from `from` but not from any of `hide`, newest first.
+fn walk(
+    repo: &Repository,
+    from: Oid,
+    hide: &[Oid],
+    first_parent: bool,
+) -> Result<Vec<Oid>, DiffError> {
+    let mut w = repo.revwalk()?;
+    w.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    if first_parent {
+        w.simplify_first_parent()?;
+    }
+    w.push(from)?;
+    for h in hide {
+        w.hide(*h)?;
+    }
+    w.map(|r| r.map_err(DiffError::from)).collect()
+}
+
+fn describe(repo: &Repository, c: &git2::Commit, rules: &RiskRules) -> Result<Commit, DiffError> {
+    let id = c.id().to_string();
+    let message = String::from_utf8_lossy(c.message_bytes()).to_string();
+    let (subject, body) = match message.split_once('\n') {
+        Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
+        None => (message.trim().to_string(), String::new()),
+    };
+    let author = c.author();
+    let files = changed_files(repo, c)?;
+    let risks = rules.classify(files.iter().map(|f| f.path.as_str()));
+    Ok(Commit {
+        short: id[..7.min(id.len())].to_string(),
+        id,
+        author: String::from_utf8_lossy(author.name_bytes()).to_string(),
+        email: String::from_utf8_lossy(author.email_bytes()).to_string(),
+        time: DateTime::from_timestamp(c.time().seconds(), 0).unwrap_or_default(),
+        pr: pr::parse(&subject, &body),
+        subject,
+        body,
+        files,
+        risks,
+        merged: Vec::new(),
+        is_merge: false,
+    })
+}
+
+/// Paths changed against the first parent (or the empty tree for a root commit).
+fn changed_files(repo: &Repository, c: &git2::Commit) -> Result<Vec<FileChange>, DiffError> {
+    let tree = c.tree()?;
+    let parent = if c.parent_count() > 0 {
+        Some(c.parent(0)?.tree()?)
+    } else {
+        None
+    };
+    let mut opts = DiffOptions::new();
+    opts.skip_binary_check(true);
+    let d = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))?;
+    Ok(d.deltas()
+        .map(|delta| {
+            let path = delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())
+                .map(|p| p.to_string_lossy().to_string())
+                .unwrap_or_default();
+            FileChange {
+                path,
+                status: status_char(delta.status()),
+                added: None,
+                removed: None,
+            }
+        })
+        .collect())
+}
+
+fn status_char(d: Delta) -> char {
+    match d {
+        Delta::Added => 'A',
+        Delta::Deleted => 'D',
+        Delta::Renamed => 'R',
+        Delta::Copied => 'C',
+        Delta::Typechange => 'T',
+        _ => 'M',
+    }
+}
+
+/// Adds line counts to a commit's files (a content diff against its first parent).
+pub fn fill_line_stats(repo: &Repository, commit: &mut Commit) -> Result<(), DiffError> {
+    let c = repo.find_commit(Oid::from_str(&commit.id)?)?;
+    let tree = c.tree()?;
+    let parent = if c.parent_count() > 0 {
+        Some(c.parent(0)?.tree()?)
+    } else {
+        None
+    };
+    let d = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), None)?;
+    let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for i in 0..d.deltas().len() {
+        let Some(patch) = git2::Patch::from_diff(&d, i)? else {
+            continue;
+        };
+        let delta = patch.delta();
+        let path = delta
+            .new_file()
+            .path()
+            .or_else(|| delta.old_file().path())
+            .map(|p| p.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let (_, added, removed) = patch.line_stats()?;
+        counts.insert(path, (added as u32, removed as u32));
+    }
+    for f in &mut commit.files {
+        if let Some((a, r)) = counts.get(&f.path) {
+            f.added = Some(*a);
+            f.removed = Some(*r);
+        }
+    }
+    for m in &mut commit.merged {
+        fill_line_stats(repo, m)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Builds real git repositories with the git command line, for tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct GitRepo {
+    pub dir: tempfile::TempDir,
+    clock: u64,
+}
+
+impl GitRepo {
+    pub fn new() -> GitRepo {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = GitRepo {
+            dir,
+            clock: 1_790_000_000,
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path_buf(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// Runs git with a fixed identity and clock so runs are repeatable; returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let date = format!("{} +0000", self.clock);
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Writes the files and commits them as `author`; returns the new commit's hash.
+    pub fn commit(&mut self, author: &str, subject: &str, files: &[(&str, &str)]) -> String {
+        self.clock += 3600;
+        for (path, content) in files {
+            let full = self.dir.path().join(path);
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            std::fs::write(full, content).expect("write");
+            self.git(&["add", path]);
+        }
+        let who = format!("{author} <{}@example.com>", author.to_lowercase());
+        self.git(&[
+            "-c",
+            &format!("user.name={author}"),
+            "-c",
+            &format!("user.email={}@example.com", author.to_lowercase()),
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--author",
+            &who,
+            "-m",
+            subject,
+        ]);
+        self.head()
+    }
+
+    pub fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    pub fn checkout(&self, args: &[&str]) {
+        let mut all = vec!["checkout", "-q"];
+        all.extend_from_slice(args);
+        self.git(&all);
+    }
+
+    /// `git merge --no-ff` with a GitHub-style subject.
+    pub fn merge(&mut self, branch: &str, subject: &str) -> String {
+        self.clock += 3600;
+        self.git(&[
+            "-c",
+            "user.name=Merger",
+            "-c",
+            "user.email=merger@example.com",
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            subject,
+            branch,
+        ]);
+        self.head()
+    }
+}

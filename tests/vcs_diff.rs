@@ -1,0 +1,151 @@
+//! live..test against real repositories: linear history, merges, squash subjects, risk
+//! flags, drift and unknown versions.
+
+mod support;
+
+use slipway::model::Env;
+use slipway::vcs::{DiffError, RiskRules, diff};
+use support::gitrepo::GitRepo;
+
+fn open(r: &GitRepo) -> git2::Repository {
+    git2::Repository::open(r.path()).expect("open repo")
+}
+
+#[test]
+fn linear_history_newest_first_with_authors_and_files() {
+    let mut r = GitRepo::new();
+    let live = r.commit("Alice", "Initial routes", &[("lib/routes.ex", "a")]);
+    r.commit("Bob", "Add cache headers", &[("lib/cache.ex", "b")]);
+    r.commit(
+        "Carol",
+        "Fix cache key for personalised pages (#1230)",
+        &[("lib/cache.ex", "c")],
+    );
+    let test = r.commit("Alice", "Tune timeouts", &[("lib/http.ex", "d")]);
+    let cs = diff(&open(&r), &live, &test, &RiskRules::defaults()).expect("diff");
+    let subjects: Vec<&str> = cs.commits.iter().map(|c| c.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "Tune timeouts",
+            "Fix cache key for personalised pages (#1230)",
+            "Add cache headers"
+        ]
+    );
+    assert_eq!(cs.count, 3);
+    assert_eq!(cs.commits[1].author, "Carol");
+    assert_eq!(
+        cs.commits[1].pr.map(|p| p.to_string()),
+        Some("#1230".into())
+    );
+    assert_eq!(cs.commits[2].files[0].path, "lib/cache.ex");
+    assert_eq!(cs.commits[2].files[0].status, 'A');
+    assert_eq!(cs.risky, 0);
+    assert!(cs.drift.is_none());
+    assert_eq!(cs.test, test);
+}
+
+#[test]
+fn merges_are_one_entry_with_their_commits_and_risks() {
+    let mut r = GitRepo::new();
+    let live = r.commit("Alice", "Initial", &[("lib/a.ex", "a")]);
+    r.git(&["checkout", "-q", "-b", "bob/routes"]);
+    r.commit(
+        "Bob",
+        "Add routes column",
+        &[("priv/repo/migrations/20261101_add_routes.exs", "m")],
+    );
+    r.commit("Bob", "Use routes column", &[("lib/routes.ex", "r")]);
+    r.checkout(&["main"]);
+    r.commit("Alice", "Bump deps", &[("mix.lock", "x")]);
+    let test = r.merge("bob/routes", "Merge pull request #1234 from bob/routes");
+    let cs = diff(&open(&r), &live, &test, &RiskRules::defaults()).expect("diff");
+    assert_eq!(cs.commits.len(), 2, "first-parent line: merge + Bump deps");
+    let merge = &cs.commits[0];
+    assert!(merge.is_merge);
+    assert_eq!(merge.pr.map(|p| p.to_string()), Some("#1234".into()));
+    let merged: Vec<&str> = merge.merged.iter().map(|c| c.subject.as_str()).collect();
+    assert_eq!(merged, ["Use routes column", "Add routes column"]);
+    assert_eq!(merge.risks, ["migration"]);
+    assert_eq!(cs.commits[1].risks, ["dependencies"]);
+    assert_eq!(cs.count, 4);
+    assert_eq!(cs.risky, 2);
+    assert_eq!(cs.risk_counts.get("migration"), Some(&1));
+    // Same count as git itself.
+    let git_count: usize = r
+        .git(&["rev-list", "--count", &format!("{live}..{test}")])
+        .parse()
+        .unwrap();
+    assert_eq!(cs.count, git_count);
+}
+
+#[test]
+fn drift_lists_what_live_has_and_test_lacks() {
+    let mut r = GitRepo::new();
+    let base = r.commit("Alice", "Base", &[("lib/a.ex", "a")]);
+    let test = r.commit("Alice", "Feature", &[("lib/b.ex", "b")]);
+    r.git(&["checkout", "-q", "-b", "hotfix", &base]);
+    let live = r.commit(
+        "Dave",
+        "Hotfix: disable flaky route",
+        &[("config/prod.exs", "off")],
+    );
+    let cs = diff(&open(&r), &live, &test, &RiskRules::defaults()).expect("diff");
+    let drift = cs.drift.expect("drift is reported");
+    assert_eq!(drift.live_only.len(), 1);
+    assert_eq!(drift.live_only[0].subject, "Hotfix: disable flaky route");
+    assert_eq!(drift.live_only[0].risks, ["config"]);
+    // What test adds over the common base still shows.
+    assert_eq!(cs.commits.len(), 1);
+    assert_eq!(cs.commits[0].subject, "Feature");
+}
+
+#[test]
+fn unknown_versions_say_which_environment() {
+    let mut r = GitRepo::new();
+    let head = r.commit("Alice", "Only", &[("a", "a")]);
+    let e = diff(
+        &open(&r),
+        "0123456789abcdef0123456789abcdef01234567",
+        &head,
+        &RiskRules::defaults(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, DiffError::UnknownVersion { env: Env::Live, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("not in the repository"));
+    let e = diff(&open(&r), &head, "nosuchtag", &RiskRules::defaults()).unwrap_err();
+    assert!(matches!(
+        e,
+        DiffError::UnknownVersion { env: Env::Test, .. }
+    ));
+}
+
+#[test]
+fn same_version_is_an_empty_diff_and_tags_resolve() {
+    let mut r = GitRepo::new();
+    r.commit("Alice", "One", &[("a", "1")]);
+    r.git(&["tag", "v1.0.0"]);
+    let head = r.commit("Alice", "Two", &[("a", "2")]);
+    let cs = diff(&open(&r), &head, &head, &RiskRules::defaults()).expect("diff");
+    assert_eq!((cs.count, cs.commits.len()), (0, 0));
+    let cs = diff(&open(&r), "v1.0.0", "main", &RiskRules::defaults()).expect("diff");
+    assert_eq!(cs.count, 1);
+}
+
+#[test]
+fn line_stats_are_filled_on_demand() {
+    let mut r = GitRepo::new();
+    let live = r.commit("Alice", "One", &[("a.txt", "1\n2\n3\n")]);
+    let test = r.commit("Alice", "Two", &[("a.txt", "1\nTWO\n3\n4\n")]);
+    let repo = open(&r);
+    let mut cs = diff(&repo, &live, &test, &RiskRules::defaults()).expect("diff");
+    assert_eq!(cs.commits[0].files[0].added, None);
+    slipway::vcs::fill_line_stats(&repo, &mut cs.commits[0]).expect("stats");
+    assert_eq!(
+        (cs.commits[0].files[0].added, cs.commits[0].files[0].removed),
+        (Some(2), Some(1))
+    );
+}
