@@ -27,6 +27,11 @@ pub struct Config {
     pub logs: LogsConfig,
     #[serde(default)]
     pub ui: UiConfig,
+    /// Where the code's history is, for the diff between live and test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<RepoConfig>,
+    #[serde(default)]
+    pub changes: ChangesConfig,
 }
 
 impl Config {
@@ -403,6 +408,42 @@ pub enum LogSourceConfig {
     File { path: String },
 }
 
+/// The git repository the versions are commits of: a local clone (`path`), or a URL
+/// cloned into the cache directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Longest a clone or fetch may take.
+    #[serde(default = "defaults::fetch_timeout_secs")]
+    pub fetch_timeout_secs: u64,
+}
+
+/// How changes are judged: risk flags by path glob, and which configuration keys are
+/// secret (their values are masked in the config diff).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesConfig {
+    /// Risk name → globs; a commit touching a matching path gets the flag.
+    #[serde(default = "crate::vcs::risk::default_rules")]
+    pub risk: BTreeMap<String, Vec<String>>,
+    /// Globs over configuration keys, matched case-insensitively.
+    #[serde(default = "defaults::secret_patterns")]
+    pub secret_patterns: Vec<String>,
+}
+
+impl Default for ChangesConfig {
+    fn default() -> Self {
+        ChangesConfig {
+            risk: crate::vcs::risk::default_rules(),
+            secret_patterns: defaults::secret_patterns(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UiConfig {
@@ -470,5 +511,22 @@ mod defaults {
     }
     pub fn theme() -> String {
         "dark".into()
+    }
+    pub fn fetch_timeout_secs() -> u64 {
+        120
+    }
+    pub fn secret_patterns() -> Vec<String> {
+        [
+            "*TOKEN*",
+            "*SECRET*",
+            "*PASSWORD*",
+            "*PASSWD*",
+            "*KEY*",
+            "*CREDENTIAL*",
+            "*PRIVATE*",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 }

@@ -105,6 +105,28 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
             "scraped series need a scrape_url template such as \"http://{host}:9100/metrics\"",
         );
     }
+    if let Some(repo) = &config.repo {
+        match (&repo.path, &repo.url) {
+            (Some(_), Some(_)) => return err("repo", "give either path or url, not both"),
+            (None, None) => {
+                return err(
+                    "repo",
+                    "give path = \"/a/local/clone\" or url = \"git@host:org/repo.git\"",
+                );
+            }
+            _ => {}
+        }
+        if repo.fetch_timeout_secs == 0 {
+            return err("repo.fetch_timeout_secs", "must be at least 1");
+        }
+    }
+    if let Err(e) = crate::vcs::RiskRules::new(&config.changes.risk) {
+        let name = e.split(':').next().unwrap_or_default().to_string();
+        return err(&format!("changes.risk.{name}"), &e);
+    }
+    if let Err(e) = crate::configdiff::SecretMatcher::new(&config.changes.secret_patterns) {
+        return err("changes.secret_patterns", &e);
+    }
     if config.logs.buffer_lines == 0 {
         return err("logs.buffer_lines", "must be at least 1");
     }

@@ -21,6 +21,20 @@ pub enum Command {
     Abort {
         stack: StackId,
     },
+    /// The user is looking at this stack: its diff goes first, its logs are followed.
+    Select {
+        stack: StackId,
+    },
+    /// Fetch the repository (new commits, tags) and retry diffs that failed.
+    Fetch,
+    /// Count lines added/removed per file of one commit (answered with `Event::LineStats`).
+    LineStats {
+        commit: Box<crate::vcs::Commit>,
+    },
+    /// Compare a stack's configuration on test and live (answered with `Event::ConfigDiff`).
+    ConfigDiff {
+        stack: StackId,
+    },
     /// Follow one instance's log (None: the stack's first instance).
     FollowLogs {
         stack: StackId,

@@ -1,7 +1,8 @@
 //! What the engine and its feeds tell front ends. Front ends build all their state from these.
 
+pub use crate::engine::changes::{DiffResult, RepoState};
 use crate::engine::release::{Board, Refusal};
-use crate::model::{DeployState, DeploymentId, DeploymentRef, Env, Instance, StackId};
+use crate::model::{DeployState, DeploymentId, DeploymentRef, Env, Instance, StackId, Version};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -10,9 +11,15 @@ pub enum Event {
     /// A full round of version reads finished (each stack either updated or reported an error).
     Refreshed,
     /// A request was not carried out; `Refusal::can_override` says whether the user may insist.
-    Refused { action: Action, refusal: Refusal },
+    Refused {
+        action: Action,
+        refusal: Refusal,
+    },
     /// Something went wrong outside slipway (platform, feed); the dashboard goes on.
-    Problem { context: String, message: String },
+    Problem {
+        context: String,
+        message: String,
+    },
     /// Something worth a line in the status bar.
     Notice(String),
     DeployStarted {
@@ -36,6 +43,19 @@ pub enum Event {
         stack: StackId,
         env: Env,
         instances: Vec<Instance>,
+    },
+    /// Where the repository stands (cloning, ready, failed), in words.
+    Repo(RepoState),
+    /// The diff between two versions; every stack on that pair of versions shares it.
+    Changes {
+        live: Version,
+        test: Version,
+        changes: DiffResult,
+    },
+    LineStats(Box<crate::vcs::Commit>),
+    ConfigDiff {
+        stack: StackId,
+        result: Result<crate::configdiff::ConfigDiff, String>,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The one place actions happen. Front ends send `Command`s and receive `Event`s; the
 //! engine owns the platform, the release board and the feeds.
 
+mod changes;
 mod command;
 mod deploy_watch;
 mod event;
@@ -10,4 +11,4 @@ mod runner;
 pub use runner::{EVENT_CAPACITY, EngineHandle, start};
 
 pub use command::Command;
-pub use event::{Action, Event};
+pub use event::{Action, DiffResult, Event, RepoState};

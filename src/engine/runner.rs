@@ -1,6 +1,7 @@
 //! The engine task: takes commands, asks the platform, keeps the board, emits events.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
+use super::changes::{Changes, Pair, RepoState};
 use super::deploy_watch::{self, WatchReport};
 use super::release::{Board, StackRelease};
 use super::{Action, Command, Event};
@@ -16,6 +18,7 @@ use crate::model::{
     DeployState, DeployStatus, DeploymentRef, Env, Instance, StackId, StackVersions,
 };
 use crate::platform::{Platform, PlatformError};
+use crate::vcs::{ChangeSet, DiffError};
 
 /// Capacity of the event channel to the front end. Feeds with bulk data (logs) batch and
 /// count what they drop rather than wait; state changes wait for room.
@@ -51,6 +54,9 @@ enum Internal {
     },
     Instances(StackId, Env, Result<Vec<Instance>, PlatformError>),
     AbortResult(StackId, Result<(), PlatformError>),
+    RepoReady(Result<PathBuf, String>),
+    Fetched(Result<(), String>),
+    Diff(Pair, Result<ChangeSet, DiffError>),
 }
 
 /// Starts the engine on the current tokio runtime. It runs until every handle is dropped.
@@ -72,6 +78,8 @@ pub fn start(
     let (instances_tx, _) = watch::channel(HashMap::new());
     let (promoted_tx, _) = watch::channel(HashMap::new());
     let engine = Engine {
+        changes: Changes::new(&config),
+        selected: None,
         config,
         platform,
         board,
@@ -89,6 +97,9 @@ pub fn start(
 }
 
 struct Engine {
+    changes: Changes,
+    /// The stack the user looks at (its diff is computed first).
+    selected: Option<StackId>,
     config: Arc<Config>,
     platform: Arc<dyn Platform>,
     board: Board,
@@ -113,6 +124,10 @@ impl Engine {
         mut watch_reports: mpsc::Receiver<(StackId, WatchReport)>,
     ) {
         self.emit(Event::Board(self.board.clone())).await;
+        self.emit(Event::Repo(self.changes.state.clone())).await;
+        if self.changes.state == RepoState::Cloning {
+            self.clone_repo();
+        }
         self.refresh();
         for stack in self
             .config
@@ -234,7 +249,146 @@ impl Engine {
                 // Wired to the log feeds in their own module.
             }
             Command::ListInstances { stack, env } => self.list_instances(stack, env),
+            Command::Select { stack } => {
+                self.selected = Some(stack);
+                self.want_diffs();
+            }
+            Command::Fetch => self.fetch().await,
+            Command::LineStats { mut commit } => {
+                let Some(repo) = self.changes.repo_path() else {
+                    return;
+                };
+                let events = self.events.clone();
+                self.tasks.spawn(async move {
+                    let filled = tokio::task::spawn_blocking(move || {
+                        let r = git2::Repository::open(&repo).map_err(DiffError::from)?;
+                        crate::vcs::fill_line_stats(&r, &mut commit).map(|()| commit)
+                    })
+                    .await;
+                    let event = match filled {
+                        Ok(Ok(commit)) => Event::LineStats(commit),
+                        Ok(Err(e)) => Event::Problem {
+                            context: "line counts".into(),
+                            message: e.to_string(),
+                        },
+                        Err(e) => Event::Problem {
+                            context: "line counts".into(),
+                            message: e.to_string(),
+                        },
+                    };
+                    let _ = events.send(event).await;
+                });
+            }
+            Command::ConfigDiff { stack } => self.config_diff(stack),
         }
+    }
+
+    /// Queues the diffs the board needs and starts the next one.
+    fn want_diffs(&mut self) {
+        let pair_of = |s: &super::release::StackRelease| -> Option<Pair> {
+            s.versions
+                .as_ref()
+                .map(|v| (v.live.clone(), v.test.clone()))
+        };
+        let first = self
+            .selected
+            .as_ref()
+            .and_then(|id| self.board.get(id))
+            .and_then(pair_of);
+        let pairs: Vec<Pair> = self.board.stacks.iter().filter_map(pair_of).collect();
+        self.changes.want(pairs, first);
+        self.pump_diffs();
+    }
+
+    fn pump_diffs(&mut self) {
+        let Some(job) = self.changes.next_job() else {
+            return;
+        };
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let pair = job.pair.clone();
+            let result = tokio::task::spawn_blocking(move || job.run())
+                .await
+                .unwrap_or_else(|e| Err(DiffError::Git(format!("the diff stopped: {e}"))));
+            let _ = tx.send(Internal::Diff(pair, result)).await;
+        });
+    }
+
+    fn clone_repo(&mut self) {
+        let Some(repo) = &self.config.repo else {
+            return;
+        };
+        let Some(url) = repo.url.clone() else { return };
+        let timeout = Duration::from_secs(repo.fetch_timeout_secs);
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let dest = crate::vcs::fetch::cache_path(&url);
+            let result = crate::vcs::fetch::ensure_clone(&url, &dest, timeout)
+                .await
+                .map(|()| dest);
+            let _ = tx.send(Internal::RepoReady(result)).await;
+        });
+    }
+
+    async fn fetch(&mut self) {
+        let timeout = Duration::from_secs(
+            self.config
+                .repo
+                .as_ref()
+                .map_or(120, |r| r.fetch_timeout_secs),
+        );
+        match self.changes.state.clone() {
+            RepoState::Ready(path) => {
+                self.emit(Event::Notice("Fetching the repository…".into()))
+                    .await;
+                let tx = self.internal.clone();
+                self.tasks.spawn(async move {
+                    let result = crate::vcs::fetch::fetch(&path, timeout).await;
+                    let _ = tx.send(Internal::Fetched(result)).await;
+                });
+            }
+            RepoState::Failed(_) => {
+                self.changes.state = RepoState::Cloning;
+                self.emit(Event::Repo(RepoState::Cloning)).await;
+                self.clone_repo();
+            }
+            RepoState::Cloning => {
+                self.emit(Event::Notice("Still cloning the repository…".into()))
+                    .await
+            }
+            RepoState::NotConfigured => {
+                self.emit(Event::Problem {
+                    context: "fetch".into(),
+                    message: RepoState::NotConfigured.describe(),
+                })
+                .await
+            }
+        }
+    }
+
+    fn config_diff(&mut self, stack: StackId) {
+        let platform = self.platform.clone();
+        let events = self.events.clone();
+        let patterns = self.config.changes.secret_patterns.clone();
+        self.tasks.spawn(async move {
+            let result = if !platform.capabilities().config {
+                Err(format!(
+                    "not available: {} has no configuration per environment",
+                    platform.describe()
+                ))
+            } else {
+                let (live, test) = tokio::join!(
+                    platform.config(&stack, Env::Live),
+                    platform.config(&stack, Env::Test)
+                );
+                match (live, test, crate::configdiff::SecretMatcher::new(&patterns)) {
+                    (Ok(l), Ok(t), Ok(secrets)) => Ok(crate::configdiff::diff(&l, &t, &secrets)),
+                    (Err(e), _, _) | (_, Err(e), _) => Err(e.to_string()),
+                    (_, _, Err(e)) => Err(e),
+                }
+            };
+            let _ = events.send(Event::ConfigDiff { stack, result }).await;
+        });
     }
 
     fn start_deploy(&mut self, stack: StackId, version: crate::model::Version, action: Action) {
@@ -331,6 +485,40 @@ impl Engine {
                 }
                 self.emit_board().await;
                 self.emit(Event::Refreshed).await;
+                self.want_diffs();
+            }
+            Internal::RepoReady(result) => {
+                self.changes.state = match result {
+                    Ok(path) => RepoState::Ready(path),
+                    Err(e) => RepoState::Failed(format!("cannot clone the repository: {e}")),
+                };
+                self.emit(Event::Repo(self.changes.state.clone())).await;
+                self.want_diffs();
+            }
+            Internal::Fetched(result) => match result {
+                Ok(()) => {
+                    self.emit(Event::Notice("Fetched the repository".into()))
+                        .await;
+                    self.changes.forget_failures();
+                    self.want_diffs();
+                }
+                Err(e) => {
+                    self.emit(Event::Problem {
+                        context: "fetch".into(),
+                        message: e,
+                    })
+                    .await
+                }
+            },
+            Internal::Diff(pair, result) => {
+                let changes = self.changes.finished(pair.clone(), result);
+                self.emit(Event::Changes {
+                    live: pair.0,
+                    test: pair.1,
+                    changes,
+                })
+                .await;
+                self.pump_diffs();
             }
             Internal::Started {
                 stack,
