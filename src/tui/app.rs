@@ -16,6 +16,7 @@ use super::layout::{self, ScreenLayout};
 use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::help::{HelpOverlay, HelpResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
+use super::panes::changes::ChangesPane;
 use super::panes::deploy::DeployPane;
 use super::panes::placeholder::PlaceholderPane;
 use super::panes::stacks::StacksPane;
@@ -34,7 +35,7 @@ pub struct AppInfo {
 
 struct Panes {
     stacks: StacksPane,
-    changes: PlaceholderPane,
+    changes: ChangesPane,
     metrics: PlaceholderPane,
     logs: PlaceholderPane,
     deploy: DeployPane,
@@ -94,10 +95,7 @@ impl App {
             zoom: false,
             panes: Panes {
                 stacks: StacksPane::new(),
-                changes: PlaceholderPane::new(
-                    PaneId::Changes,
-                    "Commits between live and test appear here.",
-                ),
+                changes: ChangesPane::new(),
                 metrics: PlaceholderPane::new(PaneId::Metrics, "Metric sparklines appear here."),
                 logs: PlaceholderPane::new(PaneId::Logs, "Instance logs appear here."),
                 deploy: DeployPane::new(),

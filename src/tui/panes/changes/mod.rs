@@ -1,0 +1,376 @@
+//! The Changes pane: what a promotion of the selected stack ships. Commits in
+//! `live..test` (merges foldable, search, detail with files), drift, and the
+//! configuration diff between test and live.
+
+mod render;
+mod rows;
+
+use std::collections::{HashMap, HashSet};
+
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+use crate::configdiff::ConfigDiff;
+use crate::engine::{Command, DiffResult, Event, RepoState};
+use crate::model::{StackId, Version};
+use crate::tui::input::{InputResult, LineInput};
+use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
+use crate::vcs::{ChangeSet, Commit};
+
+pub use rows::Row;
+
+/// Diffs kept for display; stacks share pairs so a handful covers a release.
+const MAX_DIFFS: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Commits,
+    Drift,
+    Config,
+}
+
+pub struct ChangesPane {
+    repo: RepoState,
+    diffs: HashMap<(Version, Version), DiffResult>,
+    /// Arrival order, for evicting the oldest.
+    order: Vec<(Version, Version)>,
+    config_diffs: HashMap<StackId, Result<ConfigDiff, String>>,
+    view: View,
+    selected: usize,
+    offset: usize,
+    expanded: HashSet<String>,
+    search: String,
+    input: Option<LineInput>,
+    /// The open commit (with line counts once the engine has them), and its scroll.
+    detail: Option<(Commit, u16)>,
+    /// Rows as last drawn: screen row → list row, for clicks.
+    drawn: Vec<(u16, usize)>,
+}
+
+impl ChangesPane {
+    pub fn new() -> Self {
+        ChangesPane {
+            repo: RepoState::NotConfigured,
+            diffs: HashMap::new(),
+            order: Vec::new(),
+            config_diffs: HashMap::new(),
+            view: View::Commits,
+            selected: 0,
+            offset: 0,
+            expanded: HashSet::new(),
+            search: String::new(),
+            input: None,
+            detail: None,
+            drawn: Vec::new(),
+        }
+    }
+
+    /// The diff for the selected stack, if computed.
+    pub fn current<'a>(&'a self, ctx: &Ctx) -> Option<&'a DiffResult> {
+        let v = ctx.selected_stack()?.versions.as_ref()?;
+        self.diffs.get(&(v.live.clone(), v.test.clone()))
+    }
+
+    /// `N commits · K risky` for the header and dialogs, when known.
+    pub fn summary(&self, ctx: &Ctx) -> Option<String> {
+        match self.current(ctx)?.as_ref() {
+            Ok(cs) => Some(summary_text(cs)),
+            Err(_) => None,
+        }
+    }
+
+    /// The change set of a stack's versions (for announcements and rollback dialogs).
+    pub fn change_set(&self, live: &Version, test: &Version) -> Option<&ChangeSet> {
+        self.diffs
+            .get(&(live.clone(), test.clone()))
+            .and_then(|r| r.as_ref().as_ref().ok())
+    }
+
+    fn visible_rows(&self, ctx: &Ctx) -> Vec<Row> {
+        match self.current(ctx).map(|r| r.as_ref()) {
+            Some(Ok(cs)) => rows::rows(cs, &self.expanded, &self.search),
+            _ => Vec::new(),
+        }
+    }
+
+    fn selected_commit(&self, ctx: &Ctx) -> Option<Commit> {
+        let rows = self.visible_rows(ctx);
+        let cs = self.current(ctx)?.as_ref().as_ref().ok()?;
+        rows.get(self.selected)?.commit(cs).cloned()
+    }
+
+    fn move_by(&mut self, delta: isize, len: usize) {
+        if len == 0 {
+            self.selected = 0;
+            return;
+        }
+        self.selected = (self.selected as isize + delta).clamp(0, len as isize - 1) as usize;
+    }
+
+    fn open_selected(&mut self, ctx: &Ctx) -> Outcome {
+        let rows = self.visible_rows(ctx);
+        let Some(row) = rows.get(self.selected).copied() else {
+            return Outcome::Handled;
+        };
+        let Some(commit) = self.selected_commit(ctx) else {
+            return Outcome::Handled;
+        };
+        if commit.is_merge && row.merged.is_none() && !self.expanded.contains(&commit.id) {
+            self.expanded.insert(commit.id);
+            return Outcome::Handled;
+        }
+        let wants_stats = commit.files.iter().any(|f| f.added.is_none());
+        self.detail = Some((commit.clone(), 0));
+        if wants_stats {
+            return Outcome::Intent(Intent::Send(Command::LineStats {
+                commit: Box::new(commit),
+            }));
+        }
+        Outcome::Handled
+    }
+
+    fn on_key_detail(&mut self, key: KeyEvent) -> Outcome {
+        let Some((_, scroll)) = &mut self.detail else {
+            return Outcome::Ignored;
+        };
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('h') | KeyCode::Left | KeyCode::Backspace => {
+                self.detail = None
+            }
+            KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
+            KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+            KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+            KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+            KeyCode::Char('g') => *scroll = 0,
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled
+    }
+}
+
+impl Default for ChangesPane {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn summary_text(cs: &ChangeSet) -> String {
+    let mut s = format!(
+        "{} commit{}",
+        cs.count,
+        if cs.count == 1 { "" } else { "s" }
+    );
+    if cs.risky > 0 {
+        s.push_str(&format!(" · {} risky", cs.risky));
+    }
+    if cs.drift.is_some() {
+        s.push_str(" · DRIFT");
+    }
+    s
+}
+
+impl Pane for ChangesPane {
+    fn id(&self) -> PaneId {
+        PaneId::Changes
+    }
+
+    fn title(&self, ctx: &Ctx) -> Line<'static> {
+        let Some(stack) = ctx.selected_stack() else {
+            return Line::from(" Changes ");
+        };
+        let Some(v) = &stack.versions else {
+            return Line::from(" Changes ");
+        };
+        let view = match self.view {
+            View::Commits => "",
+            View::Drift => " · drift",
+            View::Config => " · config",
+        };
+        let mut t = format!(
+            " Changes{view}: test {} ⇢ live {}",
+            v.test.short(),
+            v.live.short()
+        );
+        if let Some(s) = self.summary(ctx) {
+            t.push_str(&format!(" · {s}"));
+        }
+        if !self.search.is_empty() {
+            t.push_str(&format!(" · /{}", self.search));
+        }
+        t.push(' ');
+        Line::from(t)
+    }
+
+    fn on_event(&mut self, event: &Event, ctx: &Ctx) -> bool {
+        match event {
+            Event::Repo(state) => {
+                self.repo = state.clone();
+                true
+            }
+            Event::Changes {
+                live,
+                test,
+                changes,
+            } => {
+                let key = (live.clone(), test.clone());
+                if !self.diffs.contains_key(&key) {
+                    self.order.push(key.clone());
+                    if self.order.len() > MAX_DIFFS {
+                        let old = self.order.remove(0);
+                        self.diffs.remove(&old);
+                    }
+                }
+                self.diffs.insert(key.clone(), changes.clone());
+                ctx.selected_stack()
+                    .and_then(|s| s.versions.as_ref())
+                    .is_some_and(|v| v.live == key.0 && v.test == key.1)
+            }
+            Event::LineStats(commit) => match &mut self.detail {
+                Some((open, _)) if open.id == commit.id => {
+                    *open = (**commit).clone();
+                    true
+                }
+                _ => false,
+            },
+            Event::ConfigDiff { stack, result } => {
+                self.config_diffs.insert(stack.clone(), result.clone());
+                ctx.selected_stack().is_some_and(|s| &s.id == stack)
+            }
+            Event::Board(_) => true,
+            _ => false,
+        }
+    }
+
+    fn on_select(&mut self, _ctx: &Ctx) {
+        self.selected = 0;
+        self.offset = 0;
+        self.detail = None;
+        if self.view == View::Drift {
+            self.view = View::Commits;
+        }
+    }
+
+    fn captures_keys(&self) -> bool {
+        self.input.is_some()
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
+        if let Some(input) = &mut self.input {
+            match input.on_key(key) {
+                InputResult::Changed => {
+                    self.search = input.text().to_string();
+                    self.selected = 0;
+                    self.offset = 0;
+                }
+                InputResult::Accepted => self.input = None,
+                InputResult::Cancelled => {
+                    self.search = input.original().to_string();
+                    self.input = None;
+                }
+                InputResult::Unchanged => {}
+            }
+            return Outcome::Handled;
+        }
+        if self.detail.is_some() {
+            return self.on_key_detail(key);
+        }
+        let len = self.visible_rows(ctx).len();
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => self.move_by(1, len),
+            KeyCode::Up | KeyCode::Char('k') => self.move_by(-1, len),
+            KeyCode::PageDown => self.move_by(10, len),
+            KeyCode::PageUp => self.move_by(-10, len),
+            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
+            KeyCode::End | KeyCode::Char('G') => self.selected = len.saturating_sub(1),
+            KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') if self.view == View::Commits => {
+                return self.open_selected(ctx);
+            }
+            KeyCode::Left | KeyCode::Char('h') if self.view == View::Commits => {
+                let rows = self.visible_rows(ctx);
+                let top = match (
+                    rows.get(self.selected),
+                    self.current(ctx).map(|r| r.as_ref()),
+                ) {
+                    (Some(row), Some(Ok(cs))) => {
+                        cs.commits.get(row.top).map(|c| (row.top, c.id.clone()))
+                    }
+                    _ => None,
+                };
+                if let Some((index, id)) = top {
+                    self.expanded.remove(&id);
+                    self.selected = rows
+                        .iter()
+                        .position(|r| r.top == index && r.merged.is_none())
+                        .unwrap_or(0);
+                }
+            }
+            KeyCode::Char('/') => self.input = Some(LineInput::start(&self.search)),
+            KeyCode::Esc if !self.search.is_empty() => self.search.clear(),
+            KeyCode::Esc if self.view != View::Commits => self.view = View::Commits,
+            KeyCode::Char('c') => {
+                self.view = if self.view == View::Config {
+                    View::Commits
+                } else {
+                    View::Config
+                };
+                if self.view == View::Config
+                    && let Some(stack) = ctx.selected_stack()
+                {
+                    return Outcome::Intent(Intent::Send(Command::ConfigDiff {
+                        stack: stack.id.clone(),
+                    }));
+                }
+            }
+            KeyCode::Char('d') => {
+                self.view = if self.view == View::Drift {
+                    View::Commits
+                } else {
+                    View::Drift
+                };
+            }
+            KeyCode::Char('f') => return Outcome::Intent(Intent::Send(Command::Fetch)),
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent, _inner: Rect, ctx: &Ctx) -> Outcome {
+        let len = self.visible_rows(ctx).len();
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.move_by(3, len),
+            MouseEventKind::ScrollUp => self.move_by(-3, len),
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some((_, row)) = self.drawn.iter().find(|(y, _)| *y == mouse.row) {
+                    if self.selected == *row {
+                        return self.open_selected(ctx);
+                    }
+                    self.selected = *row;
+                }
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
+        render::render(self, area, buf, ctx);
+    }
+
+    fn hints(&self, _ctx: &Ctx) -> Vec<Hint> {
+        if self.input.is_some() {
+            return vec![Hint::new("⏎", "keep search"), Hint::new("Esc", "cancel")];
+        }
+        if self.detail.is_some() {
+            return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll")];
+        }
+        vec![
+            Hint::new("⏎", "open/unfold"),
+            Hint::new("/", "search"),
+            Hint::new("c", "config diff"),
+            Hint::new("d", "drift"),
+            Hint::new("f", "fetch"),
+        ]
+    }
+}
