@@ -55,7 +55,7 @@ impl fmt::Display for Env {
 }
 
 /// A deployable version: a commit hash or a tag, as the platform reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Version(String);
 

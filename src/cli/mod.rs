@@ -2,6 +2,7 @@
 
 mod act;
 mod check_config;
+mod diff;
 mod session;
 mod status;
 
@@ -82,6 +83,27 @@ pub enum Cmd {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Show what a promotion ships: the commits in live..test, risk flags and drift.
+    Diff {
+        /// Only this stack (id or name).
+        #[arg(long)]
+        stack: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Fetch the repository first.
+        #[arg(long)]
+        fetch: bool,
+        /// Count lines added and removed per file (slower on long ranges).
+        #[arg(long)]
+        stat: bool,
+        /// Ad hoc, without a platform: a repository and two revisions.
+        #[arg(long, value_name = "PATH", requires_all = ["live", "test"])]
+        repo: Option<PathBuf>,
+        #[arg(long, value_name = "REV")]
+        live: Option<String>,
+        #[arg(long, value_name = "REV")]
+        test: Option<String>,
+    },
     /// Check a config file and report every problem with its file, line and key.
     CheckConfig {
         /// The file to check (default: the config slipway would use).
@@ -132,6 +154,26 @@ async fn dispatch(cli: Cli) -> ExitCode {
         } => act::promote(config, &stack, yes, override_order).await,
         Cmd::Rollback { stack, to, yes } => act::rollback(config, &stack, to, yes).await,
         Cmd::Abort { stack, yes } => act::abort(config, &stack, yes).await,
+        Cmd::Diff {
+            stack,
+            json,
+            fetch,
+            stat,
+            repo,
+            live,
+            test,
+        } => {
+            let args = diff::DiffArgs {
+                stack,
+                json,
+                fetch,
+                stat,
+                repo,
+                live,
+                test,
+            };
+            diff::run(config, args).await
+        }
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
     }
 }

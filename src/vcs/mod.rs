@@ -62,6 +62,24 @@ pub struct ChangeSet {
     pub drift: Option<Drift>,
 }
 
+impl ChangeSet {
+    /// `14 commits · 2 risky · DRIFT`, for headers and dialogs.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} commit{}",
+            self.count,
+            if self.count == 1 { "" } else { "s" }
+        );
+        if self.risky > 0 {
+            s.push_str(&format!(" · {} risky", self.risky));
+        }
+        if self.drift.is_some() {
+            s.push_str(" · DRIFT");
+        }
+        s
+    }
+}
+
 /// Live has commits test lacks: a hotfix went straight to live, or test was reset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drift {

@@ -76,7 +76,7 @@ impl ChangesPane {
     /// `N commits · K risky` for the header and dialogs, when known.
     pub fn summary(&self, ctx: &Ctx) -> Option<String> {
         match self.current(ctx)?.as_ref() {
-            Ok(cs) => Some(summary_text(cs)),
+            Ok(cs) => Some(cs.summary()),
             Err(_) => None,
         }
     }
@@ -154,21 +154,6 @@ impl Default for ChangesPane {
     fn default() -> Self {
         Self::new()
     }
-}
-
-pub fn summary_text(cs: &ChangeSet) -> String {
-    let mut s = format!(
-        "{} commit{}",
-        cs.count,
-        if cs.count == 1 { "" } else { "s" }
-    );
-    if cs.risky > 0 {
-        s.push_str(&format!(" · {} risky", cs.risky));
-    }
-    if cs.drift.is_some() {
-        s.push_str(" · DRIFT");
-    }
-    s
 }
 
 impl Pane for ChangesPane {

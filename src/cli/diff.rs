@@ -1,0 +1,249 @@
+//! `slipway diff`: what a promotion ships, per stack through the engine, or ad hoc
+//! between two revisions of any repository.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{exit, session};
+use crate::engine::{Command, Event, RepoState};
+use crate::model::Version;
+use crate::vcs::{ChangeSet, Commit, DiffError, RiskRules};
+
+pub struct DiffArgs {
+    pub stack: Option<String>,
+    pub json: bool,
+    pub fetch: bool,
+    pub stat: bool,
+    pub repo: Option<PathBuf>,
+    pub live: Option<String>,
+    pub test: Option<String>,
+}
+
+pub async fn run(config: Option<&Path>, args: DiffArgs) -> ExitCode {
+    match (&args.repo, &args.live, &args.test) {
+        (Some(repo), Some(live), Some(test)) => ad_hoc(repo, live, test, &args),
+        (None, None, None) => through_engine(config, &args).await,
+        _ => {
+            eprintln!(
+                "slipway: diff --repo needs --live and --test (or none of the three, to use the config)"
+            );
+            ExitCode::from(exit::REFUSED)
+        }
+    }
+}
+
+fn ad_hoc(repo: &Path, live: &str, test: &str, args: &DiffArgs) -> ExitCode {
+    let r = match git2::Repository::open(repo) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!(
+                "slipway: cannot open the repository {}: {}",
+                repo.display(),
+                e.message()
+            );
+            return ExitCode::from(exit::REFUSED);
+        }
+    };
+    let result = crate::vcs::diff(&r, live, test, &RiskRules::defaults()).and_then(|mut cs| {
+        if args.stat {
+            for c in &mut cs.commits {
+                crate::vcs::fill_line_stats(&r, c)?;
+            }
+        }
+        Ok(cs)
+    });
+    match result {
+        Ok(cs) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&cs).unwrap_or_default());
+            } else {
+                print!("{}", text(&format!("{live}..{test}"), &cs));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("slipway: {e}");
+            ExitCode::from(exit::FAILED)
+        }
+    }
+}
+
+async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
+    let loaded = match session::load(config) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let wanted: Vec<crate::config::StackConfig> = match &args.stack {
+        Some(typed) => match loaded.config.resolve_stack(typed) {
+            Some(s) => vec![s.clone()],
+            None => {
+                eprintln!("slipway: no stack '{typed}' in {}", loaded.path.display());
+                return ExitCode::from(exit::REFUSED);
+            }
+        },
+        None => loaded.config.stacks.clone(),
+    };
+    let release = loaded.config.release.name.clone();
+    let fetch_timeout = loaded
+        .config
+        .repo
+        .as_ref()
+        .map_or(120, |r| r.fetch_timeout_secs);
+    let mut s = match session::open(loaded.config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if args.fetch {
+        s.engine.send(Command::Fetch).await;
+    }
+    let (board, problems) = session::first_refresh(&mut s.events, &s.config).await;
+    for p in &problems {
+        eprintln!("slipway: {p}");
+    }
+    // The engine computes every stack's diff after the first refresh (and again after a
+    // fetch); collect until each wanted stack's pair has arrived.
+    let mut need: BTreeMap<(Version, Version), Option<crate::engine::DiffResult>> = BTreeMap::new();
+    for st in &wanted {
+        if let Some(v) = board.get(&st.id).and_then(|b| b.versions.as_ref()) {
+            need.insert((v.live.clone(), v.test.clone()), None);
+        }
+    }
+    let mut fetched = !args.fetch;
+    let deadline = Duration::from_secs(fetch_timeout + 60);
+    let collect = async {
+        while need.values().any(Option::is_none) || !fetched {
+            match s.events.recv().await {
+                Some(Event::Changes {
+                    live,
+                    test,
+                    changes,
+                }) => {
+                    // Results from before a fetch may be replaced by ones after it.
+                    if let Some(slot) = need.get_mut(&(live, test)) {
+                        *slot = Some(changes);
+                    }
+                }
+                Some(Event::Notice(n)) if n.starts_with("Fetched") => fetched = true,
+                Some(Event::Problem { context, message }) => {
+                    eprintln!("slipway: {context}: {message}");
+                    if context == "fetch" {
+                        fetched = true;
+                    }
+                }
+                Some(Event::Repo(RepoState::Failed(e))) => return Err(e),
+                Some(Event::Repo(RepoState::NotConfigured)) => {
+                    return Err(RepoState::NotConfigured.describe());
+                }
+                Some(_) => {}
+                None => return Err("the engine stopped".to_string()),
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(deadline, collect).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            eprintln!("slipway: {e}");
+            return ExitCode::from(exit::FAILED);
+        }
+        Err(_) => {
+            eprintln!(
+                "slipway: the diff did not finish within {}s",
+                deadline.as_secs()
+            );
+            return ExitCode::from(exit::FAILED);
+        }
+    }
+    let mut failed = false;
+    let mut out_json = Vec::new();
+    for st in &wanted {
+        let name = st.display_name();
+        let Some(v) = board.get(&st.id).and_then(|b| b.versions.as_ref()) else {
+            eprintln!("slipway: {name}: versions unknown");
+            failed = true;
+            continue;
+        };
+        let result = need
+            .get(&(v.live.clone(), v.test.clone()))
+            .cloned()
+            .flatten();
+        let result: Result<ChangeSet, DiffError> = match result {
+            Some(r) => (*r).clone(),
+            None => Err(DiffError::Git("no result".into())),
+        };
+        if args.json {
+            out_json.push(match &result {
+                Ok(cs) => json!({"id": st.id, "name": name, "changes": cs}),
+                Err(e) => json!({"id": st.id, "name": name, "error": e.to_string()}),
+            });
+        } else {
+            match &result {
+                Ok(cs) => print!(
+                    "{}",
+                    text(
+                        &format!("{name}: live {} ⇢ test {}", v.live.short(), v.test.short()),
+                        cs
+                    )
+                ),
+                Err(e) => println!("{name}: {e}\n"),
+            }
+        }
+        failed |= result.is_err();
+    }
+    if args.json {
+        let doc = json!({"release": release, "stacks": out_json});
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    if failed {
+        ExitCode::from(exit::FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A readable listing: a summary line, then one line per commit (merged commits indented).
+pub fn text(title: &str, cs: &ChangeSet) -> String {
+    let mut out = format!("{title} · {}", cs.summary());
+    if !cs.risk_counts.is_empty() {
+        let parts: Vec<String> = cs
+            .risk_counts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    out.push('\n');
+    if let Some(d) = &cs.drift {
+        out.push_str(&format!(
+            "DRIFT: live has {} commit(s) test lacks:\n",
+            d.live_only.len()
+        ));
+        for c in &d.live_only {
+            out.push_str(&line(c, "  ! "));
+        }
+    }
+    for c in &cs.commits {
+        out.push_str(&line(c, ""));
+        for m in &c.merged {
+            out.push_str(&line(m, "    └ "));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+fn line(c: &Commit, indent: &str) -> String {
+    let pr = c.pr.map(|p| format!(" {p}")).unwrap_or_default();
+    let risks: String = c.risks.iter().map(|r| format!(" [{r}]")).collect();
+    format!(
+        "{indent}{} {} {:<14}{pr} {}{risks}\n",
+        c.short,
+        c.time.format("%Y-%m-%d"),
+        crate::text::one_line(&c.author, 14),
+        crate::text::one_line(&c.subject, 200)
+    )
+}
