@@ -1,10 +1,11 @@
 //! Computing `live..test` with git2.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::DateTime;
-use git2::{Delta, DiffOptions, Oid, Repository, Sort};
+use git2::{Oid, Repository, Sort};
 
+use super::tree_diff::TreeReader;
 use super::{ChangeSet, Commit, DiffError, Drift, FileChange, RiskRules, pr};
 use crate::model::Env;
 
@@ -20,21 +21,31 @@ pub fn diff(
     test: &str,
     rules: &RiskRules,
 ) -> Result<ChangeSet, DiffError> {
+    // libgit2 re-hashes every object it reads (SHA-1 with collision detection: half the
+    // time of a long diff). git itself does not on reads, and objects in a local
+    // repository are checked when they arrive (fetch, clone), so reading skips it.
+    git2::opts::strict_hash_verification(false);
     let live_id = resolve(repo, live, Env::Live)?;
     let test_id = resolve(repo, test, Env::Test)?;
-    let mut commits = Vec::new();
-    for id in walk(repo, test_id, &[live_id], true)? {
-        let commit = repo.find_commit(id)?;
-        let mut entry = describe(repo, &commit, rules)?;
-        if commit.parent_count() > 1 {
-            entry.is_merge = true;
-            let first = commit.parent_id(0)?;
-            for side in 1..commit.parent_count() {
-                let tip = commit.parent_id(side)?;
-                for mid in walk(repo, tip, &[first, live_id], false)? {
-                    entry
-                        .merged
-                        .push(describe(repo, &repo.find_commit(mid)?, rules)?);
+    // Every commit in the range (newest first), and the first-parent line through it.
+    let all = walk(repo, test_id, &[live_id], false)?;
+    let first_parent = walk(repo, test_id, &[live_id], true)?;
+    let merged_into = assign_merged(repo, &all, &first_parent)?;
+    let mut trees = TreeReader::new(repo)?;
+    let mut described: HashMap<Oid, Commit> = HashMap::with_capacity(all.len());
+    for id in &all {
+        described.insert(*id, describe(&mut trees, &repo.find_commit(*id)?, rules)?);
+    }
+    let mut commits = Vec::with_capacity(first_parent.len());
+    for id in &first_parent {
+        let Some(mut entry) = described.remove(id) else {
+            continue;
+        };
+        entry.is_merge = repo.find_commit(*id)?.parent_count() > 1;
+        if let Some(children) = merged_into.get(id) {
+            for m in children {
+                if let Some(c) = described.remove(m) {
+                    entry.merged.push(c);
                 }
             }
             // A merge is as risky as anything it brings in.
@@ -48,7 +59,7 @@ pub fn diff(
         }
         commits.push(entry);
     }
-    let count = commits.iter().map(|c| 1 + c.merged.len()).sum();
+    let count = all.len();
     let mut risk_counts = BTreeMap::new();
     for c in &commits {
         for r in &c.risks {
@@ -61,7 +72,7 @@ pub fn diff(
             .into_iter()
             .take(MAX_DRIFT)
         {
-            live_only.push(describe(repo, &repo.find_commit(id)?, rules)?);
+            live_only.push(describe(&mut trees, &repo.find_commit(id)?, rules)?);
         }
         Some(Drift { live_only })
     } else {
@@ -76,6 +87,40 @@ pub fn diff(
         risk_counts,
         drift,
     })
+}
+
+/// For each merge on the first-parent line, the range's commits it brought in (newest
+/// first). Each commit goes to the oldest merge that reaches it, as readers of
+/// `git log --first-parent` expect; one pass over the range in all.
+fn assign_merged(
+    repo: &Repository,
+    all: &[Oid],
+    first_parent: &[Oid],
+) -> Result<HashMap<Oid, Vec<Oid>>, DiffError> {
+    let order: HashMap<Oid, usize> = all.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut taken: HashSet<Oid> = first_parent.iter().copied().collect();
+    let mut out: HashMap<Oid, Vec<Oid>> = HashMap::new();
+    for merge in first_parent.iter().rev() {
+        let c = repo.find_commit(*merge)?;
+        if c.parent_count() < 2 {
+            continue;
+        }
+        let mut stack: Vec<Oid> = (1..c.parent_count())
+            .filter_map(|i| c.parent_id(i).ok())
+            .collect();
+        let mut mine = Vec::new();
+        while let Some(id) = stack.pop() {
+            if !order.contains_key(&id) || !taken.insert(id) {
+                continue;
+            }
+            mine.push(id);
+            let p = repo.find_commit(id)?;
+            stack.extend(p.parent_ids());
+        }
+        mine.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
+        out.insert(*merge, mine);
+    }
+    Ok(out)
 }
 
 fn resolve(repo: &Repository, rev: &str, env: Env) -> Result<Oid, DiffError> {
@@ -107,7 +152,11 @@ fn walk(
     w.map(|r| r.map_err(DiffError::from)).collect()
 }
 
-fn describe(repo: &Repository, c: &git2::Commit, rules: &RiskRules) -> Result<Commit, DiffError> {
+fn describe(
+    trees: &mut TreeReader,
+    c: &git2::Commit,
+    rules: &RiskRules,
+) -> Result<Commit, DiffError> {
     let id = c.id().to_string();
     let message = String::from_utf8_lossy(c.message_bytes()).to_string();
     let (subject, body) = match message.split_once('\n') {
@@ -115,7 +164,7 @@ fn describe(repo: &Repository, c: &git2::Commit, rules: &RiskRules) -> Result<Co
         None => (message.trim().to_string(), String::new()),
     };
     let author = c.author();
-    let files = changed_files(repo, c)?;
+    let files = changed_files(trees, c)?;
     let risks = rules.classify(files.iter().map(|f| f.path.as_str()));
     Ok(Commit {
         short: id[..7.min(id.len())].to_string(),
@@ -134,43 +183,15 @@ fn describe(repo: &Repository, c: &git2::Commit, rules: &RiskRules) -> Result<Co
 }
 
 /// Paths changed against the first parent (or the empty tree for a root commit).
-fn changed_files(repo: &Repository, c: &git2::Commit) -> Result<Vec<FileChange>, DiffError> {
-    let tree = c.tree()?;
+fn changed_files(trees: &mut TreeReader, c: &git2::Commit) -> Result<Vec<FileChange>, DiffError> {
     let parent = if c.parent_count() > 0 {
-        Some(c.parent(0)?.tree()?)
+        Some(c.parent(0)?.tree_id())
     } else {
         None
     };
-    let mut opts = DiffOptions::new();
-    opts.skip_binary_check(true);
-    let d = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))?;
-    Ok(d.deltas()
-        .map(|delta| {
-            let path = delta
-                .new_file()
-                .path()
-                .or_else(|| delta.old_file().path())
-                .map(|p| p.to_string_lossy().to_string())
-                .unwrap_or_default();
-            FileChange {
-                path,
-                status: status_char(delta.status()),
-                added: None,
-                removed: None,
-            }
-        })
-        .collect())
-}
-
-fn status_char(d: Delta) -> char {
-    match d {
-        Delta::Added => 'A',
-        Delta::Deleted => 'D',
-        Delta::Renamed => 'R',
-        Delta::Copied => 'C',
-        Delta::Typechange => 'T',
-        _ => 'M',
-    }
+    let mut files = Vec::new();
+    trees.changed_paths(parent, Some(c.tree_id()), &mut files)?;
+    Ok(files)
 }
 
 /// Adds line counts to a commit's files (a content diff against its first parent).

@@ -7,6 +7,7 @@ mod diff;
 pub mod fetch;
 pub mod pr;
 pub mod risk;
+mod tree_diff;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
