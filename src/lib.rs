@@ -1,6 +1,7 @@
 //! slipway: a terminal dashboard for driving a software release from test to live.
 
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod model;
 pub mod platform;
