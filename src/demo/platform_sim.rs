@@ -274,6 +274,10 @@ impl PlatformSim {
         })
     }
 
+    pub fn repo(&self) -> Arc<RepoInfo> {
+        Arc::clone(&self.repo)
+    }
+
     pub fn snapshot(&self) -> Vec<[EnvSnapshot; 2]> {
         let st = lock(&self.state);
         st.envs

@@ -8,7 +8,7 @@
 //! `assets/demo/commits.txt`, so every commit hash is the same on every run.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
@@ -30,7 +30,6 @@ const LIVE_RELEASE: &str = "v1.41.0";
 /// What the rest of the demo needs to know about the generated history.
 #[derive(Debug, Clone)]
 pub struct RepoInfo {
-    pub path: PathBuf,
     /// HEAD of main: the version on test for every stack.
     pub head: String,
     /// Live on www and cedric.
@@ -202,7 +201,6 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         .context("cannot check out the demo repository")?;
 
     Ok(RepoInfo {
-        path: path.to_path_buf(),
         head: head.to_string(),
         live_recent: live_recent.to_string(),
         live_older: live_older.to_string(),
