@@ -16,7 +16,7 @@ use git2::{IndexEntry, IndexTime, Oid, Repository, RepositoryInitOptions, Signat
 
 use super::assets::{Author, ChangeKind, CommitMaterial, Subject};
 
-const SEED: u64 = 0x5119_3a7_2026;
+const SEED: u64 = 0x5119_3a72_2026;
 /// The first commit's date; the history then runs over working days from here.
 const START: (i32, u32, u32) = (2026, 11, 1);
 /// Plain pull requests between sally/bruce's live version and www/cedric's.
@@ -112,6 +112,10 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
     opts.initial_head("main");
     let repo = Repository::init_opts(path, &opts)
         .with_context(|| format!("cannot create the demo repository in {}", path.display()))?;
+    // Objects are collected in memory and written as one pack at the end: a thousand
+    // loose object files take seconds to create (and to delete) on a busy disk.
+    let odb = repo.odb()?;
+    let mempack = odb.add_new_mempack_backend(1000)?;
     let start = Utc
         .with_ymd_and_hms(START.0, START.1, START.2, 9, 0, 0)
         .single()
@@ -194,6 +198,13 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         }
     }
     let head = g.tip()?;
+
+    let mut pack = git2::Buf::new();
+    mempack.dump(&repo, &mut pack)?;
+    let mut writer = odb.packwriter()?;
+    std::io::Write::write_all(&mut writer, &pack)?;
+    writer.commit()?;
+    mempack.reset()?;
 
     // A normal-looking clone: HEAD on main with the files checked out.
     repo.set_head("refs/heads/main")?;
