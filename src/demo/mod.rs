@@ -14,6 +14,7 @@ mod env_config;
 mod logs;
 mod platform_sim;
 mod repo;
+mod repo_content;
 mod server;
 mod topology;
 mod traffic;
