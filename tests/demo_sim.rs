@@ -136,6 +136,7 @@ async fn promoting_www_streams_the_deploy_terminal_and_moves_live() {
         "Updating instances 1/2",
         "Updating instances 2/2",
         "Swapping traffic",
+        "GET /articles/1 -> \u{1b}[32m200",
         "Terminating 2 old instances",
         "Deployment 5639226 succeeded",
     ];
@@ -456,8 +457,14 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
         .deploy(&sally, Env::Live, &versions.test, false)
         .await
         .unwrap();
-    let (status, _) = follow(p.as_ref(), &sally, &promote.id).await;
+    let (status, lines) = follow(p.as_ref(), &sally, &promote.id).await;
     assert_eq!(status.state, DeployState::Succeeded);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("GET /articles/1 -> \u{1b}[33m500 upstream timeout")),
+        "the deploy job's smoke check fails on the bad release"
+    );
 
     let (errors_bad, latency_bad) = window(&client, &env, &ids).await;
     assert!(

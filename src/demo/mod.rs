@@ -39,8 +39,9 @@ const MARKER: &str = "slipway-demo";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoOptions {
-    /// Time per deployment step. The default makes a deployment take 10–30 s, slow
-    /// enough to watch; tests use a few milliseconds.
+    /// Time per deployment step. A deployment has 8 steps plus 2 per instance, so the
+    /// default 900 ms makes a live promotion take about 11 s (WWW) to 18 s (Bruce): slow
+    /// enough to watch. Tests use a few milliseconds.
     pub step_ms: u64,
     /// How often traffic counters and log files advance.
     pub tick_ms: u64,

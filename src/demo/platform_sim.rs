@@ -589,6 +589,13 @@ impl PlatformSim {
             format!("lt-0{}", (0..16).map(|_| rng.digit(16)).collect::<String>()),
         );
         v.insert("total", self.topo.of(stack, env).count().to_string());
+        // The deploy job's smoke check sees what users will: the bad release fails it.
+        let smoke = if super::world::release_is_bad(&self.repo, stack, version) {
+            "\u{1b}[33m500 upstream timeout\u{1b}[0m (smoke failures do not stop the deployment)"
+        } else {
+            "\u{1b}[32m200\u{1b}[0m"
+        };
+        v.insert("smoke_article", smoke.to_string());
         v
     }
 
@@ -603,7 +610,9 @@ impl PlatformSim {
             .of(stack, env)
             .map(|(_, i)| (i.id.clone(), i.host.clone()))
             .collect();
-        let mut rng = fastrand::Rng::with_seed(vars.get("id").map_or(0, |s| s.len() as u64));
+        // Seeded by the deployment id: the same deployment always reads the same.
+        let seed = vars.get("id").and_then(|id| id.parse().ok()).unwrap_or(0);
+        let mut rng = fastrand::Rng::with_seed(seed);
         let mut steps = Vec::new();
         for t in &self.script.steps {
             let rounds: Vec<Option<(usize, &(String, String))>> = match t.kind {

@@ -19,6 +19,11 @@ pub const BAD_ERROR_RATIO: f64 = 0.08;
 /// How much slower the bad release answers (its p99 roughly triples).
 pub const BAD_LATENCY_FACTOR: f64 = 3.0;
 
+/// See [`World::is_bad`]; free so the platform can tell before a deployment finishes.
+pub fn release_is_bad(repo: &RepoInfo, stack: usize, version: &str) -> bool {
+    STACKS.get(stack).is_some_and(|s| s.breaks_on_bad_release) && version == repo.head
+}
+
 pub struct World {
     pub topo: Arc<Topology>,
     pub repo: Arc<RepoInfo>,
@@ -32,7 +37,7 @@ impl World {
     /// The demo's deliberate mistake: HEAD of main (what test runs) breaks Sally, so
     /// promoting it shows a spike and rolling back shows recovery.
     pub fn is_bad(&self, stack: usize, version: &str) -> bool {
-        STACKS.get(stack).is_some_and(|s| s.breaks_on_bad_release) && version == self.repo.head
+        release_is_bad(&self.repo, stack, version)
     }
 
     /// Each instance's current behaviour, in topology order.
