@@ -571,7 +571,7 @@ async fn shutdown_stops_the_server_and_removes_the_temporary_dir() {
     let base = env.base_url();
     let logs = env.log_dir().to_path_buf();
     drop(env);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         client
             .get(format!("{base}/sites/www/healthz"))

@@ -26,6 +26,9 @@ pub struct LogWriter {
     rng: fastrand::Rng,
     /// Last generation seen per instance; a change means the instance restarted.
     seen: Vec<u64>,
+    /// Fractions of a line owed per instance, so each file grows at a steady rate
+    /// however short the tick is.
+    owed: Vec<f64>,
     rotate_at: u64,
 }
 
@@ -42,6 +45,7 @@ impl LogWriter {
             templates,
             rng: fastrand::Rng::with_seed(seed),
             seen: vec![0; instances],
+            owed: vec![0.0; instances],
             rotate_at: ROTATE_BYTES,
         }
     }
@@ -57,7 +61,7 @@ impl LogWriter {
         let mut batch = Vec::new();
         for (i, (inst, p)) in instances.iter().zip(profiles).enumerate() {
             self.seen[i] = p.generation;
-            let text = self.lines(inst, p, BACKFILL_SECS, now);
+            let text = self.lines(i, inst, p, BACKFILL_SECS, now);
             batch.push((log_path(dir, inst), text));
         }
         batch
@@ -80,7 +84,7 @@ impl LogWriter {
                 self.seen[i] = p.generation;
                 text.push_str(&self.startup(inst, p, now));
             }
-            text.push_str(&self.lines(inst, p, dt, now));
+            text.push_str(&self.lines(i, inst, p, dt, now));
             if !text.is_empty() {
                 batch.push((log_path(dir, inst), text));
             }
@@ -99,15 +103,25 @@ impl LogWriter {
             .collect()
     }
 
-    fn lines(&mut self, inst: &SimInstance, p: &Profile, dt: f64, until: DateTime<Utc>) -> String {
+    fn lines(
+        &mut self,
+        index: usize,
+        inst: &SimInstance,
+        p: &Profile,
+        dt: f64,
+        until: DateTime<Utc>,
+    ) -> String {
         let base = match inst.env {
             Env::Live => 3.0,
             Env::Test => 1.0,
         };
         // Errors add lines on top of the usual ones: a failing release is noisier.
         let per_sec = base + p.error_ratio * 25.0;
-        let expected = per_sec * dt;
-        let n = expected.floor() as usize + usize::from(self.rng.f64() < expected.fract());
+        let owed = self.owed.get(index).copied().unwrap_or(0.0) + per_sec * dt;
+        let n = owed.floor() as usize;
+        if let Some(o) = self.owed.get_mut(index) {
+            *o = owed - n as f64;
+        }
         let p_error = (p.error_ratio * 3.0).min(0.5);
         let p_warn = 0.03 + p.error_ratio;
         let mut out = String::new();
