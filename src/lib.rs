@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod configdiff;
+pub mod demo;
 pub mod engine;
 pub mod model;
 pub mod platform;

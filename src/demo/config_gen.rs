@@ -1,0 +1,243 @@
+//! The slipway configuration that points at a running demo: built as a typed `Config`
+//! for `slipway demo` itself, and written as commented TOML for `--write-config`, so a
+//! reader can see (and copy) what a real four-stack setup looks like.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::config::{
+    Aggregate, BadDirection, Config, HttpCapabilities, HttpEndpoints, HttpPlatformConfig,
+    HttpPointers, HttpStates, LogSourceConfig, LogsConfig, MetricsConfig, PlatformConfig,
+    ReleaseConfig, ScrapeQuery, SeriesConfig, StackConfig, UiConfig,
+};
+use crate::model::{Env, StackId};
+
+use super::topology::STACKS;
+
+pub struct Endpoints<'a> {
+    /// The platform base URL (`…/api`).
+    pub api_url: &'a str,
+    /// Where metrics and smoke endpoints live.
+    pub base_url: &'a str,
+    pub log_dir: &'a Path,
+}
+
+fn scrape_url(base: &str) -> String {
+    format!("{base}/instances/{{instance}}/metrics")
+}
+
+fn log_path(dir: &Path) -> String {
+    format!("{}/{{instance}}.log", dir.display())
+}
+
+pub fn build(e: &Endpoints<'_>) -> Config {
+    let requests = "http_requests_total".to_string();
+    Config {
+        release: ReleaseConfig {
+            name: "belfrage".into(),
+            refresh_secs: 5,
+        },
+        platform: PlatformConfig::Http(HttpPlatformConfig {
+            base_url: e.api_url.to_string(),
+            timeout_secs: 10,
+            retries: 3,
+            retry_backoff_ms: 250,
+            poll_ms: 300,
+            test_env: "test".into(),
+            live_env: "live".into(),
+            auth: None,
+            capabilities: HttpCapabilities::default(),
+            endpoints: HttpEndpoints::default(),
+            pointers: HttpPointers::default(),
+            states: HttpStates::default(),
+        }),
+        stacks: STACKS
+            .iter()
+            .map(|s| StackConfig {
+                id: StackId::new(s.id),
+                name: Some(s.name.to_string()),
+                instances: Vec::new(),
+            })
+            .collect(),
+        metrics: MetricsConfig {
+            interval_secs: 2,
+            history: 240,
+            scrape_url: Some(scrape_url(e.base_url)),
+            timeout_secs: 5,
+            series: vec![
+                SeriesConfig {
+                    name: "req/s".into(),
+                    metric: Some(requests.clone()),
+                    labels: BTreeMap::new(),
+                    aggregate: Aggregate::Rate,
+                    quantile: None,
+                    divide_by: None,
+                    scale: 1.0,
+                    unit: "/s".into(),
+                    bad: BadDirection::Down,
+                },
+                SeriesConfig {
+                    name: "errors".into(),
+                    metric: Some(requests.clone()),
+                    labels: BTreeMap::from([("status".to_string(), "~5..".to_string())]),
+                    aggregate: Aggregate::Rate,
+                    quantile: None,
+                    divide_by: Some(ScrapeQuery {
+                        metric: requests,
+                        labels: BTreeMap::new(),
+                        aggregate: Aggregate::Rate,
+                        quantile: None,
+                    }),
+                    scale: 100.0,
+                    unit: "%".into(),
+                    bad: BadDirection::Up,
+                },
+                SeriesConfig {
+                    name: "p99".into(),
+                    metric: Some("http_request_duration_seconds".into()),
+                    labels: BTreeMap::new(),
+                    aggregate: Aggregate::Quantile,
+                    quantile: Some(0.99),
+                    divide_by: None,
+                    scale: 1000.0,
+                    unit: "ms".into(),
+                    bad: BadDirection::Up,
+                },
+            ],
+        },
+        logs: LogsConfig {
+            source: Some(LogSourceConfig::File {
+                path: log_path(e.log_dir),
+            }),
+            env: Env::Live,
+            buffer_lines: 20_000,
+        },
+        ui: UiConfig::default(),
+    }
+}
+
+/// A TOML basic string, escaped (paths may hold quotes or backslashes).
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// The same configuration as [`build`], as commented TOML that parses back to it.
+pub fn toml_text(e: &Endpoints<'_>) -> String {
+    let mut stacks = String::new();
+    for (i, s) in STACKS.iter().enumerate() {
+        stacks.push_str(&format!(
+            "[[stacks]]\nid = {}\nname = {}   # {} live instances, about {} requests/s each{}\n\n",
+            q(s.id),
+            q(s.name),
+            s.live_instances,
+            s.rps,
+            if i == 0 { "; promoted first" } else { "" }
+        ));
+    }
+    format!(
+        r#"# slipway configuration for the embedded demo environment.
+#
+# Written by `slipway demo --serve --write-config PATH`. It points at the simulated
+# platform that command is serving on loopback, so it only works while that command runs:
+#     slipway --config PATH
+# Everything below is what a real setup needs too; only the URLs and paths change.
+
+[release]
+# The service being released, shown in the header.
+name = "belfrage"
+# How often versions are re-read while nothing is moving.
+refresh_secs = 5
+
+# The deployment platform: a REST API with the default contract of
+# docs/http-platform.md (the demo serves exactly that contract).
+[platform]
+kind = "http"
+base_url = {api}
+timeout_secs = 10        # every request has a timeout
+retries = 3              # reads only; promote, rollback and abort are never retried
+retry_backoff_ms = 250
+poll_ms = 300            # how often a running deployment's status and output are read
+test_env = "test"
+live_env = "live"
+# No [platform.auth] table: the demo needs no token. A real platform would name where
+# the token is, never the token itself:
+#   [platform.auth]
+#   token_env = "DEPLOY_TOKEN"
+
+# Stacks in promotion order, least busy first (WWW, Cedric, Sally, Bruce).
+# Instances are asked from the platform, so none are listed here.
+{stacks}# Sparklines per stack, scraped from every live instance's Prometheus endpoint.
+[metrics]
+interval_secs = 2
+history = 240            # samples kept per series
+timeout_secs = 5
+# {{instance}}, {{host}} and {{stack}} are filled in per instance.
+scrape_url = {scrape}
+
+# Requests per second across the stack's instances. A fall is bad (traffic lost).
+[[metrics.series]]
+name = "req/s"
+metric = "http_requests_total"
+aggregate = "rate"
+unit = "/s"
+bad = "down"
+
+# Share of requests answered with a 5xx, in percent. A rise is bad.
+[[metrics.series]]
+name = "errors"
+metric = "http_requests_total"
+labels = {{ status = "~5.." }}   # "~" makes the value a regex
+aggregate = "rate"
+divide_by = {{ metric = "http_requests_total", aggregate = "rate" }}
+scale = 100.0
+unit = "%"
+bad = "up"
+
+# 99th percentile latency from the request duration histogram, in milliseconds.
+[[metrics.series]]
+name = "p99"
+metric = "http_request_duration_seconds"
+aggregate = "quantile"
+quantile = 0.99
+scale = 1000.0
+unit = "ms"
+bad = "up"
+
+# Application logs of the live instances. The demo writes them to local files; on real
+# machines this would be `kind = "ssh"` with the log path on the instance.
+[logs]
+env = "live"
+buffer_lines = 20000     # lines kept per instance; older ones are dropped and counted
+source = {{ kind = "file", path = {logs} }}
+"#,
+        api = q(e.api_url),
+        stacks = stacks,
+        scrape = q(&scrape_url(e.base_url)),
+        logs = q(&log_path(e.log_dir)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_parses_back_to_the_same_config() {
+        let dir = Path::new("/tmp/demo \"quoted\" dir\\x");
+        let e = Endpoints {
+            api_url: "http://127.0.0.1:4567/api",
+            base_url: "http://127.0.0.1:4567",
+            log_dir: dir,
+        };
+        let text = toml_text(&e);
+        let parsed = crate::config::parse_str(&text, Path::new("demo.toml"))
+            .unwrap_or_else(|err| panic!("{err}\n{text}"));
+        assert_eq!(parsed, build(&e));
+        assert!(
+            text.lines()
+                .filter(|l| l.trim_start().starts_with('#'))
+                .count()
+                > 15
+        );
+    }
+}
