@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod model;
+pub mod notify;
 pub mod platform;
 pub mod secrets;
 pub mod telemetry;
