@@ -20,7 +20,7 @@ async fn demo(step_ms: u64) -> (DemoEnvironment, Arc<dyn Platform>) {
     })
     .await
     .expect("the demo starts");
-    let platform = slipway::platform::from_config(&env.config()).expect("the adapter builds");
+    let platform = slipway::platform::from_config(&env.config().expect("demo config parses")).expect("the adapter builds");
     (env, platform)
 }
 
@@ -404,7 +404,8 @@ async fn instance_log_files_grow() {
         .await
         .unwrap();
     // The config's log path template names files the demo writes.
-    let template = match &env.config().logs.source {
+    let config = env.config().expect("demo config parses");
+    let template = match &config.logs.source {
         Some(slipway::config::LogSourceConfig::File { path }) => path.clone(),
         None => panic!("the demo config has a log source"),
     };
@@ -534,7 +535,7 @@ async fn config_toml_round_trips_and_points_at_the_demo() {
     let (env, _p) = demo(20).await;
     let text = env.config_toml();
     let parsed = slipway::config::parse_str(&text, Path::new("demo.toml")).unwrap();
-    assert_eq!(parsed, env.config());
+    assert_eq!(parsed, env.config().expect("demo config parses"));
     assert!(text.contains(&env.api_url()));
     assert_eq!(parsed.release.name, "belfrage");
     let names: Vec<String> = parsed.stacks.iter().map(|s| s.display_name()).collect();

@@ -32,6 +32,9 @@ pub struct Config {
     pub repo: Option<RepoConfig>,
     #[serde(default)]
     pub changes: ChangesConfig,
+    /// Release announcements in chat; absent means slipway announces nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce: Option<AnnounceConfig>,
 }
 
 impl Config {
@@ -463,6 +466,89 @@ impl Default for UiConfig {
     }
 }
 
+/// `[announce]`: where release announcements go and what they say. One flat struct with
+/// a `kind` key rather than a tagged enum, so every error inside keeps its line and key;
+/// `validate` checks that the keys used fit the kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnounceConfig {
+    pub kind: AnnounceKind,
+    /// Slack: channels to post to (`#belfrage` or an id such as `C0123`), each getting the
+    /// announcement and its own thread of deploy updates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    /// Slack: where the bot token (`xoxb-…`) is; never the token itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    /// Slack: the Web API root (default `https://slack.com/api`); changed only to point
+    /// tests or a proxy at it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Webhook: the URL to POST to, when it is not a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Webhook: where the URL is, when the URL itself is the secret (incoming webhooks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_file: Option<PathBuf>,
+    /// Webhook: an auth header built from a secret reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthConfig>,
+    /// Per request, including reading the answer.
+    #[serde(default = "defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    /// Extra attempts after a rate limit (429) or a refused connection, the two failures
+    /// that prove nothing was posted.
+    #[serde(default = "defaults::announce_retries")]
+    pub retries: u32,
+    /// How text is written: `mrkdwn` (Slack's markup, with `<`, `>`, `&` escaped in
+    /// values) or `plain`. Defaults to `mrkdwn` for Slack and `plain` for webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<MessageFormat>,
+    /// Templates (minijinja); each has a built-in default (see `notify::template`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_started_template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_finished_template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_template: Option<String>,
+}
+
+impl AnnounceConfig {
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_deref().unwrap_or(SLACK_BASE_URL)
+    }
+
+    /// The format in force: the configured one, else the kind's natural one.
+    pub fn format(&self) -> MessageFormat {
+        self.format.unwrap_or(match self.kind {
+            AnnounceKind::Slack => MessageFormat::Mrkdwn,
+            AnnounceKind::Webhook => MessageFormat::Plain,
+        })
+    }
+}
+
+pub const SLACK_BASE_URL: &str = "https://slack.com/api";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnounceKind {
+    Slack,
+    Webhook,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageFormat {
+    Mrkdwn,
+    Plain,
+}
+
 mod defaults {
     pub fn refresh_secs() -> u64 {
         15
@@ -528,5 +614,8 @@ mod defaults {
         .iter()
         .map(|s| s.to_string())
         .collect()
+    }
+    pub fn announce_retries() -> u32 {
+        2
     }
 }

@@ -2,15 +2,9 @@
 //! for `slipway demo` itself, and written as commented TOML for `--write-config`, so a
 //! reader can see (and copy) what a real four-stack setup looks like.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::{
-    Aggregate, BadDirection, Config, HttpCapabilities, HttpEndpoints, HttpPlatformConfig,
-    HttpPointers, HttpStates, LogSourceConfig, LogsConfig, MetricsConfig, PlatformConfig,
-    ReleaseConfig, ScrapeQuery, SeriesConfig, StackConfig, UiConfig,
-};
-use crate::model::{Env, StackId};
+use crate::config::{Config, ConfigError};
 
 use super::topology::STACKS;
 
@@ -20,6 +14,8 @@ pub struct Endpoints<'a> {
     /// Where metrics and smoke endpoints live.
     pub base_url: &'a str,
     pub log_dir: &'a Path,
+    /// The generated git repository the versions are commits of.
+    pub repo: &'a Path,
 }
 
 fn scrape_url(base: &str) -> String {
@@ -30,90 +26,10 @@ fn log_path(dir: &Path) -> String {
     format!("{}/{{instance}}.log", dir.display())
 }
 
-pub fn build(e: &Endpoints<'_>) -> Config {
-    let requests = "http_requests_total".to_string();
-    Config {
-        release: ReleaseConfig {
-            name: "belfrage".into(),
-            refresh_secs: 5,
-        },
-        platform: PlatformConfig::Http(HttpPlatformConfig {
-            base_url: e.api_url.to_string(),
-            timeout_secs: 10,
-            retries: 3,
-            retry_backoff_ms: 250,
-            poll_ms: 300,
-            test_env: "test".into(),
-            live_env: "live".into(),
-            auth: None,
-            capabilities: HttpCapabilities::default(),
-            endpoints: HttpEndpoints::default(),
-            pointers: HttpPointers::default(),
-            states: HttpStates::default(),
-        }),
-        stacks: STACKS
-            .iter()
-            .map(|s| StackConfig {
-                id: StackId::new(s.id),
-                name: Some(s.name.to_string()),
-                instances: Vec::new(),
-            })
-            .collect(),
-        metrics: MetricsConfig {
-            interval_secs: 2,
-            history: 240,
-            scrape_url: Some(scrape_url(e.base_url)),
-            timeout_secs: 5,
-            series: vec![
-                SeriesConfig {
-                    name: "req/s".into(),
-                    metric: Some(requests.clone()),
-                    labels: BTreeMap::new(),
-                    aggregate: Aggregate::Rate,
-                    quantile: None,
-                    divide_by: None,
-                    scale: 1.0,
-                    unit: "/s".into(),
-                    bad: BadDirection::Down,
-                },
-                SeriesConfig {
-                    name: "errors".into(),
-                    metric: Some(requests.clone()),
-                    labels: BTreeMap::from([("status".to_string(), "~5..".to_string())]),
-                    aggregate: Aggregate::Rate,
-                    quantile: None,
-                    divide_by: Some(ScrapeQuery {
-                        metric: requests,
-                        labels: BTreeMap::new(),
-                        aggregate: Aggregate::Rate,
-                        quantile: None,
-                    }),
-                    scale: 100.0,
-                    unit: "%".into(),
-                    bad: BadDirection::Up,
-                },
-                SeriesConfig {
-                    name: "p99".into(),
-                    metric: Some("http_request_duration_seconds".into()),
-                    labels: BTreeMap::new(),
-                    aggregate: Aggregate::Quantile,
-                    quantile: Some(0.99),
-                    divide_by: None,
-                    scale: 1000.0,
-                    unit: "ms".into(),
-                    bad: BadDirection::Up,
-                },
-            ],
-        },
-        logs: LogsConfig {
-            source: Some(LogSourceConfig::File {
-                path: log_path(e.log_dir),
-            }),
-            env: Env::Live,
-            buffer_lines: 20_000,
-        },
-        ui: UiConfig::default(),
-    }
+/// The configuration as typed data: parsed from [`toml_text`], so the file a user is
+/// given and the config the demo runs on cannot drift apart.
+pub fn build(e: &Endpoints<'_>) -> Result<Config, ConfigError> {
+    crate::config::parse_str(&toml_text(e), Path::new("demo.toml"))
 }
 
 /// A TOML basic string, escaped (paths may hold quotes or backslashes).
@@ -203,6 +119,11 @@ scale = 1000.0
 unit = "ms"
 bad = "up"
 
+# The code's history, for the commits between live and test. A real setup points at a
+# local clone (path) or a URL slipway clones into its cache (url).
+[repo]
+path = {repo}
+
 # Application logs of the live instances. The demo writes them to local files; on real
 # machines this would be `kind = "ssh"` with the log path on the instance.
 [logs]
@@ -214,6 +135,7 @@ source = {{ kind = "file", path = {logs} }}
         stacks = stacks,
         scrape = q(&scrape_url(e.base_url)),
         logs = q(&log_path(e.log_dir)),
+        repo = q(&e.repo.display().to_string()),
     )
 }
 
@@ -228,11 +150,13 @@ mod tests {
             api_url: "http://127.0.0.1:4567/api",
             base_url: "http://127.0.0.1:4567",
             log_dir: dir,
+            repo: dir,
         };
         let text = toml_text(&e);
-        let parsed = crate::config::parse_str(&text, Path::new("demo.toml"))
-            .unwrap_or_else(|err| panic!("{err}\n{text}"));
-        assert_eq!(parsed, build(&e));
+        let parsed = build(&e).unwrap_or_else(|err| panic!("{err}\n{text}"));
+        assert_eq!(parsed.stacks.len(), 4);
+        assert_eq!(parsed.metrics.series.len(), 3);
+        assert_eq!(parsed.repo.and_then(|r| r.path), Some(dir.to_path_buf()));
         assert!(
             text.lines()
                 .filter(|l| l.trim_start().starts_with('#'))

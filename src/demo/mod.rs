@@ -297,12 +297,13 @@ impl DemoEnvironment {
     }
 
     /// A complete slipway configuration pointing at this environment.
-    pub fn config(&self) -> crate::config::Config {
+    pub fn config(&self) -> Result<crate::config::Config, crate::config::ConfigError> {
         let (api, base) = self.endpoints();
         config_gen::build(&config_gen::Endpoints {
             api_url: &api,
             base_url: &base,
             log_dir: &self.log_dir,
+            repo: self.repo_path(),
         })
     }
 
@@ -313,6 +314,7 @@ impl DemoEnvironment {
             api_url: &api,
             base_url: &base,
             log_dir: &self.log_dir,
+            repo: self.repo_path(),
         })
     }
 
