@@ -243,7 +243,7 @@ fn line(c: &Commit, indent: &str) -> String {
         "{indent}{} {} {:<14}{pr} {}{risks}\n",
         c.short,
         c.time.format("%Y-%m-%d"),
-        crate::text::one_line(&c.author, 14),
+        crate::text::one_line(&c.author, 13),
         crate::text::one_line(&c.subject, 200)
     )
 }

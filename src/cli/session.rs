@@ -139,12 +139,65 @@ pub async fn run_dashboard(config: Config) -> ExitCode {
     }
 }
 
-pub async fn demo(
-    serve: bool,
-    write_config: Option<std::path::PathBuf>,
-    step_ms: Option<u64>,
-) -> ExitCode {
-    let _ = (serve, write_config, step_ms);
-    eprintln!("slipway: the demo is not built into this binary yet");
-    ExitCode::from(exit::FAILED)
+/// `slipway demo`: the dashboard on the embedded simulated environment; with `--serve`,
+/// only the environment, in the foreground, until Ctrl-C or SIGTERM.
+pub async fn demo(serve: bool, write_config: Option<std::path::PathBuf>, step_ms: Option<u64>) -> ExitCode {
+    let mut opts = crate::demo::DemoOptions::default();
+    if let Some(ms) = step_ms {
+        opts.step_ms = ms;
+    }
+    let env = match crate::demo::start(opts).await {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("slipway: cannot start the demo environment: {e:#}");
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    if serve {
+        if let Some(path) = &write_config
+            && let Err(e) = std::fs::write(path, env.config_toml())
+        {
+            eprintln!("slipway: cannot write the config to {}: {e}", path.display());
+            env.shutdown().await;
+            return ExitCode::from(exit::FAILED);
+        }
+        println!("slipway demo environment is running");
+        println!("  platform   {}", env.api_url());
+        println!("  metrics    {}/instances/<instance>/metrics", env.base_url());
+        println!("  logs       {}", env.log_dir().display());
+        println!("  repository {}", env.repo_path().display());
+        if let Some(path) = &write_config {
+            println!("  config     {}  (try: slipway --config {} status)", path.display(), path.display());
+        }
+        println!("Press Ctrl-C to stop.");
+        wait_for_stop_signal().await;
+        env.shutdown().await;
+        return ExitCode::SUCCESS;
+    }
+    let config = match env.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("slipway: the demo's config is invalid (a bug): {e}");
+            env.shutdown().await;
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    let code = run_dashboard(config).await;
+    env.shutdown().await;
+    code
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
