@@ -20,7 +20,8 @@ async fn demo(step_ms: u64) -> (DemoEnvironment, Arc<dyn Platform>) {
     })
     .await
     .expect("the demo starts");
-    let platform = slipway::platform::from_config(&env.config().expect("demo config parses")).expect("the adapter builds");
+    let platform = slipway::platform::from_config(&env.config().expect("demo config parses"))
+        .expect("the adapter builds");
     (env, platform)
 }
 

@@ -141,7 +141,11 @@ pub async fn run_dashboard(config: Config) -> ExitCode {
 
 /// `slipway demo`: the dashboard on the embedded simulated environment; with `--serve`,
 /// only the environment, in the foreground, until Ctrl-C or SIGTERM.
-pub async fn demo(serve: bool, write_config: Option<std::path::PathBuf>, step_ms: Option<u64>) -> ExitCode {
+pub async fn demo(
+    serve: bool,
+    write_config: Option<std::path::PathBuf>,
+    step_ms: Option<u64>,
+) -> ExitCode {
     let mut opts = crate::demo::DemoOptions::default();
     if let Some(ms) = step_ms {
         opts.step_ms = ms;
@@ -157,17 +161,27 @@ pub async fn demo(serve: bool, write_config: Option<std::path::PathBuf>, step_ms
         if let Some(path) = &write_config
             && let Err(e) = std::fs::write(path, env.config_toml())
         {
-            eprintln!("slipway: cannot write the config to {}: {e}", path.display());
+            eprintln!(
+                "slipway: cannot write the config to {}: {e}",
+                path.display()
+            );
             env.shutdown().await;
             return ExitCode::from(exit::FAILED);
         }
         println!("slipway demo environment is running");
         println!("  platform   {}", env.api_url());
-        println!("  metrics    {}/instances/<instance>/metrics", env.base_url());
+        println!(
+            "  metrics    {}/instances/<instance>/metrics",
+            env.base_url()
+        );
         println!("  logs       {}", env.log_dir().display());
         println!("  repository {}", env.repo_path().display());
         if let Some(path) = &write_config {
-            println!("  config     {}  (try: slipway --config {} status)", path.display(), path.display());
+            println!(
+                "  config     {}  (try: slipway --config {} status)",
+                path.display(),
+                path.display()
+            );
         }
         println!("Press Ctrl-C to stop.");
         wait_for_stop_signal().await;

@@ -1,2 +1,3 @@
 pub mod gitrepo;
 pub mod rawhttp;
+pub mod tmux;
