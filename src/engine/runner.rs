@@ -295,7 +295,14 @@ impl Engine {
             .as_ref()
             .and_then(|id| self.board.get(id))
             .and_then(pair_of);
-        let pairs: Vec<Pair> = self.board.stacks.iter().filter_map(pair_of).collect();
+        let mut pairs: Vec<Pair> = self.board.stacks.iter().filter_map(pair_of).collect();
+        // What the last promotion shipped (previous live..live): the commits a rollback
+        // would revert, and what "just went out" on a stack that is live.
+        pairs.extend(self.board.stacks.iter().filter_map(|s| {
+            let prev = s.previous_live.clone()?;
+            let live = s.versions.as_ref()?.live.clone();
+            (prev != live).then_some((prev, live))
+        }));
         self.changes.want(pairs, first);
         self.pump_diffs();
     }

@@ -24,7 +24,7 @@ use super::status::{Level, StatusLine};
 use super::theme::Theme;
 use crate::engine::release::{Board, Refusal};
 use crate::engine::{Command, Event};
-use crate::model::StackId;
+use crate::model::{StackId, Version};
 
 /// Facts about the setup the dialogs show (where a promotion goes).
 #[derive(Debug, Clone, Default)]
@@ -419,6 +419,8 @@ impl App {
             field("Environment", Span::styled("live", theme.warn)),
             field("Platform", Span::raw(self.info.platform.clone())),
         ];
+        let mut body = body;
+        body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
         let mut dialog = ConfirmDialog::new(
             format!("Promote {name} to live?"),
             body,
@@ -433,6 +435,41 @@ impl App {
             dialog = dialog.needing_override(w);
         }
         self.overlay = Some(Overlay::Confirm(dialog));
+    }
+
+    /// What moving live from `from` to `to` brings (or, for a rollback, takes away): the
+    /// summary, the first subjects, and drift, when the diff is known.
+    fn changes_lines(&self, from: &Version, to: &Version, label: &str) -> Vec<Line<'static>> {
+        const SHOWN: usize = 6;
+        let theme = &self.theme;
+        let Some(cs) = self.panes.changes.change_set(from, to) else {
+            return vec![field(label, Span::styled("(history not read yet)", theme.dim))];
+        };
+        let mut summary = cs.summary();
+        if !cs.risk_counts.is_empty() {
+            let risks: Vec<String> = cs.risk_counts.keys().map(|r| r.to_uppercase()).collect();
+            summary.push_str(&format!(" ({})", risks.join(", ")));
+        }
+        let style = if cs.risky > 0 { theme.warn } else { theme.text };
+        let mut lines = vec![field(label, Span::styled(summary, style))];
+        for c in cs.commits.iter().take(SHOWN) {
+            let mut text = format!("{} {}", c.short, crate::text::one_line(&c.subject, 50));
+            if let Some(pr) = c.pr {
+                text.push_str(&format!(" {pr}"));
+            }
+            lines.push(Line::from(vec![Span::raw(" ".repeat(15)), Span::styled(text, theme.dim)]));
+        }
+        if cs.commits.len() > SHOWN {
+            let more = format!("…and {} more", cs.commits.len() - SHOWN);
+            lines.push(Line::from(vec![Span::raw(" ".repeat(15)), Span::styled(more, theme.dim)]));
+        }
+        if let Some(d) = &cs.drift {
+            lines.push(Line::styled(
+                format!("⚠ Live has {} commit(s) test lacks; this removes them from live.", d.live_only.len()),
+                theme.error,
+            ));
+        }
+        lines
     }
 
     fn request_rollback(&mut self, stack: StackId) {
@@ -456,6 +493,8 @@ impl App {
             ),
             field("Environment", Span::styled("live", self.theme.warn)),
         ];
+        let mut body = body;
+        body.extend(self.changes_lines(&plan.to, &plan.from, "Reverts"));
         self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
             format!("Roll {name} back on live?"),
             body,

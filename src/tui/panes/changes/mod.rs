@@ -67,10 +67,21 @@ impl ChangesPane {
         }
     }
 
+    /// The versions the pane compares for the selected stack: live..test, or, once live
+    /// runs test's version after a promotion here, what that promotion shipped.
+    fn pair(ctx: &Ctx) -> Option<(Version, Version, bool)> {
+        let stack = ctx.selected_stack()?;
+        let v = stack.versions.as_ref()?;
+        match &stack.previous_live {
+            Some(prev) if v.live == v.test && prev != &v.live => Some((prev.clone(), v.live.clone(), true)),
+            _ => Some((v.live.clone(), v.test.clone(), false)),
+        }
+    }
+
     /// The diff for the selected stack, if computed.
     pub fn current<'a>(&'a self, ctx: &Ctx) -> Option<&'a DiffResult> {
-        let v = ctx.selected_stack()?.versions.as_ref()?;
-        self.diffs.get(&(v.live.clone(), v.test.clone()))
+        let (from, to, _) = Self::pair(ctx)?;
+        self.diffs.get(&(from, to))
     }
 
     /// `N commits · K risky` for the header and dialogs, when known.
@@ -162,10 +173,7 @@ impl Pane for ChangesPane {
     }
 
     fn title(&self, ctx: &Ctx) -> Line<'static> {
-        let Some(stack) = ctx.selected_stack() else {
-            return Line::from(" Changes ");
-        };
-        let Some(v) = &stack.versions else {
+        let Some((from, to, shipped)) = Self::pair(ctx) else {
             return Line::from(" Changes ");
         };
         let view = match self.view {
@@ -173,11 +181,11 @@ impl Pane for ChangesPane {
             View::Drift => " · drift",
             View::Config => " · config",
         };
-        let mut t = format!(
-            " Changes{view}: test {} ⇢ live {}",
-            v.test.short(),
-            v.live.short()
-        );
+        let mut t = if shipped {
+            format!(" Changes{view}: shipped {} ⇢ {} (live = test)", from.short(), to.short())
+        } else {
+            format!(" Changes{view}: test {} ⇢ live {}", to.short(), from.short())
+        };
         if let Some(s) = self.summary(ctx) {
             t.push_str(&format!(" · {s}"));
         }
@@ -208,9 +216,7 @@ impl Pane for ChangesPane {
                     }
                 }
                 self.diffs.insert(key.clone(), changes.clone());
-                ctx.selected_stack()
-                    .and_then(|s| s.versions.as_ref())
-                    .is_some_and(|v| v.live == key.0 && v.test == key.1)
+                Self::pair(ctx).is_some_and(|(from, to, _)| from == key.0 && to == key.1)
             }
             Event::LineStats(commit) => match &mut self.detail {
                 Some((open, _)) if open.id == commit.id => {
