@@ -5,6 +5,7 @@ pub mod config;
 pub mod configdiff;
 pub mod demo;
 pub mod engine;
+pub mod feeds;
 pub mod model;
 pub mod notify;
 pub mod platform;

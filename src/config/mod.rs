@@ -32,6 +32,8 @@ pub struct Config {
     pub repo: Option<RepoConfig>,
     #[serde(default)]
     pub changes: ChangesConfig,
+    #[serde(default)]
+    pub smoke: SmokeConfig,
     /// Release announcements in chat; absent means slipway announces nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announce: Option<AnnounceConfig>,
@@ -71,6 +73,53 @@ pub struct StackConfig {
     /// Instances to use instead of asking the platform.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<Instance>,
+    /// HTTP checks run after each promotion and on demand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub smoke: Vec<SmokeCheck>,
+}
+
+/// One smoke test: a request and what its answer must look like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmokeCheck {
+    pub name: String,
+    pub url: String,
+    #[serde(default = "defaults::get")]
+    pub method: String,
+    #[serde(default = "defaults::status_ok")]
+    pub expect_status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_contains: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_regex: Option<String>,
+    #[serde(default = "defaults::smoke_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Further attempts after a failure (a deployment may need a moment to settle).
+    #[serde(default = "defaults::smoke_retries")]
+    pub retries: u32,
+    #[serde(default = "defaults::smoke_retry_delay_ms")]
+    pub retry_delay_ms: u64,
+}
+
+/// What happens around smoke tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmokeConfig {
+    /// Run a stack's checks when its promotion finishes; it is live only if they pass.
+    #[serde(default = "defaults::yes")]
+    pub after_promotion: bool,
+    /// Roll back by itself when the checks after a promotion fail.
+    #[serde(default)]
+    pub auto_rollback: bool,
+}
+
+impl Default for SmokeConfig {
+    fn default() -> Self {
+        SmokeConfig {
+            after_promotion: true,
+            auto_rollback: false,
+        }
+    }
 }
 
 impl StackConfig {
@@ -597,6 +646,21 @@ mod defaults {
     }
     pub fn theme() -> String {
         "dark".into()
+    }
+    pub fn get() -> String {
+        "GET".into()
+    }
+    pub fn status_ok() -> u16 {
+        200
+    }
+    pub fn smoke_timeout_ms() -> u64 {
+        5000
+    }
+    pub fn smoke_retries() -> u32 {
+        2
+    }
+    pub fn smoke_retry_delay_ms() -> u64 {
+        1000
     }
     pub fn fetch_timeout_secs() -> u64 {
         120

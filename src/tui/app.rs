@@ -443,7 +443,10 @@ impl App {
         const SHOWN: usize = 6;
         let theme = &self.theme;
         let Some(cs) = self.panes.changes.change_set(from, to) else {
-            return vec![field(label, Span::styled("(history not read yet)", theme.dim))];
+            return vec![field(
+                label,
+                Span::styled("(history not read yet)", theme.dim),
+            )];
         };
         let mut summary = cs.summary();
         if !cs.risk_counts.is_empty() {
@@ -457,15 +460,24 @@ impl App {
             if let Some(pr) = c.pr {
                 text.push_str(&format!(" {pr}"));
             }
-            lines.push(Line::from(vec![Span::raw(" ".repeat(15)), Span::styled(text, theme.dim)]));
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(15)),
+                Span::styled(text, theme.dim),
+            ]));
         }
         if cs.commits.len() > SHOWN {
             let more = format!("…and {} more", cs.commits.len() - SHOWN);
-            lines.push(Line::from(vec![Span::raw(" ".repeat(15)), Span::styled(more, theme.dim)]));
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(15)),
+                Span::styled(more, theme.dim),
+            ]));
         }
         if let Some(d) = &cs.drift {
             lines.push(Line::styled(
-                format!("⚠ Live has {} commit(s) test lacks; this removes them from live.", d.live_only.len()),
+                format!(
+                    "⚠ Live has {} commit(s) test lacks; this removes them from live.",
+                    d.live_only.len()
+                ),
                 theme.error,
             ));
         }

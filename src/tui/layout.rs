@@ -59,7 +59,9 @@ pub fn compute(area: Rect, zoom: Option<PaneId>, stacks: usize) -> ScreenLayout 
     // Stacks need a header row, one row each and a border; the rest is shared by
     // metrics (fixed) and the two text panes (which grow with the terminal).
     // On tall terminals the top row grows so the Changes list shows more commits.
-    let top = (stacks as u16 + 3).max(body.height * 3 / 10).clamp(5, body.height / 3 + 1);
+    let top = (stacks as u16 + 3)
+        .max(body.height * 3 / 10)
+        .clamp(5, body.height / 3 + 1);
     let metrics = if body.height >= 40 {
         10
     } else if body.height >= 28 {

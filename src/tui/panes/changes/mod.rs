@@ -73,7 +73,9 @@ impl ChangesPane {
         let stack = ctx.selected_stack()?;
         let v = stack.versions.as_ref()?;
         match &stack.previous_live {
-            Some(prev) if v.live == v.test && prev != &v.live => Some((prev.clone(), v.live.clone(), true)),
+            Some(prev) if v.live == v.test && prev != &v.live => {
+                Some((prev.clone(), v.live.clone(), true))
+            }
             _ => Some((v.live.clone(), v.test.clone(), false)),
         }
     }
@@ -182,9 +184,17 @@ impl Pane for ChangesPane {
             View::Config => " · config",
         };
         let mut t = if shipped {
-            format!(" Changes{view}: shipped {} ⇢ {} (live = test)", from.short(), to.short())
+            format!(
+                " Changes{view}: shipped {} ⇢ {} (live = test)",
+                from.short(),
+                to.short()
+            )
         } else {
-            format!(" Changes{view}: test {} ⇢ live {}", to.short(), from.short())
+            format!(
+                " Changes{view}: test {} ⇢ live {}",
+                to.short(),
+                from.short()
+            )
         };
         if let Some(s) = self.summary(ctx) {
             t.push_str(&format!(" · {s}"));
