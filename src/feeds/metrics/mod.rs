@@ -1,0 +1,3 @@
+//! Metrics feed: Prometheus exposition scraped from every instance, and PromQL.
+
+pub mod exposition;
