@@ -1,3 +1,4 @@
 //! Metrics feed: Prometheus exposition scraped from every instance, and PromQL.
 
+pub mod aggregate;
 pub mod exposition;
