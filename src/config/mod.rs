@@ -319,7 +319,7 @@ impl Default for AnomalyConfig {
             min_baseline_samples: 12,
             recent_window: 6,
             consecutive: 3,
-            p_value: 0.01,
+            p_value: 0.001,
             min_effect: 0.2,
             min_traffic: 0.1,
         }

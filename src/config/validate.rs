@@ -229,3 +229,75 @@ fn validate_query(q: &ScrapeQuery, key: &dyn Fn(&str) -> String) -> Result<(), (
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::parse_str;
+
+    const BASE: &str = "[release]\nname = \"svc\"\n\n[platform]\nkind = \"http\"\nbase_url = \"http://127.0.0.1:1\"\n\n[[stacks]]\nid = \"a\"\n\n";
+
+    fn check(metrics: &str) -> Result<crate::config::Config, String> {
+        let text = format!("{BASE}{metrics}");
+        parse_str(&text, Path::new("t.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn metrics_defaults_and_promql_series() {
+        let c = check(
+            "[metrics]\n[metrics.prometheus]\nurl = \"http://127.0.0.1:9090\"\n\n\
+             [[metrics.series]]\nname = \"errors\"\npromql = 'sum(rate(e{stack=\"{stack}\"}[1m]))'\n",
+        );
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
+        let m = &c.metrics;
+        assert_eq!(m.timeout_secs, 4);
+        assert_eq!(m.anomaly.recent_window, 6);
+        assert_eq!(m.anomaly.consecutive, 3);
+        assert!(m.prometheus.as_ref().is_some_and(|p| p.backfill));
+        assert_eq!(
+            m.series[0].promql_for(&crate::model::StackId::new("Sally")),
+            Some("sum(rate(e{stack=\"sally\"}[1m]))".to_string())
+        );
+    }
+
+    #[test]
+    fn metrics_mistakes_are_named() {
+        let cases = [
+            (
+                "[[metrics.series]]\nname = \"x\"\n",
+                "metrics.series[0].metric",
+            ),
+            (
+                "[metrics]\nscrape_url = \"http://{host}/m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"m\"\npromql = \"up\"\n",
+                "promql: give either",
+            ),
+            (
+                "[[metrics.series]]\nname = \"x\"\npromql = \"up\"\n",
+                "[metrics.prometheus]",
+            ),
+            (
+                "[metrics]\nscrape_url = \"http://{host}/m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"n\"\n",
+                "duplicate series name",
+            ),
+            (
+                "[metrics]\nscrape_url = \"http://{host}/m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"m\"\n[metrics.series.divide_by]\nmetric = \"t\"\nlabels = { code = \"~(\" }\n",
+                "divide_by.labels.code",
+            ),
+            ("[metrics]\ntimeout_secs = 10\n", "metrics.timeout_secs"),
+            ("[metrics.anomaly]\nrecent_window = 1\n", "recent_window"),
+            ("[metrics.anomaly]\np_value = 0.9\n", "p_value"),
+            ("[metrics.anomaly]\nwindow = 3\n", "unknown field"),
+            (
+                "[metrics.prometheus]\nurl = \"127.0.0.1:9090\"\n",
+                "metrics.prometheus.url",
+            ),
+        ];
+        for (text, expect) in cases {
+            match check(text) {
+                Ok(_) => panic!("accepted: {text}"),
+                Err(e) => assert!(e.contains(expect), "{text}\n→ {e}"),
+            }
+        }
+    }
+}
