@@ -233,8 +233,7 @@ fn check_labels(rest: &str) -> Labels<'_> {
         return Labels::Empty(after);
     }
     let mut in_value = false;
-    let mut chars = labels.chars();
-    while let Some(c) = chars.next() {
+    for c in labels.chars() {
         if in_value {
             match c {
                 '"' => in_value = false,
