@@ -113,7 +113,11 @@ fn config() -> MetricsConfig {
         prometheus: None,
         anomaly: AnomalyConfig::default(),
         series: vec![
-            series("req/s", q("http_requests_total", &[], Aggregate::Rate), None),
+            series(
+                "req/s",
+                q("http_requests_total", &[], Aggregate::Rate),
+                None,
+            ),
             series(
                 "errors",
                 q("http_requests_total", &[("code", "~5..")], Aggregate::Rate),
