@@ -297,7 +297,7 @@ impl Feed {
     }
 
     async fn scrape_all(&self, instances: &HashMap<StackId, Vec<Instance>>) -> Vec<Scraped> {
-        let (Some(template), Ok(scraper)) = (&self.config.scrape_url, &self.scraper) else {
+        let Some(template) = &self.config.scrape_url else {
             return Vec::new();
         };
         if self.queries.is_empty() {
@@ -313,6 +313,21 @@ impl Feed {
                 ));
             }
         }
+        let scraper = match &self.scraper {
+            Ok(s) => s,
+            // No HTTP client at all: every source says so rather than vanishing.
+            Err(e) => {
+                return jobs
+                    .into_iter()
+                    .map(|(stack, instance, url)| Scraped {
+                        stack,
+                        instance,
+                        url,
+                        result: Err(FetchError::Unreachable(e.clone())),
+                    })
+                    .collect();
+            }
+        };
         futures::stream::iter(jobs)
             .map(|(stack, instance, url)| {
                 let queries = Arc::clone(&self.queries);
@@ -381,7 +396,6 @@ impl Feed {
             Some(Err(e)) => Some(e.clone()),
             _ => None,
         };
-        let scraper_setup = self.scraper.as_ref().err().cloned();
         let Some(state) = self.per_stack.get_mut(stack) else {
             return empty_update(stack, now, promoted_at);
         };
@@ -428,9 +442,6 @@ impl Feed {
                     }
                     current.push((s.instance.id.clone(), parsed.selections));
                 }
-            }
-            if let Some(e) = &scraper_setup {
-                problems.push(SourceProblem::Setup { message: e.clone() });
             }
             sources.push(SourceReport {
                 source: Source::Instance {
