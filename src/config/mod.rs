@@ -326,14 +326,20 @@ impl Default for HttpStates {
 pub struct MetricsConfig {
     #[serde(default = "defaults::metrics_interval_secs")]
     pub interval_secs: u64,
-    /// Samples kept per series (the sparkline's history).
+    /// Samples kept per series (the sparkline's history, and the most kept as baseline).
     #[serde(default = "defaults::metrics_history")]
     pub history: usize,
     /// Per-instance Prometheus endpoint, with `{instance}`, `{host}` and `{stack}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scrape_url: Option<String>,
-    #[serde(default = "defaults::timeout_secs")]
+    /// Per scrape; at most `interval_secs`, so a slow instance never delays the next round.
+    #[serde(default = "defaults::metrics_timeout_secs")]
     pub timeout_secs: u64,
+    /// The Prometheus server that `promql` series are asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<PrometheusConfig>,
+    #[serde(default)]
+    pub anomaly: AnomalyConfig,
     #[serde(default)]
     pub series: Vec<SeriesConfig>,
 }
@@ -344,8 +350,59 @@ impl Default for MetricsConfig {
             interval_secs: defaults::metrics_interval_secs(),
             history: defaults::metrics_history(),
             scrape_url: None,
-            timeout_secs: defaults::timeout_secs(),
+            timeout_secs: defaults::metrics_timeout_secs(),
+            prometheus: None,
+            anomaly: AnomalyConfig::default(),
             series: Vec::new(),
+        }
+    }
+}
+
+/// A Prometheus server's HTTP API (`/api/v1/query`, `/api/v1/query_range`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusConfig {
+    /// Base URL, e.g. `http://prometheus:9090` (the `/api/v1/...` paths are appended).
+    pub url: String,
+    /// Per query; at most `metrics.interval_secs`.
+    #[serde(default = "defaults::metrics_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Fill the sparklines from `query_range` on start, so a baseline exists at once.
+    #[serde(default = "defaults::yes")]
+    pub backfill: bool,
+    /// Sent with every query (a bearer token for a hosted Prometheus, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthConfig>,
+}
+
+/// When a series counts as a SPIKE or a DROP after a stack's promotion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnomalyConfig {
+    /// Samples before the promotion needed before any verdict (fewer: "insufficient data").
+    pub min_baseline_samples: usize,
+    /// Rounds after the promotion compared against the baseline; at least half must have a value.
+    pub recent_window: usize,
+    /// Consecutive bad evaluations before a flag is raised (a short blip is not a spike).
+    pub consecutive: u32,
+    /// One-sided Mann–Whitney U p-value below which the recent window differs.
+    pub p_value: f64,
+    /// Minimum relative median shift in the bad direction (0.2 = 20%).
+    pub min_effect: f64,
+    /// Below this traffic (the `divide_by` value, or a histogram's observations per second)
+    /// a ratio or latency means nothing: "insufficient data".
+    pub min_traffic: f64,
+}
+
+impl Default for AnomalyConfig {
+    fn default() -> Self {
+        AnomalyConfig {
+            min_baseline_samples: 12,
+            recent_window: 6,
+            consecutive: 3,
+            p_value: 0.001,
+            min_effect: 0.2,
+            min_traffic: 0.1,
         }
     }
 }
@@ -360,6 +417,10 @@ pub struct SeriesConfig {
     /// A metric scraped from each instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
+    /// Instead of `metric`: a PromQL expression giving one number, with `{stack}` replaced
+    /// by the stack's id (`sum(rate(http_requests_total{stack="{stack}"}[1m]))`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promql: Option<String>,
     /// Label matchers: exact values, or regexes when written `~regex`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
@@ -382,6 +443,24 @@ pub struct SeriesConfig {
 }
 
 impl SeriesConfig {
+    /// The PromQL expression for one stack, when this series is asked of Prometheus.
+    pub fn promql_for(&self, stack: &StackId) -> Option<String> {
+        self.promql
+            .as_ref()
+            .map(|q| q.replace("{stack}", stack.as_str()))
+    }
+
+    /// Whether values of different stacks can be compared as they are (a ratio, an average,
+    /// a latency), rather than only against each stack's own past (totals, rates).
+    pub fn is_intensive(&self) -> bool {
+        self.metric.is_some()
+            && (self.divide_by.is_some()
+                || matches!(
+                    self.aggregate,
+                    Aggregate::Avg | Aggregate::Max | Aggregate::Min | Aggregate::Quantile
+                ))
+    }
+
     /// The scrape query, when this series is scraped from instances.
     pub fn scrape_query(&self) -> Option<ScrapeQuery> {
         self.metric.as_ref().map(|metric| ScrapeQuery {
@@ -637,6 +716,9 @@ mod defaults {
     }
     pub fn metrics_history() -> usize {
         240
+    }
+    pub fn metrics_timeout_secs() -> u64 {
+        4
     }
     pub fn buffer_lines() -> usize {
         100_000

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use super::{Aggregate, AnnounceConfig, AnnounceKind, Config, PlatformConfig};
+use super::{
+    Aggregate, AnnounceConfig, AnnounceKind, Config, MetricsConfig, PlatformConfig, ScrapeQuery,
+};
 
 pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, String)> {
     let err = |key: &str, msg: &str| Err((key.to_string(), msg.to_string()));
@@ -72,39 +74,7 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
             }
         }
     }
-    if config.metrics.interval_secs == 0 {
-        return err("metrics.interval_secs", "must be at least 1");
-    }
-    if config.metrics.history < 8 {
-        return err("metrics.history", "must be at least 8 samples");
-    }
-    for (i, s) in config.metrics.series.iter().enumerate() {
-        let key = |k: &str| format!("metrics.series[{i}].{k}");
-        if s.metric.is_none() {
-            return err(&key("metric"), "name the metric to scrape");
-        }
-        if s.aggregate == Aggregate::Quantile
-            && !matches!(s.quantile, Some(q) if (0.0..=1.0).contains(&q))
-        {
-            return err(
-                &key("quantile"),
-                "aggregate = \"quantile\" needs quantile between 0 and 1",
-            );
-        }
-        for (label, value) in &s.labels {
-            if let Some(re) = value.strip_prefix('~')
-                && let Err(e) = regex::Regex::new(re)
-            {
-                return err(&key(&format!("labels.{label}")), &format!("bad regex: {e}"));
-            }
-        }
-    }
-    if !config.metrics.series.is_empty() && config.metrics.scrape_url.is_none() {
-        return err(
-            "metrics.scrape_url",
-            "scraped series need a scrape_url template such as \"http://{host}:9100/metrics\"",
-        );
-    }
+    validate_metrics(&config.metrics)?;
     if let Some(repo) = &config.repo {
         match (&repo.path, &repo.url) {
             (Some(_), Some(_)) => return err("repo", "give either path or url, not both"),
@@ -255,4 +225,227 @@ fn looks_like_secret_url(url: &str) -> bool {
     host == "hooks.slack.com"
         || host.ends_with(".webhook.office.com")
         || ((host == "discord.com" || host == "discordapp.com") && rest.contains("/api/webhooks/"))
+}
+
+fn validate_metrics(m: &MetricsConfig) -> Result<(), (String, String)> {
+    let err = |key: &str, msg: &str| Err((key.to_string(), msg.to_string()));
+    if m.interval_secs == 0 {
+        return err("metrics.interval_secs", "must be at least 1");
+    }
+    if m.history < 8 {
+        return err("metrics.history", "must be at least 8 samples");
+    }
+    // Prometheus refuses query_range answers of more than 11,000 points.
+    if m.history > 10_000 {
+        return err("metrics.history", "must be at most 10000 samples");
+    }
+    // A scrape slower than the interval would delay every other source's next round.
+    if m.timeout_secs == 0 || m.timeout_secs > m.interval_secs {
+        return err(
+            "metrics.timeout_secs",
+            "must be between 1 and metrics.interval_secs",
+        );
+    }
+    if let Some(p) = &m.prometheus {
+        if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
+            return err(
+                "metrics.prometheus.url",
+                "must start with http:// or https://",
+            );
+        }
+        if p.timeout_secs == 0 || p.timeout_secs > m.interval_secs {
+            return err(
+                "metrics.prometheus.timeout_secs",
+                "must be between 1 and metrics.interval_secs",
+            );
+        }
+        if let Some(auth) = &p.auth
+            && auth.token_env.is_none()
+            && auth.token_file.is_none()
+        {
+            return err(
+                "metrics.prometheus.auth",
+                "name where the token is: token_env = \"VAR\" or token_file = \"PATH\" (tokens are never written in config)",
+            );
+        }
+    }
+    let a = &m.anomaly;
+    if a.min_baseline_samples < 3 || a.min_baseline_samples > m.history {
+        return err(
+            "metrics.anomaly.min_baseline_samples",
+            "must be between 3 and metrics.history (the baseline is kept within the history)",
+        );
+    }
+    if a.recent_window < 3 || a.recent_window > m.history {
+        return err(
+            "metrics.anomaly.recent_window",
+            "must be between 3 and metrics.history",
+        );
+    }
+    if a.consecutive == 0 {
+        return err("metrics.anomaly.consecutive", "must be at least 1");
+    }
+    if !(a.p_value > 0.0 && a.p_value <= 0.5) {
+        return err("metrics.anomaly.p_value", "must be above 0 and at most 0.5");
+    }
+    if !(a.min_effect.is_finite() && a.min_effect >= 0.0) {
+        return err(
+            "metrics.anomaly.min_effect",
+            "must be 0 or more (0.2 = 20%)",
+        );
+    }
+    if !(a.min_traffic.is_finite() && a.min_traffic >= 0.0) {
+        return err("metrics.anomaly.min_traffic", "must be 0 or more");
+    }
+    let mut names = HashSet::new();
+    for (i, s) in m.series.iter().enumerate() {
+        let key = |k: &str| format!("metrics.series[{i}].{k}");
+        if s.name.trim().is_empty() {
+            return err(&key("name"), "must not be empty");
+        }
+        if !names.insert(s.name.as_str()) {
+            return err(&key("name"), &format!("duplicate series name '{}'", s.name));
+        }
+        if !s.scale.is_finite() {
+            return err(&key("scale"), "must be a finite number");
+        }
+        match (&s.metric, &s.promql) {
+            (None, None) => {
+                return err(
+                    &key("metric"),
+                    "name the metric to scrape, or give a promql expression",
+                );
+            }
+            (Some(_), Some(_)) => {
+                return err(&key("promql"), "give either metric or promql, not both");
+            }
+            (None, Some(q)) => {
+                if q.trim().is_empty() {
+                    return err(&key("promql"), "must not be empty");
+                }
+                if m.prometheus.is_none() {
+                    return err(
+                        &key("promql"),
+                        "promql series need a [metrics.prometheus] section with the server's url",
+                    );
+                }
+                if !s.labels.is_empty() || s.quantile.is_some() || s.divide_by.is_some() {
+                    return err(
+                        &key("promql"),
+                        "labels, quantile and divide_by apply to scraped series; write them into the PromQL expression",
+                    );
+                }
+            }
+            (Some(_), None) => {
+                if let Some(q) = s.scrape_query() {
+                    validate_query(&q, &key)?;
+                }
+                if let Some(d) = &s.divide_by {
+                    validate_query(d, &|k: &str| key(&format!("divide_by.{k}")))?;
+                }
+            }
+        }
+    }
+    if m.series.iter().any(|s| s.metric.is_some()) && m.scrape_url.is_none() {
+        return err(
+            "metrics.scrape_url",
+            "scraped series need a scrape_url template such as \"http://{host}:9100/metrics\"",
+        );
+    }
+    Ok(())
+}
+
+fn validate_query(q: &ScrapeQuery, key: &dyn Fn(&str) -> String) -> Result<(), (String, String)> {
+    let err = |key: String, msg: &str| Err((key, msg.to_string()));
+    if q.metric.trim().is_empty() {
+        return err(key("metric"), "must not be empty");
+    }
+    if q.aggregate == Aggregate::Quantile
+        && !matches!(q.quantile, Some(v) if (0.0..=1.0).contains(&v))
+    {
+        return err(
+            key("quantile"),
+            "aggregate = \"quantile\" needs quantile between 0 and 1",
+        );
+    }
+    for (label, value) in &q.labels {
+        if let Some(re) = value.strip_prefix('~')
+            && let Err(e) = regex::Regex::new(re)
+        {
+            return err(key(&format!("labels.{label}")), &format!("bad regex: {e}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::parse_str;
+
+    const BASE: &str = "[release]\nname = \"svc\"\n\n[platform]\nkind = \"http\"\nbase_url = \"http://127.0.0.1:1\"\n\n[[stacks]]\nid = \"a\"\n\n";
+
+    fn check(metrics: &str) -> Result<crate::config::Config, String> {
+        let text = format!("{BASE}{metrics}");
+        parse_str(&text, Path::new("t.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn metrics_defaults_and_promql_series() {
+        let c = check(
+            "[metrics]\n[metrics.prometheus]\nurl = \"http://127.0.0.1:9090\"\n\n\
+             [[metrics.series]]\nname = \"errors\"\npromql = 'sum(rate(e{stack=\"{stack}\"}[1m]))'\n",
+        );
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
+        let m = &c.metrics;
+        assert_eq!(m.timeout_secs, 4);
+        assert_eq!(m.anomaly.recent_window, 6);
+        assert_eq!(m.anomaly.consecutive, 3);
+        assert!(m.prometheus.as_ref().is_some_and(|p| p.backfill));
+        assert_eq!(
+            m.series[0].promql_for(&crate::model::StackId::new("Sally")),
+            Some("sum(rate(e{stack=\"sally\"}[1m]))".to_string())
+        );
+    }
+
+    #[test]
+    fn metrics_mistakes_are_named() {
+        let cases = [
+            (
+                "[[metrics.series]]\nname = \"x\"\n",
+                "metrics.series[0].metric",
+            ),
+            (
+                "[metrics]\nscrape_url = \"http://{host}/m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"m\"\npromql = \"up\"\n",
+                "promql: give either",
+            ),
+            (
+                "[[metrics.series]]\nname = \"x\"\npromql = \"up\"\n",
+                "[metrics.prometheus]",
+            ),
+            (
+                "[metrics]\nscrape_url = \"http://{host}/m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"n\"\n",
+                "duplicate series name",
+            ),
+            (
+                "[metrics]\nscrape_url = \"http://{host}/m\"\n[[metrics.series]]\nname = \"x\"\nmetric = \"m\"\n[metrics.series.divide_by]\nmetric = \"t\"\nlabels = { code = \"~(\" }\n",
+                "divide_by.labels.code",
+            ),
+            ("[metrics]\ntimeout_secs = 10\n", "metrics.timeout_secs"),
+            ("[metrics.anomaly]\nrecent_window = 1\n", "recent_window"),
+            ("[metrics.anomaly]\np_value = 0.9\n", "p_value"),
+            ("[metrics.anomaly]\nwindow = 3\n", "unknown field"),
+            (
+                "[metrics.prometheus]\nurl = \"127.0.0.1:9090\"\n",
+                "metrics.prometheus.url",
+            ),
+        ];
+        for (text, expect) in cases {
+            match check(text) {
+                Ok(_) => panic!("accepted: {text}"),
+                Err(e) => assert!(e.contains(expect), "{text}\n→ {e}"),
+            }
+        }
+    }
 }

@@ -49,6 +49,15 @@ pub fn toml_text(e: &Endpoints<'_>) -> String {
             s.rps,
             if i == 0 { "; promoted first" } else { "" }
         ));
+        let site = format!("{}/sites/{}", e.base_url, s.id);
+        stacks.push_str(&format!(
+            "[[stacks.smoke]]\nname = \"health\"\nurl = {}\nbody_contains = \"ok\"\nretries = 1\nretry_delay_ms = 500\n\n\
+             [[stacks.smoke]]\nname = \"front page\"\nurl = {}\nbody_regex = \"<title>[^<]+</title>\"\nretries = 1\nretry_delay_ms = 500\n\n\
+             [[stacks.smoke]]\nname = \"article\"\nurl = {}\nretries = 1\nretry_delay_ms = 500\n\n",
+            q(&format!("{site}/healthz")),
+            q(&format!("{site}/")),
+            q(&format!("{site}/articles/1")),
+        ));
     }
     format!(
         r#"# slipway configuration for the embedded demo environment.
@@ -81,12 +90,14 @@ live_env = "live"
 #   token_env = "DEPLOY_TOKEN"
 
 # Stacks in promotion order, least busy first (WWW, Cedric, Sally, Bruce).
-# Instances are asked from the platform, so none are listed here.
+# Instances are asked from the platform, so none are listed here. Each stack's smoke
+# checks run when its promotion finishes (it counts as live only if they pass) and on
+# demand with `s`.
 {stacks}# Sparklines per stack, scraped from every live instance's Prometheus endpoint.
 [metrics]
 interval_secs = 2
 history = 240            # samples kept per series
-timeout_secs = 5
+timeout_secs = 2         # every scrape has a timeout, at most the interval
 # {{instance}}, {{host}} and {{stack}} are filled in per instance.
 scrape_url = {scrape}
 
@@ -118,6 +129,12 @@ quantile = 0.99
 scale = 1000.0
 unit = "ms"
 bad = "up"
+
+# Smoke checks that fail after a promotion leave the stack failed; set auto_rollback to
+# have slipway roll it back by itself.
+[smoke]
+after_promotion = true
+auto_rollback = false
 
 # The code's history, for the commits between live and test. A real setup points at a
 # local clone (path) or a URL slipway clones into its cache (url).

@@ -1,1 +1,4 @@
+//! Data that flows in from outside while the dashboard runs.
+
+pub mod metrics;
 pub mod smoke;

@@ -1,0 +1,588 @@
+//! One round of the feed: scrape every instance and ask Prometheus, all at once and each
+//! with a timeout; parse off the async threads; evaluate every series per stack; judge it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+
+use super::aggregate::{self, Aggregated, InstanceReading, Query, Selection};
+use super::anomaly::Detector;
+use super::control::compare_with_control;
+use super::exposition::{self, BadLine, Wanted};
+use super::history::{Point, SeriesHistory};
+use super::promql::{Prometheus, QueryError};
+use super::scrape::{FetchError, Scraper, instance_url};
+use super::update::{
+    MetricsUpdate, SeriesUpdate, Source, SourceProblem, SourceReport, SourceTotals,
+};
+use crate::config::{MetricsConfig, SeriesConfig};
+use crate::model::{Instance, StackId};
+
+/// Scrapes in flight at once: enough for hundreds of endpoints within one timeout, few
+/// enough not to exhaust file descriptors.
+const CONCURRENT_SCRAPES: usize = 64;
+
+/// How a configured series gets its value.
+#[derive(Debug, Clone)]
+enum Plan {
+    /// Indices into `Feed::queries`.
+    Scraped {
+        num: usize,
+        den: Option<usize>,
+    },
+    Promql,
+}
+
+/// The feed's state between rounds.
+pub struct Feed {
+    config: MetricsConfig,
+    stacks: Vec<StackId>,
+    queries: Arc<Vec<Query>>,
+    wanted: Arc<Wanted>,
+    plans: Vec<Plan>,
+    scraper: Result<Scraper, String>,
+    prometheus: Option<Result<Prometheus, String>>,
+    per_stack: HashMap<StackId, StackState>,
+}
+
+struct StackState {
+    histories: Vec<SeriesHistory>,
+    detectors: Vec<Detector>,
+    instances: HashMap<String, InstanceState>,
+    prometheus_totals: SourceTotals,
+    /// Problems met outside a round (the backfill), reported with the next one.
+    pending: Vec<SourceProblem>,
+}
+
+#[derive(Default)]
+struct InstanceState {
+    /// The last successful scrape's selections, one per query (for rates).
+    previous: Option<Vec<Selection>>,
+    totals: SourceTotals,
+}
+
+type PromAnswer = Result<Option<f64>, QueryError>;
+
+/// What one instance's scrape gave.
+struct Scraped {
+    stack: StackId,
+    instance: Instance,
+    url: String,
+    result: Result<ParsedScrape, FetchError>,
+}
+
+struct ParsedScrape {
+    selections: Vec<Selection>,
+    sample_lines: usize,
+    not_understood: usize,
+    examples: Vec<BadLine>,
+}
+
+impl Feed {
+    pub fn new(config: MetricsConfig, stacks: Vec<StackId>) -> Feed {
+        let mut queries: Vec<Query> = Vec::new();
+        let mut sources = Vec::new();
+        let mut plans = Vec::new();
+        // Identical queries (requests as a series and as a divisor) are read once.
+        let mut intern =
+            |q: &crate::config::ScrapeQuery, queries: &mut Vec<Query>| -> Option<usize> {
+                if let Some(i) = sources.iter().position(|s| s == q) {
+                    return Some(i);
+                }
+                // Validation has compiled every regex already; a failure here leaves the
+                // series without value rather than stopping the feed.
+                let compiled = Query::compile(q).ok()?;
+                sources.push(q.clone());
+                queries.push(compiled);
+                Some(queries.len() - 1)
+            };
+        for s in &config.series {
+            let plan = match s.scrape_query() {
+                Some(q) => match intern(&q, &mut queries) {
+                    Some(num) => Plan::Scraped {
+                        num,
+                        den: s.divide_by.as_ref().and_then(|d| intern(d, &mut queries)),
+                    },
+                    None => Plan::Promql,
+                },
+                None => Plan::Promql,
+            };
+            plans.push(plan);
+        }
+        let wanted = Wanted::names(queries.iter().map(|q| q.metric.as_str()));
+        let scraper = Scraper::new(Duration::from_secs(config.timeout_secs.max(1)));
+        let prometheus = config.prometheus.as_ref().map(Prometheus::new);
+        let per_stack = stacks
+            .iter()
+            .map(|id| {
+                let n = config.series.len();
+                let state = StackState {
+                    histories: (0..n).map(|_| SeriesHistory::new(config.history)).collect(),
+                    detectors: vec![Detector::default(); n],
+                    instances: HashMap::new(),
+                    prometheus_totals: SourceTotals::default(),
+                    pending: Vec::new(),
+                };
+                (id.clone(), state)
+            })
+            .collect();
+        Feed {
+            config,
+            stacks,
+            queries: Arc::new(queries),
+            wanted: Arc::new(wanted),
+            plans,
+            scraper,
+            prometheus,
+            per_stack,
+        }
+    }
+
+    fn has_promql(&self) -> bool {
+        self.config.series.iter().any(|s| s.promql.is_some())
+    }
+
+    /// Fills the histories of PromQL series from `query_range`, so the baseline exists at
+    /// once instead of after minutes of watching.
+    pub async fn backfill(&mut self, now: DateTime<Utc>) {
+        let Some(Ok(prom)) = &self.prometheus else {
+            return;
+        };
+        if !self.config.prometheus.as_ref().is_some_and(|p| p.backfill) {
+            return;
+        }
+        let step = Duration::from_secs(self.config.interval_secs.max(1));
+        let span = chrono::Duration::seconds(
+            (self.config.interval_secs.max(1) * self.config.history as u64) as i64,
+        );
+        let mut jobs = Vec::new();
+        for stack in &self.stacks {
+            for (i, s) in self.config.series.iter().enumerate() {
+                if let Some(q) = s.promql_for(stack) {
+                    jobs.push((stack.clone(), i, q));
+                }
+            }
+        }
+        let results: Vec<_> = futures::stream::iter(jobs)
+            .map(|(stack, i, q)| async move {
+                let r = prom.range(&q, now - span, now, step).await;
+                (stack, i, r)
+            })
+            .buffer_unordered(CONCURRENT_SCRAPES)
+            .collect()
+            .await;
+        for (stack, i, r) in results {
+            let Some(state) = self.per_stack.get_mut(&stack) else {
+                continue;
+            };
+            match r {
+                Ok(points) => {
+                    for (at, value) in points {
+                        state.histories[i].push(Point {
+                            at,
+                            value,
+                            traffic: None,
+                        });
+                    }
+                }
+                Err(error) => state.pending.push(SourceProblem::Query {
+                    series: self.config.series[i].name.clone(),
+                    backfill: true,
+                    error,
+                }),
+            }
+        }
+    }
+
+    /// One round: every source asked, every series evaluated and judged, one update per
+    /// stack (in the configured order).
+    pub async fn round(
+        &mut self,
+        instances: &HashMap<StackId, Vec<Instance>>,
+        promoted: &HashMap<StackId, DateTime<Utc>>,
+    ) -> Vec<MetricsUpdate> {
+        let now = Utc::now();
+        let (scraped, answers) = tokio::join!(self.scrape_all(instances), self.ask_prometheus(now));
+        self.finish_round(scraped, answers, promoted, now)
+    }
+
+    /// The CPU part of a round on bodies already fetched, parsed on this thread: what a
+    /// round costs apart from waiting for the network (the benchmark runs this).
+    pub fn round_from_bodies(
+        &mut self,
+        bodies: Vec<(StackId, Instance, Result<String, FetchError>)>,
+        promoted: &HashMap<StackId, DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Vec<MetricsUpdate> {
+        let scraped = bodies
+            .into_iter()
+            .map(|(stack, instance, body)| Scraped {
+                url: self
+                    .config
+                    .scrape_url
+                    .as_deref()
+                    .map(|t| instance_url(t, &stack, &instance))
+                    .unwrap_or_default(),
+                result: body.map(|t| parse_and_select(&t, now, &self.wanted, &self.queries)),
+                stack,
+                instance,
+            })
+            .collect();
+        self.finish_round(scraped, Vec::new(), promoted, now)
+    }
+
+    fn finish_round(
+        &mut self,
+        scraped: Vec<Scraped>,
+        answers: Vec<(StackId, usize, Result<Option<f64>, QueryError>)>,
+        promoted: &HashMap<StackId, DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Vec<MetricsUpdate> {
+        let mut by_stack: HashMap<StackId, Vec<Scraped>> = HashMap::new();
+        for s in scraped {
+            by_stack.entry(s.stack.clone()).or_default().push(s);
+        }
+        let mut answers_by_stack: HashMap<StackId, Vec<(usize, PromAnswer)>> = HashMap::new();
+        for (stack, i, r) in answers {
+            answers_by_stack.entry(stack).or_default().push((i, r));
+        }
+        let mut updates = Vec::new();
+        for stack in self.stacks.clone() {
+            let scraped = by_stack.remove(&stack).unwrap_or_default();
+            let answers = answers_by_stack.remove(&stack).unwrap_or_default();
+            updates.push(self.evaluate_stack(
+                &stack,
+                scraped,
+                answers,
+                promoted.get(&stack).copied(),
+                now,
+            ));
+        }
+        // Control comparisons need every stack's history of this round.
+        for update in &mut updates {
+            if update.promoted_at.is_none() {
+                continue;
+            }
+            for (i, series) in update.series.iter_mut().enumerate() {
+                series.control = self.control_for(&update.stack, i, promoted);
+            }
+        }
+        updates
+    }
+
+    fn control_for(
+        &self,
+        stack: &StackId,
+        i: usize,
+        promoted: &HashMap<StackId, DateTime<Utc>>,
+    ) -> Option<super::control::ControlComparison> {
+        let cfg: &SeriesConfig = self.config.series.get(i)?;
+        let own = self.per_stack.get(stack)?.histories.get(i)?;
+        let controls: Vec<&SeriesHistory> = self
+            .stacks
+            .iter()
+            .filter(|s| !promoted.contains_key(*s))
+            .filter_map(|s| self.per_stack.get(s)?.histories.get(i))
+            .collect();
+        compare_with_control(
+            own,
+            &controls,
+            cfg.is_intensive(),
+            cfg.bad,
+            &self.config.anomaly,
+        )
+    }
+
+    async fn scrape_all(&self, instances: &HashMap<StackId, Vec<Instance>>) -> Vec<Scraped> {
+        let Some(template) = &self.config.scrape_url else {
+            return Vec::new();
+        };
+        if self.queries.is_empty() {
+            return Vec::new();
+        }
+        let mut jobs = Vec::new();
+        for stack in &self.stacks {
+            for inst in instances.get(stack).into_iter().flatten() {
+                jobs.push((
+                    stack.clone(),
+                    inst.clone(),
+                    instance_url(template, stack, inst),
+                ));
+            }
+        }
+        let scraper = match &self.scraper {
+            Ok(s) => s,
+            // No HTTP client at all: every source says so rather than vanishing.
+            Err(e) => {
+                return jobs
+                    .into_iter()
+                    .map(|(stack, instance, url)| Scraped {
+                        stack,
+                        instance,
+                        url,
+                        result: Err(FetchError::Unreachable(e.clone())),
+                    })
+                    .collect();
+            }
+        };
+        futures::stream::iter(jobs)
+            .map(|(stack, instance, url)| {
+                let queries = Arc::clone(&self.queries);
+                let wanted = Arc::clone(&self.wanted);
+                async move {
+                    let result = match scraper.fetch(&url).await {
+                        Ok(text) => {
+                            let at = Utc::now();
+                            // Parsing is CPU work: keep it off the threads that run the UI
+                            // and the other feeds.
+                            tokio::task::spawn_blocking(move || {
+                                parse_and_select(&text, at, &wanted, &queries)
+                            })
+                            .await
+                            .map_err(|e| FetchError::Body(format!("parser failed: {e}")))
+                        }
+                        Err(e) => Err(e),
+                    };
+                    Scraped {
+                        stack,
+                        instance,
+                        url,
+                        result,
+                    }
+                }
+            })
+            .buffer_unordered(CONCURRENT_SCRAPES)
+            .collect()
+            .await
+    }
+
+    async fn ask_prometheus(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Vec<(StackId, usize, Result<Option<f64>, QueryError>)> {
+        let Some(Ok(prom)) = &self.prometheus else {
+            return Vec::new();
+        };
+        let mut jobs = Vec::new();
+        for stack in &self.stacks {
+            for (i, s) in self.config.series.iter().enumerate() {
+                if let Some(q) = s.promql_for(stack) {
+                    jobs.push((stack.clone(), i, q));
+                }
+            }
+        }
+        futures::stream::iter(jobs)
+            .map(|(stack, i, q)| async move { (stack, i, prom.instant(&q, now).await) })
+            .buffer_unordered(CONCURRENT_SCRAPES)
+            .collect()
+            .await
+    }
+
+    fn evaluate_stack(
+        &mut self,
+        stack: &StackId,
+        scraped: Vec<Scraped>,
+        answers: Vec<(usize, PromAnswer)>,
+        promoted_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> MetricsUpdate {
+        let series_cfg = self.config.series.clone();
+        let has_promql = self.has_promql();
+        let prom_url = self.config.prometheus.as_ref().map(|p| p.url.clone());
+        let prom_setup = match &self.prometheus {
+            Some(Err(e)) => Some(e.clone()),
+            _ => None,
+        };
+        let Some(state) = self.per_stack.get_mut(stack) else {
+            return empty_update(stack, now, promoted_at);
+        };
+        let mut sources = Vec::new();
+        // Scraped sources: readings from the instances that answered.
+        let mut current: Vec<(String, Vec<Selection>)> = Vec::new();
+        let seen_ids: Vec<String> = scraped.iter().map(|s| s.instance.id.clone()).collect();
+        for s in scraped {
+            let inst = state.instances.entry(s.instance.id.clone()).or_default();
+            inst.totals.rounds += 1;
+            let mut problems = Vec::new();
+            match s.result {
+                Err(error) => {
+                    inst.totals.failed += 1;
+                    problems.push(SourceProblem::Fetch { error });
+                }
+                Ok(parsed) => {
+                    if parsed.not_understood > 0 {
+                        inst.totals.lines_not_understood += parsed.not_understood as u64;
+                        problems.push(SourceProblem::NotUnderstood {
+                            lines: parsed.not_understood,
+                            of: parsed.sample_lines,
+                            examples: parsed.examples.iter().map(Into::into).collect(),
+                        });
+                    }
+                    let missing: Vec<String> = self
+                        .plans
+                        .iter()
+                        .zip(&series_cfg)
+                        .filter_map(|(plan, cfg)| match plan {
+                            Plan::Scraped { num, den } => {
+                                let absent = |i: &usize| {
+                                    parsed.selections.get(*i).is_none_or(|s| !s.metric_seen)
+                                };
+                                (absent(num) || den.as_ref().is_some_and(absent))
+                                    .then(|| cfg.name.clone())
+                            }
+                            Plan::Promql => None,
+                        })
+                        .collect();
+                    if !missing.is_empty() {
+                        inst.totals.series_missing += missing.len() as u64;
+                        problems.push(SourceProblem::MissingSeries { series: missing });
+                    }
+                    current.push((s.instance.id.clone(), parsed.selections));
+                }
+            }
+            sources.push(SourceReport {
+                source: Source::Instance {
+                    id: s.instance.id.clone(),
+                    url: s.url,
+                },
+                problems,
+                totals: inst.totals,
+            });
+        }
+        // Instances that are gone take their state with them.
+        state.instances.retain(|id, _| seen_ids.contains(id));
+        // Evaluate every series.
+        let mut values: Vec<Aggregated> = vec![Aggregated::default(); series_cfg.len()];
+        for (i, plan) in self.plans.iter().enumerate() {
+            if let Plan::Scraped { num, den } = plan {
+                let eval = |qi: usize| {
+                    let readings: Vec<InstanceReading<'_>> = current
+                        .iter()
+                        .filter_map(|(id, sels)| {
+                            Some(InstanceReading {
+                                previous: state
+                                    .instances
+                                    .get(id)
+                                    .and_then(|s| s.previous.as_ref())
+                                    .and_then(|p| p.get(qi)),
+                                current: sels.get(qi)?,
+                            })
+                        })
+                        .collect();
+                    match self.queries.get(qi) {
+                        Some(q) if !readings.is_empty() => aggregate::aggregate(q, &readings),
+                        _ => Aggregated::default(),
+                    }
+                };
+                let scale = series_cfg[i].scale;
+                values[i] = match den {
+                    Some(d) => aggregate::ratio(eval(*num), eval(*d), scale),
+                    None => aggregate::scaled(eval(*num), scale),
+                };
+            }
+        }
+        // PromQL answers.
+        let mut prom_problems = Vec::new();
+        prom_problems.append(&mut state.pending);
+        for (i, r) in answers {
+            match r {
+                Ok(v) => {
+                    values[i] = aggregate::scaled(
+                        Aggregated {
+                            value: v,
+                            traffic: None,
+                        },
+                        series_cfg[i].scale,
+                    )
+                }
+                Err(error) => prom_problems.push(SourceProblem::Query {
+                    series: series_cfg[i].name.clone(),
+                    backfill: false,
+                    error,
+                }),
+            }
+        }
+        if has_promql && let Some(url) = prom_url {
+            if let Some(message) = prom_setup {
+                prom_problems.push(SourceProblem::Setup { message });
+            }
+            let totals = &mut state.prometheus_totals;
+            totals.rounds += 1;
+            if !prom_problems.is_empty() {
+                totals.failed += 1;
+            }
+            sources.push(SourceReport {
+                source: Source::Prometheus { url },
+                problems: prom_problems,
+                totals: *totals,
+            });
+        }
+        // This round's selections become the previous ones.
+        for (id, sels) in current {
+            if let Some(inst) = state.instances.get_mut(&id) {
+                inst.previous = Some(sels);
+            }
+        }
+        // History and verdicts.
+        let mut series = Vec::with_capacity(series_cfg.len());
+        for (i, cfg) in series_cfg.iter().enumerate() {
+            let history = &mut state.histories[i];
+            history.set_promoted(promoted_at);
+            history.push(Point {
+                at: now,
+                value: values[i].value,
+                traffic: values[i].traffic,
+            });
+            let verdict = state.detectors[i].evaluate(history, cfg.bad, &self.config.anomaly, now);
+            series.push(SeriesUpdate {
+                name: cfg.name.clone(),
+                unit: cfg.unit.clone(),
+                bad: cfg.bad,
+                value: values[i].value,
+                verdict,
+                control: None,
+                history: history.snapshot(),
+            });
+        }
+        MetricsUpdate {
+            stack: stack.clone(),
+            at: now,
+            promoted_at,
+            series,
+            sources,
+        }
+    }
+}
+
+fn empty_update(
+    stack: &StackId,
+    now: DateTime<Utc>,
+    promoted_at: Option<DateTime<Utc>>,
+) -> MetricsUpdate {
+    MetricsUpdate {
+        stack: stack.clone(),
+        at: now,
+        promoted_at,
+        series: Vec::new(),
+        sources: Vec::new(),
+    }
+}
+
+/// Parses one scrape and keeps only what the queries select (the CPU part of a round).
+fn parse_and_select(
+    text: &str,
+    at: DateTime<Utc>,
+    wanted: &Wanted,
+    queries: &[Query],
+) -> ParsedScrape {
+    let e = exposition::parse(text, at, wanted);
+    ParsedScrape {
+        selections: queries.iter().map(|q| q.select(&e.samples, at)).collect(),
+        sample_lines: e.sample_lines,
+        not_understood: e.not_understood,
+        examples: e.examples,
+    }
+}
