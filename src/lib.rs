@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod engine;
+pub mod feeds;
 pub mod model;
 pub mod platform;
 pub mod secrets;
