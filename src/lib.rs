@@ -7,3 +7,4 @@ pub mod model;
 pub mod platform;
 pub mod secrets;
 pub mod text;
+pub mod tui;

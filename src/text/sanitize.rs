@@ -44,14 +44,14 @@ pub fn sanitize(raw: &[u8], opts: &SanitizeOptions) -> StyledLine {
         return line;
     }
     let parsed = Parser::run(raw, opts);
-    compose(None, &parsed, raw.len())
+    compose(None, &parsed, raw.len(), opts.max_chars)
 }
 
 /// Sanitises `raw` as the continuation of `prev`, a line that ended with `\r`: the cursor is
 /// back at column 0, so `raw` overwrites `prev` from the left.
 pub fn sanitize_over(prev: &StyledLine, raw: &[u8], opts: &SanitizeOptions) -> StyledLine {
     let parsed = Parser::run(raw, opts);
-    compose(Some(prev), &parsed, raw.len())
+    compose(Some(prev), &parsed, raw.len(), opts.max_chars)
 }
 
 /// What a view should do with a sanitised line.
@@ -144,7 +144,7 @@ pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -372,13 +372,11 @@ impl<'o> Parser<'o> {
         match fin {
             // SGR with plain numeric parameters (colon sub-parameters and private markers
             // are not understood downstream, so they are dropped rather than half-applied).
-            'm' if p.bytes().all(|b| b.is_ascii_digit() || b == b';') => {
-                if !self.seg().truncated {
-                    self.out.has_sgr = true;
-                    self.out.clean.push_str("\x1b[");
-                    self.out.clean.push_str(p);
-                    self.out.clean.push('m');
-                }
+            'm' if p.bytes().all(|b| b.is_ascii_digit() || b == b';') && !self.seg().truncated => {
+                self.out.has_sgr = true;
+                self.out.clean.push_str("\x1b[");
+                self.out.clean.push_str(p);
+                self.out.clean.push('m');
             }
             // Erase to end of line, or the whole line.
             'K' if matches!(p, "" | "0" | "2") => self.seg().erases = true,
@@ -395,7 +393,12 @@ impl<'o> Parser<'o> {
 type Piece<'a> = (&'a str, Style);
 
 /// Builds the final line: for each column, what the last segment to write it left there.
-fn compose(prev: Option<&StyledLine>, parsed: &Parsed, raw_len: usize) -> StyledLine {
+fn compose(
+    prev: Option<&StyledLine>,
+    parsed: &Parsed,
+    raw_len: usize,
+    max_chars: usize,
+) -> StyledLine {
     let clean = parsed.clean.as_str();
     let clean_bytes = clean.as_bytes();
     // Styled pieces of each segment, with the style carried across `\r` like a terminal.
@@ -463,7 +466,17 @@ fn compose(prev: Option<&StyledLine>, parsed: &Parsed, raw_len: usize) -> Styled
     for &(i, from, to) in &parts {
         slice_columns(&pieces[i], from, to, &mut text, &mut runs);
     }
-    let cut = parts.last().is_some_and(|&(i, _, _)| truncated[i]);
+    let mut cut = parts.last().is_some_and(|&(i, _, _)| truncated[i]);
+    // Overlaid segments (wide characters under narrow ones) can add up to more characters
+    // than any one segment had: the limit holds for the result too.
+    if let Some((at, _)) = text.char_indices().nth(max_chars) {
+        text.truncate(at);
+        runs.retain_mut(|r| {
+            r.end = r.end.min(at as u32);
+            r.start < r.end
+        });
+        cut = true;
+    }
     let marker_at = cut.then(|| {
         let at = text.len();
         push_marker(&mut text, raw_len);
@@ -530,11 +543,12 @@ fn push_run(runs: &mut Vec<StyleRun>, start: usize, end: usize, style: Style) {
 /// ansi-to-tui returns `Reset` colours for SGR 0/39/49; as a stored style that would paint
 /// over the view's own background (selection, highlight), so a reset means "inherit".
 fn normalise(s: Style) -> Style {
-    let mut out = Style::default();
-    out.fg = s.fg.filter(|c| *c != Color::Reset);
-    out.bg = s.bg.filter(|c| *c != Color::Reset);
-    out.add_modifier = s.add_modifier;
-    out
+    Style {
+        fg: s.fg.filter(|c| *c != Color::Reset),
+        bg: s.bg.filter(|c| *c != Color::Reset),
+        add_modifier: s.add_modifier,
+        ..Style::default()
+    }
 }
 
 /// A clean segment without its SGR sequences (the only escapes a clean segment holds).

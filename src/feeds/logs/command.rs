@@ -53,7 +53,15 @@ pub(super) async fn run(command: String, restart: bool, opts: SourceOptions, mut
                         return;
                     }
                 }
-                match pump(spawned, &mut Both, &mut out, opts.max_line_bytes).await {
+                match pump(
+                    spawned,
+                    &mut Both,
+                    &mut out,
+                    opts.max_line_bytes,
+                    opts.batch_interval,
+                )
+                .await
+                {
                     PumpEnd::Closed => return,
                     PumpEnd::Exited(status) => {
                         let _ = out.status(SourceStatus::Ended {

@@ -8,6 +8,7 @@ use tokio::time::{Instant, sleep_until, timeout};
 
 use super::backoff::{Backoff, countdown};
 use super::batch::Outbox;
+use super::pump::earliest;
 use super::split::LineSplitter;
 use super::{GapReason, LogFeedEvent, SourceOptions, SourceStatus};
 use crate::config::AuthConfig;
@@ -156,8 +157,15 @@ async fn stream_once(
     let mut body = response.bytes_stream();
     let far = || Instant::now() + Duration::from_secs(86_400);
     let mut idle_until = Instant::now() + spec.idle_timeout;
+    let mut progress_since: Option<Instant> = None;
     loop {
-        let deadline = out.deadline();
+        if progress_since.is_none() && split.has_progress() {
+            progress_since = Some(Instant::now());
+        }
+        let deadline = earliest(
+            out.deadline(),
+            progress_since.map(|t| t + opts.batch_interval),
+        );
         tokio::select! {
             chunk = body.next() => match chunk {
                 Some(Ok(bytes)) => {
@@ -188,6 +196,7 @@ async fn stream_once(
             },
             _ = sleep_until(deadline.unwrap_or_else(far)), if deadline.is_some() => {
                 split.flush_progress(|l| out.push_line(l));
+                progress_since = None;
                 if out.tick().is_err() {
                     return Outcome::Closed;
                 }

@@ -33,6 +33,7 @@ pub(crate) async fn pump(
     sink: &mut impl ChildLines,
     out: &mut Outbox,
     max_line: usize,
+    interval: Duration,
 ) -> PumpEnd {
     let Spawned {
         mut child,
@@ -47,11 +48,17 @@ pub(crate) async fn pump(
     let mut exit: Option<io::Result<ExitStatus>> = None;
     let mut grace: Option<Instant> = None;
     let far = || Instant::now() + Duration::from_secs(86_400);
+    // When a `\r` progress line started waiting: it is handed out one batch interval later
+    // even if output never pauses, so a progress bar visibly moves.
+    let mut progress_since: Option<Instant> = None;
     loop {
         if exit.is_some() && !out_open && !err_open {
             break;
         }
-        let deadline = out.deadline();
+        if progress_since.is_none() && (split_out.has_progress() || split_err.has_progress()) {
+            progress_since = Some(Instant::now());
+        }
+        let deadline = earliest(out.deadline(), progress_since.map(|t| t + interval));
         tokio::select! {
             r = stdout.read(&mut buf_out), if out_open => match r {
                 Ok(n) if n > 0 => split_out.feed(&buf_out[..n], |l| sink.stdout(l, out)),
@@ -76,6 +83,7 @@ pub(crate) async fn pump(
                 // Output paused mid-line after a `\r`: show the progress line as it is now.
                 split_out.flush_progress(|l| sink.stdout(l, out));
                 split_err.flush_progress(|l| sink.stderr(l, out));
+                progress_since = None;
                 if out.tick().is_err() {
                     return PumpEnd::Closed;
                 }
@@ -91,5 +99,13 @@ pub(crate) async fn pump(
         Some(Ok(status)) => PumpEnd::Exited(status),
         Some(Err(e)) => PumpEnd::WaitFailed(e),
         None => PumpEnd::WaitFailed(io::Error::other("child status unknown")),
+    }
+}
+
+/// The sooner of two optional deadlines.
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }

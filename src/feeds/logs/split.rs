@@ -57,6 +57,11 @@ impl LineSplitter {
         self.partial.clear();
     }
 
+    /// A partial line with a `\r` in it is waiting: see [`LineSplitter::flush_progress`].
+    pub fn has_progress(&self) -> bool {
+        memrchr(b'\r', &self.partial).is_some()
+    }
+
     pub fn has_partial(&self) -> bool {
         !self.partial.is_empty()
     }

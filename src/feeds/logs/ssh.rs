@@ -86,14 +86,12 @@ impl Session {
 
 impl ChildLines for Session {
     fn stdout(&mut self, line: &[u8], out: &mut Outbox) {
-        if !self.connected {
-            if line == MARKER.as_bytes() {
-                self.connected = true;
-                let _ = out.status(SourceStatus::Following);
-                return;
-            }
-            // Something printed by a login script before our marker: still worth showing.
+        if !self.connected && line == MARKER.as_bytes() {
+            self.connected = true;
+            let _ = out.status(SourceStatus::Following);
+            return;
         }
+        // Lines before the marker (a login script's chatter) are still worth showing.
         out.push_line(line);
     }
 
@@ -148,7 +146,14 @@ pub(super) async fn run(spec: SshSpec, opts: SourceOptions, mut out: Outbox) {
                         session: &mut session,
                         lost_at: lost_at.take(),
                     };
-                    let end = pump(spawned, &mut sink, &mut out, opts.max_line_bytes).await;
+                    let end = pump(
+                        spawned,
+                        &mut sink,
+                        &mut out,
+                        opts.max_line_bytes,
+                        opts.batch_interval,
+                    )
+                    .await;
                     if sink.lost_at.is_some() {
                         lost_at = sink.lost_at;
                     }
