@@ -121,3 +121,38 @@ async fn progress_lines_are_handed_out_while_the_line_is_still_open() {
     .await;
     assert_eq!(seen.lines, ["copy 10%\r", "copy 60%\r", "copy done"]);
 }
+
+#[tokio::test]
+async fn a_restarting_command_runs_again_with_a_marker() {
+    let (tx, mut rx) = mpsc::channel(16);
+    let _h = spawn_source_with(
+        &LogSourceConfig::Command {
+            command: "echo run; exit 1".into(),
+            restart: true,
+        },
+        &TemplateVars::default(),
+        fast_options(),
+        tx,
+    );
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, Duration::from_secs(10), |s| {
+        s.lines.len() >= 2
+    })
+    .await;
+    assert_eq!(seen.lines, ["run", "run"]);
+    assert!(
+        seen.gaps[0].starts_with("command restarted after"),
+        "{:?}",
+        seen.gaps
+    );
+    assert!(
+        seen.statuses
+            .contains(&SourceStatus::Ended { code: Some(1) })
+    );
+    assert!(
+        seen.statuses
+            .iter()
+            .any(|s| matches!(s, SourceStatus::Reconnecting { .. })),
+        "{seen:?}"
+    );
+}

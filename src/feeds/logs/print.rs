@@ -6,8 +6,6 @@
 //! a terminal); they are re-emitted from parsed styles, never copied from the input.
 
 use std::io::{self, Write};
-use std::time::Duration;
-
 use tokio::sync::mpsc;
 
 use super::{LogFeedEvent, SourceOptions, SourceStatus, TemplateVars, spawn_source_with};
@@ -124,10 +122,8 @@ pub async fn print_logs_to_stdout(
     opts.color = opts.color && io::stdout().is_terminal();
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut diag = io::stderr();
-    let code = print_logs(config, vars, &opts, &mut out, &mut diag).await;
-    // Give the source task a moment to be dropped and its child killed before exit.
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    code
+    // The source's handle is dropped when this returns, which kills its process group.
+    print_logs(config, vars, &opts, &mut out, &mut diag).await
 }
 
 struct Printer {

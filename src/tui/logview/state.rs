@@ -102,6 +102,17 @@ impl LogViewState {
         Self::with_options(capacity, SanitizeOptions::default())
     }
 
+    /// A view sized and cut as the `[logs]` config says.
+    pub fn for_config(logs: &crate::config::LogsConfig) -> Self {
+        Self::with_options(
+            logs.buffer_lines,
+            SanitizeOptions {
+                max_chars: logs.max_line_chars,
+                ..SanitizeOptions::default()
+            },
+        )
+    }
+
     pub fn with_options(capacity: usize, sanitize: SanitizeOptions) -> Self {
         LogViewState {
             ring: LineRing::new(capacity),
