@@ -408,7 +408,7 @@ async fn instance_log_files_grow() {
     let config = env.config().expect("demo config parses");
     let template = match &config.logs.source {
         Some(slipway::config::LogSourceConfig::File { path }) => path.clone(),
-        None => panic!("the demo config has a log source"),
+        other => panic!("the demo config has a file log source, not {other:?}"),
     };
     let path = template.replace("{instance}", &sally[0].id);
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -520,6 +520,12 @@ pub struct LogsConfig {
     /// Lines kept per source; older lines are dropped and counted.
     #[serde(default = "defaults::buffer_lines")]
     pub buffer_lines: usize,
+    /// Lines of history to start with (`tail -n`).
+    #[serde(default = "defaults::initial_lines")]
+    pub initial_lines: usize,
+    /// Characters kept per line; longer lines are cut with a visible marker.
+    #[serde(default = "defaults::max_line_chars")]
+    pub max_line_chars: usize,
 }
 
 impl Default for LogsConfig {
@@ -528,15 +534,52 @@ impl Default for LogsConfig {
             source: None,
             env: crate::model::Env::Live,
             buffer_lines: defaults::buffer_lines(),
+            initial_lines: defaults::initial_lines(),
+            max_line_chars: defaults::max_line_chars(),
         }
     }
 }
 
+/// How one instance's log is read. Strings may use `{stack}`, `{instance}`, `{host}` and
+/// `{env}`; values substituted into commands are shell-quoted when they need it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum LogSourceConfig {
     /// A local file followed like `tail -F`; `path` may use `{stack}` and `{instance}`.
     File { path: String },
+    /// `ssh [options] HOST tail -n N -F PATH` with the system OpenSSH client, so the user's
+    /// ~/.ssh/config, agent, jump hosts and known_hosts apply. Never prompts (BatchMode).
+    Ssh {
+        /// Host (or ssh_config alias, or `user@host`); defaults to the instance's host.
+        #[serde(default = "defaults::ssh_host")]
+        host: String,
+        /// The log file on the remote host.
+        path: String,
+        /// Extra ssh arguments, e.g. `["-J", "bastion", "-p", "2222"]`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        options: Vec<String>,
+        #[serde(default = "defaults::ssh_connect_timeout_secs")]
+        connect_timeout_secs: u64,
+    },
+    /// Any command's stdout and stderr, run with `sh -c` (e.g. `kubectl logs -f {instance}`).
+    Command {
+        command: String,
+        /// Run it again (with back-off) when it exits, for commands that follow a stream.
+        #[serde(default)]
+        restart: bool,
+    },
+    /// A streamed HTTP response, split into lines; reconnects when it ends.
+    Http {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth: Option<AuthConfig>,
+        /// Connecting and waiting for the response headers.
+        #[serde(default = "defaults::timeout_secs")]
+        timeout_secs: u64,
+        /// Reconnect when the stream has been silent this long.
+        #[serde(default = "defaults::http_idle_timeout_secs")]
+        idle_timeout_secs: u64,
+    },
 }
 
 /// The git repository the versions are commits of: a local clone (`path`), or a URL
@@ -722,6 +765,21 @@ mod defaults {
     }
     pub fn buffer_lines() -> usize {
         100_000
+    }
+    pub fn initial_lines() -> usize {
+        200
+    }
+    pub fn max_line_chars() -> usize {
+        4000
+    }
+    pub fn ssh_host() -> String {
+        "{host}".into()
+    }
+    pub fn ssh_connect_timeout_secs() -> u64 {
+        10
+    }
+    pub fn http_idle_timeout_secs() -> u64 {
+        300
     }
     pub fn live() -> crate::model::Env {
         crate::model::Env::Live

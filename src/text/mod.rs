@@ -1,6 +1,16 @@
 //! Text that comes from outside (platform answers, logs, deploy output, commit messages)
 //! is made safe for the terminal here before any front end shows it.
 
+pub mod filter;
+pub mod ring;
+pub mod sanitize;
+pub mod styled;
+
+pub use filter::{Filter, FilterMode};
+pub use ring::LineRing;
+pub use sanitize::{Rewrite, RewriteJoiner, SanitizeOptions, sanitize};
+pub use styled::{StyleRun, StyledLine};
+
 /// One line of plain text for messages: control characters and escape sequences removed,
 /// whitespace runs folded, cut to `max` characters with an ellipsis.
 pub fn one_line(s: &str, max: usize) -> String {

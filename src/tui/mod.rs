@@ -6,6 +6,7 @@ pub mod app;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod logview;
 pub mod overlay;
 pub mod pane;
 pub mod panes;
