@@ -456,8 +456,10 @@ impl App {
         let style = if cs.risky > 0 { theme.warn } else { theme.text };
         let mut lines = vec![field(label, Span::styled(summary, style))];
         for c in cs.commits.iter().take(SHOWN) {
-            let mut text = format!("{} {}", c.short, crate::text::one_line(&c.subject, 50));
-            if let Some(pr) = c.pr {
+            let mut text = format!("{} {}", c.short, crate::text::one_line(&c.subject, 48));
+            if let Some(pr) = c.pr.map(|p| p.to_string())
+                && !c.subject.contains(&pr)
+            {
                 text.push_str(&format!(" {pr}"));
             }
             lines.push(Line::from(vec![

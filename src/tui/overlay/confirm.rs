@@ -119,9 +119,9 @@ impl ConfirmDialog {
     }
 
     pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        let mut lines = self.body.clone();
+        // The override warning comes first: it must stay visible however long the body.
+        let mut lines = Vec::new();
         if let Some(why) = &self.override_needed {
-            lines.push(Line::raw(""));
             if self.overridden {
                 lines.push(Line::styled(format!("⚠ Overridden: {why}"), theme.warn));
             } else {
@@ -131,6 +131,15 @@ impl ConfirmDialog {
                     theme.warn,
                 ));
             }
+            lines.push(Line::raw(""));
+        }
+        // Border, button row and its spacer take five rows; the body gets the rest.
+        let room = (screen.height.saturating_sub(5) as usize).saturating_sub(lines.len());
+        if self.body.len() > room {
+            lines.extend(self.body.iter().take(room.saturating_sub(1)).cloned());
+            lines.push(Line::styled("  …", theme.dim));
+        } else {
+            lines.extend(self.body.iter().cloned());
         }
         let width = lines
             .iter()
