@@ -142,6 +142,11 @@ impl Changes {
         failed
     }
 
+    /// Every diff computed so far, by (live, test).
+    pub fn diffs(&self) -> &HashMap<Pair, DiffResult> {
+        &self.cache
+    }
+
     pub fn repo_path(&self) -> Option<PathBuf> {
         match &self.state {
             RepoState::Ready(p) => Some(p.clone()),

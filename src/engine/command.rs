@@ -35,6 +35,27 @@ pub enum Command {
     ConfigDiff {
         stack: StackId,
     },
+    /// Run a stack's smoke checks now (answered with `Event::Smoke`).
+    Smoke {
+        stack: StackId,
+    },
+    /// Write text to a file (saving a log view): the UI does no I/O of its own.
+    WriteFile {
+        path: std::path::PathBuf,
+        contents: String,
+    },
+    /// Draft the release announcement (or, with `completion`, the completion message)
+    /// from the board and the diffs (answered with `Event::AnnouncementDraft`).
+    DraftAnnouncement {
+        completion: bool,
+    },
+    /// Post an announcement the user has read and perhaps edited. `force` re-sends posts
+    /// whose outcome was unknown.
+    Announce {
+        text: String,
+        completion: bool,
+        force: bool,
+    },
     /// Follow one instance's log (None: the stack's first instance).
     FollowLogs {
         stack: StackId,
@@ -45,4 +66,31 @@ pub enum Command {
         stack: StackId,
         env: Env,
     },
+}
+
+impl Command {
+    /// For the diagnostics log: the command without bulky or user-written text.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::WriteFile { path, contents } => {
+                format!(
+                    "WriteFile {{ path: {}, {} bytes }}",
+                    path.display(),
+                    contents.len()
+                )
+            }
+            Command::Announce {
+                completion,
+                force,
+                text,
+            } => {
+                format!(
+                    "Announce {{ completion: {completion}, force: {force}, {} chars }}",
+                    text.len()
+                )
+            }
+            Command::LineStats { commit } => format!("LineStats {{ {} }}", commit.short),
+            other => format!("{other:?}"),
+        }
+    }
 }

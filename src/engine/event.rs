@@ -53,10 +53,61 @@ pub enum Event {
         changes: DiffResult,
     },
     LineStats(Box<crate::vcs::Commit>),
+    /// One metrics round for one stack: values, history, verdicts, source problems.
+    Metrics(Box<crate::feeds::metrics::MetricsUpdate>),
+    /// What the Logs pane is following now (or why nothing).
+    LogTarget {
+        stack: StackId,
+        instance: Option<String>,
+        /// The source in words (`ssh web-1:/var/log/app.log`), or why there is none.
+        description: String,
+    },
+    /// Lines, status changes and gaps of the followed log, unsanitised.
+    Log {
+        stack: StackId,
+        instance: String,
+        event: crate::feeds::logs::LogFeedEvent,
+    },
+    SmokeStarted {
+        stack: StackId,
+        cause: SmokeCause,
+    },
+    Smoke {
+        stack: StackId,
+        cause: SmokeCause,
+        report: crate::feeds::smoke::SmokeReport,
+    },
+    /// A drafted message for the user to read and edit before sending.
+    AnnouncementDraft {
+        completion: bool,
+        text: String,
+        /// Where it would go (channels or a webhook's host).
+        targets: Vec<String>,
+    },
+    /// What happened to a post, per channel.
+    Announced {
+        what: String,
+        delivery: crate::notify::Delivery,
+    },
+    FileWritten {
+        path: std::path::PathBuf,
+        result: Result<usize, String>,
+    },
     ConfigDiff {
         stack: StackId,
         result: Result<crate::configdiff::ConfigDiff, String>,
     },
+}
+
+/// Why smoke checks ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmokeCause {
+    /// After a promotion: the stack is live only if they pass.
+    Promotion,
+    /// After a rollback: to show the old version is healthy again.
+    Rollback,
+    /// Someone asked.
+    Request,
 }
 
 /// The user-visible action an event refers to.

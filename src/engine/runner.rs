@@ -1,4 +1,6 @@
 //! The engine task: takes commands, asks the platform, keeps the board, emits events.
+//! Deployments live in `deploys.rs`, repository work in `repo_tasks.rs`; this file holds
+//! the loop and the routing.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,13 +12,13 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::changes::{Changes, Pair, RepoState};
-use super::deploy_watch::{self, WatchReport};
+use super::deploy_watch::WatchReport;
+use super::logs::{LogFollower, Start};
 use super::release::{Board, StackRelease};
-use super::{Action, Command, Event};
+use super::{Command, Event, SmokeCause, announce};
 use crate::config::Config;
-use crate::model::{
-    DeployState, DeployStatus, DeploymentRef, Env, Instance, StackId, StackVersions,
-};
+use crate::feeds::smoke::SmokeReport;
+use crate::model::{DeploymentRef, Env, Instance, StackId, StackVersions};
 use crate::platform::{Platform, PlatformError};
 use crate::vcs::{ChangeSet, DiffError};
 
@@ -45,11 +47,11 @@ impl EngineHandle {
 }
 
 /// Messages from the engine's own tasks back to the engine loop.
-enum Internal {
+pub(super) enum Internal {
     Versions(Vec<(StackId, Result<StackVersions, PlatformError>)>),
     Started {
         stack: StackId,
-        action: Action,
+        action: super::Action,
         result: Result<DeploymentRef, PlatformError>,
     },
     Instances(StackId, Env, Result<Vec<Instance>, PlatformError>),
@@ -57,6 +59,7 @@ enum Internal {
     RepoReady(Result<PathBuf, String>),
     Fetched(Result<(), String>),
     Diff(Pair, Result<ChangeSet, DiffError>),
+    Smoke(StackId, SmokeCause, SmokeReport),
 }
 
 /// Starts the engine on the current tokio runtime. It runs until every handle is dropped.
@@ -77,9 +80,27 @@ pub fn start(
     );
     let (instances_tx, _) = watch::channel(HashMap::new());
     let (promoted_tx, _) = watch::channel(HashMap::new());
+    let announcer = match &config.announce {
+        Some(cfg) => match crate::notify::Notifier::from_config(cfg) {
+            Ok(n) => Some(Ok(announce::spawn(n, event_tx.clone()))),
+            Err(e) => Some(Err(e.to_string())),
+        },
+        None => None,
+    };
     let engine = Engine {
         changes: Changes::new(&config),
         selected: None,
+        logs: LogFollower::default(),
+        test_instances: HashMap::new(),
+        http: reqwest::Client::builder()
+            .user_agent(concat!(
+                "slipway/",
+                env!("CARGO_PKG_VERSION"),
+                " (smoke test)"
+            ))
+            .build()
+            .ok(),
+        announcer,
         config,
         platform,
         board,
@@ -96,24 +117,30 @@ pub fn start(
     (EngineHandle { commands: cmd_tx }, event_rx)
 }
 
-struct Engine {
-    changes: Changes,
-    /// The stack the user looks at (its diff is computed first).
-    selected: Option<StackId>,
-    config: Arc<Config>,
-    platform: Arc<dyn Platform>,
-    board: Board,
-    events: mpsc::Sender<Event>,
-    internal: mpsc::Sender<Internal>,
-    watch_reports: mpsc::Sender<(StackId, WatchReport)>,
+pub(super) struct Engine {
+    pub(super) changes: Changes,
+    /// The stack the user looks at (its diff is computed first, its log followed).
+    pub(super) selected: Option<StackId>,
+    pub(super) logs: LogFollower,
+    pub(super) test_instances: HashMap<StackId, Vec<Instance>>,
+    /// For smoke checks (each request sets its own timeout); None if it cannot be built.
+    pub(super) http: Option<reqwest::Client>,
+    /// The announcement task, or why it could not start.
+    pub(super) announcer: Option<Result<mpsc::Sender<announce::Job>, String>>,
+    pub(super) config: Arc<Config>,
+    pub(super) platform: Arc<dyn Platform>,
+    pub(super) board: Board,
+    pub(super) events: mpsc::Sender<Event>,
+    pub(super) internal: mpsc::Sender<Internal>,
+    pub(super) watch_reports: mpsc::Sender<(StackId, WatchReport)>,
     /// Every task the engine started; dropped (and so aborted) when the engine stops.
-    tasks: JoinSet<()>,
-    watchers: HashMap<StackId, AbortHandle>,
+    pub(super) tasks: JoinSet<()>,
+    pub(super) watchers: HashMap<StackId, AbortHandle>,
     refreshing: bool,
-    /// Instances per stack, for the metric and log feeds.
-    instances: watch::Sender<HashMap<StackId, Vec<Instance>>>,
-    /// When each stack's last promotion started: the metric baseline ends there.
-    promoted_at: watch::Sender<HashMap<StackId, DateTime<Utc>>>,
+    /// Live instances per stack, for the metric feed and the log follower.
+    pub(super) instances: watch::Sender<HashMap<StackId, Vec<Instance>>>,
+    /// When each stack's last promotion or rollback started: the metric baseline ends there.
+    pub(super) promoted_at: watch::Sender<HashMap<StackId, DateTime<Utc>>>,
 }
 
 impl Engine {
@@ -125,24 +152,32 @@ impl Engine {
     ) {
         self.emit(Event::Board(self.board.clone())).await;
         self.emit(Event::Repo(self.changes.state.clone())).await;
+        if let Some(Err(e)) = &self.announcer {
+            let message = e.clone();
+            self.emit(Event::Problem {
+                context: "announcements".into(),
+                message,
+            })
+            .await;
+        }
         if self.changes.state == RepoState::Cloning {
             self.clone_repo();
         }
+        self.start_metrics();
         self.refresh();
-        for stack in self
-            .config
-            .stacks
-            .iter()
-            .map(|s| s.id.clone())
-            .collect::<Vec<_>>()
-        {
-            self.list_instances(stack, Env::Live);
+        let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
+        for stack in &stacks {
+            self.list_instances(stack.clone(), Env::Live);
+        }
+        if let Some(first) = stacks.first() {
+            self.logs.want(first.clone(), None);
         }
         let mut refresh =
             tokio::time::interval(Duration::from_secs(self.config.release.refresh_secs));
         refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         refresh.tick().await;
         loop {
+            let log_due = self.logs.due();
             tokio::select! {
                 cmd = commands.recv() => match cmd {
                     Some(cmd) => self.command(cmd).await,
@@ -151,6 +186,7 @@ impl Engine {
                 Some(msg) = internal.recv() => self.internal(msg).await,
                 Some((stack, report)) = watch_reports.recv() => self.watch_report(stack, report).await,
                 _ = refresh.tick() => self.refresh(),
+                _ = sleep_until(log_due), if log_due.is_some() => self.start_logs().await,
                 // Reap finished tasks so the set does not grow.
                 Some(_) = self.tasks.join_next(), if !self.tasks.is_empty() => {}
             }
@@ -158,278 +194,154 @@ impl Engine {
         tracing::debug!("engine stopping: every front end has gone");
     }
 
-    async fn emit(&self, event: Event) {
+    pub(super) async fn emit(&self, event: Event) {
         // A closed channel means the front end is gone; the engine winds down with it.
         let _ = self.events.send(event).await;
     }
 
-    async fn emit_board(&self) {
+    pub(super) async fn emit_board(&self) {
         self.emit(Event::Board(self.board.clone())).await;
     }
 
+    pub(super) async fn problem(&self, context: impl Into<String>, message: impl Into<String>) {
+        self.emit(Event::Problem {
+            context: context.into(),
+            message: message.into(),
+        })
+        .await;
+    }
+
     async fn command(&mut self, cmd: Command) {
-        tracing::info!(?cmd, "command");
+        tracing::info!(command = %cmd.describe(), "command");
         match cmd {
             Command::Refresh => self.refresh(),
             Command::Promote {
                 stack,
                 expected,
                 override_order,
-            } => match self
-                .board
-                .check_promote(&stack, expected.as_ref(), override_order)
-            {
-                Err(refusal) => {
-                    self.emit(Event::Refused {
-                        action: Action::Promote,
-                        refusal,
-                    })
-                    .await
-                }
-                Ok(plan) => {
-                    if !plan.skipped.is_empty() {
-                        tracing::warn!(stack = %stack, skipped = ?plan.skipped, "promotion out of order by override");
-                    }
-                    self.board.begin_promotion(&plan, Utc::now());
-                    self.promoted_at.send_modify(|m| {
-                        m.insert(stack.clone(), Utc::now());
-                    });
-                    self.emit_board().await;
-                    self.start_deploy(stack, plan.to, Action::Promote);
-                }
-            },
-            Command::Rollback { stack, to } => match self.board.check_rollback(&stack, to.as_ref())
-            {
-                Err(refusal) => {
-                    self.emit(Event::Refused {
-                        action: Action::Rollback,
-                        refusal,
-                    })
-                    .await
-                }
-                Ok(plan) => {
-                    // A rollback started during verification replaces the verifying phase.
-                    if let Some(w) = self.watchers.remove(&stack) {
-                        w.abort();
-                    }
-                    self.board.begin_rollback(&plan, Utc::now());
-                    self.emit_board().await;
-                    self.start_deploy(stack, plan.to, Action::Rollback);
-                }
-            },
-            Command::Abort { stack } => match self.board.check_abort(&stack) {
-                Err(refusal) => {
-                    self.emit(Event::Refused {
-                        action: Action::Abort,
-                        refusal,
-                    })
-                    .await
-                }
-                Ok(deployment) => {
-                    if !self.platform.capabilities().abort {
-                        self.emit(Event::Problem {
-                            context: format!("abort {stack}"),
-                            message: format!(
-                                "{} cannot abort deployments",
-                                self.platform.describe()
-                            ),
-                        })
-                        .await;
-                        return;
-                    }
-                    let platform = self.platform.clone();
-                    let tx = self.internal.clone();
-                    self.tasks.spawn(async move {
-                        let result = platform.abort(&stack, &deployment.id).await;
-                        let _ = tx.send(Internal::AbortResult(stack, result)).await;
-                    });
-                }
-            },
-            Command::FollowLogs { .. } => {
-                // Wired to the log feeds in their own module.
-            }
-            Command::ListInstances { stack, env } => self.list_instances(stack, env),
+            } => self.promote(stack, expected, override_order).await,
+            Command::Rollback { stack, to } => self.rollback(stack, to).await,
+            Command::Abort { stack } => self.abort(stack).await,
+            Command::Smoke { stack } => self.run_smoke(stack, SmokeCause::Request).await,
             Command::Select { stack } => {
-                self.selected = Some(stack);
+                self.selected = Some(stack.clone());
+                self.logs.want(stack, None);
                 self.want_diffs();
             }
+            Command::FollowLogs { stack, instance } => self.logs.want(stack, instance),
+            Command::ListInstances { stack, env } => self.list_instances(stack, env),
             Command::Fetch => self.fetch().await,
-            Command::LineStats { mut commit } => {
-                let Some(repo) = self.changes.repo_path() else {
-                    return;
-                };
-                let events = self.events.clone();
-                self.tasks.spawn(async move {
-                    let filled = tokio::task::spawn_blocking(move || {
-                        let r = git2::Repository::open(&repo).map_err(DiffError::from)?;
-                        crate::vcs::fill_line_stats(&r, &mut commit).map(|()| commit)
-                    })
-                    .await;
-                    let event = match filled {
-                        Ok(Ok(commit)) => Event::LineStats(commit),
-                        Ok(Err(e)) => Event::Problem {
-                            context: "line counts".into(),
-                            message: e.to_string(),
-                        },
-                        Err(e) => Event::Problem {
-                            context: "line counts".into(),
-                            message: e.to_string(),
-                        },
-                    };
-                    let _ = events.send(event).await;
-                });
-            }
+            Command::LineStats { commit } => self.line_stats(commit),
             Command::ConfigDiff { stack } => self.config_diff(stack),
+            Command::WriteFile { path, contents } => self.write_file(path, contents),
+            Command::DraftAnnouncement { completion } => {
+                let summary =
+                    announce::summary(&self.config.release.name, &self.board, self.changes.diffs());
+                let done = announce::completion(&self.config.release.name, &self.board);
+                self.to_announcer(announce::Job::Draft {
+                    completion,
+                    summary,
+                    done,
+                })
+                .await;
+            }
+            Command::Announce {
+                text,
+                completion,
+                force,
+            } => {
+                self.to_announcer(announce::Job::Announce {
+                    text,
+                    completion,
+                    force,
+                })
+                .await
+            }
         }
     }
 
-    /// Queues the diffs the board needs and starts the next one.
-    fn want_diffs(&mut self) {
-        let pair_of = |s: &super::release::StackRelease| -> Option<Pair> {
-            s.versions
-                .as_ref()
-                .map(|v| (v.live.clone(), v.test.clone()))
-        };
-        let first = self
-            .selected
-            .as_ref()
-            .and_then(|id| self.board.get(id))
-            .and_then(pair_of);
-        let mut pairs: Vec<Pair> = self.board.stacks.iter().filter_map(pair_of).collect();
-        // What the last promotion shipped (previous live..live): the commits a rollback
-        // would revert, and what "just went out" on a stack that is live.
-        pairs.extend(self.board.stacks.iter().filter_map(|s| {
-            let prev = s.previous_live.clone()?;
-            let live = s.versions.as_ref()?.live.clone();
-            (prev != live).then_some((prev, live))
-        }));
-        self.changes.want(pairs, first);
-        self.pump_diffs();
-    }
-
-    fn pump_diffs(&mut self) {
-        let Some(job) = self.changes.next_job() else {
-            return;
-        };
-        let tx = self.internal.clone();
-        self.tasks.spawn(async move {
-            let pair = job.pair.clone();
-            let result = tokio::task::spawn_blocking(move || job.run())
-                .await
-                .unwrap_or_else(|e| Err(DiffError::Git(format!("the diff stopped: {e}"))));
-            let _ = tx.send(Internal::Diff(pair, result)).await;
-        });
-    }
-
-    fn clone_repo(&mut self) {
-        let Some(repo) = &self.config.repo else {
-            return;
-        };
-        let Some(url) = repo.url.clone() else { return };
-        let timeout = Duration::from_secs(repo.fetch_timeout_secs);
-        let tx = self.internal.clone();
-        self.tasks.spawn(async move {
-            let dest = crate::vcs::fetch::cache_path(&url);
-            let result = crate::vcs::fetch::ensure_clone(&url, &dest, timeout)
-                .await
-                .map(|()| dest);
-            let _ = tx.send(Internal::RepoReady(result)).await;
-        });
-    }
-
-    async fn fetch(&mut self) {
-        let timeout = Duration::from_secs(
-            self.config
-                .repo
-                .as_ref()
-                .map_or(120, |r| r.fetch_timeout_secs),
+    pub(super) async fn to_announcer(&self, job: announce::Job) {
+        let asked = matches!(
+            job,
+            announce::Job::Draft { .. } | announce::Job::Announce { .. }
         );
-        match self.changes.state.clone() {
-            RepoState::Ready(path) => {
-                self.emit(Event::Notice("Fetching the repository…".into()))
-                    .await;
-                let tx = self.internal.clone();
-                self.tasks.spawn(async move {
-                    let result = crate::vcs::fetch::fetch(&path, timeout).await;
-                    let _ = tx.send(Internal::Fetched(result)).await;
-                });
-            }
-            RepoState::Failed(_) => {
-                self.changes.state = RepoState::Cloning;
-                self.emit(Event::Repo(RepoState::Cloning)).await;
-                self.clone_repo();
-            }
-            RepoState::Cloning => {
-                self.emit(Event::Notice("Still cloning the repository…".into()))
-                    .await
-            }
-            RepoState::NotConfigured => {
-                self.emit(Event::Problem {
-                    context: "fetch".into(),
-                    message: RepoState::NotConfigured.describe(),
-                })
+        let trouble = match &self.announcer {
+            Some(Ok(tx)) => tx
+                .send(job)
                 .await
-            }
+                .err()
+                .map(|_| "the announcement task stopped".to_string()),
+            Some(Err(e)) => Some(e.clone()),
+            // Without announcements configured, deploy updates are simply not sent.
+            None => asked.then(|| {
+                "no [announce] section in config: add one (Slack or a webhook) to post releases"
+                    .to_string()
+            }),
+        };
+        if let Some(message) = trouble {
+            self.problem("announcement", message).await;
         }
     }
 
-    fn config_diff(&mut self, stack: StackId) {
-        let platform = self.platform.clone();
+    /// Saving a view to a file is I/O, so the front end asks the engine.
+    fn write_file(&mut self, path: PathBuf, contents: String) {
         let events = self.events.clone();
-        let patterns = self.config.changes.secret_patterns.clone();
         self.tasks.spawn(async move {
-            let result = if !platform.capabilities().config {
-                Err(format!(
-                    "not available: {} has no configuration per environment",
-                    platform.describe()
-                ))
-            } else {
-                let (live, test) = tokio::join!(
-                    platform.config(&stack, Env::Live),
-                    platform.config(&stack, Env::Test)
-                );
-                match (live, test, crate::configdiff::SecretMatcher::new(&patterns)) {
-                    (Ok(l), Ok(t), Ok(secrets)) => Ok(crate::configdiff::diff(&l, &t, &secrets)),
-                    (Err(e), _, _) | (_, Err(e), _) => Err(e.to_string()),
-                    (_, _, Err(e)) => Err(e),
-                }
-            };
-            let _ = events.send(Event::ConfigDiff { stack, result }).await;
+            let len = contents.len();
+            let result = tokio::fs::write(&path, contents)
+                .await
+                .map(|()| len)
+                .map_err(|e| e.to_string());
+            let _ = events.send(Event::FileWritten { path, result }).await;
         });
     }
 
-    fn start_deploy(&mut self, stack: StackId, version: crate::model::Version, action: Action) {
-        let platform = self.platform.clone();
-        let tx = self.internal.clone();
-        self.tasks.spawn(async move {
-            let result = platform
-                .deploy(&stack, Env::Live, &version, action == Action::Rollback)
-                .await;
-            let _ = tx
-                .send(Internal::Started {
-                    stack,
-                    action,
-                    result,
-                })
-                .await;
-        });
-    }
-
-    fn watch(&mut self, stack: StackId, deployment: DeploymentRef) {
-        if let Some(old) = self.watchers.remove(&stack) {
-            old.abort();
+    fn start_metrics(&mut self) {
+        if self.config.metrics.series.is_empty() {
+            return;
         }
-        let handle = self.tasks.spawn(deploy_watch::watch(
-            self.platform.clone(),
-            stack.clone(),
-            deployment.id,
-            self.events.clone(),
-            self.watch_reports.clone(),
-        ));
-        self.watchers.insert(stack, handle);
+        let (tx, mut rx) = mpsc::channel(16);
+        let feed = crate::feeds::metrics::spawn(
+            self.config.metrics.clone(),
+            self.config.stacks.iter().map(|s| s.id.clone()).collect(),
+            self.instances.subscribe(),
+            self.promoted_at.subscribe(),
+            tx,
+        );
+        let events = self.events.clone();
+        self.tasks.spawn(async move {
+            while let Some(update) = rx.recv().await {
+                if events.send(Event::Metrics(Box::new(update))).await.is_err() {
+                    break;
+                }
+            }
+            feed.abort();
+        });
     }
 
-    fn refresh(&mut self) {
+    async fn start_logs(&mut self) {
+        let Some(stack) = self.logs.wanted_stack() else {
+            return;
+        };
+        let instances = self.instances_of(&stack, self.config.logs.env);
+        match self
+            .logs
+            .start_due(&self.config, instances.as_ref(), &self.events)
+        {
+            Start::Idle => {}
+            Start::NeedInstances(s) => self.list_instances(s, self.config.logs.env),
+            Start::Announce(event) => self.emit(event).await,
+        }
+    }
+
+    fn instances_of(&self, stack: &StackId, env: Env) -> Option<Vec<Instance>> {
+        match env {
+            Env::Live => self.instances.borrow().get(stack).cloned(),
+            Env::Test => self.test_instances.get(stack).cloned(),
+        }
+    }
+
+    pub(super) fn refresh(&mut self) {
         if self.refreshing {
             return;
         }
@@ -450,7 +362,7 @@ impl Engine {
         });
     }
 
-    fn list_instances(&mut self, stack: StackId, env: Env) {
+    pub(super) fn list_instances(&mut self, stack: StackId, env: Env) {
         let configured = self
             .config
             .stack(&stack)
@@ -482,11 +394,8 @@ impl Engine {
                             }
                         }
                         Err(e) => {
-                            self.emit(Event::Problem {
-                                context: format!("versions of {stack}"),
-                                message: e.to_string(),
-                            })
-                            .await
+                            self.problem(format!("versions of {stack}"), e.to_string())
+                                .await
                         }
                     }
                 }
@@ -494,29 +403,8 @@ impl Engine {
                 self.emit(Event::Refreshed).await;
                 self.want_diffs();
             }
-            Internal::RepoReady(result) => {
-                self.changes.state = match result {
-                    Ok(path) => RepoState::Ready(path),
-                    Err(e) => RepoState::Failed(format!("cannot clone the repository: {e}")),
-                };
-                self.emit(Event::Repo(self.changes.state.clone())).await;
-                self.want_diffs();
-            }
-            Internal::Fetched(result) => match result {
-                Ok(()) => {
-                    self.emit(Event::Notice("Fetched the repository".into()))
-                        .await;
-                    self.changes.forget_failures();
-                    self.want_diffs();
-                }
-                Err(e) => {
-                    self.emit(Event::Problem {
-                        context: "fetch".into(),
-                        message: e,
-                    })
-                    .await
-                }
-            },
+            Internal::RepoReady(result) => self.repo_ready(result).await,
+            Internal::Fetched(result) => self.fetched(result).await,
             Internal::Diff(pair, result) => {
                 let changes = self.changes.finished(pair.clone(), result);
                 self.emit(Event::Changes {
@@ -531,34 +419,19 @@ impl Engine {
                 stack,
                 action,
                 result,
-            } => match result {
-                Ok(deployment) => {
-                    self.board.deployment_started(&stack, deployment.clone());
-                    self.emit_board().await;
-                    self.emit(Event::DeployStarted {
-                        stack: stack.clone(),
-                        deployment: deployment.clone(),
-                        action,
-                    })
-                    .await;
-                    self.watch(stack, deployment);
-                }
-                Err(e) => {
-                    self.board.start_failed(&stack, e.to_string());
-                    self.emit_board().await;
-                    self.emit(Event::Problem {
-                        context: format!("{} {stack}", action.verb()),
-                        message: e.to_string(),
-                    })
-                    .await;
-                }
-            },
+            } => self.started(stack, action, result).await,
             Internal::Instances(stack, env, result) => match result {
                 Ok(instances) => {
-                    if env == Env::Live {
-                        self.instances.send_modify(|m| {
+                    match env {
+                        Env::Live => self.instances.send_modify(|m| {
                             m.insert(stack.clone(), instances.clone());
-                        });
+                        }),
+                        Env::Test => {
+                            self.test_instances.insert(stack.clone(), instances.clone());
+                        }
+                    }
+                    if env == self.config.logs.env {
+                        self.logs.instances_changed(&stack, &instances);
                     }
                     self.emit(Event::Instances {
                         stack,
@@ -569,11 +442,8 @@ impl Engine {
                 }
                 Err(PlatformError::Unsupported { .. }) => {}
                 Err(e) => {
-                    self.emit(Event::Problem {
-                        context: format!("instances of {stack}"),
-                        message: e.to_string(),
-                    })
-                    .await
+                    self.problem(format!("instances of {stack}"), e.to_string())
+                        .await
                 }
             },
             Internal::AbortResult(stack, result) => match result {
@@ -581,72 +451,16 @@ impl Engine {
                     self.emit(Event::Notice(format!("{stack}: abort requested")))
                         .await
                 }
-                Err(e) => {
-                    self.emit(Event::Problem {
-                        context: format!("abort {stack}"),
-                        message: e.to_string(),
-                    })
-                    .await
-                }
+                Err(e) => self.problem(format!("abort {stack}"), e.to_string()).await,
             },
+            Internal::Smoke(stack, cause, report) => self.smoke_done(stack, cause, report).await,
         }
     }
+}
 
-    /// A deployment on live that this engine did not start (another terminal, the CLI,
-    /// the platform's own UI): follow it so nobody starts a second one on top.
-    fn attach_if_unknown(&mut self, stack: &StackId, id: crate::model::DeploymentId) {
-        let known = self
-            .board
-            .get(stack)
-            .and_then(|s| s.phase.in_flight())
-            .is_some();
-        if known {
-            return;
-        }
-        let deployment = DeploymentRef { id, url: None };
-        self.board
-            .attach_external(stack, deployment.clone(), Utc::now());
-        self.watch(stack.clone(), deployment);
-    }
-
-    async fn watch_report(&mut self, stack: StackId, report: WatchReport) {
-        match report {
-            WatchReport::Status(DeployStatus {
-                progress, message, ..
-            }) => {
-                self.board.progress(&stack, progress, message);
-                self.emit_board().await;
-            }
-            WatchReport::Trouble(message) => {
-                self.emit(Event::Problem {
-                    context: format!("deployment of {stack}"),
-                    message,
-                })
-                .await
-            }
-            WatchReport::Finished { deployment, status } => {
-                self.watchers.remove(&stack);
-                let verify = false;
-                self.board.deployment_finished(
-                    &stack,
-                    status.state.clone(),
-                    status.message.clone(),
-                    verify,
-                );
-                self.emit_board().await;
-                self.emit(Event::DeployFinished {
-                    stack: stack.clone(),
-                    deployment,
-                    state: status.state.clone(),
-                    message: status.message,
-                })
-                .await;
-                if status.state == DeployState::Succeeded {
-                    // Instances are usually replaced by a deployment.
-                    self.list_instances(stack, Env::Live);
-                }
-                self.refresh();
-            }
-        }
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

@@ -1,0 +1,341 @@
+//! Promotions, rollbacks and aborts: the checks, the platform calls, following the
+//! deployment, smoke tests afterwards, and the chat thread updates.
+
+use chrono::Utc;
+
+use super::announce::Job;
+use super::deploy_watch::{self, WatchReport};
+use super::release::{Phase, TransferKind};
+use super::runner::{Engine, Internal};
+use super::{Action, Event, SmokeCause};
+use crate::feeds::smoke::SmokeReport;
+use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, StackId, Version};
+use crate::notify::{DeployInfo, DeployOutcome};
+use crate::platform::PlatformError;
+
+impl Engine {
+    pub(super) async fn promote(
+        &mut self,
+        stack: StackId,
+        expected: Option<Version>,
+        override_order: bool,
+    ) {
+        match self
+            .board
+            .check_promote(&stack, expected.as_ref(), override_order)
+        {
+            Err(refusal) => {
+                self.emit(Event::Refused {
+                    action: Action::Promote,
+                    refusal,
+                })
+                .await
+            }
+            Ok(plan) => {
+                if !plan.skipped.is_empty() {
+                    tracing::warn!(stack = %stack, skipped = ?plan.skipped, "promotion out of order by override");
+                }
+                self.board.begin_promotion(&plan, Utc::now());
+                self.mark_baseline(&stack);
+                self.emit_board().await;
+                self.start_deploy(stack, plan.to, Action::Promote);
+            }
+        }
+    }
+
+    pub(super) async fn rollback(&mut self, stack: StackId, to: Option<Version>) {
+        match self.board.check_rollback(&stack, to.as_ref()) {
+            Err(refusal) => {
+                self.emit(Event::Refused {
+                    action: Action::Rollback,
+                    refusal,
+                })
+                .await
+            }
+            Ok(plan) => {
+                // A rollback started during verification replaces the verifying phase.
+                if let Some(w) = self.watchers.remove(&stack) {
+                    w.abort();
+                }
+                self.board.begin_rollback(&plan, Utc::now());
+                self.mark_baseline(&stack);
+                self.emit_board().await;
+                self.start_deploy(stack, plan.to, Action::Rollback);
+            }
+        }
+    }
+
+    pub(super) async fn abort(&mut self, stack: StackId) {
+        match self.board.check_abort(&stack) {
+            Err(refusal) => {
+                self.emit(Event::Refused {
+                    action: Action::Abort,
+                    refusal,
+                })
+                .await
+            }
+            Ok(deployment) => {
+                if !self.platform.capabilities().abort {
+                    let msg = format!(
+                        "not supported: {} cannot abort deployments",
+                        self.platform.describe()
+                    );
+                    self.problem(format!("abort {stack}"), msg).await;
+                    return;
+                }
+                let platform = self.platform.clone();
+                let tx = self.internal.clone();
+                self.tasks.spawn(async move {
+                    let result = platform.abort(&stack, &deployment.id).await;
+                    let _ = tx.send(Internal::AbortResult(stack, result)).await;
+                });
+            }
+        }
+    }
+
+    /// Metric baselines end when live starts changing.
+    fn mark_baseline(&mut self, stack: &StackId) {
+        self.promoted_at.send_modify(|m| {
+            m.insert(stack.clone(), Utc::now());
+        });
+    }
+
+    fn start_deploy(&mut self, stack: StackId, version: Version, action: Action) {
+        let platform = self.platform.clone();
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let result = platform
+                .deploy(&stack, Env::Live, &version, action == Action::Rollback)
+                .await;
+            let _ = tx
+                .send(Internal::Started {
+                    stack,
+                    action,
+                    result,
+                })
+                .await;
+        });
+    }
+
+    pub(super) async fn started(
+        &mut self,
+        stack: StackId,
+        action: Action,
+        result: Result<DeploymentRef, PlatformError>,
+    ) {
+        match result {
+            Ok(deployment) => {
+                self.board.deployment_started(&stack, deployment.clone());
+                self.emit_board().await;
+                self.emit(Event::DeployStarted {
+                    stack: stack.clone(),
+                    deployment: deployment.clone(),
+                    action,
+                })
+                .await;
+                if let Some(info) = self.deploy_info(&stack) {
+                    self.to_announcer(Job::DeployStarted(info)).await;
+                }
+                self.watch(stack, deployment);
+            }
+            Err(e) => {
+                self.board.start_failed(&stack, e.to_string());
+                self.emit_board().await;
+                self.problem(format!("{} {stack}", action.verb()), e.to_string())
+                    .await;
+            }
+        }
+    }
+
+    fn watch(&mut self, stack: StackId, deployment: DeploymentRef) {
+        if let Some(old) = self.watchers.remove(&stack) {
+            old.abort();
+        }
+        let handle = self.tasks.spawn(deploy_watch::watch(
+            self.platform.clone(),
+            stack.clone(),
+            deployment.id,
+            self.events.clone(),
+            self.watch_reports.clone(),
+        ));
+        self.watchers.insert(stack, handle);
+    }
+
+    /// A deployment on live that this engine did not start (another terminal, the CLI,
+    /// the platform's own UI): follow it so nobody starts a second one on top.
+    pub(super) fn attach_if_unknown(&mut self, stack: &StackId, id: DeploymentId) {
+        let known = self
+            .board
+            .get(stack)
+            .and_then(|s| s.phase.in_flight())
+            .is_some();
+        if known {
+            return;
+        }
+        let deployment = DeploymentRef { id, url: None };
+        self.board
+            .attach_external(stack, deployment.clone(), Utc::now());
+        self.watch(stack.clone(), deployment);
+    }
+
+    pub(super) async fn watch_report(&mut self, stack: StackId, report: WatchReport) {
+        match report {
+            WatchReport::Status(DeployStatus {
+                progress, message, ..
+            }) => {
+                self.board.progress(&stack, progress, message);
+                self.emit_board().await;
+            }
+            WatchReport::Trouble(message) => {
+                self.problem(format!("deployment of {stack}"), message)
+                    .await
+            }
+            WatchReport::Finished { deployment, status } => {
+                self.finished(stack, deployment, status).await
+            }
+        }
+    }
+
+    async fn finished(&mut self, stack: StackId, deployment: DeploymentId, status: DeployStatus) {
+        self.watchers.remove(&stack);
+        let kind = self
+            .board
+            .get(&stack)
+            .and_then(|s| s.phase.in_flight())
+            .map(|t| t.kind);
+        let has_checks = self
+            .config
+            .stack(&stack)
+            .is_some_and(|s| !s.smoke.is_empty());
+        let succeeded = status.state == DeployState::Succeeded;
+        let verify = succeeded
+            && has_checks
+            && self.config.smoke.after_promotion
+            && kind != Some(TransferKind::Rollback);
+        let info = self.deploy_info(&stack);
+        self.board.deployment_finished(
+            &stack,
+            status.state.clone(),
+            status.message.clone(),
+            verify,
+        );
+        self.emit_board().await;
+        self.emit(Event::DeployFinished {
+            stack: stack.clone(),
+            deployment,
+            state: status.state.clone(),
+            message: status.message.clone(),
+        })
+        .await;
+        if let Some(info) = info {
+            let outcome = match (&status.state, kind) {
+                (DeployState::Succeeded, Some(TransferKind::Rollback)) => DeployOutcome::RolledBack,
+                (DeployState::Succeeded, _) => DeployOutcome::Succeeded,
+                (DeployState::Aborted, _) => DeployOutcome::Aborted,
+                _ => DeployOutcome::Failed,
+            };
+            self.to_announcer(Job::DeployFinished(info, outcome, status.message.clone()))
+                .await;
+        }
+        if succeeded {
+            // Instances are usually replaced by a deployment.
+            self.list_instances(stack.clone(), Env::Live);
+            if verify {
+                self.run_smoke(stack.clone(), SmokeCause::Promotion).await;
+            } else if has_checks && kind == Some(TransferKind::Rollback) {
+                self.run_smoke(stack.clone(), SmokeCause::Rollback).await;
+            }
+        }
+        self.refresh();
+    }
+
+    /// The chat thread's view of the stack's current deployment.
+    fn deploy_info(&self, stack: &StackId) -> Option<DeployInfo> {
+        let s = self.board.get(stack)?;
+        let t = s.phase.in_flight()?;
+        let d = t.deployment.as_ref()?;
+        Some(DeployInfo {
+            release: self.config.release.name.clone(),
+            stack_id: stack.to_string(),
+            stack_name: s.name.clone(),
+            from: t.from.short().to_string(),
+            to: t.to.short().to_string(),
+            deployment_id: d.id.to_string(),
+            url: d.url.clone(),
+        })
+    }
+
+    pub(super) async fn run_smoke(&mut self, stack: StackId, cause: SmokeCause) {
+        let checks = self
+            .config
+            .stack(&stack)
+            .map(|s| s.smoke.clone())
+            .unwrap_or_default();
+        if checks.is_empty() {
+            if cause == SmokeCause::Request {
+                self.problem(
+                    format!("smoke {stack}"),
+                    "no smoke checks for this stack: add [[stacks.smoke]] entries to the config",
+                )
+                .await;
+            }
+            return;
+        }
+        let Some(client) = self.http.clone() else {
+            self.problem(
+                format!("smoke {stack}"),
+                "the HTTP client could not be built",
+            )
+            .await;
+            return;
+        };
+        self.emit(Event::SmokeStarted {
+            stack: stack.clone(),
+            cause,
+        })
+        .await;
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let report = crate::feeds::smoke::run(&client, &checks).await;
+            let _ = tx.send(Internal::Smoke(stack, cause, report)).await;
+        });
+    }
+
+    pub(super) async fn smoke_done(
+        &mut self,
+        stack: StackId,
+        cause: SmokeCause,
+        report: SmokeReport,
+    ) {
+        let passed = report.passed();
+        let summary = report.summary();
+        self.emit(Event::Smoke {
+            stack: stack.clone(),
+            cause,
+            report,
+        })
+        .await;
+        let verifying = self
+            .board
+            .get(&stack)
+            .is_some_and(|s| matches!(s.phase, Phase::Verifying(_)));
+        if cause != SmokeCause::Promotion || !verifying {
+            return;
+        }
+        self.board
+            .verification_finished(&stack, passed, format!("smoke tests failed: {summary}"));
+        self.emit_board().await;
+        if !passed && self.config.smoke.auto_rollback {
+            let name = self
+                .board
+                .get(&stack)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            self.emit(Event::Notice(format!(
+                "{name}: smoke tests failed; rolling back automatically (auto_rollback = true)"
+            )))
+            .await;
+            Box::pin(self.rollback(stack, None)).await;
+        }
+    }
+}

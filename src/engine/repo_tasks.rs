@@ -1,0 +1,173 @@
+//! The engine's repository work: cloning, fetching, diffs between versions, line counts
+//! of one commit, and the configuration diff between test and live.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::Event;
+use super::changes::{Pair, RepoState};
+use super::release::StackRelease;
+use super::runner::{Engine, Internal};
+use crate::model::{Env, StackId};
+use crate::vcs::{Commit, DiffError};
+
+impl Engine {
+    /// Queues the diffs the board needs (selected stack first) and starts the next one.
+    pub(super) fn want_diffs(&mut self) {
+        let pair_of = |s: &StackRelease| -> Option<Pair> {
+            s.versions
+                .as_ref()
+                .map(|v| (v.live.clone(), v.test.clone()))
+        };
+        let first = self
+            .selected
+            .as_ref()
+            .and_then(|id| self.board.get(id))
+            .and_then(pair_of);
+        let mut pairs: Vec<Pair> = self.board.stacks.iter().filter_map(pair_of).collect();
+        // What the last promotion shipped (previous live..live): the commits a rollback
+        // would revert, and what "just went out" on a stack that is live.
+        pairs.extend(self.board.stacks.iter().filter_map(|s| {
+            let prev = s.previous_live.clone()?;
+            let live = s.versions.as_ref()?.live.clone();
+            (prev != live).then_some((prev, live))
+        }));
+        self.changes.want(pairs, first);
+        self.pump_diffs();
+    }
+
+    pub(super) fn pump_diffs(&mut self) {
+        let Some(job) = self.changes.next_job() else {
+            return;
+        };
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let pair = job.pair.clone();
+            let result = tokio::task::spawn_blocking(move || job.run())
+                .await
+                .unwrap_or_else(|e| Err(DiffError::Git(format!("the diff stopped: {e}"))));
+            let _ = tx.send(Internal::Diff(pair, result)).await;
+        });
+    }
+
+    fn fetch_timeout(&self) -> Duration {
+        Duration::from_secs(
+            self.config
+                .repo
+                .as_ref()
+                .map_or(120, |r| r.fetch_timeout_secs),
+        )
+    }
+
+    pub(super) fn clone_repo(&mut self) {
+        let Some(url) = self.config.repo.as_ref().and_then(|r| r.url.clone()) else {
+            return;
+        };
+        let timeout = self.fetch_timeout();
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let dest = crate::vcs::fetch::cache_path(&url);
+            let result = crate::vcs::fetch::ensure_clone(&url, &dest, timeout)
+                .await
+                .map(|()| dest);
+            let _ = tx.send(Internal::RepoReady(result)).await;
+        });
+    }
+
+    pub(super) async fn repo_ready(&mut self, result: Result<PathBuf, String>) {
+        self.changes.state = match result {
+            Ok(path) => RepoState::Ready(path),
+            Err(e) => RepoState::Failed(format!("cannot clone the repository: {e} (f retries)")),
+        };
+        self.emit(Event::Repo(self.changes.state.clone())).await;
+        self.want_diffs();
+    }
+
+    pub(super) async fn fetch(&mut self) {
+        let timeout = self.fetch_timeout();
+        match self.changes.state.clone() {
+            RepoState::Ready(path) => {
+                self.emit(Event::Notice("Fetching the repository…".into()))
+                    .await;
+                let tx = self.internal.clone();
+                self.tasks.spawn(async move {
+                    let result = crate::vcs::fetch::fetch(&path, timeout).await;
+                    let _ = tx.send(Internal::Fetched(result)).await;
+                });
+            }
+            RepoState::Failed(_) => {
+                self.changes.state = RepoState::Cloning;
+                self.emit(Event::Repo(RepoState::Cloning)).await;
+                self.clone_repo();
+            }
+            RepoState::Cloning => {
+                self.emit(Event::Notice("Still cloning the repository…".into()))
+                    .await
+            }
+            RepoState::NotConfigured => {
+                self.problem("fetch", RepoState::NotConfigured.describe())
+                    .await
+            }
+        }
+    }
+
+    pub(super) async fn fetched(&mut self, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                self.emit(Event::Notice("Fetched the repository".into()))
+                    .await;
+                self.changes.forget_failures();
+                self.want_diffs();
+            }
+            Err(e) => self.problem("fetch", e).await,
+        }
+    }
+
+    pub(super) fn line_stats(&mut self, mut commit: Box<Commit>) {
+        let Some(repo) = self.changes.repo_path() else {
+            return;
+        };
+        let events = self.events.clone();
+        self.tasks.spawn(async move {
+            let filled = tokio::task::spawn_blocking(move || {
+                let r = git2::Repository::open(&repo).map_err(DiffError::from)?;
+                crate::vcs::fill_line_stats(&r, &mut commit).map(|()| commit)
+            })
+            .await
+            .unwrap_or_else(|e| Err(DiffError::Git(e.to_string())));
+            let event = match filled {
+                Ok(commit) => Event::LineStats(commit),
+                Err(e) => Event::Problem {
+                    context: "line counts".into(),
+                    message: e.to_string(),
+                },
+            };
+            let _ = events.send(event).await;
+        });
+    }
+
+    pub(super) fn config_diff(&mut self, stack: StackId) {
+        let platform = self.platform.clone();
+        let events = self.events.clone();
+        let patterns = self.config.changes.secret_patterns.clone();
+        self.tasks.spawn(async move {
+            let result = if !platform.capabilities().config {
+                Err(format!(
+                    "not available: {} has no configuration per environment",
+                    platform.describe()
+                ))
+            } else {
+                let (live, test) = tokio::join!(
+                    platform.config(&stack, Env::Live),
+                    platform.config(&stack, Env::Test)
+                );
+                match (live, test, crate::configdiff::SecretMatcher::new(&patterns)) {
+                    (Ok(l), Ok(t), Ok(secrets)) => Ok(crate::configdiff::diff(&l, &t, &secrets)),
+                    (Err(e), _, _) | (_, Err(e), _) => Err(e.to_string()),
+                    (_, _, Err(e)) => Err(e),
+                }
+            };
+            let _ = events.send(Event::ConfigDiff { stack, result }).await;
+        });
+    }
+}
