@@ -125,6 +125,7 @@ pub async fn run_dashboard(config: Config) -> ExitCode {
         info: AppInfo {
             release: session.config.release.name.clone(),
             platform: session.platform.clone(),
+            logs: session.config.logs.clone(),
         },
         theme,
         board,

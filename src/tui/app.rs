@@ -18,7 +18,8 @@ use super::overlay::help::{HelpOverlay, HelpResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
 use super::panes::deploy::DeployPane;
-use super::panes::placeholder::PlaceholderPane;
+use super::panes::logs::LogsPane;
+use super::panes::metrics::MetricsPane;
 use super::panes::stacks::StacksPane;
 use super::status::{Level, StatusLine};
 use super::theme::Theme;
@@ -31,13 +32,15 @@ use crate::model::{StackId, Version};
 pub struct AppInfo {
     pub release: String,
     pub platform: String,
+    /// How logs are kept (buffer size, line length) for the Logs and Deploy views.
+    pub logs: crate::config::LogsConfig,
 }
 
 struct Panes {
     stacks: StacksPane,
     changes: ChangesPane,
-    metrics: PlaceholderPane,
-    logs: PlaceholderPane,
+    metrics: MetricsPane,
+    logs: LogsPane,
     deploy: DeployPane,
 }
 
@@ -81,11 +84,20 @@ pub struct App {
     layout: ScreenLayout,
     /// Commands for the engine, taken by the event loop after each update.
     outbox: Vec<Command>,
+    /// Text to put on the clipboard (the event loop writes it as OSC 52).
+    clipboard: Option<String>,
     quit: bool,
 }
 
 impl App {
     pub fn new(info: AppInfo, theme: Theme, board: Board) -> Self {
+        let panes = Panes {
+            stacks: StacksPane::new(),
+            changes: ChangesPane::new(),
+            metrics: MetricsPane::new(&info),
+            logs: LogsPane::new(&info),
+            deploy: DeployPane::new(&info),
+        };
         App {
             info,
             theme,
@@ -93,17 +105,12 @@ impl App {
             selected: 0,
             focus: PaneId::Stacks,
             zoom: false,
-            panes: Panes {
-                stacks: StacksPane::new(),
-                changes: ChangesPane::new(),
-                metrics: PlaceholderPane::new(PaneId::Metrics, "Metric sparklines appear here."),
-                logs: PlaceholderPane::new(PaneId::Logs, "Instance logs appear here."),
-                deploy: DeployPane::new(),
-            },
+            panes,
             overlay: None,
             status: StatusLine::default(),
             layout: ScreenLayout::default(),
             outbox: Vec::new(),
+            clipboard: None,
             quit: false,
         }
     }
@@ -114,6 +121,11 @@ impl App {
 
     pub fn take_commands(&mut self) -> Vec<Command> {
         std::mem::take(&mut self.outbox)
+    }
+
+    /// An OSC 52 sequence to write to the terminal, if a pane asked to copy text.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
     }
 
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
@@ -336,7 +348,13 @@ impl App {
             Intent::Abort(s) => self.request_abort(s),
             Intent::Send(cmd) => self.outbox.push(cmd),
             Intent::Say(text) => self.say(Level::Info, text),
-            Intent::Copy(_) => {}
+            Intent::Copy(osc52) => {
+                self.clipboard = Some(osc52);
+                self.say(
+                    Level::Info,
+                    "Copied the line (your terminal must allow OSC 52)",
+                );
+            }
         }
     }
 

@@ -96,6 +96,11 @@ pub async fn run(
                 break;
             }
         }
+        if let Some(osc52) = app.take_clipboard()
+            && let Err(e) = guard.write_raw(&osc52)
+        {
+            tracing::warn!(error = %e, "writing to the clipboard failed");
+        }
         for cmd in app.take_commands() {
             if !engine.try_send(cmd) {
                 app.say(

@@ -78,7 +78,7 @@ pub enum Intent {
     Send(Command),
     /// A line for the status bar.
     Say(String),
-    /// Write text to the clipboard with OSC 52.
+    /// Put text on the clipboard: the OSC 52 sequence to write (see `logview::osc52`).
     Copy(String),
 }
 

@@ -29,7 +29,7 @@ pub struct DeployPane {
 }
 
 impl DeployPane {
-    pub fn new() -> Self {
+    pub fn new(_info: &crate::tui::app::AppInfo) -> Self {
         DeployPane::default()
     }
 

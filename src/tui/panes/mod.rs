@@ -2,5 +2,6 @@
 
 pub mod changes;
 pub mod deploy;
-pub mod placeholder;
+pub mod logs;
+pub mod metrics;
 pub mod stacks;
