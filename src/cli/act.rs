@@ -56,7 +56,7 @@ fn refuse(refusal: &Refusal) -> ExitCode {
 }
 
 /// Asks on the terminal; without one, `--yes` is required.
-fn confirm(question: &str) -> bool {
+pub(super) fn confirm(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         eprintln!("slipway: not confirming without a terminal; add --yes to go ahead");
         return false;

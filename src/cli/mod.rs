@@ -1,9 +1,11 @@
 //! The command line. Every subcommand that acts drives the same engine as the dashboard.
 
 mod act;
+mod announce;
 mod check_config;
 mod diff;
 mod session;
+mod smoke;
 mod status;
 
 use std::path::PathBuf;
@@ -104,6 +106,26 @@ pub enum Cmd {
         #[arg(long, value_name = "REV")]
         test: Option<String>,
     },
+    /// Run smoke checks (all stacks that have them, or one).
+    Smoke {
+        stack: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draft the release announcement from the diff, show it and post it to chat.
+    Announce {
+        /// Print what would be posted, post nothing (needs no token).
+        #[arg(long)]
+        dry_run: bool,
+        /// The completion message instead of the release announcement.
+        #[arg(long)]
+        complete: bool,
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Send again where an earlier post's outcome was unknown (check the channel first).
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a config file and report every problem with its file, line and key.
     CheckConfig {
         /// The file to check (default: the config slipway would use).
@@ -173,6 +195,21 @@ async fn dispatch(cli: Cli) -> ExitCode {
                 test,
             };
             diff::run(config, args).await
+        }
+        Cmd::Smoke { stack, json } => smoke::run(config, stack, json).await,
+        Cmd::Announce {
+            dry_run,
+            complete,
+            yes,
+            force,
+        } => {
+            let args = announce::AnnounceArgs {
+                dry_run,
+                complete,
+                yes,
+                force,
+            };
+            announce::run(config, args).await
         }
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
     }

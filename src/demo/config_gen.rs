@@ -16,6 +16,8 @@ pub struct Endpoints<'a> {
     pub log_dir: &'a Path,
     /// The generated git repository the versions are commits of.
     pub repo: &'a Path,
+    /// The file holding the simulated chat's bot token.
+    pub chat_token: &'a Path,
 }
 
 fn scrape_url(base: &str) -> String {
@@ -60,7 +62,7 @@ pub fn toml_text(e: &Endpoints<'_>) -> String {
         ));
     }
     format!(
-        r#"# slipway configuration for the embedded demo environment.
+        r##"# slipway configuration for the embedded demo environment.
 #
 # Written by `slipway demo --serve --write-config PATH`. It points at the simulated
 # platform that command is serving on loopback, so it only works while that command runs:
@@ -136,6 +138,15 @@ bad = "up"
 after_promotion = true
 auto_rollback = false
 
+# Release announcements: `a` in the dashboard (or `slipway announce`) drafts one from
+# the diff; deploy starts and results go into its thread. The demo serves a stand-in
+# for Slack's chat.postMessage (see what it received at {base}/chat/messages).
+[announce]
+kind = "slack"
+base_url = {chat_api}
+channels = ["#belfrage", "#help-belfrage"]
+token_file = {chat_token}    # the token is read from a file, never written here
+
 # The code's history, for the commits between live and test. A real setup points at a
 # local clone (path) or a URL slipway clones into its cache (url).
 [repo]
@@ -147,12 +158,15 @@ path = {repo}
 env = "live"
 buffer_lines = 20000     # lines kept per instance; older ones are dropped and counted
 source = {{ kind = "file", path = {logs} }}
-"#,
+"##,
         api = q(e.api_url),
         stacks = stacks,
         scrape = q(&scrape_url(e.base_url)),
         logs = q(&log_path(e.log_dir)),
         repo = q(&e.repo.display().to_string()),
+        chat_api = q(&format!("{}/chat/api", e.base_url)),
+        base = e.base_url,
+        chat_token = q(&e.chat_token.display().to_string()),
     )
 }
 
@@ -168,6 +182,7 @@ mod tests {
             base_url: "http://127.0.0.1:4567",
             log_dir: dir,
             repo: dir,
+            chat_token: dir,
         };
         let text = toml_text(&e);
         let parsed = build(&e).unwrap_or_else(|err| panic!("{err}\n{text}"));

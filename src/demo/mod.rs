@@ -9,6 +9,7 @@
 //! newcomer sees anomaly detection and rollback work.
 
 mod assets;
+mod chat;
 mod config_gen;
 mod env_config;
 mod logs;
@@ -146,6 +147,10 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
         }
     };
     let repo_path = dir.join("repo");
+    // The simulated chat's bot token, referenced by file like a real secret would be.
+    let token_file = dir.join("chat-token");
+    std::fs::write(&token_file, chat::DEMO_TOKEN)
+        .with_context(|| format!("cannot write {}", token_file.display()))?;
     let log_dir = dir.join("logs");
     std::fs::create_dir_all(&log_dir)
         .with_context(|| format!("cannot create the log directory {}", log_dir.display()))?;
@@ -189,6 +194,7 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
         traffic: Mutex::new(traffic::Traffic::new(topo.instances.len(), 0x7aff1c)),
         log_dir: log_dir.clone(),
         tick: Duration::from_millis(opts.tick_ms.max(1)),
+        chat: chat::Chat::default(),
     });
     {
         // Instances have been up for a while: live ones since their last release.
@@ -304,6 +310,7 @@ impl DemoEnvironment {
             base_url: &base,
             log_dir: &self.log_dir,
             repo: self.repo_path(),
+            chat_token: &self.dir.join("chat-token"),
         })
     }
 
@@ -315,6 +322,7 @@ impl DemoEnvironment {
             base_url: &base,
             log_dir: &self.log_dir,
             repo: self.repo_path(),
+            chat_token: &self.dir.join("chat-token"),
         })
     }
 

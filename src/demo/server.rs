@@ -71,6 +71,11 @@ pub fn router(world: Arc<World>) -> Router {
         .route("/sites/{stack}/healthz", get(healthz))
         .route("/sites/{stack}/articles/{id}", get(article))
         .route("/deployments/{id}", get(terminal))
+        .route(
+            "/chat/api/chat.postMessage",
+            post(super::chat::post_message),
+        )
+        .route("/chat/messages", get(super::chat::messages))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(world)

@@ -31,6 +31,8 @@ pub struct World {
     pub traffic: Mutex<Traffic>,
     pub log_dir: PathBuf,
     pub tick: Duration,
+    /// What announcements posted to the simulated chat.
+    pub chat: super::chat::Chat,
 }
 
 impl World {

@@ -8,9 +8,10 @@ use tokio::sync::mpsc;
 use super::Event;
 use super::changes::{DiffResult, Pair};
 use super::release::{Board, Phase};
+use crate::config::{AnnounceConfig, AnnounceKind};
 use crate::notify::{
     CommitLine, Completion, DeliveryStatus, DeployInfo, DeployOutcome, Message, Notifier,
-    ReleaseSummary, SendMode, StackLine, StackResult,
+    ReleaseSummary, SendMode, StackLine, StackResult, Templates,
 };
 
 /// Commits listed in a draft at most (the template may list fewer).
@@ -31,8 +32,19 @@ pub enum Job {
     DeployFinished(DeployInfo, DeployOutcome, Option<String>),
 }
 
-/// Starts the notifier task; jobs are handled one at a time, in order.
-pub fn spawn(mut notifier: Notifier, events: mpsc::Sender<Event>) -> mpsc::Sender<Job> {
+/// Starts the announcement task; jobs are handled one at a time, in order. Drafts need
+/// only the templates, so a preview works before the token is set; posting needs the
+/// notifier, and says why when it cannot be built.
+pub fn spawn(
+    config: &AnnounceConfig,
+    events: mpsc::Sender<Event>,
+) -> Result<mpsc::Sender<Job>, String> {
+    let templates = Templates::from_config(config).map_err(|e| e.to_string())?;
+    let targets = match config.kind {
+        AnnounceKind::Slack => config.channels.clone(),
+        AnnounceKind::Webhook => vec!["the webhook".to_string()],
+    };
+    let mut notifier = Notifier::from_config(config).map_err(|e| e.to_string());
     let (tx, mut rx) = mpsc::channel::<Job>(32);
     tokio::spawn(async move {
         // Deploy updates go into the announcement's thread: none before it was posted.
@@ -46,82 +58,82 @@ pub fn spawn(mut notifier: Notifier, events: mpsc::Sender<Event>) -> mpsc::Sende
                     done,
                 } => {
                     let text = if completion {
-                        notifier.draft_completion(&done)
+                        templates.render_completion(&done)
                     } else {
-                        notifier.draft_announcement(&summary)
+                        templates.render_announcement(&summary)
                     };
                     match text {
                         Ok(text) => Event::AnnouncementDraft {
                             completion,
                             text,
-                            targets: notifier.targets(),
+                            targets: notifier
+                                .as_ref()
+                                .map(|n| n.targets())
+                                .unwrap_or_else(|_| targets.clone()),
                         },
                         Err(e) => problem(e.to_string()),
                     }
                 }
-                Job::Announce {
-                    text,
-                    completion,
-                    force,
-                } => {
-                    let mode = if force {
-                        SendMode::Force
-                    } else {
-                        SendMode::Normal
-                    };
-                    let message = if completion {
-                        Message::Completion { text }
-                    } else {
-                        Message::Announcement { text }
-                    };
-                    let what = if completion {
-                        "completion message"
-                    } else {
-                        "release announcement"
-                    };
-                    match notifier.send(&message, mode).await {
-                        Ok(delivery) => {
-                            announced |= !completion
-                                && delivery.targets.iter().any(|t| {
-                                    matches!(
-                                        t.status,
-                                        DeliveryStatus::Posted { .. } | DeliveryStatus::Skipped
-                                    )
-                                });
-                            Event::Announced {
-                                what: what.into(),
-                                delivery,
-                            }
-                        }
-                        Err(e) => problem(e.to_string()),
-                    }
-                }
-                Job::DeployStarted(info) => match notifier.deploy_started(&info).await {
-                    Ok(delivery) => Event::Announced {
-                        what: format!("{} deploy start", info.stack_name),
-                        delivery,
-                    },
-                    Err(e) => problem(e.to_string()),
+                job => match &mut notifier {
+                    Ok(n) => post(n, job, &mut announced).await,
+                    Err(e) => problem(format!("cannot post: {e}")),
                 },
-                Job::DeployFinished(info, outcome, detail) => {
-                    match notifier
-                        .deploy_finished(&info, outcome, detail.as_deref())
-                        .await
-                    {
-                        Ok(delivery) => Event::Announced {
-                            what: format!("{} deploy result", info.stack_name),
-                            delivery,
-                        },
-                        Err(e) => problem(e.to_string()),
-                    }
-                }
             };
             if events.send(event).await.is_err() {
                 break;
             }
         }
     });
-    tx
+    Ok(tx)
+}
+
+async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event {
+    let result = match job {
+        Job::Draft { .. } => return problem("a draft is not posted".into()),
+        Job::Announce {
+            text,
+            completion,
+            force,
+        } => {
+            let mode = if force {
+                SendMode::Force
+            } else {
+                SendMode::Normal
+            };
+            let message = if completion {
+                Message::Completion { text }
+            } else {
+                Message::Announcement { text }
+            };
+            let what = if completion {
+                "completion message"
+            } else {
+                "release announcement"
+            };
+            notifier.send(&message, mode).await.map(|delivery| {
+                *announced |= !completion
+                    && delivery.targets.iter().any(|t| {
+                        matches!(
+                            t.status,
+                            DeliveryStatus::Posted { .. } | DeliveryStatus::Skipped
+                        )
+                    });
+                (what.to_string(), delivery)
+            })
+        }
+        Job::DeployStarted(info) => notifier
+            .deploy_started(&info)
+            .await
+            .map(|d| (format!("{} deploy start", info.stack_name), d)),
+        Job::DeployFinished(info, outcome, detail) => notifier
+            .deploy_finished(&info, outcome, detail.as_deref())
+            .await
+            .map(|d| (format!("{} deploy result", info.stack_name), d)),
+    };
+    match result {
+        Ok((what, delivery)) => Event::Announced { what, delivery },
+        Err(e) => problem(e.to_string()),
+    }
 }
 
 fn problem(message: String) -> Event {

@@ -80,13 +80,10 @@ pub fn start(
     );
     let (instances_tx, _) = watch::channel(HashMap::new());
     let (promoted_tx, _) = watch::channel(HashMap::new());
-    let announcer = match &config.announce {
-        Some(cfg) => match crate::notify::Notifier::from_config(cfg) {
-            Ok(n) => Some(Ok(announce::spawn(n, event_tx.clone()))),
-            Err(e) => Some(Err(e.to_string())),
-        },
-        None => None,
-    };
+    let announcer = config
+        .announce
+        .as_ref()
+        .map(|cfg| announce::spawn(cfg, event_tx.clone()));
     let engine = Engine {
         changes: Changes::new(&config),
         selected: None,
@@ -152,14 +149,6 @@ impl Engine {
     ) {
         self.emit(Event::Board(self.board.clone())).await;
         self.emit(Event::Repo(self.changes.state.clone())).await;
-        if let Some(Err(e)) = &self.announcer {
-            let message = e.clone();
-            self.emit(Event::Problem {
-                context: "announcements".into(),
-                message,
-            })
-            .await;
-        }
         if self.changes.state == RepoState::Cloning {
             self.clone_repo();
         }

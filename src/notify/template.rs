@@ -36,7 +36,7 @@ pub const DEFAULT_ANNOUNCEMENT: &str = r#"🚀 *Releasing {{ release }} to live*
 *Changes:*
 {% set shown = commits[:30] %}
 {% for c in shown %}
-• `{{ c.short }}` {{ c.subject }} — {{ c.author }}{{ (" (#" ~ c.pr ~ ")") if c.pr else "" }}{% for r in c.risks %} *{{ r|upper }}*{% endfor %}
+• `{{ c.short }}` {{ c.subject }} — {{ c.author }}{{ (" (#" ~ c.pr ~ ")") if c.pr and ('#' ~ c.pr) not in c.subject else "" }}{% for r in c.risks %} *{{ r|upper }}*{% endfor %}
 
 {% endfor %}
 {% if commit_count > shown|length %}
