@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
 use super::keys;
 use super::layout::{self, ScreenLayout};
+use super::overlay::announce::{AnnounceDialog, AnnounceResult};
 use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::help::{HelpOverlay, HelpResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
@@ -69,6 +70,7 @@ impl Panes {
 enum Overlay {
     Confirm(ConfirmDialog),
     Help(HelpOverlay),
+    Announce(AnnounceDialog),
 }
 
 pub struct App {
@@ -86,6 +88,11 @@ pub struct App {
     outbox: Vec<Command>,
     /// Text to put on the clipboard (the event loop writes it as OSC 52).
     clipboard: Option<String>,
+    /// Announcement texts the user edited and closed without sending, by kind
+    /// (completion or not): reopening shows them again.
+    announce_edits: std::collections::HashMap<bool, String>,
+    /// The release announcement reached every channel; `a` now drafts the completion.
+    release_announced: bool,
     quit: bool,
 }
 
@@ -111,6 +118,8 @@ impl App {
             layout: ScreenLayout::default(),
             outbox: Vec::new(),
             clipboard: None,
+            announce_edits: Default::default(),
+            release_announced: false,
             quit: false,
         }
     }
@@ -185,6 +194,72 @@ impl App {
                 self.status.say(Level::Info, text.clone());
                 true
             }
+            Event::AnnouncementDraft {
+                completion,
+                text,
+                targets,
+            } => {
+                let (text, edited) = match self.announce_edits.get(completion) {
+                    Some(edit) => (edit.clone(), true),
+                    None => (text.clone(), false),
+                };
+                self.overlay = Some(Overlay::Announce(AnnounceDialog::new(
+                    *completion,
+                    targets.clone(),
+                    &text,
+                    edited,
+                )));
+                true
+            }
+            Event::Announced { what, delivery } => {
+                let outcome: Vec<String> = delivery
+                    .targets
+                    .iter()
+                    .map(|t| format!("{} {}", t.target, t.status))
+                    .collect();
+                let level = if delivery.is_complete() {
+                    Level::Info
+                } else {
+                    Level::Error
+                };
+                let mut text = format!("{what}: {}", outcome.join(", "));
+                if delivery.has_failures() {
+                    text.push_str(" (a to retry the failed ones)");
+                }
+                if what == "release announcement" && delivery.is_complete() {
+                    self.release_announced = true;
+                    self.announce_edits.remove(&false);
+                }
+                if what == "completion message" && delivery.is_complete() {
+                    self.announce_edits.remove(&true);
+                }
+                self.status.say(level, text);
+                true
+            }
+            Event::Smoke { stack, report, .. } => {
+                let name = self.name_of(stack);
+                let level = if report.passed() {
+                    Level::Info
+                } else {
+                    Level::Error
+                };
+                self.status
+                    .say(level, format!("{name}: smoke tests {}", report.summary()));
+                true
+            }
+            Event::FileWritten { path, result } => {
+                match result {
+                    Ok(n) => self.status.say(
+                        Level::Info,
+                        format!("Saved {n} bytes to {}", path.display()),
+                    ),
+                    Err(e) => self.status.say(
+                        Level::Error,
+                        format!("Could not save {}: {e}", path.display()),
+                    ),
+                }
+                true
+            }
             Event::DeployFinished {
                 stack,
                 state,
@@ -233,6 +308,13 @@ impl App {
                 true
             }
             TermEvent::Mouse(mouse) => self.on_mouse(mouse),
+            TermEvent::Paste(text) => match &mut self.overlay {
+                Some(Overlay::Announce(d)) => {
+                    d.paste(&text);
+                    true
+                }
+                _ => false,
+            },
             TermEvent::Resize(..) => true,
             _ => false,
         }
@@ -257,6 +339,33 @@ impl App {
                 Overlay::Help(h) => {
                     if let HelpResult::Closed = h.on_key(key) {
                         self.overlay = None;
+                    }
+                }
+                Overlay::Announce(d) => {
+                    let completion = d.completion;
+                    match d.on_key(key) {
+                        AnnounceResult::Open => {}
+                        AnnounceResult::Cancelled(text) => {
+                            self.announce_edits.insert(completion, text);
+                            self.overlay = None;
+                            self.say(Level::Info, "Announcement not sent; a reopens your edit.");
+                        }
+                        AnnounceResult::Redraft => {
+                            self.announce_edits.remove(&completion);
+                            self.overlay = None;
+                            self.outbox.push(Command::DraftAnnouncement { completion });
+                        }
+                        AnnounceResult::Send(text) => {
+                            // Kept until delivered everywhere, so a retry starts from it.
+                            self.announce_edits.insert(completion, text.clone());
+                            self.overlay = None;
+                            self.outbox.push(Command::Announce {
+                                text,
+                                completion,
+                                force: false,
+                            });
+                            self.say(Level::Info, "Posting the announcement…");
+                        }
                     }
                 }
             }
@@ -311,6 +420,23 @@ impl App {
                 if let Some(s) = selected {
                     self.request_abort(s);
                 }
+            }
+            KeyCode::Char('s') => {
+                if let Some(stack) = selected {
+                    let name = self.name_of(&stack);
+                    self.outbox.push(Command::Smoke { stack });
+                    self.say(Level::Info, format!("Running {name}'s smoke checks…"));
+                }
+            }
+            KeyCode::Char('a') => {
+                let completion = self.release_announced;
+                self.outbox.push(Command::DraftAnnouncement { completion });
+                let what = if completion {
+                    "the completion message"
+                } else {
+                    "the release announcement"
+                };
+                self.say(Level::Info, format!("Drafting {what}…"));
             }
             _ => {}
         }
@@ -667,6 +793,7 @@ impl App {
         match &mut self.overlay {
             Some(Overlay::Confirm(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Help(h)) => h.render(area, buf, &self.theme),
+            Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
             None => {}
         }
     }

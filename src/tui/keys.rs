@@ -9,6 +9,8 @@ pub const GLOBAL: &[Hint] = &[
     Hint::new("p", "promote the selected stack to live"),
     Hint::new("r", "roll the selected stack back"),
     Hint::new("x", "abort the selected stack's deployment"),
+    Hint::new("s", "run the selected stack's smoke checks"),
+    Hint::new("a", "announce the release (then: the completion)"),
     Hint::new("Ctrl-R", "read versions from the platform now"),
     Hint::new("?", "this help"),
     Hint::new("Esc", "close a dialog, clear the message"),
@@ -18,6 +20,8 @@ pub const GLOBAL: &[Hint] = &[
 /// The few keys shown in the bottom bar beside the focused pane's own.
 pub const BAR: &[Hint] = &[
     Hint::new("r", "rollback"),
+    Hint::new("s", "smoke"),
+    Hint::new("a", "announce"),
     Hint::new("x", "abort"),
     Hint::new("Tab", "focus"),
     Hint::new("z", "zoom"),

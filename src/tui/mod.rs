@@ -3,6 +3,7 @@
 //! keys into engine commands.
 
 pub mod app;
+pub mod editor;
 pub mod input;
 pub mod keys;
 pub mod layout;

@@ -1,5 +1,6 @@
 //! Dialogs drawn over the dashboard. While one is open it receives every key.
 
+pub mod announce;
 pub mod confirm;
 pub mod help;
 
