@@ -156,3 +156,18 @@ fn no_stacks_is_an_error() {
     let e = parse(text).unwrap_err();
     assert!(e.message.contains("at least one [[stacks]]"), "{e}");
 }
+
+#[test]
+fn anomaly_settings_that_could_never_flag_are_refused() {
+    let text = format!("{MINIMAL}\n[metrics.anomaly]\nrecent_window = 3\np_value = 0.001\n");
+    let e = parse(&text).unwrap_err();
+    assert_eq!(
+        e.key.as_deref(),
+        Some("metrics.anomaly.recent_window"),
+        "{e}"
+    );
+    assert!(e.message.contains("can never reach p_value"), "{e}");
+    // A window that can reach it is accepted.
+    let text = format!("{MINIMAL}\n[metrics.anomaly]\nrecent_window = 6\np_value = 0.001\n");
+    assert!(parse(&text).is_ok());
+}

@@ -304,6 +304,44 @@ fn validate_metrics(m: &MetricsConfig) -> Result<(), (String, String)> {
     if !(a.min_traffic.is_finite() && a.min_traffic >= 0.0) {
         return err("metrics.anomaly.min_traffic", "must be 0 or more");
     }
+    // The rank test's smallest p-value depends only on the sample counts: with too small
+    // a window (or baseline) a spike could never be flagged however clear, and the
+    // dashboard would show "ok" forever. Best case: every recent sample above the whole
+    // baseline, with the baseline as large as the history allows.
+    let best = |baseline: usize| {
+        let base: Vec<f64> = (0..baseline).map(|i| i as f64).collect();
+        let recent: Vec<f64> = (0..a.recent_window)
+            .map(|i| (baseline + i) as f64)
+            .collect();
+        crate::feeds::metrics::anomaly::mann_whitney_p(&recent, &base, super::BadDirection::Up)
+    };
+    let largest_baseline = m
+        .history
+        .saturating_sub(a.recent_window)
+        .max(a.min_baseline_samples);
+    if best(largest_baseline) >= a.p_value {
+        return err(
+            "metrics.anomaly.recent_window",
+            &format!(
+                "with recent_window = {} the rank test can never reach p_value = {} (best case p = {:.4}): no spike could ever be flagged; use a larger recent_window or p_value",
+                a.recent_window,
+                a.p_value,
+                best(largest_baseline)
+            ),
+        );
+    }
+    if best(a.min_baseline_samples) >= a.p_value {
+        return err(
+            "metrics.anomaly.min_baseline_samples",
+            &format!(
+                "with min_baseline_samples = {} and recent_window = {} the rank test cannot reach p_value = {} until the baseline grows (best case p = {:.4}); raise min_baseline_samples",
+                a.min_baseline_samples,
+                a.recent_window,
+                a.p_value,
+                best(a.min_baseline_samples)
+            ),
+        );
+    }
     let mut names = HashSet::new();
     for (i, s) in m.series.iter().enumerate() {
         let key = |k: &str| format!("metrics.series[{i}].{k}");

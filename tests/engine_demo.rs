@@ -1,0 +1,236 @@
+//! The whole watch-the-rollout loop through the engine on the embedded demo, whose Sally
+//! release is bad on purpose: promote Sally, see the error spike and the failed smoke
+//! check, roll back, see the error rate come down.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use slipway::config::Config;
+use slipway::demo::{DemoOptions, start};
+use slipway::engine::release::Phase;
+use slipway::engine::{self, Command, Event, SmokeCause};
+use slipway::feeds::metrics::{MetricsUpdate, Verdict};
+use slipway::model::StackId;
+use tokio::sync::mpsc::Receiver;
+
+fn sally() -> StackId {
+    StackId::new("sally")
+}
+
+/// The demo's config, tuned for a test: a sample a second and a short baseline, so a
+/// spike is judged within seconds (the same knobs a real config has).
+fn fast(mut c: Config, auto_rollback: bool) -> Config {
+    // Tuned through the config's own validation: a test must not use settings a user
+    // would be refused.
+    c.metrics.interval_secs = 1;
+    c.metrics.timeout_secs = 1;
+    c.metrics.anomaly.min_baseline_samples = 8;
+    c.metrics.anomaly.recent_window = 4;
+    c.metrics.anomaly.consecutive = 2;
+    c.metrics.anomaly.p_value = 0.01;
+    c.smoke.auto_rollback = auto_rollback;
+    let text = toml::to_string(&c).expect("config serialises");
+    slipway::config::parse_str(&text, std::path::Path::new("test.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn until<T>(
+    events: &mut Receiver<Event>,
+    secs: u64,
+    what: &str,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let found = tokio::time::timeout(Duration::from_secs(secs), async {
+        while let Some(ev) = events.recv().await {
+            if let Some(t) = pick(&ev) {
+                return Some(t);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(t)) => t,
+        _ => panic!("timed out after {secs}s waiting for {what}"),
+    }
+}
+
+fn errors_of(u: &MetricsUpdate) -> Option<(Option<f64>, Verdict)> {
+    u.series
+        .iter()
+        .find(|s| s.name == "errors")
+        .map(|s| (s.value, s.verdict.clone()))
+}
+
+fn sally_phase(ev: &Event) -> Option<Phase> {
+    match ev {
+        Event::Board(b) => b.get(&sally()).map(|s| s.phase.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
+    let env = start(DemoOptions::fast()).await.expect("demo starts");
+    let config = Arc::new(fast(env.config().expect("demo config"), false));
+    let platform = slipway::platform::from_config(&config).expect("platform");
+    let (handle, mut events) = engine::start(config, platform);
+    until(&mut events, 20, "the first refresh", |e| {
+        matches!(e, Event::Refreshed).then_some(())
+    })
+    .await;
+
+    // A baseline before the promotion: healthy error rate on Sally.
+    let healthy = until(
+        &mut events,
+        20,
+        "a baseline of Sally's error rate",
+        |e| match e {
+            Event::Metrics(u)
+                if u.stack == sally() && u.series.iter().any(|s| s.history.len() >= 10) =>
+            {
+                errors_of(u).and_then(|(v, _)| v)
+            }
+            _ => None,
+        },
+    )
+    .await;
+    assert!(healthy < 2.0, "Sally starts healthy: {healthy}%");
+
+    handle
+        .send(Command::Promote {
+            stack: sally(),
+            expected: None,
+            override_order: true,
+        })
+        .await;
+    // The deployment succeeds, then the smoke checks fail: the stack is Failed, not Live.
+    let report = until(
+        &mut events,
+        30,
+        "Sally's smoke checks after the promotion",
+        |e| match e {
+            Event::Smoke {
+                stack,
+                cause: SmokeCause::Promotion,
+                report,
+            } if *stack == sally() => Some(report.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert!(!report.passed(), "{report:?}");
+    let failed: Vec<_> = report
+        .failed()
+        .map(|c| (c.name.clone(), c.status))
+        .collect();
+    assert_eq!(failed, [("article".to_string(), Some(500))]);
+    let phase = until(&mut events, 10, "Sally failed", |e| {
+        sally_phase(e).filter(|p| matches!(p, Phase::Failed { .. }))
+    })
+    .await;
+    assert!(
+        matches!(&phase, Phase::Failed { reason, .. } if reason.contains("article")),
+        "{phase:?}"
+    );
+
+    // The error rate is flagged as a spike within the configured window.
+    let (value, verdict) = until(
+        &mut events,
+        40,
+        "a SPIKE on Sally's error rate",
+        |e| match e {
+            Event::Metrics(u) if u.stack == sally() => {
+                errors_of(u).filter(|(_, v)| matches!(v, Verdict::Spike { .. }))
+            }
+            _ => None,
+        },
+    )
+    .await;
+    assert!(
+        value.is_some_and(|v| v > 4.0),
+        "errors during the spike: {value:?} ({verdict:?})"
+    );
+
+    // Roll back: to the version live ran before the promotion.
+    handle
+        .send(Command::Rollback {
+            stack: sally(),
+            to: None,
+        })
+        .await;
+    let phase = until(&mut events, 30, "Sally rolled back", |e| {
+        sally_phase(e).filter(|p| matches!(p, Phase::RolledBack(_)))
+    })
+    .await;
+    let Phase::RolledBack(t) = phase else {
+        unreachable!()
+    };
+    assert_eq!(t.to.as_str(), env.versions().live_older);
+    // And the error rate comes back down.
+    let after = until(
+        &mut events,
+        30,
+        "Sally's error rate back to normal",
+        |e| match e {
+            Event::Metrics(u) if u.stack == sally() => {
+                errors_of(u).and_then(|(v, _)| v).filter(|v| *v < 2.0)
+            }
+            _ => None,
+        },
+    )
+    .await;
+    assert!(after < 2.0);
+    env.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_rollback_starts_by_itself_and_says_so() {
+    let env = start(DemoOptions::fast()).await.expect("demo starts");
+    let config = Arc::new(fast(env.config().expect("demo config"), true));
+    let platform = slipway::platform::from_config(&config).expect("platform");
+    let (handle, mut events) = engine::start(config, platform);
+    until(&mut events, 20, "the first refresh", |e| {
+        matches!(e, Event::Refreshed).then_some(())
+    })
+    .await;
+    handle
+        .send(Command::Promote {
+            stack: sally(),
+            expected: None,
+            override_order: true,
+        })
+        .await;
+    let notice = until(
+        &mut events,
+        40,
+        "the automatic rollback notice",
+        |e| match e {
+            Event::Notice(n) if n.contains("rolling back automatically") => Some(n.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert!(notice.starts_with("Sally: smoke tests failed"), "{notice}");
+    until(&mut events, 30, "Sally rolled back", |e| {
+        sally_phase(e).filter(|p| matches!(p, Phase::RolledBack(_)))
+    })
+    .await;
+    // The rollback is checked too, and the old version passes.
+    let report = until(
+        &mut events,
+        20,
+        "smoke checks after the rollback",
+        |e| match e {
+            Event::Smoke {
+                stack,
+                cause: SmokeCause::Rollback,
+                report,
+            } if *stack == sally() => Some(report.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert!(report.passed(), "{report:?}");
+    env.shutdown().await;
+}
