@@ -55,7 +55,7 @@ impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
             step_ms: 900,
-            tick_ms: 250,
+            tick_ms: 500,
             dir: None,
         }
     }

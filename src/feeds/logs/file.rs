@@ -40,8 +40,16 @@ async fn follow(path: &Path, opts: &SourceOptions, out: &mut Outbox) -> Result<(
     let mut buf = vec![0u8; 64 * 1024];
     let mut cur = wait_for_file(path, opts, out, true).await?;
     out.status(SourceStatus::Following)?;
+    // Poll fast while lines arrive, and back off (to a second, like tail -F) while the
+    // file is quiet: an idle dashboard should not wake ten times a second per log.
+    let mut pause = opts.poll_interval;
     loop {
-        read_to_end(&mut cur, &mut split, &mut buf, out).await;
+        let got = read_to_end(&mut cur, &mut split, &mut buf, out).await;
+        pause = if got {
+            opts.poll_interval
+        } else {
+            (pause * 2).min(QUIET_POLL.max(opts.poll_interval))
+        };
         if !opts.follow {
             split.finish(|l| out.push_line(l));
             out.status(SourceStatus::Ended { code: None })?;
@@ -72,9 +80,12 @@ async fn follow(path: &Path, opts: &SourceOptions, out: &mut Outbox) -> Result<(
             // file we have until a new one appears.
             _ => {}
         }
-        idle(opts.poll_interval, out).await?;
+        idle(pause, out).await?;
     }
 }
+
+/// The longest wait between polls of a quiet file.
+const QUIET_POLL: Duration = Duration::from_secs(1);
 
 /// Waits (polling) until the file can be opened. `at_tail`: start with the last N lines
 /// (first open) rather than from the beginning (a file recreated after rotation).
@@ -189,11 +200,19 @@ async fn tail_start(file: &mut File, len: u64, lines: usize) -> io::Result<u64> 
 }
 
 /// Reads everything there is now, line by line into the outbox.
-async fn read_to_end(cur: &mut Open, split: &mut LineSplitter, buf: &mut [u8], out: &mut Outbox) {
+/// Reads what the file has now; returns whether there was anything.
+async fn read_to_end(
+    cur: &mut Open,
+    split: &mut LineSplitter,
+    buf: &mut [u8],
+    out: &mut Outbox,
+) -> bool {
+    let mut got = false;
     while !out.is_closed() {
         match cur.file.read(buf).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return got,
             Ok(n) => {
+                got = true;
                 cur.offset += n as u64;
                 split.feed(&buf[..n], |l| out.push_line(l));
                 if out.deadline().is_some_and(|d| d <= Instant::now()) {
@@ -202,4 +221,5 @@ async fn read_to_end(cur: &mut Open, split: &mut LineSplitter, buf: &mut [u8], o
             }
         }
     }
+    got
 }
