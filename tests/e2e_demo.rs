@@ -43,7 +43,9 @@ fn promote_www_by_keys_then_quit_cleanly() {
     t.wait_text("Deploy · WWW #5639226", 10);
     let done = t.wait_for("WWW live", 60, |s| row(s, "WWW").contains("✓ live"));
     assert!(done.contains("1/4 live"), "{done}");
-    assert!(done.contains("deployment succeeded"), "{done}");
+    // The promotion counts as live only after the smoke checks passed.
+    let done = t.wait_text("WWW: smoke tests 3/3 passed", 20);
+    assert!(done.contains("#5639226 · succeeded"), "{done}");
 
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(10), 0);

@@ -93,6 +93,8 @@ pub struct App {
     announce_edits: std::collections::HashMap<bool, String>,
     /// The release announcement reached every channel; `a` now drafts the completion.
     release_announced: bool,
+    /// A fixed header clock (tests and screenshots); None shows the time.
+    clock: Option<String>,
     quit: bool,
 }
 
@@ -120,8 +122,14 @@ impl App {
             clipboard: None,
             announce_edits: Default::default(),
             release_announced: false,
+            clock: None,
             quit: false,
         }
+    }
+
+    /// Shows `text` in the header instead of the time, so a rendering can be compared.
+    pub fn freeze_clock(&mut self, text: &str) {
+        self.clock = Some(text.to_string());
     }
 
     pub fn should_quit(&self) -> bool {
@@ -493,10 +501,7 @@ impl App {
             self.with_pane(id, |p, ctx| p.on_select(ctx));
         }
         let stack = self.board.stacks[i].id.clone();
-        self.outbox.push(Command::FollowLogs {
-            stack,
-            instance: None,
-        });
+        self.outbox.push(Command::Select { stack });
     }
 
     fn cycle_focus(&mut self, step: isize) {
@@ -812,7 +817,10 @@ impl App {
                 ));
             }
         }
-        let clock = chrono::Local::now().format("%H:%M ").to_string();
+        let clock = match &self.clock {
+            Some(fixed) => format!("{fixed} "),
+            None => chrono::Local::now().format("%H:%M ").to_string(),
+        };
         buf.set_string(area.x, area.y, text, self.theme.header);
         let x = area.right().saturating_sub(clock.len() as u16);
         buf.set_string(x, area.y, clock, self.theme.header);
@@ -871,20 +879,49 @@ impl App {
     fn render_hints(&mut self, buf: &mut Buffer) {
         let area = self.layout.hints;
         let focus = self.focus;
+        let spans_of = |hints: &[Hint], theme: &Theme| -> Vec<Span<'static>> {
+            hints
+                .iter()
+                .flat_map(|h| {
+                    [
+                        Span::styled(h.key, theme.accent),
+                        Span::styled(format!(" {}  ", h.action), theme.dim),
+                    ]
+                })
+                .collect()
+        };
+        let width = |hints: &[Hint]| -> usize {
+            hints
+                .iter()
+                .map(|h| h.key.chars().count() + h.action.chars().count() + 3)
+                .sum()
+        };
+        // Help and quit always show, at the right; the rest fill from the left.
+        let always = keys::ALWAYS;
+        let room = (area.width as usize).saturating_sub(width(always) + 1);
         let mut hints = self.with_pane(focus, |p, ctx| p.hints(ctx));
         hints.extend_from_slice(keys::BAR);
-        let mut spans = vec![Span::raw(" ")];
-        let mut width = 1;
+        let mut shown = Vec::new();
+        let mut used = 1;
         for h in hints {
-            let w = h.key.chars().count() + h.action.chars().count() + 3;
-            if width + w > area.width as usize {
+            let w = width(std::slice::from_ref(&h));
+            if used + w > room {
                 break;
             }
-            width += w;
-            spans.push(Span::styled(h.key, self.theme.accent));
-            spans.push(Span::styled(format!(" {}  ", h.action), self.theme.dim));
+            used += w;
+            shown.push(h);
         }
-        buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+        let mut left = vec![Span::raw(" ")];
+        left.extend(spans_of(&shown, &self.theme));
+        buf.set_line(area.x, area.y, &Line::from(left), area.width);
+        let right_w = width(always) as u16;
+        let x = area.right().saturating_sub(right_w);
+        buf.set_line(
+            x,
+            area.y,
+            &Line::from(spans_of(always, &self.theme)),
+            right_w,
+        );
     }
 }
 

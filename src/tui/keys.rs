@@ -17,7 +17,7 @@ pub const GLOBAL: &[Hint] = &[
     Hint::new("q/Ctrl-C", "quit (asks while a deployment runs)"),
 ];
 
-/// The few keys shown in the bottom bar beside the focused pane's own.
+/// Keys shown in the bottom bar after the focused pane's own, while there is room.
 pub const BAR: &[Hint] = &[
     Hint::new("r", "rollback"),
     Hint::new("s", "smoke"),
@@ -25,6 +25,7 @@ pub const BAR: &[Hint] = &[
     Hint::new("x", "abort"),
     Hint::new("Tab", "focus"),
     Hint::new("z", "zoom"),
-    Hint::new("?", "help"),
-    Hint::new("q", "quit"),
 ];
+
+/// Always shown, at the right end of the bar: how to find everything else, and out.
+pub const ALWAYS: &[Hint] = &[Hint::new("?", "help"), Hint::new("q", "quit")];

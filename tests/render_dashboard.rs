@@ -1,0 +1,250 @@
+//! The dashboard as a user sees it, rendered into ratatui's TestBackend at the smallest
+//! supported size and a large one, with realistic state from a real git history.
+
+mod support;
+
+use std::sync::Arc;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use slipway::engine::Event;
+use slipway::engine::release::{Board, StackRelease};
+use slipway::model::{StackId, StackVersions, Version};
+use slipway::tui::app::{App, AppInfo};
+use slipway::tui::theme::Theme;
+use slipway::vcs::{RiskRules, diff};
+use support::gitrepo::GitRepo;
+
+struct Fixture {
+    app: App,
+    _repo: GitRepo,
+}
+
+/// Four stacks: WWW live, Cedric and Sally pending on one range, Bruce on an older one.
+fn fixture() -> Fixture {
+    let mut r = GitRepo::new();
+    let old = r.commit("Dana", "Initial routing", &[("lib/router.ex", "r")]);
+    let live = r.commit(
+        "Alice",
+        "Add cache headers (#1201)",
+        &[("lib/cache.ex", "c")],
+    );
+    r.commit(
+        "Bob",
+        "Add routes column (#1230)",
+        &[("priv/repo/migrations/1_routes.exs", "m")],
+    );
+    r.commit("Carol", "Bump plug (#1231)", &[("mix.lock", "x")]);
+    let test = r.commit(
+        "Alice",
+        "Fix cache key for personalised pages (#1234)",
+        &[("lib/cache.ex", "c2")],
+    );
+    let repo = git2::Repository::open(r.path()).expect("repo");
+    let rules = RiskRules::defaults();
+    let mut board = Board::new(
+        [
+            ("www", "WWW"),
+            ("cedric", "Cedric"),
+            ("sally", "Sally"),
+            ("bruce", "Bruce"),
+        ]
+        .iter()
+        .map(|(id, n)| StackRelease::new(StackId::new(id), *n))
+        .collect(),
+    );
+    for (id, l) in [
+        ("www", &test),
+        ("cedric", &live),
+        ("sally", &live),
+        ("bruce", &old),
+    ] {
+        board.apply_versions(
+            &StackId::new(id),
+            StackVersions {
+                test: Version::new(test.clone()),
+                live: Version::new(l.clone()),
+                live_deployment: None,
+            },
+        );
+    }
+    let info = AppInfo {
+        release: "belfrage".into(),
+        platform: "http https://deploy.example/api".into(),
+        logs: Default::default(),
+    };
+    let mut app = App::new(info, Theme::load("dark").expect("theme"), board.clone());
+    app.freeze_clock("12:04");
+    app.on_engine_event(Event::Board(board));
+    for l in [&live, &old] {
+        let cs = diff(&repo, l, &test, &rules).expect("diff");
+        app.on_engine_event(Event::Changes {
+            live: Version::new(l.clone()),
+            test: Version::new(test.clone()),
+            changes: Arc::new(Ok(cs)),
+        });
+    }
+    Fixture { app, _repo: r }
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| app.render(f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_terminal_event(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[test]
+fn every_pane_and_the_hints_at_80x24() {
+    let mut f = fixture();
+    let s = draw(&mut f.app, 80, 24);
+    for title in ["Stacks", "Changes", "Metrics", "Logs", "Deploy"] {
+        assert!(s.contains(title), "{title} at 80x24:\n{s}");
+    }
+    assert!(s.contains("slipway · belfrage · WWW"), "{s}");
+    assert!(s.contains("12:04"), "{s}");
+    for stack in ["WWW", "Cedric", "Sally", "Bruce"] {
+        assert!(s.contains(stack), "{stack}:\n{s}");
+    }
+    assert!(s.contains("✓ live"), "{s}");
+    assert!(s.contains("[Promote]"), "{s}");
+    assert!(
+        s.lines().last().unwrap_or("").contains("? help"),
+        "the hints bar:\n{s}"
+    );
+}
+
+#[test]
+fn changes_and_risk_flags_at_200x60() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2')); // Cedric: three commits to ship
+    let s = draw(&mut f.app, 200, 60);
+    assert!(s.contains("Cedric · test"), "{s}");
+    assert!(
+        s.contains("3 commits · 2 risky"),
+        "the header summary:\n{s}"
+    );
+    assert!(s.contains("Fix cache key for personalised pages"), "{s}");
+    assert!(s.contains("MIGRATION"), "{s}");
+    assert!(s.contains("DEPENDENCIES"), "{s}");
+    assert!(s.contains("#1234"), "{s}");
+    insta::assert_snapshot!("dashboard_200x60_cedric", s);
+}
+
+#[test]
+fn promote_dialog_names_stack_versions_environment_and_changes() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    let sent = f.app.take_commands();
+    assert!(
+        matches!(sent.as_slice(), [slipway::engine::Command::Select { .. }]),
+        "{sent:?}"
+    );
+    key(&mut f.app, KeyCode::Enter);
+    for (w, h) in [(80, 24), (200, 60)] {
+        let s = draw(&mut f.app, w, h);
+        assert!(s.contains("Promote Cedric to live?"), "{w}x{h}:\n{s}");
+        assert!(s.contains("Environment  live"), "{w}x{h}:\n{s}");
+        assert!(s.contains("3 commits · 2 risky"), "{w}x{h}:\n{s}");
+        assert!(s.contains("[ Promote ]"), "{w}x{h}:\n{s}");
+    }
+    // Esc closes it and nothing was sent.
+    key(&mut f.app, KeyCode::Esc);
+    assert!(f.app.take_commands().is_empty());
+    assert!(!draw(&mut f.app, 80, 24).contains("Promote Cedric to live?"));
+}
+
+#[test]
+fn out_of_order_dialog_shows_the_override_and_enter_sends_nothing_until_o() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('4'));
+    f.app.take_commands();
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 80, 24);
+    assert!(
+        s.contains("Out of order: Cedric, Sally are not live yet."),
+        "{s}"
+    );
+    key(&mut f.app, KeyCode::Enter);
+    assert!(f.app.take_commands().is_empty());
+    key(&mut f.app, KeyCode::Char('o'));
+    key(&mut f.app, KeyCode::Enter);
+    let sent = f.app.take_commands();
+    assert!(
+        matches!(
+            sent.as_slice(),
+            [slipway::engine::Command::Promote {
+                override_order: true,
+                ..
+            }]
+        ),
+        "{sent:?}"
+    );
+    // The stack shows as starting at once, before the engine answers.
+    assert!(draw(&mut f.app, 80, 24).contains("⟳ starting"));
+}
+
+#[test]
+fn help_lists_every_global_key() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('?'));
+    let s = draw(&mut f.app, 200, 60);
+    for hint in slipway::tui::keys::GLOBAL {
+        assert!(
+            s.contains(hint.action),
+            "help lists '{}':\n{s}",
+            hint.action
+        );
+    }
+    assert!(s.contains("Changes pane"), "{s}");
+}
+
+#[test]
+fn zoom_gives_one_pane_the_screen_and_tiny_terminals_say_so() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Tab); // Changes
+    key(&mut f.app, KeyCode::Char('z'));
+    let s = draw(&mut f.app, 80, 24);
+    assert!(s.contains("z to restore"), "{s}");
+    assert!(!s.contains("Stacks ·"), "{s}");
+    for (w, h) in [(0, 0), (1, 1), (30, 10), (59, 30)] {
+        let s = draw(&mut f.app, w, h);
+        if w > 10 {
+            assert!(s.contains("Terminal too small"), "{w}x{h}:\n{s}");
+        }
+    }
+}
+
+#[test]
+fn commit_detail_and_search() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    key(&mut f.app, KeyCode::Tab); // focus Changes
+    key(&mut f.app, KeyCode::Char('/'));
+    for c in "plug".chars() {
+        key(&mut f.app, KeyCode::Char(c));
+    }
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 120, 40);
+    assert!(s.contains("Bump plug"), "{s}");
+    assert!(!s.contains("Fix cache key"), "search hides the rest:\n{s}");
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 120, 40);
+    assert!(
+        s.contains("Carol <carol@example.com>"),
+        "the detail view:\n{s}"
+    );
+    assert!(s.contains("mix.lock"), "{s}");
+}
