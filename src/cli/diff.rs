@@ -25,7 +25,7 @@ pub struct DiffArgs {
 
 pub async fn run(config: Option<&Path>, args: DiffArgs) -> ExitCode {
     match (&args.repo, &args.live, &args.test) {
-        (Some(repo), Some(live), Some(test)) => ad_hoc(repo, live, test, &args),
+        (Some(repo), Some(live), Some(test)) => ad_hoc(repo, live, test, args.json, args.stat),
         (None, None, None) => through_engine(config, &args).await,
         _ => {
             eprintln!(
@@ -36,7 +36,8 @@ pub async fn run(config: Option<&Path>, args: DiffArgs) -> ExitCode {
     }
 }
 
-fn ad_hoc(repo: &Path, live: &str, test: &str, args: &DiffArgs) -> ExitCode {
+/// `diff --repo PATH --live REV --test REV`: no platform, no engine, no runtime.
+pub fn ad_hoc(repo: &Path, live: &str, test: &str, json: bool, stat: bool) -> ExitCode {
     let r = match git2::Repository::open(repo) {
         Ok(r) => r,
         Err(e) => {
@@ -49,7 +50,7 @@ fn ad_hoc(repo: &Path, live: &str, test: &str, args: &DiffArgs) -> ExitCode {
         }
     };
     let result = crate::vcs::diff(&r, live, test, &RiskRules::defaults()).and_then(|mut cs| {
-        if args.stat {
+        if stat {
             for c in &mut cs.commits {
                 crate::vcs::fill_line_stats(&r, c)?;
             }
@@ -58,8 +59,8 @@ fn ad_hoc(repo: &Path, live: &str, test: &str, args: &DiffArgs) -> ExitCode {
     });
     match result {
         Ok(cs) => {
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&cs).unwrap_or_default());
+            if json {
+                print_json(&cs);
             } else {
                 print!("{}", text(&format!("{live}..{test}"), &cs));
             }
@@ -195,13 +196,31 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
         failed |= result.is_err();
     }
     if args.json {
-        let doc = json!({"release": release, "stacks": out_json});
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        print_json(&json!({"release": release, "stacks": out_json}));
     }
     if failed {
         ExitCode::from(exit::FAILED)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// JSON for scripts: compact into a pipe (large ranges serialise fast), indented for a
+/// person at a terminal.
+fn print_json<T: serde::Serialize>(value: &T) {
+    use std::io::{IsTerminal, Write};
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = if std::io::stdout().is_terminal() {
+        serde_json::to_writer_pretty(&mut out, value)
+    } else {
+        serde_json::to_writer(&mut out, value)
+    };
+    if let Err(e) = written
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+    {
+        eprintln!("slipway: writing the JSON failed: {e}");
     }
 }
 

@@ -143,6 +143,22 @@ pub fn main() -> ExitCode {
         }
     };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?cli.command, "start");
+    // Commands that only read local files need no async runtime; starting and stopping
+    // one would cost them more time than their work on a short range.
+    match &cli.command {
+        Some(Cmd::CheckConfig { path }) => {
+            return check_config::run(path.as_deref().or(cli.config.as_deref()));
+        }
+        Some(Cmd::Diff {
+            repo: Some(repo),
+            live: Some(live),
+            test: Some(test),
+            json,
+            stat,
+            ..
+        }) => return diff::ad_hoc(repo, live, test, *json, *stat),
+        _ => {}
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -44,8 +44,8 @@ impl<'a> Iterator for Entries<'a> {
 
     fn next(&mut self) -> Option<Entry<'a>> {
         let rest = self.rest;
-        let sp = rest.iter().position(|b| *b == b' ')?;
-        let nul = sp + rest[sp..].iter().position(|b| *b == 0)?;
+        let nul = memchr::memchr(0, rest)?;
+        let sp = memchr::memchr(b' ', &rest[..nul])?;
         let id_end = nul + 1 + 20;
         if id_end > rest.len() {
             self.rest = &[];
@@ -61,6 +61,36 @@ impl<'a> Iterator for Entries<'a> {
             id: &rest[nul + 1..id_end],
         })
     }
+}
+
+/// The offset where the entry containing byte `at` starts (entries are found from the
+/// front: an id's 20 bytes may hold any value, so the format cannot be read backwards).
+fn entry_start(data: &[u8], at: usize) -> usize {
+    let mut start = 0;
+    while start < data.len() {
+        let Some(nul) = memchr::memchr(0, &data[start..]) else {
+            break;
+        };
+        let end = start + nul + 1 + 20;
+        if end > at {
+            break;
+        }
+        start = end;
+    }
+    start.min(data.len())
+}
+
+/// Length of the common prefix of two byte strings, compared a word at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n && a[i..i + 8] == b[i..i + 8] {
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
 }
 
 fn entries(data: &[u8]) -> Entries<'_> {
@@ -125,39 +155,52 @@ impl<'r> TreeReader<'r> {
         let a_data = old.map(|id| self.read(id)).transpose()?;
         let b_data = new.map(|id| self.read(id)).transpose()?;
         let empty: &[u8] = &[];
-        let mut a = entries(a_data.as_deref().map_or(empty, |d| d.as_slice())).peekable();
-        let mut b = entries(b_data.as_deref().map_or(empty, |d| d.as_slice())).peekable();
+        let a_all = a_data.as_deref().map_or(empty, |d| d.as_slice());
+        let b_all = b_data.as_deref().map_or(empty, |d| d.as_slice());
+        // Most commits change one entry per tree: skip the identical prefix without
+        // decoding it, and stop once the remaining tails are identical.
+        let start = entry_start(a_all, common_prefix(a_all, b_all));
+        let mut a = entries(&a_all[start..]);
+        let mut b = entries(&b_all[start..]);
+        let (mut x, mut y) = (a.next(), b.next());
         loop {
-            let order = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => compare(x, y),
+            let order = match (&x, &y) {
+                (Some(p), Some(q)) => compare(p, q),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => break,
             };
             match order {
                 Ordering::Less => {
-                    if let Some(x) = a.next() {
-                        self.one_side(&x, prefix, 'D', out)?;
+                    if let Some(e) = x.take() {
+                        self.one_side(&e, prefix, 'D', out)?;
                     }
+                    x = a.next();
                 }
                 Ordering::Greater => {
-                    if let Some(y) = b.next() {
-                        self.one_side(&y, prefix, 'A', out)?;
+                    if let Some(e) = y.take() {
+                        self.one_side(&e, prefix, 'A', out)?;
                     }
+                    y = b.next();
                 }
                 Ordering::Equal => {
-                    let (Some(x), Some(y)) = (a.next(), b.next()) else {
-                        break;
-                    };
-                    if x.id != y.id || x.mode != y.mode {
-                        let path = join(prefix, x.name);
-                        if x.is_tree() {
-                            self.walk(Some(oid(x.id)?), Some(oid(y.id)?), &path, out)?;
+                    if let (Some(p), Some(q)) = (x.take(), y.take())
+                        && (p.id != q.id || p.mode != q.mode)
+                    {
+                        let path = join(prefix, p.name);
+                        if p.is_tree() {
+                            self.walk(Some(oid(p.id)?), Some(oid(q.id)?), &path, out)?;
                         } else {
-                            let status = if x.id == y.id { 'T' } else { 'M' };
+                            let status = if p.id == q.id { 'T' } else { 'M' };
                             out.push(change(path, status));
                         }
+                        // Past the difference, identical tails need no decoding.
+                        if a.rest == b.rest {
+                            break;
+                        }
                     }
+                    x = a.next();
+                    y = b.next();
                 }
             }
         }
