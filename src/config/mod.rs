@@ -61,6 +61,17 @@ pub struct ReleaseConfig {
     /// How often versions are read from the platform while nothing is moving.
     #[serde(default = "defaults::refresh_secs")]
     pub refresh_secs: u64,
+    /// The release journal (JSON Lines); default `~/.local/state/slipway/journal/<name>.jsonl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<PathBuf>,
+}
+
+impl ReleaseConfig {
+    pub fn journal_path(&self) -> PathBuf {
+        self.journal
+            .clone()
+            .unwrap_or_else(|| crate::journal::default_path(&self.name))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

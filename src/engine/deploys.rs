@@ -9,6 +9,7 @@ use super::release::{Phase, TransferKind};
 use super::runner::{Engine, Internal};
 use super::{Action, Event, SmokeCause};
 use crate::feeds::smoke::SmokeReport;
+use crate::journal::Entry;
 use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, StackId, Version};
 use crate::notify::{DeployInfo, DeployOutcome};
 use crate::platform::PlatformError;
@@ -46,6 +47,12 @@ impl Engine {
     pub(super) async fn rollback(&mut self, stack: StackId, to: Option<Version>) {
         match self.board.check_rollback(&stack, to.as_ref()) {
             Err(refusal) => {
+                self.record(
+                    Entry::new("refused")
+                        .stack(&stack)
+                        .detail(format!("rollback: {refusal}")),
+                )
+                .await;
                 self.emit(Event::Refused {
                     action: Action::Rollback,
                     refusal,
@@ -57,6 +64,12 @@ impl Engine {
                 if let Some(w) = self.watchers.remove(&stack) {
                     w.abort();
                 }
+                self.record(
+                    Entry::new("rollback")
+                        .stack(&stack)
+                        .versions(&plan.from, &plan.to),
+                )
+                .await;
                 self.board.begin_rollback(&plan, Utc::now());
                 self.mark_baseline(&stack);
                 self.emit_board().await;
@@ -75,6 +88,8 @@ impl Engine {
                 .await
             }
             Ok(deployment) => {
+                self.record(Entry::new("abort").stack(&stack).deployment(&deployment.id))
+                    .await;
                 if !self.platform.capabilities().abort {
                     let msg = format!(
                         "not supported: {} cannot abort deployments",
@@ -125,6 +140,13 @@ impl Engine {
     ) {
         match result {
             Ok(deployment) => {
+                let mut entry = Entry::new("deploy_started")
+                    .stack(&stack)
+                    .deployment(&deployment.id);
+                if let Some(t) = self.board.get(&stack).and_then(|s| s.phase.in_flight()) {
+                    entry = entry.versions(&t.from, &t.to);
+                }
+                self.record(entry.detail(action.verb())).await;
                 self.board.deployment_started(&stack, deployment.clone());
                 self.emit_board().await;
                 self.emit(Event::DeployStarted {
@@ -139,6 +161,13 @@ impl Engine {
                 self.watch(stack, deployment);
             }
             Err(e) => {
+                self.record(
+                    Entry::new("deploy_started")
+                        .stack(&stack)
+                        .outcome("failed")
+                        .detail(e.to_string()),
+                )
+                .await;
                 self.board.start_failed(&stack, e.to_string());
                 self.emit_board().await;
                 self.problem(format!("{} {stack}", action.verb()), e.to_string())
@@ -213,6 +242,17 @@ impl Engine {
             && self.config.smoke.after_promotion
             && kind != Some(TransferKind::Rollback);
         let info = self.deploy_info(&stack);
+        let mut entry = Entry::new("deploy_finished")
+            .stack(&stack)
+            .deployment(&deployment)
+            .outcome(format!("{:?}", status.state).to_lowercase());
+        if let Some(t) = self.board.get(&stack).and_then(|s| s.phase.in_flight()) {
+            entry = entry.versions(&t.from, &t.to);
+        }
+        if let Some(m) = &status.message {
+            entry = entry.detail(m.clone());
+        }
+        self.record(entry).await;
         self.board.deployment_finished(
             &stack,
             status.state.clone(),
@@ -309,6 +349,14 @@ impl Engine {
     ) {
         let passed = report.passed();
         let summary = report.summary();
+        let outcome = if passed { "passed" } else { "failed" };
+        self.record(
+            Entry::new("smoke")
+                .stack(&stack)
+                .outcome(outcome)
+                .detail(format!("{cause:?}: {summary}")),
+        )
+        .await;
         self.emit(Event::Smoke {
             stack: stack.clone(),
             cause,

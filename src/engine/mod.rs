@@ -7,6 +7,7 @@ mod command;
 mod deploy_watch;
 mod deploys;
 mod event;
+mod journal_writer;
 mod logs;
 pub mod release;
 mod repo_tasks;

@@ -367,6 +367,20 @@ impl Board {
         }
     }
 
+    /// What live ran before a promotion this engine did not see (read from the journal):
+    /// kept as the rollback target only while live still runs what that promotion deployed.
+    pub fn recover_previous_live(&mut self, id: &StackId, from: &Version, to: &Version) -> bool {
+        let Some(stack) = self.get_mut(id) else {
+            return false;
+        };
+        let live_is_to = stack.versions.as_ref().is_some_and(|v| &v.live == to);
+        if stack.previous_live.is_none() && live_is_to && from != to {
+            stack.previous_live = Some(from.clone());
+            return true;
+        }
+        false
+    }
+
     /// The platform accepted the deployment.
     pub fn deployment_started(&mut self, id: &StackId, deployment: DeploymentRef) {
         if let Some(stack) = self.get_mut(id) {

@@ -342,3 +342,17 @@ fn external_deployment_is_attached_and_blocks_promotion() {
         Err(Refusal::InFlight { .. })
     ));
 }
+
+#[test]
+fn previous_live_is_recovered_only_while_live_runs_what_was_promoted() {
+    let mut b = board(1);
+    // WWW runs "new", promoted from "old" by an earlier slipway.
+    assert!(b.recover_previous_live(&id("www"), &v("old"), &v("new")));
+    assert_eq!(
+        b.check_rollback(&id("www"), None).map(|p| p.to),
+        Ok(v("old"))
+    );
+    // Cedric's live is "old": a journal saying it went to "new" is out of date.
+    assert!(!b.recover_previous_live(&id("cedric"), &v("older"), &v("new")));
+    assert!(b.get(&id("cedric")).unwrap().previous_live.is_none());
+}

@@ -60,6 +60,7 @@ pub(super) enum Internal {
     Fetched(Result<(), String>),
     Diff(Pair, Result<ChangeSet, DiffError>),
     Smoke(StackId, SmokeCause, SmokeReport),
+    Journal(std::io::Result<(Vec<crate::journal::Entry>, usize)>),
 }
 
 /// Starts the engine on the current tokio runtime. It runs until every handle is dropped.
@@ -84,7 +85,10 @@ pub fn start(
         .announce
         .as_ref()
         .map(|cfg| announce::spawn(cfg, event_tx.clone()));
+    let journal = super::journal_writer::spawn(config.release.journal_path(), event_tx.clone());
     let engine = Engine {
+        journal,
+        recovered: HashMap::new(),
         changes: Changes::new(&config),
         selected: None,
         logs: LogFollower::default(),
@@ -115,6 +119,10 @@ pub fn start(
 }
 
 pub(super) struct Engine {
+    /// Entries for the release journal, written in order by their own task.
+    pub(super) journal: mpsc::Sender<crate::journal::Entry>,
+    /// Rollback targets read from the journal: stack → (live before, live after).
+    recovered: HashMap<String, (String, String)>,
     pub(super) changes: Changes,
     /// The stack the user looks at (its diff is computed first, its log followed).
     pub(super) selected: Option<StackId>,
@@ -153,6 +161,7 @@ impl Engine {
             self.clone_repo();
         }
         self.start_metrics();
+        self.read_journal();
         self.refresh();
         let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
         for stack in &stacks {
@@ -190,6 +199,35 @@ impl Engine {
 
     pub(super) async fn emit_board(&self) {
         self.emit(Event::Board(self.board.clone())).await;
+    }
+
+    /// Records an action or outcome in the release journal.
+    pub(super) async fn record(&self, entry: crate::journal::Entry) {
+        let _ = self.journal.send(entry).await;
+    }
+
+    fn read_journal(&mut self) {
+        let path = self.config.release.journal_path();
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let read = tokio::task::spawn_blocking(move || crate::journal::read(&path))
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            let _ = tx.send(Internal::Journal(read)).await;
+        });
+    }
+
+    /// Applies rollback targets from the journal to stacks whose live version matches.
+    fn apply_recovered(&mut self) -> bool {
+        let mut changed = false;
+        for (stack, (from, to)) in &self.recovered {
+            changed |= self.board.recover_previous_live(
+                &StackId::new(stack),
+                &crate::model::Version::new(from.clone()),
+                &crate::model::Version::new(to.clone()),
+            );
+        }
+        changed
     }
 
     pub(super) async fn problem(&self, context: impl Into<String>, message: impl Into<String>) {
@@ -388,10 +426,31 @@ impl Engine {
                         }
                     }
                 }
+                self.apply_recovered();
                 self.emit_board().await;
                 self.emit(Event::Refreshed).await;
                 self.want_diffs();
             }
+            Internal::Journal(read) => match read {
+                Ok((entries, bad)) => {
+                    if bad > 0 {
+                        let path = self.config.release.journal_path();
+                        let msg = format!(
+                            "{bad} line(s) of {} could not be read and were skipped",
+                            path.display()
+                        );
+                        self.problem("journal", msg).await;
+                    }
+                    self.recovered = crate::journal::previous_live(&entries);
+                    if self.apply_recovered() {
+                        self.emit_board().await;
+                    }
+                }
+                Err(e) => {
+                    self.problem("journal", format!("cannot read it: {e}"))
+                        .await
+                }
+            },
             Internal::RepoReady(result) => self.repo_ready(result).await,
             Internal::Fetched(result) => self.fetched(result).await,
             Internal::Diff(pair, result) => {

@@ -1,0 +1,190 @@
+//! The release journal: an append-only JSON Lines file per release in the state
+//! directory, one entry per action and outcome, written as it happens (flushed per
+//! entry). It answers "who did what, when, with which versions", and lets a restarted
+//! slipway (or another terminal) know what live ran before the last promotion.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Entries read back at most (the newest); older ones stay in the file.
+const READ_LIMIT: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub at: DateTime<Utc>,
+    /// Who ran slipway ($USER), and where.
+    pub user: String,
+    pub host: String,
+    /// `promote`, `rollback`, `abort`, `deploy_started`, `deploy_finished`, `smoke`,
+    /// `announce`, `refused`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Entry {
+    pub fn new(action: &str) -> Entry {
+        Entry {
+            at: Utc::now(),
+            user: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "unknown".into()),
+            host: std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_default(),
+            action: action.to_string(),
+            stack: None,
+            from: None,
+            to: None,
+            deployment: None,
+            outcome: None,
+            detail: None,
+        }
+    }
+
+    pub fn stack(mut self, s: impl ToString) -> Self {
+        self.stack = Some(s.to_string());
+        self
+    }
+    pub fn versions(mut self, from: impl ToString, to: impl ToString) -> Self {
+        self.from = Some(from.to_string());
+        self.to = Some(to.to_string());
+        self
+    }
+    pub fn deployment(mut self, d: impl ToString) -> Self {
+        self.deployment = Some(d.to_string());
+        self
+    }
+    pub fn outcome(mut self, o: impl ToString) -> Self {
+        self.outcome = Some(o.to_string());
+        self
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(crate::text::one_line(&d.into(), 500));
+        self
+    }
+}
+
+/// Where a release's journal lives: `$XDG_STATE_HOME/slipway/journal/<release>.jsonl`.
+pub fn default_path(release: &str) -> PathBuf {
+    let safe: String = release
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    crate::telemetry::default_log_dir()
+        .join("journal")
+        .join(format!("{safe}.jsonl"))
+}
+
+/// Appends one entry and flushes it, so a crash right after loses nothing.
+pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+    line.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    // One write per entry: appends from two slipways on one machine do not interleave.
+    f.write_all(line.as_bytes())?;
+    f.flush()
+}
+
+/// The newest entries, oldest first, and how many lines could not be read (a torn last
+/// line after a crash, or a hand edit): counted, never silently skipped.
+pub fn read(path: &Path) -> std::io::Result<(Vec<Entry>, usize)> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+        Err(e) => return Err(e),
+    };
+    let mut bad = 0;
+    let mut entries: Vec<Entry> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str(line) {
+            Ok(e) => entries.push(e),
+            Err(_) => bad += 1,
+        }
+    }
+    let skip = entries.len().saturating_sub(READ_LIMIT);
+    Ok((entries.split_off(skip), bad))
+}
+
+/// What live ran before each stack's last promotion that finished, if live still runs
+/// what that promotion deployed: the rollback target a restart must not forget.
+pub fn previous_live(entries: &[Entry]) -> std::collections::HashMap<String, (String, String)> {
+    let mut out = std::collections::HashMap::new();
+    for e in entries {
+        if e.action == "deploy_finished"
+            && e.outcome.as_deref() == Some("succeeded")
+            && let (Some(stack), Some(from), Some(to)) = (&e.stack, &e.from, &e.to)
+        {
+            out.insert(stack.clone(), (from.clone(), to.clone()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_reads_back_and_counts_torn_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j/belfrage.jsonl");
+        append(
+            &path,
+            &Entry::new("promote").stack("sally").versions("aaa", "bbb"),
+        )
+        .unwrap();
+        append(
+            &path,
+            &Entry::new("deploy_finished")
+                .stack("sally")
+                .versions("aaa", "bbb")
+                .outcome("succeeded"),
+        )
+        .unwrap();
+        // A crash mid-write leaves half a line.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(br#"{"at":"2026"#)
+            .unwrap();
+        let (entries, bad) = read(&path).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(bad, 1);
+        assert_eq!(entries[0].action, "promote");
+        assert_eq!(
+            previous_live(&entries).get("sally"),
+            Some(&("aaa".to_string(), "bbb".to_string()))
+        );
+        assert_eq!(
+            read(&dir.path().join("none.jsonl")).unwrap(),
+            (Vec::new(), 0)
+        );
+    }
+}
