@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
+use unicode_width::UnicodeWidthStr;
 
 use crate::config::LogsConfig;
 use crate::engine::release::Phase;
@@ -29,6 +30,8 @@ pub struct DeployPane {
     logs: LogsConfig,
     stacks: HashMap<StackId, History>,
     controls: ViewControls,
+    /// The pane's outer width as last drawn: how much title fits.
+    width: u16,
 }
 
 impl DeployPane {
@@ -37,6 +40,7 @@ impl DeployPane {
             logs: info.logs.clone(),
             stacks: HashMap::new(),
             controls: ViewControls::default(),
+            width: 0,
         }
     }
 
@@ -131,31 +135,33 @@ impl Pane for DeployPane {
         let (Some(history), Some(job)) = (self.history(ctx), self.job(ctx)) else {
             return Line::from(format!(" Deploy · {name} "));
         };
-        let action = match job.action {
-            Some(Action::Rollback) => " rollback",
-            _ => "",
-        };
         let mut title = format!(
-            " Deploy · {name} #{}{action} · {}",
+            " Deploy · {name} #{} · {}",
             one_line(job.id.as_str(), 30),
             Self::state_words(job, ctx)
         );
+        // Extras in order of use, each only if it fits whole (narrow panes at 80 columns).
+        let mut extras = Vec::new();
         if !job.view.is_following() {
-            match job.view.unseen() {
-                0 => title.push_str(" · paused"),
-                n => title.push_str(&format!(" · paused ({} new)", group_thousands(n))),
-            }
-        }
-        if let Some(f) = job.view.filter() {
-            title.push_str(&format!(
-                " · filter {} ({})",
-                one_line(f.pattern(), 30),
-                group_thousands(job.view.shown_len() as u64)
-            ));
+            extras.push(match job.view.unseen() {
+                0 => "paused".to_string(),
+                n => format!("paused ({} new)", group_thousands(n)),
+            });
         }
         let (at, of) = history.position();
         if of > 1 {
-            title.push_str(&format!(" · {at}/{of}"));
+            extras.push(format!("{at}/{of}"));
+        }
+        if job.action == Some(Action::Rollback) {
+            extras.push("rollback".into());
+        }
+        // Inside the corners, with a space after the title.
+        let room = (self.width as usize).saturating_sub(3);
+        for extra in extras {
+            if title.width() + 3 + extra.width() <= room {
+                title.push_str(" · ");
+                title.push_str(&extra);
+            }
         }
         title.push(' ');
         Line::from(title)
@@ -275,6 +281,7 @@ impl Pane for DeployPane {
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
+        self.width = area.width.saturating_add(2);
         let empty = self.empty_lines(ctx);
         let view = ctx
             .selected_stack()

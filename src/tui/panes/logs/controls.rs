@@ -14,6 +14,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use crate::engine::Command;
 use crate::text::one_line;
@@ -268,7 +269,9 @@ impl ViewControls {
         theme: &Theme,
         empty: &[Line<'_>],
     ) {
-        let footer = (self.prompt.is_some() || self.notice.is_some()) && area.height > 1;
+        let filtered = view.as_deref().is_some_and(|v| v.filter().is_some());
+        let footer =
+            (self.prompt.is_some() || self.notice.is_some() || filtered) && area.height > 1;
         let view_area = if footer {
             Rect {
                 height: area.height - 1,
@@ -324,29 +327,31 @@ impl ViewControls {
                 )
             }
             None => {
-                let (text, style) = match &self.notice {
-                    Some(Notice::Info(t)) => (t.as_str(), theme.info),
-                    Some(Notice::Error(t)) => (t.as_str(), theme.error),
-                    None => return,
+                let line = match (&self.notice, view.and_then(|v| Some((v, v.filter()?)))) {
+                    (Some(Notice::Info(t)), _) => Line::styled(t.as_str(), theme.info),
+                    (Some(Notice::Error(t)), _) => Line::styled(t.as_str(), theme.error),
+                    // The filter in force, as less shows its search: easy to forget.
+                    (None, Some((v, f))) => Line::from(vec![
+                        Span::styled(format!("/{}", one_line(f.pattern(), 60)), theme.accent),
+                        Span::styled(
+                            format!(
+                                "  {} of {} lines  Esc: clear",
+                                group_thousands(v.shown_len() as u64),
+                                group_thousands(v.len() as u64)
+                            ),
+                            theme.dim,
+                        ),
+                    ]),
+                    (None, None) => return,
                 };
-                buf.set_line(
-                    row.x,
-                    row.y,
-                    &Line::from(Span::styled(text, style)),
-                    row.width,
-                );
+                buf.set_line(row.x, row.y, &line, row.width);
                 return;
             }
         };
-        // The note goes right of the input when there is room for both.
-        let note_w = note.as_ref().map_or(0, |(n, _)| {
-            unicode_width::UnicodeWidthStr::width(n.as_str()) as u16 + 1
-        });
-        let input_w = if row.width >= note_w + 24 {
-            row.width - note_w
-        } else {
-            row.width
-        };
+        // The note goes right of what is typed, cut if it must be; the text comes first.
+        let note_w = note.as_ref().map_or(0, |(n, _)| n.width() as u16 + 1);
+        let text_w = (label.width() + input.text().width() + 1) as u16;
+        let input_w = row.width.saturating_sub(note_w).max(text_w).min(row.width);
         input.render(
             label,
             Rect {
@@ -356,16 +361,11 @@ impl ViewControls {
             buf,
             theme.text,
         );
-        if let Some((text, style)) = note
-            && input_w < row.width
-        {
-            buf.set_stringn(
-                row.x + input_w + 1,
-                row.y,
-                text,
-                (note_w - 1) as usize,
-                style,
-            );
+        if let Some((text, style)) = note {
+            let room = row.width.saturating_sub(input_w + 1);
+            if room >= 8 {
+                buf.set_stringn(row.x + input_w + 1, row.y, text, room as usize, style);
+            }
         }
     }
 

@@ -222,6 +222,25 @@ impl LogsPane {
     }
 }
 
+/// `text` cut to `cols` columns, with an ellipsis when cut.
+fn fit(text: &str, cols: usize) -> String {
+    if text.width() <= cols {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in text.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > cols {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
 /// The state after the instance in the title: the source's, and the view's when paused.
 fn state_words(s: &Stream) -> String {
     let source = match &s.status {
@@ -269,26 +288,17 @@ impl Pane for LogsPane {
             return Line::from(format!(" Logs · {} · {state} ", one_line(&stack.name, 30)));
         };
         let mut title = format!(" Logs · {} · {}", one_line(&s.instance, 40), state_words(s));
-        // Extras in order of use, each only if it fits whole.
-        let room = (self.width as usize).saturating_sub(4);
-        let mut extras = Vec::new();
-        if let Some(f) = s.view.filter() {
-            extras.push(format!(
-                "filter {} ({})",
-                one_line(f.pattern(), 40),
-                group_thousands(s.view.shown_len() as u64)
-            ));
-        }
-        match (&s.failure, &s.status) {
-            (Some(f), SourceStatus::Reconnecting { .. }) => extras.push(one_line(f, 120)),
-            _ if !s.description.is_empty() => extras.push(s.description.clone()),
-            _ => {}
-        }
-        for extra in extras {
-            if title.width() + 3 + extra.width() < room {
-                title.push_str(" · ");
-                title.push_str(&extra);
-            }
+        // Then, inside the corners and before a closing space, why it is reconnecting or
+        // what is read: cut to fit, if enough of it fits to be worth reading.
+        let room = (self.width as usize).saturating_sub(3);
+        let detail = match (&s.failure, &s.status) {
+            (Some(f), SourceStatus::Reconnecting { .. }) => one_line(f, 200),
+            _ => s.description.clone(),
+        };
+        let left = room.saturating_sub(title.width() + 3);
+        if !detail.is_empty() && left >= 16.min(detail.width()) {
+            title.push_str(" · ");
+            title.push_str(&fit(&detail, left));
         }
         title.push(' ');
         Line::from(title)

@@ -117,13 +117,12 @@ impl Resume {
             .map(|raw| sanitize(raw, &self.sanitize).text().to_string())
             .collect();
         let k = self.anchor.len();
-        // The first place the anchor ends, so that nothing new is ever skipped.
-        let end = (k > 0)
-            .then(|| {
-                (0..texts.len())
-                    .find(|&i| i + 1 >= k && texts[i + 1 - k..=i].iter().eq(self.anchor.iter()))
-            })
-            .flatten();
+        // Where the view ended: the first place the last lines held end, so that nothing
+        // new is ever skipped. A history shorter than that may start partway into them.
+        let end = (0..texts.len()).find(|&i| {
+            let m = (i + 1).min(k);
+            m > 0 && texts[i + 1 - m..=i].iter().eq(self.anchor[k - m..].iter())
+        });
         let away = self
             .left_at
             .map(|t| format!(" (not followed since {t})"))
