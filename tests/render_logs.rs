@@ -257,13 +257,16 @@ fn filter_narrows_live_highlights_and_esc_restores() {
             "{size:?} {body:?}"
         );
         assert!(!body.iter().any(|r| r.contains("GET /")), "{body:?}");
-        assert!(body.last().unwrap().starts_with("/timeout"), "{body:?}");
+        assert!(
+            body.last().unwrap().starts_with("filter: timeout"),
+            "{body:?}"
+        );
         s.key(KeyCode::Enter);
         // The filter in force stays in sight on the last row.
         let body = s.body(PaneId::Logs);
         let footer = body.last().unwrap();
         assert!(
-            footer.starts_with("/timeout  1 of 5 lines"),
+            footer.starts_with("filter: timeout  1 of 5 lines"),
             "{size:?} {footer}"
         );
         let (x, y) = s.find(PaneId::Logs, "timeout 5s").unwrap();
@@ -289,7 +292,7 @@ fn filter_narrows_live_highlights_and_esc_restores() {
         let body = s.body(PaneId::Logs);
         let footer = body.last().unwrap();
         assert!(
-            footer.starts_with("/timeout  2 of 7 lines"),
+            footer.starts_with("filter: timeout  2 of 7 lines"),
             "{size:?} {footer}"
         );
         // Esc with the prompt closed clears the filter.
@@ -760,7 +763,9 @@ fn deploy_pane_filters_like_the_logs_pane() {
     let body = s.body(PaneId::Deploy);
     assert_eq!(body[..2], ["WARN disk", "WARN cpu"]);
     assert!(
-        body.last().unwrap().starts_with("/warn  2 of 4 lines"),
+        body.last()
+            .unwrap()
+            .starts_with("filter: warn  2 of 4 lines"),
         "{body:?}"
     );
 }
@@ -847,7 +852,7 @@ fn a_million_lines_through_the_logs_pane_stay_bounded() {
             &ctx,
         );
         // About thirty frames a second at a few hundred thousand lines a second.
-        if (sent / BATCH) % 8 == 0 {
+        if (sent / BATCH).is_multiple_of(8) {
             draw(&mut pane);
             frames += 1;
             assert!(

@@ -307,7 +307,12 @@ impl ViewControls {
     ) {
         let (label, input, note) = match &self.prompt {
             Some(Prompt::Filter { input, error }) => {
-                ("/", input, error.as_ref().map(|e| (e.clone(), theme.error)))
+                // Not "/": a regex is typed as /re/, and "//re/" reads badly.
+                (
+                    "filter: ",
+                    input,
+                    error.as_ref().map(|e| (e.clone(), theme.error)),
+                )
             }
             Some(Prompt::Save { input, scope }) => {
                 let filtered = view.is_some_and(|v| v.filter().is_some());
@@ -332,7 +337,10 @@ impl ViewControls {
                     (Some(Notice::Error(t)), _) => Line::styled(t.as_str(), theme.error),
                     // The filter in force, as less shows its search: easy to forget.
                     (None, Some((v, f))) => Line::from(vec![
-                        Span::styled(format!("/{}", one_line(f.pattern(), 60)), theme.accent),
+                        Span::styled(
+                            format!("filter: {}", one_line(f.pattern(), 60)),
+                            theme.accent,
+                        ),
                         Span::styled(
                             format!(
                                 "  {} of {} lines  Esc: clear",
