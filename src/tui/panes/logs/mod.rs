@@ -112,9 +112,9 @@ impl LogsPane {
         // Lines can arrive just before the target is announced: keep them.
         let stream = self.streams.get_or_insert(stack, instance, None);
         stream.apply(event);
-        if matches!(event, LogFeedEvent::Lines { .. }) {
-            self.streams.evict();
-        }
+        // Cheap (a handful of streams), and a late event of a stream evicted earlier may
+        // have just made it again.
+        self.streams.evict();
     }
 
     /// The lines shown when there is nothing (or nothing yet) to show.

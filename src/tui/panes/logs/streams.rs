@@ -227,7 +227,7 @@ impl Streams {
             .max_by_key(|s| s.used)
     }
 
-    /// The instances of `stack` with a stream (for the picker).
+    /// Lines held for (stack, instance), if it has a stream (for the picker).
     pub fn kept_lines(&self, stack: &StackId, instance: &str) -> Option<usize> {
         self.get(stack, instance).map(|s| s.view.len())
     }
