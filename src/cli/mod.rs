@@ -4,6 +4,7 @@ mod act;
 mod announce;
 mod check_config;
 mod diff;
+mod logs;
 mod session;
 mod smoke;
 mod status;
@@ -126,6 +127,27 @@ pub enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Print an instance's log: the same source, sanitising and filter as the Logs pane.
+    #[command(
+        after_help = "Exit status: the source's (a command's exit code), 1 when it failed (a missing file without -f, ssh refused), 2 for bad input (unknown stack or instance, bad pattern)."
+    )]
+    Logs {
+        /// Stack id or name (case-insensitive).
+        stack: String,
+        /// The instance to read (default: the stack's first).
+        #[arg(long, short = 'i', value_name = "ID")]
+        instance: Option<String>,
+        /// Keep following the log, like `tail -F` (reconnects, survives rotation).
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// Only lines containing PATTERN (case-insensitive unless it has capitals), or
+        /// matching a regex written /LIKE THIS/.
+        #[arg(long, value_name = "PATTERN")]
+        grep: Option<String>,
+        /// Lines of history to start with.
+        #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 200)]
+        lines: usize,
+    },
     /// Check a config file and report every problem with its file, line and key.
     CheckConfig {
         /// The file to check (default: the config slipway would use).
@@ -226,6 +248,22 @@ async fn dispatch(cli: Cli) -> ExitCode {
                 force,
             };
             announce::run(config, args).await
+        }
+        Cmd::Logs {
+            stack,
+            instance,
+            follow,
+            grep,
+            lines,
+        } => {
+            let args = logs::LogsArgs {
+                stack,
+                instance,
+                follow,
+                grep,
+                lines,
+            };
+            logs::run(config, args).await
         }
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
     }

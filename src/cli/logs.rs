@@ -1,0 +1,425 @@
+//! `slipway logs STACK [--instance I] [-f] [--grep PATTERN] [-n N]`: an instance's log
+//! printed as the Logs pane reads it: the same source, sanitiser, `\r` handling and
+//! filter. Lines go to stdout (colours only on a terminal, re-made from parsed styles,
+//! never copied from the input); what the source says about itself goes to stderr.
+//!
+//! The engine picks the instance, as it does for the dashboard: configured instances, or
+//! the platform's list for the `[logs] env`. The stream itself is read by the log source
+//! directly with the CLI's options (follow or not, `-n` lines of history): the engine's
+//! follower always follows with the dashboard's history size and has no "read what is
+//! there and stop", which `slipway logs` without `-f` is.
+
+use std::io::{self, IsTerminal as _, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{exit, session};
+use crate::config::{Config, LogSourceConfig, PlatformConfig};
+use crate::engine::{Command, Event};
+use crate::feeds::logs::{
+    LogFeedEvent, SourceOptions, SourceStatus, TemplateVars, spawn_source_with,
+};
+use crate::model::{Env, Instance, StackId};
+use crate::text::{Filter, FilterMode, Rewrite, RewriteJoiner, SanitizeOptions, StyledLine};
+
+#[derive(Debug, Clone)]
+pub struct LogsArgs {
+    pub stack: String,
+    pub instance: Option<String>,
+    pub follow: bool,
+    pub grep: Option<String>,
+    pub lines: usize,
+}
+
+pub async fn run(config: Option<&Path>, args: LogsArgs) -> ExitCode {
+    match run_inner(config, args).await {
+        Ok(code) => code,
+        Err(Failure::Said(code)) => code,
+        Err(Failure::Say(code, message)) => {
+            eprintln!("slipway: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Why the command stops early: an exit code and what to say (unless already said).
+#[derive(Debug)]
+enum Failure {
+    Said(ExitCode),
+    Say(u8, String),
+}
+
+impl From<ExitCode> for Failure {
+    fn from(code: ExitCode) -> Self {
+        Failure::Said(code)
+    }
+}
+
+async fn run_inner(config: Option<&Path>, args: LogsArgs) -> Result<ExitCode, Failure> {
+    let loaded = session::load(config)?;
+    let config = loaded.config;
+    let Some(stack) = config.resolve_stack(&args.stack) else {
+        let known: Vec<&str> = config.stacks.iter().map(|s| s.id.as_str()).collect();
+        return Err(Failure::Say(
+            exit::REFUSED,
+            format!(
+                "no stack '{}' in {} (stacks: {})",
+                args.stack,
+                loaded.path.display(),
+                known.join(", ")
+            ),
+        ));
+    };
+    let stack = stack.id.clone();
+    let Some(source) = config.logs.source.clone() else {
+        return Err(Failure::Say(
+            exit::REFUSED,
+            format!(
+                "no log source in {}: add [logs] source = {{ kind = \"file\", path = \"…/{{instance}}.log\" }} (or ssh, command, http)",
+                loaded.path.display()
+            ),
+        ));
+    };
+    // A bad pattern is the user's typo: say so before anything starts.
+    let filter = match &args.grep {
+        Some(p) => Filter::parse(p, FilterMode::Auto)
+            .map_err(|e| Failure::Say(exit::REFUSED, format!("--grep: {e}")))?,
+        None => None,
+    };
+    let env = config.logs.env;
+    let max_chars = config.logs.max_line_chars;
+    let instances = list_instances(config, &stack, env).await?;
+    let instance = choose(&stack, env, &instances, args.instance.as_deref())?;
+    let vars = TemplateVars {
+        stack: stack.to_string(),
+        instance: instance.id.clone(),
+        host: instance.host.clone(),
+        env: env.to_string(),
+    };
+    let printer = Printer::new(filter, io::stdout().is_terminal(), max_chars);
+    let opts = SourceOptions {
+        follow: args.follow,
+        initial_lines: args.lines,
+        ..SourceOptions::default()
+    };
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
+    let mut diag = io::stderr();
+    let code = tokio::select! {
+        code = stream(&source, &vars, opts, printer, &mut out, &mut diag) => code,
+        // The source's child (ssh, a command) lives in its own process group: stop it
+        // here rather than leave it behind when the user presses Ctrl-C or we are killed.
+        signal = stop_signal() => {
+            let _ = out.flush();
+            return Ok(ExitCode::from(signal));
+        }
+    };
+    code.map(|c| ExitCode::from(c.clamp(0, 255) as u8))
+        .map_err(|e| Failure::Say(exit::FAILED, e))
+}
+
+/// The stack's instances through the engine, as the dashboard gets them. The engine is
+/// stopped again at once: it has nothing else to do for this command.
+async fn list_instances(
+    config: Config,
+    stack: &StackId,
+    env: Env,
+) -> Result<Vec<Instance>, Failure> {
+    let limit = instances_timeout(&config);
+    let mut session = session::open(config)?;
+    if !session
+        .engine
+        .send(Command::ListInstances {
+            stack: stack.clone(),
+            env,
+        })
+        .await
+    {
+        return Err(Failure::Say(
+            exit::FAILED,
+            "the engine stopped before it could list instances".into(),
+        ));
+    }
+    let context = format!("instances of {stack}");
+    let wait = async {
+        while let Some(event) = session.events.recv().await {
+            match event {
+                Event::Instances {
+                    stack: s,
+                    env: e,
+                    instances,
+                } if &s == stack && e == env => return Ok(instances),
+                Event::Problem {
+                    context: c,
+                    message,
+                } if c == context => {
+                    return Err(Failure::Say(
+                        exit::FAILED,
+                        format!("cannot list {stack}'s {env} instances: {message}"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Err(Failure::Say(
+            exit::FAILED,
+            "the engine stopped unexpectedly".to_string(),
+        ))
+    };
+    match tokio::time::timeout(limit, wait).await {
+        Ok(result) => result,
+        // A platform that cannot list instances answers nothing at all.
+        Err(_) => Err(Failure::Say(
+            exit::FAILED,
+            format!(
+                "no {env} instances of {stack} within {}s: the platform did not list them; name them in config (instances = [{{ id = \"…\", host = \"…\" }}] under the stack)",
+                limit.as_secs()
+            ),
+        )),
+    }
+}
+
+/// How long listing instances may take: every retry of the platform with back-off, plus
+/// slack (the same reckoning as the first read of versions).
+fn instances_timeout(config: &Config) -> Duration {
+    match &config.platform {
+        PlatformConfig::Http(h) => {
+            Duration::from_secs((h.timeout_secs + 1) * (u64::from(h.retries) + 1) + 5)
+        }
+    }
+}
+
+fn choose(
+    stack: &StackId,
+    env: Env,
+    instances: &[Instance],
+    wanted: Option<&str>,
+) -> Result<Instance, Failure> {
+    let found = match wanted {
+        Some(id) => instances.iter().find(|i| i.id == id),
+        None => instances.first(),
+    };
+    if let Some(i) = found {
+        return Ok(i.clone());
+    }
+    let ids: Vec<&str> = instances.iter().map(|i| i.id.as_str()).collect();
+    Err(match wanted {
+        Some(id) if ids.is_empty() => Failure::Say(
+            exit::FAILED,
+            format!("no instance '{id}': {stack} has no {env} instances"),
+        ),
+        Some(id) => Failure::Say(
+            exit::REFUSED,
+            format!(
+                "no instance '{id}' in {stack} ({env} instances: {})",
+                ids.join(", ")
+            ),
+        ),
+        None => Failure::Say(exit::FAILED, format!("{stack} has no {env} instances")),
+    })
+}
+
+/// Prints the source until it ends (never, with `follow`, unless it gives up). Returns
+/// the exit code: a command source's own, 1 when the source failed, 0 otherwise.
+async fn stream(
+    source: &LogSourceConfig,
+    vars: &TemplateVars,
+    opts: SourceOptions,
+    mut printer: Printer,
+    out: &mut (dyn Write + Send),
+    diag: &mut (dyn Write + Send),
+) -> Result<i32, String> {
+    let follow = opts.follow;
+    let (tx, mut rx) = mpsc::channel(64);
+    // Dropped on return, which stops the source and kills its process group.
+    let _handle = spawn_source_with(source, vars, opts, tx);
+    let mut code = 0;
+    let mut failed = false;
+    let mut last_said: Option<String> = None;
+    while let Some(event) = rx.recv().await {
+        let written = match event {
+            LogFeedEvent::Lines { lines, dropped } => {
+                if dropped > 0 {
+                    let _ = writeln!(
+                        diag,
+                        "slipway: {dropped} lines dropped (the output was too slow)"
+                    );
+                }
+                lines.iter().try_for_each(|raw| printer.line(raw, out))
+            }
+            LogFeedEvent::Gap { reason } => printer.marker(&reason.to_string(), out),
+            LogFeedEvent::Status(SourceStatus::Ended { code: c }) => {
+                code = c.unwrap_or(0);
+                Ok(())
+            }
+            LogFeedEvent::Status(SourceStatus::Failed(message)) => {
+                failed = true;
+                let message = crate::text::one_line(&message, 500);
+                if !follow {
+                    // Without -f there is nothing to wait for (a file that is not there yet).
+                    let message = message.strip_suffix("; waiting for it").unwrap_or(&message);
+                    let _ = writeln!(diag, "slipway: {}: {message}", vars.instance);
+                    break;
+                }
+                // A source that keeps failing the same way says so once.
+                if last_said.as_deref() != Some(message.as_str()) {
+                    let _ = writeln!(diag, "slipway: {}: {message}", vars.instance);
+                    last_said = Some(message);
+                }
+                Ok(())
+            }
+            LogFeedEvent::Status(SourceStatus::Following) => {
+                failed = false;
+                last_said = None;
+                Ok(())
+            }
+            LogFeedEvent::Status(_) => Ok(()),
+        };
+        match written.and_then(|()| out.flush()) {
+            Ok(()) => {}
+            // `| head` closed the pipe: that is how a reader says it has enough.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(e) => return Err(format!("cannot write the log: {e}")),
+        }
+    }
+    match printer.flush(out).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+        Err(e) => return Err(format!("cannot write the log: {e}")),
+    }
+    if failed && code == 0 {
+        code = 1;
+    }
+    Ok(code)
+}
+
+/// Resolves with the exit code for Ctrl-C (130) or SIGTERM (143).
+async fn stop_signal() -> u8 {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => exit::INTERRUPTED,
+            _ = term.recv() => 143,
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            exit::INTERRUPTED
+        }
+    }
+}
+
+/// Sanitised lines out: a `\r` progress line is printed once it settles, a line that
+/// does not match `--grep` not at all.
+struct Printer {
+    filter: Option<Filter>,
+    color: bool,
+    sanitize: SanitizeOptions,
+    joiner: RewriteJoiner,
+    pending: Option<StyledLine>,
+}
+
+impl Printer {
+    fn new(filter: Option<Filter>, color: bool, max_chars: usize) -> Self {
+        Printer {
+            filter,
+            color,
+            sanitize: SanitizeOptions {
+                max_chars,
+                ..SanitizeOptions::default()
+            },
+            joiner: RewriteJoiner::default(),
+            pending: None,
+        }
+    }
+
+    fn line(&mut self, raw: &[u8], out: &mut (dyn Write + Send)) -> io::Result<()> {
+        match self.joiner.push(self.pending.as_ref(), raw, &self.sanitize) {
+            Rewrite::ReplaceLast(line) => self.pending = Some(line),
+            Rewrite::New(line) => {
+                self.flush(out)?;
+                self.pending = Some(line);
+            }
+        }
+        if !self.joiner.is_open() {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
+    /// A gap ends any progress line; the marker is printed whatever the filter.
+    fn marker(&mut self, reason: &str, out: &mut (dyn Write + Send)) -> io::Result<()> {
+        self.flush(out)?;
+        self.joiner.close();
+        writeln!(out, "— {reason} —")
+    }
+
+    fn flush(&mut self, out: &mut (dyn Write + Send)) -> io::Result<()> {
+        let Some(line) = self.pending.take() else {
+            return Ok(());
+        };
+        if self
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.is_match(line.text()))
+        {
+            return Ok(());
+        }
+        if self.color {
+            writeln!(out, "{}", line.to_ansi())
+        } else {
+            writeln!(out, "{}", line.text())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inst(id: &str) -> Instance {
+        Instance {
+            id: id.into(),
+            host: format!("{id}.internal"),
+        }
+    }
+
+    #[test]
+    fn picks_the_named_or_the_first_instance_and_names_the_others() {
+        let stack = StackId::new("sally");
+        let list = [inst("a"), inst("b")];
+        assert_eq!(choose(&stack, Env::Live, &list, None).unwrap().id, "a");
+        assert_eq!(choose(&stack, Env::Live, &list, Some("b")).unwrap().id, "b");
+        let Err(Failure::Say(code, msg)) = choose(&stack, Env::Live, &list, Some("zz")) else {
+            panic!("an unknown instance is refused");
+        };
+        assert_eq!(code, exit::REFUSED);
+        assert_eq!(msg, "no instance 'zz' in sally (live instances: a, b)");
+        let Err(Failure::Say(code, msg)) = choose(&stack, Env::Live, &[], None) else {
+            panic!("no instances is a failure");
+        };
+        assert_eq!(
+            (code, msg.as_str()),
+            (exit::FAILED, "sally has no live instances")
+        );
+    }
+
+    #[test]
+    fn printer_filters_and_collapses_progress_lines() {
+        let filter = Filter::parse("/^(dl|ERROR)/", FilterMode::Auto).unwrap();
+        let mut p = Printer::new(filter, false, 4000);
+        let mut out = Vec::new();
+        for raw in [
+            &b"dl 10%\r"[..],
+            b"dl 50%\r",
+            b"dl 100%",
+            b"INFO ok",
+            b"ERROR \x1b[31mbad\x1b[0m\x1b]0;t\x07",
+        ] {
+            p.line(raw, &mut out).unwrap();
+        }
+        p.flush(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "dl 100%\nERROR bad\n");
+    }
+}
