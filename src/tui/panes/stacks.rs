@@ -143,12 +143,15 @@ pub fn phase_cell(stack: &StackRelease, theme: &Theme) -> Span<'static> {
 }
 
 impl StacksPane {
-    /// The flag and smoke cells of one row from column `x`, as many as fit: the flag column
-    /// is the first thing a narrow pane gives up.
+    /// The flag and smoke cells of one row, as many as fit: the flag column is the first
+    /// thing a narrow pane gives up. They start at `aligned` (after the widest state) unless
+    /// starting right after this row's own state (`tight`) keeps more of them.
+    #[allow(clippy::too_many_arguments)]
     fn draw_extras(
         &self,
         stack: &StackRelease,
-        x: usize,
+        aligned: usize,
+        tight: usize,
         y: u16,
         area: Rect,
         buf: &mut Buffer,
@@ -167,9 +170,17 @@ impl StacksPane {
         if extras.is_empty() {
             return;
         }
-        let room = (area.right() as usize).saturating_sub(x);
+        let right = area.right() as usize;
+        let mut x = aligned;
+        let mut cells = fit_extras(&extras, right.saturating_sub(aligned));
+        if cells.len() < extras.len() {
+            let more = fit_extras(&extras, right.saturating_sub(tight));
+            if more.len() > cells.len() {
+                (x, cells) = (tight, more);
+            }
+        }
         let mut cx = x;
-        for (i, form) in fit_extras(&extras, room) {
+        for (i, form) in cells {
             let Ok(col) = u16::try_from(cx + 1) else {
                 return;
             };
@@ -347,7 +358,8 @@ impl Pane for StacksPane {
             }
             buf.set_line(area.x, y, &line, area.width);
             let cell_x = area.x + (prefix.chars().count() + 16) as u16;
-            self.draw_extras(stack, cell_x as usize + state_w, y, area, buf, theme);
+            let (aligned, tight) = (cell_x as usize + state_w, cell_x as usize + cell.width());
+            self.draw_extras(stack, aligned, tight, y, area, buf, theme);
             let button = (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())
                 .then(|| Rect::new(cell_x, y, BUTTON.len() as u16, 1));
             self.rows.push((row_area, button));
