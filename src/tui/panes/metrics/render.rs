@@ -108,16 +108,19 @@ fn plan_rows(height: usize, view: Option<&StackView>, others: &[usize], highligh
         room = room.saturating_sub(1);
         ok
     };
-    let controls: Vec<usize> = view
+    // The comparisons of the worst series first: a flagged series' control says whether
+    // the release or something upstream is to blame.
+    let mut controls: Vec<(Severity, usize)> = view
         .map(|v| {
             v.series
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.control.is_some())
-                .map(|(i, _)| i)
+                .map(|(i, s)| (s.verdict.severity, i))
                 .collect()
         })
         .unwrap_or_default();
+    controls.sort_by_key(|&(severity, i)| (std::cmp::Reverse(severity), i));
     let source_lines = view.map_or(0, |v| v.source_lines.len());
     let troubled = view.is_some_and(|v| v.sources_summary.severity >= Severity::Watch);
     // By priority: what is wrong with the sources, then the other stacks, then the rest.
@@ -132,13 +135,14 @@ fn plan_rows(height: usize, view: Option<&StackView>, others: &[usize], highligh
             p.hidden.stacks += 1;
         }
     }
-    for i in controls {
+    for (_, i) in controls {
         if take() {
             p.controls.push(i);
         } else {
             p.hidden.lines += 1;
         }
     }
+    p.controls.sort_unstable();
     for _ in 0..source_lines {
         if take() {
             p.sources += 1;
@@ -813,5 +817,62 @@ mod tests {
         let p = plan(3, None, &[1, 2, 3], 0);
         assert!(p.note && p.more);
         assert_eq!(p.stacks, vec![1]);
+    }
+
+    #[test]
+    fn the_flagged_series_comparison_with_the_control_comes_first() {
+        use crate::feeds::metrics::{
+            ControlComparison, MetricsUpdate, SeriesUpdate, Shift, Verdict,
+        };
+        let shift = Shift {
+            baseline_median: 1.0,
+            recent_median: 4.0,
+            relative: 3.0,
+            p_value: 0.0001,
+        };
+        let series = |name: &str, verdict: Verdict| SeriesUpdate {
+            name: name.into(),
+            unit: "%".into(),
+            bad: BadDirection::Up,
+            value: Some(4.0),
+            verdict,
+            control: Some(ControlComparison {
+                control_stacks: 1,
+                normalised: false,
+                shift,
+                worse: true,
+            }),
+            history: Vec::new(),
+        };
+        let v = StackView::new(&MetricsUpdate {
+            stack: crate::model::StackId::new("s"),
+            at: chrono::Utc::now(),
+            promoted_at: Some(chrono::Utc::now()),
+            series: vec![
+                series("req/s", Verdict::Ok),
+                series(
+                    "errors",
+                    Verdict::Spike {
+                        since: chrono::Utc::now(),
+                        magnitude: shift,
+                    },
+                ),
+                series("p99", Verdict::Ok),
+            ],
+            sources: vec![crate::feeds::metrics::SourceReport {
+                source: crate::feeds::metrics::Source::Instance {
+                    id: "i".into(),
+                    url: "u".into(),
+                },
+                problems: Vec::new(),
+                totals: Default::default(),
+            }],
+        });
+        // Three series, then one row for a comparison and one saying what is left out.
+        let p = plan(5, Some(&v), &[], 0);
+        assert_eq!(p.controls, vec![1]);
+        assert!(p.more);
+        let p = plan(6, Some(&v), &[], 0);
+        assert_eq!((p.controls, p.more), (vec![0, 1, 2], false));
     }
 }
