@@ -491,6 +491,33 @@ fn the_normal_layout_at_160x45_lists_the_other_stacks_compactly() {
 }
 
 #[test]
+fn after_a_rollback_the_marker_is_called_what_it_was() {
+    use slipway::engine::release::{Transfer, TransferKind};
+    let mut f = Fixture::new(updates());
+    f.board.stacks[SALLY].phase = Phase::RolledBack(Transfer {
+        from: Version::new("9be77d1"),
+        to: Version::new("3f2a1c9"),
+        deployment: None,
+        started: promoted(),
+        progress: None,
+        message: None,
+        kind: TransferKind::Rollback,
+    });
+    let when = clock(promoted());
+    assert!(
+        f.title().contains(&format!(" · rolled back {when}")),
+        "{}",
+        f.title()
+    );
+    f.key(KeyCode::Enter);
+    let all = text(&f.draw(120, 6));
+    assert!(
+        all.contains("rolled back ") && all.contains("(┃ marks it)"),
+        "{all}"
+    );
+}
+
+#[test]
 fn a_stack_without_data_says_why() {
     // Nothing yet.
     let mut f = Fixture::new(Vec::new());

@@ -190,7 +190,8 @@ pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     if let (Some(scroll), Some(v)) = (*detail, view)
         && let Some(s) = v.series.get(*highlight)
     {
-        render_detail(s, v, scroll, area, buf, theme);
+        let word = super::deployed_word(stack);
+        render_detail(s, v, word, scroll, area, buf, theme);
         return;
     }
     let others: Vec<usize> = (0..ctx.board.stacks.len())
@@ -609,6 +610,7 @@ fn compact_row(
 fn render_detail(
     s: &SeriesView,
     v: &StackView,
+    deployed: &str,
     scroll: u16,
     area: Rect,
     buf: &mut Buffer,
@@ -648,13 +650,18 @@ fn render_detail(
     if body.height == 0 {
         return;
     }
-    Paragraph::new(detail_lines(s, v, theme))
+    Paragraph::new(detail_lines(s, v, deployed, theme))
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .render(body, buf);
 }
 
-fn detail_lines(s: &SeriesView, v: &StackView, theme: &Theme) -> Vec<Line<'static>> {
+fn detail_lines(
+    s: &SeriesView,
+    v: &StackView,
+    deployed: &str,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let st = &s.stats;
     let gaps = match st.gaps {
         0 => String::new(),
@@ -674,7 +681,7 @@ fn detail_lines(s: &SeriesView, v: &StackView, theme: &Theme) -> Vec<Line<'stati
     match v.promoted_at {
         Some(at) => lines.push(Line::styled(
             format!(
-                "promoted {} ({} marks it) · {} samples before it, {} since",
+                "{deployed} {} ({} marks it) · {} samples before it, {} since",
                 format::clock_secs(at),
                 super::sparkline::MARKER,
                 st.before,
