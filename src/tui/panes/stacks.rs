@@ -1,5 +1,8 @@
 //! The Stacks pane: every stack in promotion order with live and test versions, its
-//! phase, and a Promote button.
+//! phase, and a Promote button; after the phase, where the row has room, the stack's worst
+//! metric flag and its last smoke test.
+
+use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
@@ -7,8 +10,14 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use unicode_width::UnicodeWidthStr;
+
+use super::metrics::view::{Severity, Words, stack_flag};
 use crate::engine::Event;
 use crate::engine::release::{Phase, StackRelease};
+use crate::feeds::smoke::SmokeReport;
+use crate::model::StackId;
+use crate::text::one_line;
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use crate::tui::theme::Theme;
 
@@ -18,6 +27,91 @@ const BUTTON: &str = "[Promote]";
 pub struct StacksPane {
     /// Where each row and its button were drawn, for mouse clicks.
     rows: Vec<(Rect, Option<Rect>)>,
+    /// Each stack's worst metric flag (SPIKE, DROP, watching), if any.
+    flags: HashMap<StackId, Words>,
+    /// Each stack's smoke tests: running, or the last report (until the next deployment).
+    smoke: HashMap<StackId, Smoke>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Smoke {
+    Running,
+    Done(SmokeReport),
+}
+
+/// A cell after the state: its forms from the longest to the shortest, and how much
+/// attention it asks for (the worst are kept when the row is short of room).
+struct Extra {
+    forms: Vec<String>,
+    severity: Severity,
+}
+
+fn smoke_cell(smoke: &Smoke) -> Option<Extra> {
+    match smoke {
+        Smoke::Running => Some(Extra {
+            forms: vec!["smoke …".into()],
+            severity: Severity::Note,
+        }),
+        Smoke::Done(r) if r.checks.is_empty() => None,
+        Smoke::Done(r) => {
+            let ok = r.checks.iter().filter(|c| c.passed).count();
+            let n = r.checks.len();
+            if r.passed() {
+                return Some(Extra {
+                    forms: vec![format!("smoke ✓ {ok}/{n}")],
+                    severity: Severity::Good,
+                });
+            }
+            let mut forms = Vec::new();
+            if let Some(f) = r.failed().next() {
+                forms.push(format!(
+                    "smoke ✗ {ok}/{n} {}: {}",
+                    one_line(&f.name, 20),
+                    one_line(f.failure.as_deref().unwrap_or("failed"), 60)
+                ));
+            }
+            forms.push(format!("smoke ✗ {ok}/{n}"));
+            Some(Extra {
+                forms,
+                severity: Severity::Alert,
+            })
+        }
+    }
+}
+
+/// The cells that fit in `room` columns (one space before each), in their fixed order:
+/// as many as fit in their shortest forms, the worst first; then each, worst first, in
+/// its longest form that still fits.
+fn fit_extras(extras: &[Extra], room: usize) -> Vec<(usize, &str)> {
+    let cost = |form: &String| form.width() + 1;
+    let mut order: Vec<usize> = (0..extras.len()).collect();
+    // Stable: equally severe cells keep their fixed order (flag before smoke).
+    order.sort_by_key(|&i| std::cmp::Reverse(extras[i].severity));
+    let mut left = room;
+    // (cell, index of its form)
+    let mut chosen: Vec<(usize, usize)> = Vec::new();
+    for &i in &order {
+        let Some(last) = extras[i].forms.len().checked_sub(1) else {
+            continue;
+        };
+        if cost(&extras[i].forms[last]) <= left {
+            left -= cost(&extras[i].forms[last]);
+            chosen.push((i, last));
+        }
+    }
+    for (i, form) in &mut chosen {
+        let forms = &extras[*i].forms;
+        let now = cost(&forms[*form]);
+        if let Some(longer) = (0..*form).find(|&f| cost(&forms[f]) <= left + now) {
+            left = left + now - cost(&forms[longer]);
+            *form = longer;
+        }
+    }
+    chosen.sort_by_key(|(i, _)| *i);
+    chosen
+        .into_iter()
+        .map(|(i, f)| (i, extras[i].forms[f].as_str()))
+        .collect()
 }
 
 impl StacksPane {
@@ -48,6 +142,61 @@ pub fn phase_cell(stack: &StackRelease, theme: &Theme) -> Span<'static> {
     }
 }
 
+impl StacksPane {
+    /// The flag and smoke cells of one row, as many as fit: the flag column is the first
+    /// thing a narrow pane gives up. They start at `aligned` (after the widest state) unless
+    /// starting right after this row's own state (`tight`) keeps more of them.
+    #[allow(clippy::too_many_arguments)]
+    fn draw_extras(
+        &self,
+        stack: &StackRelease,
+        aligned: usize,
+        tight: usize,
+        y: u16,
+        area: Rect,
+        buf: &mut Buffer,
+        theme: &Theme,
+    ) {
+        let mut extras = Vec::new();
+        if let Some(flag) = self.flags.get(&stack.id) {
+            extras.push(Extra {
+                forms: vec![flag.full.clone(), flag.short.clone()],
+                severity: flag.severity,
+            });
+        }
+        if let Some(cell) = self.smoke.get(&stack.id).and_then(smoke_cell) {
+            extras.push(cell);
+        }
+        if extras.is_empty() {
+            return;
+        }
+        let right = area.right() as usize;
+        let mut x = aligned;
+        let mut cells = fit_extras(&extras, right.saturating_sub(aligned));
+        if cells.len() < extras.len() {
+            let more = fit_extras(&extras, right.saturating_sub(tight));
+            if more.len() > cells.len() {
+                (x, cells) = (tight, more);
+            }
+        }
+        let mut cx = x;
+        for (i, form) in cells {
+            let Ok(col) = u16::try_from(cx + 1) else {
+                return;
+            };
+            let style = extras[i].severity.style(theme);
+            buf.set_stringn(
+                col,
+                y,
+                form,
+                area.right().saturating_sub(col) as usize,
+                style,
+            );
+            cx += 1 + form.width();
+        }
+    }
+}
+
 fn short(v: Option<&crate::model::Version>) -> String {
     v.map(|v| v.short().to_string())
         .unwrap_or_else(|| "…".into())
@@ -64,7 +213,33 @@ impl Pane for StacksPane {
     }
 
     fn on_event(&mut self, event: &Event, _ctx: &Ctx) -> bool {
-        matches!(event, Event::Board(_))
+        match event {
+            Event::Board(_) => true,
+            Event::Metrics(update) => {
+                let flag = stack_flag(update);
+                let old = self.flags.get(&update.stack);
+                if old == flag.as_ref() {
+                    return false;
+                }
+                match flag {
+                    Some(f) => self.flags.insert(update.stack.clone(), f),
+                    None => self.flags.remove(&update.stack),
+                };
+                true
+            }
+            Event::SmokeStarted { stack, .. } => {
+                self.smoke.insert(stack.clone(), Smoke::Running);
+                true
+            }
+            Event::Smoke { stack, report, .. } => {
+                self.smoke
+                    .insert(stack.clone(), Smoke::Done(report.clone()));
+                true
+            }
+            // A new deployment makes the last smoke test's verdict stale.
+            Event::DeployStarted { stack, .. } => self.smoke.remove(stack).is_some(),
+            _ => false,
+        }
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
@@ -132,6 +307,16 @@ impl Pane for StacksPane {
         // Scroll so the selected row stays visible when the pane is short.
         let visible = (area.height - 1) as usize;
         let first = ctx.selected.saturating_sub(visible.saturating_sub(1));
+        // Flags and smoke results line up after the widest state cell shown.
+        let state_w = ctx
+            .board
+            .stacks
+            .iter()
+            .skip(first)
+            .take(visible)
+            .map(|s| phase_cell(s, theme).content.width())
+            .max()
+            .unwrap_or(0);
         for (i, stack) in ctx.board.stacks.iter().enumerate() {
             if i < first || i - first >= visible {
                 self.rows.push((Rect::default(), None));
@@ -173,6 +358,8 @@ impl Pane for StacksPane {
             }
             buf.set_line(area.x, y, &line, area.width);
             let cell_x = area.x + (prefix.chars().count() + 16) as u16;
+            let (aligned, tight) = (cell_x as usize + state_w, cell_x as usize + cell.width());
+            self.draw_extras(stack, aligned, tight, y, area, buf, theme);
             let button = (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())
                 .then(|| Rect::new(cell_x, y, BUTTON.len() as u16, 1));
             self.rows.push((row_area, button));
@@ -195,5 +382,200 @@ fn truncate(s: &str, w: usize) -> String {
         let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
         t.push('…');
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::config::BadDirection;
+    use crate::engine::SmokeCause;
+    use crate::engine::release::Board;
+    use crate::feeds::metrics::{MetricsUpdate, SeriesUpdate, Shift, Verdict};
+    use crate::feeds::smoke::CheckResult;
+    use crate::model::{StackVersions, Version};
+
+    fn board() -> Board {
+        let stack = |id: &str, name: &str, phase: Phase| {
+            let mut s = StackRelease::new(StackId::new(id), name);
+            s.versions = Some(StackVersions {
+                test: Version::new("c570624"),
+                live: Version::new("c570624"),
+                live_deployment: None,
+            });
+            s.phase = phase;
+            s
+        };
+        Board::new(vec![
+            stack("www", "WWW", Phase::Live),
+            stack("sally", "Sally", Phase::Live),
+        ])
+    }
+
+    fn spike(stack: &str) -> Event {
+        let since = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 3, 0)
+            .single()
+            .unwrap_or_default();
+        let series = |name: &str, verdict| SeriesUpdate {
+            name: name.into(),
+            unit: "%".into(),
+            bad: BadDirection::Up,
+            value: Some(4.1),
+            verdict,
+            control: None,
+            history: Vec::new(),
+        };
+        Event::Metrics(Box::new(MetricsUpdate {
+            stack: StackId::new(stack),
+            at: since,
+            promoted_at: Some(since),
+            series: vec![
+                series("req/s", Verdict::Ok),
+                series(
+                    "errors",
+                    Verdict::Spike {
+                        since,
+                        magnitude: Shift {
+                            baseline_median: 1.0,
+                            recent_median: 4.1,
+                            relative: 3.1,
+                            p_value: 0.0001,
+                        },
+                    },
+                ),
+            ],
+            sources: Vec::new(),
+        }))
+    }
+
+    fn smoke(stack: &str, passed: &[bool]) -> Event {
+        let checks = passed
+            .iter()
+            .enumerate()
+            .map(|(i, &ok)| CheckResult {
+                name: format!("check{i}"),
+                method: "GET".into(),
+                url: "http://x/".into(),
+                passed: ok,
+                status: Some(if ok { 200 } else { 500 }),
+                latency_ms: 5,
+                attempts: 1,
+                failure: (!ok).then(|| "expected 200, got 500".into()),
+            })
+            .collect();
+        Event::Smoke {
+            stack: StackId::new(stack),
+            cause: SmokeCause::Promotion,
+            report: SmokeReport {
+                checks,
+                at: Utc::now(),
+            },
+        }
+    }
+
+    fn rows(pane: &mut StacksPane, board: &Board, width: u16) -> Vec<String> {
+        let theme = Theme::default();
+        let ctx = Ctx {
+            board,
+            selected: 0,
+            theme: &theme,
+            focused: true,
+        };
+        let area = Rect::new(0, 0, width, 3);
+        let mut buf = Buffer::empty(area);
+        pane.render(area, &mut buf, &ctx);
+        (0..area.height)
+            .map(|y| {
+                let s: String = (0..width).map(|x| buf[(x, y)].symbol()).collect();
+                s.trim_end().to_string()
+            })
+            .collect()
+    }
+
+    fn feed(pane: &mut StacksPane, board: &Board, event: &Event) -> bool {
+        let theme = Theme::default();
+        let ctx = Ctx {
+            board,
+            selected: 0,
+            theme: &theme,
+            focused: true,
+        };
+        pane.on_event(event, &ctx)
+    }
+
+    #[test]
+    fn a_flag_and_smoke_results_follow_the_state_when_there_is_room() {
+        let board = board();
+        let mut pane = StacksPane::new();
+        assert!(feed(&mut pane, &board, &spike("sally")));
+        // The same flag again changes nothing on screen.
+        assert!(!feed(&mut pane, &board, &spike("sally")));
+        feed(&mut pane, &board, &smoke("sally", &[true, false, true]));
+        feed(&mut pane, &board, &smoke("www", &[true, true, true]));
+        let wide = rows(&mut pane, &board, 100);
+        assert_eq!(
+            wide[2],
+            " 2 Sally  c570624 c570624 ✓ live ▲ errors SPIKE smoke ✗ 2/3 check1: expected 200, got 500"
+        );
+        assert_eq!(wide[1], "▶1 WWW    c570624 c570624 ✓ live smoke ✓ 3/3");
+        // The Stacks pane at 160 columns: both cells, in their short forms.
+        let medium = rows(&mut pane, &board, 58);
+        assert_eq!(
+            medium[2],
+            " 2 Sally  c570624 c570624 ✓ live ▲ SPIKE smoke ✗ 2/3"
+        );
+        // Narrower: the worst cell alone, as long as it fits; then nothing.
+        let narrow = rows(&mut pane, &board, 50);
+        assert_eq!(narrow[2], " 2 Sally  c570624 c570624 ✓ live ▲ errors SPIKE");
+        let at_80 = rows(&mut pane, &board, 42);
+        assert_eq!(at_80[2], " 2 Sally  c570624 c570624 ✓ live ▲ SPIKE");
+        let tiny = rows(&mut pane, &board, 33);
+        assert_eq!(tiny[2], " 2 Sally  c570624 c570624 ✓ live");
+    }
+
+    #[test]
+    fn smoke_shows_while_running_and_is_forgotten_by_the_next_deployment() {
+        let board = board();
+        let mut pane = StacksPane::new();
+        let started = Event::SmokeStarted {
+            stack: StackId::new("www"),
+            cause: SmokeCause::Request,
+        };
+        assert!(feed(&mut pane, &board, &started));
+        assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live smoke …"));
+        feed(&mut pane, &board, &smoke("www", &[true, true]));
+        assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live smoke ✓ 2/2"));
+        let deploy = Event::DeployStarted {
+            stack: StackId::new("www"),
+            deployment: crate::model::DeploymentRef {
+                id: crate::model::DeploymentId::new("9"),
+                url: None,
+            },
+            action: crate::engine::Action::Promote,
+        };
+        assert!(feed(&mut pane, &board, &deploy));
+        assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live"));
+    }
+
+    #[test]
+    fn tiny_areas_do_not_panic() {
+        let board = board();
+        let mut pane = StacksPane::new();
+        feed(&mut pane, &board, &spike("www"));
+        let theme = Theme::default();
+        let ctx = Ctx {
+            board: &board,
+            selected: 1,
+            theme: &theme,
+            focused: false,
+        };
+        for (w, h) in [(0, 0), (1, 1), (10, 3), (3, 10)] {
+            let area = Rect::new(0, 0, w, h);
+            let mut buf = Buffer::empty(area);
+            pane.render(area, &mut buf, &ctx);
+        }
     }
 }

@@ -1,0 +1,198 @@
+//! The Metrics pane: the selected stack's series large (sparkline with the promotion
+//! marked, current value, verdict in words), the other stacks compact below, and a
+//! detail view of one series with the numbers behind its verdict and its sources' problems.
+//!
+//! Each `MetricsUpdate` is digested once when it arrives (see [`view`]); frames only copy
+//! the digest onto the screen.
+
+pub mod format;
+mod render;
+pub mod sparkline;
+pub mod view;
+
+use std::collections::HashMap;
+
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+use crate::engine::Event;
+use crate::model::StackId;
+use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
+use view::StackView;
+
+/// What a screen row of the pane leads to when clicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// A series of the selected stack (index into its series).
+    Series(usize),
+    /// Another stack's compact row (index into the board).
+    Stack(usize),
+}
+
+#[derive(Default)]
+pub struct MetricsPane {
+    /// The latest update of each stack, digested.
+    stacks: HashMap<StackId, StackView>,
+    /// The highlighted series (same index on every stack: they share the config).
+    highlight: usize,
+    /// The detail view of the highlighted series is open, scrolled this far.
+    detail: Option<u16>,
+    /// Rows as last drawn, for clicks.
+    drawn: Vec<(u16, Target)>,
+}
+
+impl MetricsPane {
+    pub fn new(_info: &crate::tui::app::AppInfo) -> Self {
+        MetricsPane::default()
+    }
+
+    fn selected_view<'a>(&'a self, ctx: &Ctx) -> Option<&'a StackView> {
+        self.stacks.get(&ctx.selected_stack()?.id)
+    }
+
+    fn series_count(&self, ctx: &Ctx) -> usize {
+        self.selected_view(ctx).map_or(0, |v| v.series.len())
+    }
+
+    fn move_highlight(&mut self, delta: isize, ctx: &Ctx) {
+        let n = self.series_count(ctx);
+        if n == 0 {
+            return;
+        }
+        let to = (self.highlight.min(n - 1) as isize + delta).clamp(0, n as isize - 1) as usize;
+        if to != self.highlight {
+            self.highlight = to;
+            if self.detail.is_some() {
+                self.detail = Some(0);
+            }
+        }
+    }
+
+    fn toggle_detail(&mut self, ctx: &Ctx) {
+        self.detail = match self.detail {
+            Some(_) => None,
+            None if self.series_count(ctx) > 0 => Some(0),
+            None => None,
+        };
+    }
+}
+
+/// What the marked moment was: the feed marks every change of live, so after a rollback
+/// the marker is the rollback, and calling it a promotion would mislead.
+fn deployed_word(stack: &crate::engine::release::StackRelease) -> &'static str {
+    use crate::engine::release::Phase;
+    match stack.phase {
+        Phase::RollingBack(_) | Phase::RolledBack(_) => "rolled back",
+        _ => "promoted",
+    }
+}
+
+impl Pane for MetricsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Metrics
+    }
+
+    fn title(&self, ctx: &Ctx) -> Line<'static> {
+        let Some(stack) = ctx.selected_stack() else {
+            return Line::from(" Metrics ");
+        };
+        let mut t = format!(" Metrics · {}", crate::text::one_line(&stack.name, 24));
+        if let Some(v) = self.selected_view(ctx) {
+            if let Some(s) = self.detail.and(v.series.get(self.highlight)) {
+                t.push_str(&format!(" · {}", s.name));
+            } else if let Some(at) = v.promoted_at {
+                t.push_str(&format!(
+                    " · {} {}",
+                    deployed_word(stack),
+                    format::clock(at)
+                ));
+            }
+            if v.troubled > 0 {
+                t.push_str(&format!(
+                    " · ⚠ {} of {} sources with problems",
+                    v.troubled, v.sources
+                ));
+            }
+        }
+        t.push(' ');
+        Line::from(t)
+    }
+
+    fn on_event(&mut self, event: &Event, _ctx: &Ctx) -> bool {
+        match event {
+            Event::Metrics(update) => {
+                self.stacks
+                    .insert(update.stack.clone(), StackView::new(update));
+                true
+            }
+            // Names and the order of the compact rows come from the board.
+            Event::Board(_) => true,
+            _ => false,
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
+        let n = self.series_count(ctx);
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => self.move_highlight(1, ctx),
+            KeyCode::Up | KeyCode::Char('k') => self.move_highlight(-1, ctx),
+            KeyCode::Home | KeyCode::Char('g') => self.highlight = 0,
+            KeyCode::End | KeyCode::Char('G') => self.highlight = n.saturating_sub(1),
+            KeyCode::Enter | KeyCode::Char('d') => self.toggle_detail(ctx),
+            KeyCode::Esc if self.detail.is_some() => self.detail = None,
+            KeyCode::PageDown if self.detail.is_some() => {
+                self.detail = self.detail.map(|s| s.saturating_add(5));
+            }
+            KeyCode::PageUp if self.detail.is_some() => {
+                self.detail = self.detail.map(|s| s.saturating_sub(5));
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent, _inner: Rect, ctx: &Ctx) -> Outcome {
+        match (mouse.kind, self.detail) {
+            (MouseEventKind::ScrollDown, Some(s)) => self.detail = Some(s.saturating_add(1)),
+            (MouseEventKind::ScrollUp, Some(s)) => self.detail = Some(s.saturating_sub(1)),
+            (MouseEventKind::ScrollDown, None) => self.move_highlight(1, ctx),
+            (MouseEventKind::ScrollUp, None) => self.move_highlight(-1, ctx),
+            (MouseEventKind::Down(MouseButton::Left), _) => {
+                let target = self
+                    .drawn
+                    .iter()
+                    .find(|(y, _)| *y == mouse.row)
+                    .map(|(_, t)| *t);
+                match target {
+                    Some(Target::Stack(i)) => return Outcome::Intent(Intent::Select(i)),
+                    Some(Target::Series(i)) if i == self.highlight => self.toggle_detail(ctx),
+                    Some(Target::Series(i)) => self.highlight = i,
+                    None => return Outcome::Ignored,
+                }
+            }
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Handled
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
+        render::render(self, area, buf, ctx);
+    }
+
+    fn hints(&self, _ctx: &Ctx) -> Vec<Hint> {
+        if self.detail.is_some() {
+            return vec![
+                Hint::new("Esc", "back"),
+                Hint::new("j/k", "other series"),
+                Hint::new("PgUp/PgDn", "scroll"),
+            ];
+        }
+        vec![
+            Hint::new("j/k", "series"),
+            Hint::new("⏎/d", "detail"),
+            Hint::new("click", "select a stack"),
+        ]
+    }
+}

@@ -1,0 +1,885 @@
+//! Drawing the Metrics pane: first which rows fit (the selected stack's series always; then,
+//! by priority, source problems, the other stacks, control comparisons, each source), then
+//! each row straight into the buffer. What does not fit is counted for the title.
+
+use std::ops::Range;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use super::sparkline::SparkStyles;
+use super::view::{SeriesView, Severity, StackView};
+use super::{MetricsPane, Target, format};
+use crate::config::BadDirection;
+use crate::text::one_line;
+use crate::tui::pane::Ctx;
+use crate::tui::theme::Theme;
+
+/// What a frame had no room for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Hidden {
+    series: usize,
+    stacks: usize,
+    lines: usize,
+}
+
+impl Hidden {
+    fn total(&self) -> usize {
+        self.series + self.stacks + self.lines
+    }
+
+    /// `+2 stacks, +3 lines`, or `None` when everything was shown.
+    fn describe(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            (self.series, "series", "series"),
+            (self.stacks, "stack", "stacks"),
+            (self.lines, "line", "lines"),
+        ]
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("+{n} {}", if *n == 1 { one } else { many }))
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
+/// The rows of one frame.
+#[derive(Debug, Default)]
+struct Plan {
+    /// The selected stack's series shown (scrolled to keep the highlight visible).
+    series: Range<usize>,
+    /// A note stands where the series would be (waiting, none configured).
+    note: bool,
+    controls: Vec<usize>,
+    summary: bool,
+    /// The first this many source lines.
+    sources: usize,
+    header: bool,
+    /// Board indices of the other stacks shown.
+    stacks: Vec<usize>,
+    hidden: Hidden,
+    /// The last row says what is not shown.
+    more: bool,
+    /// No row to spare for that: the last series row ends with a count instead.
+    corner: bool,
+}
+
+/// The rows for `height`, with what did not fit said on screen: in a row of its own when
+/// anything beyond the series was shown, else in the corner of the last series row.
+fn plan(height: usize, view: Option<&StackView>, others: &[usize], highlight: usize) -> Plan {
+    let p = plan_rows(height, view, others, highlight);
+    if p.hidden.total() == 0 {
+        return p;
+    }
+    let shown = p.series.len().max(usize::from(p.note));
+    if height > shown {
+        let mut p = plan_rows(height - 1, view, others, highlight);
+        p.more = true;
+        p
+    } else {
+        Plan { corner: true, ..p }
+    }
+}
+
+fn plan_rows(height: usize, view: Option<&StackView>, others: &[usize], highlight: usize) -> Plan {
+    let mut p = Plan::default();
+    let n = view.map_or(0, |v| v.series.len());
+    if n == 0 {
+        p.note = height > 0;
+    } else {
+        let shown = n.min(height);
+        let first = if n > height {
+            highlight
+                .min(n - 1)
+                .saturating_sub(height.saturating_sub(1))
+        } else {
+            0
+        };
+        p.series = first..first + shown;
+        p.hidden.series = n - shown;
+    }
+    let mut room = height.saturating_sub(p.series.len().max(usize::from(p.note)));
+    let mut take = || {
+        let ok = room > 0;
+        room = room.saturating_sub(1);
+        ok
+    };
+    // The comparisons of the worst series first: a flagged series' control says whether
+    // the release or something upstream is to blame.
+    let mut controls: Vec<(Severity, usize)> = view
+        .map(|v| {
+            v.series
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.control.is_some())
+                .map(|(i, s)| (s.verdict.severity, i))
+                .collect()
+        })
+        .unwrap_or_default();
+    controls.sort_by_key(|&(severity, i)| (std::cmp::Reverse(severity), i));
+    let source_lines = view.map_or(0, |v| v.source_lines.len());
+    let troubled = view.is_some_and(|v| v.sources_summary.severity >= Severity::Watch);
+    // By priority: what is wrong with the sources, then the other stacks, then the rest.
+    if view.is_some() && troubled {
+        p.summary = take();
+        p.hidden.lines += usize::from(!p.summary);
+    }
+    for &i in others {
+        if take() {
+            p.stacks.push(i);
+        } else {
+            p.hidden.stacks += 1;
+        }
+    }
+    for (_, i) in controls {
+        if take() {
+            p.controls.push(i);
+        } else {
+            p.hidden.lines += 1;
+        }
+    }
+    p.controls.sort_unstable();
+    for _ in 0..source_lines {
+        if take() {
+            p.sources += 1;
+        } else {
+            p.hidden.lines += 1;
+        }
+    }
+    if view.is_some() && !troubled {
+        // "All 6 sources answered" is worth a row only when there is one to spare.
+        p.summary = take();
+    }
+    p.header = !p.stacks.is_empty() && take();
+    p
+}
+
+pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
+    let MetricsPane {
+        stacks,
+        highlight,
+        detail,
+        drawn,
+    } = pane;
+    drawn.clear();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let theme = ctx.theme;
+    let Some(stack) = ctx.selected_stack() else {
+        put(
+            buf,
+            area.x,
+            area.y,
+            "No stacks configured.",
+            area.width,
+            theme.dim,
+        );
+        return;
+    };
+    let view = stacks.get(&stack.id);
+    if let Some(v) = view
+        && !v.series.is_empty()
+    {
+        *highlight = (*highlight).min(v.series.len() - 1);
+    }
+    if let (Some(scroll), Some(v)) = (*detail, view)
+        && let Some(s) = v.series.get(*highlight)
+    {
+        let word = super::deployed_word(stack);
+        render_detail(s, v, word, scroll, area, buf, theme);
+        return;
+    }
+    let others: Vec<usize> = (0..ctx.board.stacks.len())
+        .filter(|&i| i != ctx.selected)
+        .collect();
+    let p = plan(area.height as usize, view, &others, *highlight);
+    let corner = p.corner.then(|| format!("+{} more (z)", p.hidden.total()));
+    let mut rows = Rows { y: area.y, drawn };
+    match view {
+        _ if !p.note => {}
+        None => {
+            let row = rows.next(None);
+            put(
+                buf,
+                area.x,
+                row,
+                "waiting for the first scrape…",
+                area.width,
+                theme.dim,
+            );
+        }
+        Some(_) => {
+            let row = rows.next(None);
+            put(
+                buf,
+                area.x,
+                row,
+                "no metrics configured ([[metrics.series]] in the config)",
+                area.width,
+                theme.dim,
+            );
+        }
+    }
+    if let Some(v) = view {
+        let reserve = corner.as_ref().map_or(0, |c| c.width() as u16 + 1);
+        let layout = SeriesLayout::new(&v.series, area.width.saturating_sub(reserve));
+        for i in p.series.clone() {
+            let row = rows.next(Some(Target::Series(i)));
+            let lit = ctx.focused && i == *highlight;
+            series_row(&v.series[i], &layout, area, row, lit, buf, theme);
+        }
+        let name_w = v.series.iter().map(|s| s.name.width()).max().unwrap_or(0);
+        for &i in &p.controls {
+            let row = rows.next(Some(Target::Series(i)));
+            let s = &v.series[i];
+            if let Some(c) = &s.control {
+                let x = put(buf, area.x, row, &s.name, area.width, theme.text);
+                let x = x.max(area.x.saturating_add(name_w as u16 + 1));
+                put(
+                    buf,
+                    x,
+                    row,
+                    &c.full,
+                    area.right().saturating_sub(x),
+                    c.severity.style(theme),
+                );
+            }
+        }
+        if p.summary {
+            let row = rows.next(None);
+            let x = put(buf, area.x, row, "sources: ", area.width, theme.dim);
+            let w = &v.sources_summary;
+            put(
+                buf,
+                x,
+                row,
+                &w.full,
+                area.right().saturating_sub(x),
+                w.severity.style(theme),
+            );
+        }
+        for line in v.source_lines.iter().take(p.sources) {
+            let row = rows.next(None);
+            put(
+                buf,
+                area.x + 2.min(area.width),
+                row,
+                &line.text,
+                area.width.saturating_sub(2),
+                line.severity.style(theme),
+            );
+        }
+    }
+    if p.header {
+        let row = rows.next(None);
+        put(buf, area.x, row, "other stacks", area.width, theme.dim);
+    }
+    if !p.stacks.is_empty() {
+        let layout = CompactLayout::new(ctx, stacks, &p.stacks, view, area.width);
+        for &i in &p.stacks {
+            let row = rows.next(Some(Target::Stack(i)));
+            compact_row(ctx, stacks, i, &layout, area, row, buf);
+        }
+    }
+    if let Some(c) = &corner
+        && rows.y > area.y
+    {
+        let x = area.right().saturating_sub(c.width() as u16).max(area.x);
+        put(buf, x, rows.y - 1, c, area.width, theme.dim);
+    }
+    if p.more
+        && let Some(h) = p.hidden.describe()
+    {
+        let row = rows.next(None);
+        put(
+            buf,
+            area.x,
+            row,
+            &format!("… {h} not shown · z zooms"),
+            area.width,
+            theme.dim,
+        );
+    }
+}
+
+/// Hands out screen rows top down and remembers which are clickable.
+struct Rows<'a> {
+    y: u16,
+    drawn: &'a mut Vec<(u16, Target)>,
+}
+
+impl Rows<'_> {
+    fn next(&mut self, target: Option<Target>) -> u16 {
+        let row = self.y;
+        self.y = self.y.saturating_add(1);
+        if let Some(t) = target {
+            self.drawn.push((row, t));
+        }
+        row
+    }
+}
+
+/// Writes `text` from (`x`, `y`), at most `width` columns, with `…` where it is cut.
+/// Returns the column after the text.
+fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, width: u16, style: Style) -> u16 {
+    if width == 0 || !buf.area.contains(ratatui::layout::Position { x, y }) {
+        return x;
+    }
+    if text.width() <= width as usize {
+        return buf.set_stringn(x, y, text, width as usize, style).0;
+    }
+    let (end, _) = buf.set_stringn(x, y, text, width as usize - 1, style);
+    buf.set_stringn(end, y, "…", 1, style).0
+}
+
+fn verdict_spark_styles(s: &SeriesView, theme: &Theme) -> SparkStyles {
+    let after = match s.verdict.severity {
+        Severity::Alert => theme.error,
+        Severity::Watch => theme.warn,
+        _ => theme.accent,
+    };
+    SparkStyles {
+        before: theme.accent,
+        after,
+        marker: theme.title,
+    }
+}
+
+/// Column widths of the selected stack's series rows: the sparkline takes what is left.
+struct SeriesLayout {
+    name: u16,
+    spark: u16,
+    value: u16,
+    short_verdicts: bool,
+}
+
+impl SeriesLayout {
+    fn new(series: &[SeriesView], width: u16) -> SeriesLayout {
+        let max = |f: &dyn Fn(&SeriesView) -> usize| {
+            series.iter().map(f).max().unwrap_or(0).min(60) as u16
+        };
+        let name = max(&|s| s.name.width()).min(16);
+        let value = max(&|s| s.value.width()).min(10);
+        let full = max(&|s| s.verdict.full.width());
+        let short = max(&|s| s.verdict.short.width());
+        let fixed = name + 1 + 1 + value + 2;
+        let spark_for = |verdict: u16| width.saturating_sub(fixed + verdict);
+        // A long verdict may cost the sparkline its width, not its existence.
+        let short_verdicts = spark_for(full) < 16 && short < full;
+        let spark = spark_for(if short_verdicts { short } else { full });
+        SeriesLayout {
+            name,
+            spark: if spark < 4 { 0 } else { spark },
+            value,
+            short_verdicts,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn series_row(
+    s: &SeriesView,
+    l: &SeriesLayout,
+    area: Rect,
+    y: u16,
+    lit: bool,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    if lit {
+        buf.set_style(Rect::new(area.x, y, area.width, 1), theme.selection);
+    }
+    let right = area.right();
+    let mut x = area.x;
+    put(buf, x, y, &s.name, l.name.min(area.width), theme.text);
+    x = x.saturating_add(l.name + 1);
+    if l.spark > 0 && x < right {
+        s.spark.draw(
+            buf,
+            x,
+            y,
+            l.spark.min(right - x),
+            verdict_spark_styles(s, theme),
+        );
+        x = x.saturating_add(l.spark + 1);
+    }
+    if x < right {
+        let pad = l.value.saturating_sub(s.value.width() as u16);
+        let value_style = if s.value == format::NO_VALUE {
+            theme.dim
+        } else {
+            theme.text
+        };
+        put(
+            buf,
+            x + pad.min(right - x),
+            y,
+            &s.value,
+            right.saturating_sub(x + pad),
+            value_style,
+        );
+        x = x.saturating_add(l.value + 2);
+    }
+    if x < right {
+        let text = if l.short_verdicts {
+            &s.verdict.short
+        } else {
+            &s.verdict.full
+        };
+        put(buf, x, y, text, right - x, s.verdict.severity.style(theme));
+    }
+}
+
+/// Column widths of the other stacks' rows: name, then per series its name, a small
+/// sparkline and its value, then the stack's worst verdict.
+struct CompactLayout<'a> {
+    name: u16,
+    series_names: Vec<&'a str>,
+    values: Vec<u16>,
+    spark: u16,
+    flag: u16,
+    short_flags: bool,
+}
+
+impl<'a> CompactLayout<'a> {
+    fn new(
+        ctx: &Ctx,
+        stacks: &'a std::collections::HashMap<crate::model::StackId, StackView>,
+        shown: &[usize],
+        selected: Option<&'a StackView>,
+        width: u16,
+    ) -> CompactLayout<'a> {
+        let views: Vec<&'a StackView> = shown
+            .iter()
+            .filter_map(|&i| stacks.get(&ctx.board.stacks.get(i)?.id))
+            .collect();
+        // Series names from any stack that has them: every stack shares the config.
+        let names: Vec<&'a str> = selected
+            .filter(|v| !v.series.is_empty())
+            .or_else(|| views.iter().copied().find(|v| !v.series.is_empty()))
+            .map(|v| v.series.iter().map(|s| s.name.as_str()).collect())
+            .unwrap_or_default();
+        let values: Vec<u16> = (0..names.len())
+            .map(|i| {
+                views
+                    .iter()
+                    .filter_map(|v| v.series.get(i))
+                    .map(|s| s.value.width() as u16)
+                    .max()
+                    .unwrap_or(1)
+                    .min(10)
+            })
+            .collect();
+        let name = shown
+            .iter()
+            .filter_map(|&i| ctx.board.stacks.get(i))
+            .map(|s| s.name.width())
+            .max()
+            .unwrap_or(4)
+            .min(12) as u16;
+        let flag_w = |short: bool| {
+            views
+                .iter()
+                .filter_map(|v| v.worst.as_ref())
+                .map(|w| {
+                    if short {
+                        w.short.width()
+                    } else {
+                        w.full.width()
+                    }
+                })
+                .max()
+                .unwrap_or(0)
+                .min(30) as u16
+        };
+        let fixed_series: u16 = names
+            .iter()
+            .zip(&values)
+            .map(|(n, v)| n.width() as u16 + 1 + v + 2)
+            .sum();
+        let fixed = name + 2 + fixed_series;
+        let n = names.len().max(1) as u16;
+        let spark_for = |flag: u16| width.saturating_sub(fixed + flag) / n;
+        let short_flags = spark_for(flag_w(false)) < 6;
+        let flag = flag_w(short_flags);
+        // Small sparklines: a glance at the shape, not a second large view.
+        let spark = spark_for(flag).saturating_sub(1).min(30);
+        CompactLayout {
+            name,
+            series_names: names,
+            values,
+            spark: if spark < 3 { 0 } else { spark },
+            flag,
+            short_flags,
+        }
+    }
+}
+
+fn compact_row(
+    ctx: &Ctx,
+    stacks: &std::collections::HashMap<crate::model::StackId, StackView>,
+    i: usize,
+    l: &CompactLayout,
+    area: Rect,
+    y: u16,
+    buf: &mut Buffer,
+) {
+    let theme = ctx.theme;
+    let Some(stack) = ctx.board.stacks.get(i) else {
+        return;
+    };
+    let right = area.right();
+    let name = one_line(&stack.name, 24);
+    put(buf, area.x, y, &name, l.name.min(area.width), theme.text);
+    let mut x = area.x.saturating_add(l.name + 2);
+    let Some(v) = stacks.get(&stack.id) else {
+        put(
+            buf,
+            x.min(right),
+            y,
+            "waiting for the first scrape…",
+            right.saturating_sub(x),
+            theme.dim,
+        );
+        return;
+    };
+    if v.series.is_empty() {
+        put(
+            buf,
+            x.min(right),
+            y,
+            "no metrics",
+            right.saturating_sub(x),
+            theme.dim,
+        );
+        return;
+    }
+    for (j, sname) in l.series_names.iter().enumerate() {
+        if x >= right {
+            return;
+        }
+        let Some(s) = v.series.get(j) else { break };
+        x = put(buf, x, y, sname, right - x, theme.dim) + 1;
+        if l.spark > 0 && x < right {
+            s.spark.draw(
+                buf,
+                x,
+                y,
+                l.spark.min(right - x),
+                verdict_spark_styles(s, theme),
+            );
+            x = x.saturating_add(l.spark + 1);
+        }
+        if x >= right {
+            return;
+        }
+        let vw = l.values.get(j).copied().unwrap_or(1);
+        let pad = vw.saturating_sub(s.value.width() as u16);
+        put(
+            buf,
+            (x + pad).min(right),
+            y,
+            &s.value,
+            right.saturating_sub(x + pad),
+            theme.text,
+        );
+        x = x.saturating_add(vw + 2);
+    }
+    if let Some(w) = &v.worst
+        && x < right
+    {
+        let text = if l.short_flags { &w.short } else { &w.full };
+        put(
+            buf,
+            x,
+            y,
+            text,
+            l.flag.min(right - x),
+            w.severity.style(theme),
+        );
+    }
+}
+
+/// One series in full: what it is, its sparkline across the pane, and the numbers behind
+/// the verdict, then its stack's sources.
+fn render_detail(
+    s: &SeriesView,
+    v: &StackView,
+    deployed: &str,
+    scroll: u16,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    let bad = match s.bad {
+        BadDirection::Up => "bad when it rises",
+        BadDirection::Down => "bad when it falls",
+    };
+    let unit = if s.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", s.unit)
+    };
+    let head = Line::from(vec![
+        ratatui::text::Span::styled(format!("{}{unit}", s.name), theme.title),
+        ratatui::text::Span::styled(format!(" · {bad} · "), theme.dim),
+        ratatui::text::Span::styled(s.verdict.full.clone(), s.verdict.severity.style(theme)),
+    ]);
+    buf.set_line(area.x, area.y, &head, area.width);
+    if area.height < 2 {
+        return;
+    }
+    s.spark.draw(
+        buf,
+        area.x,
+        area.y + 1,
+        area.width,
+        verdict_spark_styles(s, theme),
+    );
+    let body = Rect::new(
+        area.x,
+        area.y + 2,
+        area.width,
+        area.height.saturating_sub(2),
+    );
+    if body.height == 0 {
+        return;
+    }
+    Paragraph::new(detail_lines(s, v, deployed, theme))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(body, buf);
+}
+
+fn detail_lines(
+    s: &SeriesView,
+    v: &StackView,
+    deployed: &str,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let st = &s.stats;
+    let gaps = match st.gaps {
+        0 => String::new(),
+        1 => ", 1 gap".to_string(),
+        n => format!(", {n} gaps"),
+    };
+    let mut lines = vec![Line::styled(
+        format!(
+            "now {} · min {} · max {} · {} samples{gaps}",
+            s.value,
+            s.fmt(st.min),
+            s.fmt(st.max),
+            st.samples
+        ),
+        theme.text,
+    )];
+    match v.promoted_at {
+        Some(at) => lines.push(Line::styled(
+            format!(
+                "{deployed} {} ({} marks it) · {} samples before it, {} since",
+                format::clock_secs(at),
+                super::sparkline::MARKER,
+                st.before,
+                st.since
+            ),
+            theme.text,
+        )),
+        None => lines.push(Line::styled(
+            format!(
+                "not promoted in this release: all {} samples are baseline",
+                st.samples
+            ),
+            theme.dim,
+        )),
+    }
+    let shift_line = |label: &str, sh: &crate::feeds::metrics::Shift| {
+        format!(
+            "{label}: baseline median {} → recent median {} · effect {} · p {}",
+            s.fmt(Some(sh.baseline_median)),
+            s.fmt(Some(sh.recent_median)),
+            format::relative(sh.relative),
+            format::p_value(sh.p_value)
+        )
+    };
+    match &s.raw {
+        crate::feeds::metrics::Verdict::Spike { magnitude, .. }
+        | crate::feeds::metrics::Verdict::Drop { magnitude, .. } => {
+            lines.push(Line::styled(shift_line("detector", magnitude), theme.error))
+        }
+        _ => {
+            if let Some(sh) = &st.in_view {
+                lines.push(Line::styled(shift_line("samples in view", sh), theme.text));
+            }
+        }
+    }
+    if let Some(c) = &s.control {
+        lines.push(Line::styled(c.full.clone(), c.severity.style(theme)));
+    } else if v.promoted_at.is_some() {
+        lines.push(Line::styled(
+            "vs control: no comparison (needs unpromoted stacks with data since the promotion)",
+            theme.dim,
+        ));
+    }
+    lines.push(Line::from(vec![
+        ratatui::text::Span::styled("sources: ", theme.dim),
+        ratatui::text::Span::styled(
+            v.sources_summary.full.clone(),
+            v.sources_summary.severity.style(theme),
+        ),
+    ]));
+    for l in &v.source_lines {
+        lines.push(Line::styled(
+            format!("  {}", l.text),
+            l.severity.style(theme),
+        ));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_rows_are_named() {
+        let h = Hidden {
+            series: 0,
+            stacks: 1,
+            lines: 3,
+        };
+        assert_eq!(h.describe().as_deref(), Some("+1 stack, +3 lines"));
+        assert_eq!(Hidden::default().describe(), None);
+    }
+
+    fn view(series: usize, troubled: bool) -> StackView {
+        use crate::feeds::metrics::{
+            MetricsUpdate, SeriesUpdate, Source, SourceProblem, SourceReport, Verdict,
+        };
+        let problems = if troubled {
+            vec![SourceProblem::Setup {
+                message: "no token".into(),
+            }]
+        } else {
+            Vec::new()
+        };
+        StackView::new(&MetricsUpdate {
+            stack: crate::model::StackId::new("s"),
+            at: chrono::Utc::now(),
+            promoted_at: None,
+            series: (0..series)
+                .map(|i| SeriesUpdate {
+                    name: format!("s{i}"),
+                    unit: String::new(),
+                    bad: BadDirection::Up,
+                    value: None,
+                    verdict: Verdict::NotPromoted,
+                    control: None,
+                    history: Vec::new(),
+                })
+                .collect(),
+            sources: vec![SourceReport {
+                source: Source::Instance {
+                    id: "i".into(),
+                    url: "u".into(),
+                },
+                problems,
+                totals: Default::default(),
+            }],
+        })
+    }
+
+    #[test]
+    fn a_short_pane_keeps_the_highlighted_series_and_counts_the_rest() {
+        let v = view(5, false);
+        let p = plan(3, Some(&v), &[1, 2], 4);
+        assert_eq!(p.series, 2..5);
+        assert!(p.corner && !p.more);
+        assert_eq!(p.hidden.series, 2);
+        assert_eq!(p.hidden.stacks, 2);
+        assert_eq!(plan(3, Some(&v), &[1, 2], 0).series, 0..3);
+    }
+
+    #[test]
+    fn source_problems_come_before_other_stacks_and_a_row_says_what_is_left_out() {
+        let v = view(2, true);
+        let p = plan(5, Some(&v), &[1, 2, 3], 0);
+        assert_eq!(p.series, 0..2);
+        assert!(p.summary);
+        // Two rows left: one stack and the row that counts the rest.
+        assert_eq!(p.stacks, vec![1]);
+        assert!(p.more);
+        assert_eq!(p.hidden.describe().as_deref(), Some("+2 stacks, +1 line"));
+        // Plenty of room: everything, with a header over the stacks, nothing left out.
+        let p = plan(20, Some(&v), &[1, 2, 3], 0);
+        assert_eq!(
+            (p.stacks.len(), p.sources, p.header, p.more),
+            (3, 1, true, false)
+        );
+        // Waiting for data: a note, then the other stacks.
+        let p = plan(3, None, &[1, 2, 3], 0);
+        assert!(p.note && p.more);
+        assert_eq!(p.stacks, vec![1]);
+    }
+
+    #[test]
+    fn the_flagged_series_comparison_with_the_control_comes_first() {
+        use crate::feeds::metrics::{
+            ControlComparison, MetricsUpdate, SeriesUpdate, Shift, Verdict,
+        };
+        let shift = Shift {
+            baseline_median: 1.0,
+            recent_median: 4.0,
+            relative: 3.0,
+            p_value: 0.0001,
+        };
+        let series = |name: &str, verdict: Verdict| SeriesUpdate {
+            name: name.into(),
+            unit: "%".into(),
+            bad: BadDirection::Up,
+            value: Some(4.0),
+            verdict,
+            control: Some(ControlComparison {
+                control_stacks: 1,
+                normalised: false,
+                shift,
+                worse: true,
+            }),
+            history: Vec::new(),
+        };
+        let v = StackView::new(&MetricsUpdate {
+            stack: crate::model::StackId::new("s"),
+            at: chrono::Utc::now(),
+            promoted_at: Some(chrono::Utc::now()),
+            series: vec![
+                series("req/s", Verdict::Ok),
+                series(
+                    "errors",
+                    Verdict::Spike {
+                        since: chrono::Utc::now(),
+                        magnitude: shift,
+                    },
+                ),
+                series("p99", Verdict::Ok),
+            ],
+            sources: vec![crate::feeds::metrics::SourceReport {
+                source: crate::feeds::metrics::Source::Instance {
+                    id: "i".into(),
+                    url: "u".into(),
+                },
+                problems: Vec::new(),
+                totals: Default::default(),
+            }],
+        });
+        // Three series, then one row for a comparison and one saying what is left out.
+        let p = plan(5, Some(&v), &[], 0);
+        assert_eq!(p.controls, vec![1]);
+        assert!(p.more);
+        let p = plan(6, Some(&v), &[], 0);
+        assert_eq!((p.controls, p.more), (vec![0, 1, 2], false));
+    }
+}

@@ -1,0 +1,210 @@
+//! Sparklines: a series' history scaled to eight block heights once per update, then drawn
+//! on every frame from those heights straight into the buffer (no allocation per point).
+//!
+//! The newest point is always in the rightmost column, so the sparklines of one stack line
+//! up in time; a column with no value stays blank (a gap is not a zero, which is `▁`), and
+//! the promotion is a marker column of its own between the last point before it and the
+//! first after it.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::style::Style;
+
+use crate::feeds::metrics::Point;
+
+/// The height of a point with no value.
+const GAP: u8 = u8::MAX;
+const BARS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+/// Drawn where the stack was promoted.
+pub const MARKER: &str = "┃";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spark {
+    /// One height (0..=7) per history point, oldest first; `GAP` where there is no value.
+    heights: Vec<u8>,
+    /// Index of the first point at or after the promotion (`heights.len()` when the
+    /// promotion came after the newest point); `None` when not promoted.
+    promoted: Option<usize>,
+}
+
+/// How the parts of a sparkline look.
+#[derive(Debug, Clone, Copy)]
+pub struct SparkStyles {
+    /// Points before the promotion (all of them when not promoted).
+    pub before: Style,
+    /// Points since the promotion: coloured by the verdict.
+    pub after: Style,
+    pub marker: Style,
+}
+
+impl Spark {
+    /// Scales `points` from zero (or the lowest value, if negative) to the highest finite
+    /// value, so a steady series reads as steady rather than as magnified noise.
+    pub fn new(points: &[Point], promoted_at: Option<DateTime<Utc>>) -> Spark {
+        let finite = || {
+            points
+                .iter()
+                .filter_map(|p| p.value)
+                .filter(|v| v.is_finite())
+        };
+        let lo = finite().fold(0.0_f64, f64::min);
+        let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+        let span = hi - lo;
+        let heights = points
+            .iter()
+            .map(|p| match p.value {
+                Some(v) if v.is_finite() => {
+                    if span > 0.0 {
+                        ((v - lo) / span * 7.0).round().clamp(0.0, 7.0) as u8
+                    } else if hi > 0.0 {
+                        7
+                    } else {
+                        0
+                    }
+                }
+                _ => GAP,
+            })
+            .collect();
+        let promoted = promoted_at.map(|t| {
+            points
+                .iter()
+                .position(|p| p.at >= t)
+                .unwrap_or(points.len())
+        });
+        Spark { heights, promoted }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heights.is_empty()
+    }
+
+    /// Draws the newest points that fit into `width` columns at (`x`, `y`), right-aligned.
+    /// Cells outside the buffer are skipped.
+    pub fn draw(&self, buf: &mut Buffer, x: u16, y: u16, width: u16, styles: SparkStyles) {
+        let width = width as usize;
+        if width == 0 {
+            return;
+        }
+        let marker = self.promoted.is_some();
+        let room = if marker { width - 1 } else { width };
+        let start = self.heights.len().saturating_sub(room);
+        let shown = &self.heights[start..];
+        // A promotion before the first point shown is marked at the left edge: all that
+        // is shown came after it.
+        let marker_at = self.promoted.map(|p| p.saturating_sub(start));
+        let mut col = x as usize + (room - shown.len());
+        let mut put = |col: &mut usize, symbol: &str, style: Style| {
+            if let Ok(cx) = u16::try_from(*col)
+                && let Some(cell) = buf.cell_mut((cx, y))
+            {
+                cell.set_symbol(symbol).set_style(style);
+            }
+            *col += 1;
+        };
+        for (i, &h) in shown.iter().enumerate() {
+            if marker_at == Some(i) {
+                put(&mut col, MARKER, styles.marker);
+            }
+            let style = if marker_at.is_some_and(|m| i >= m) {
+                styles.after
+            } else {
+                styles.before
+            };
+            let symbol = BARS.get(h as usize).copied().unwrap_or(" ");
+            put(&mut col, symbol, style);
+        }
+        if marker_at == Some(shown.len()) {
+            put(&mut col, MARKER, styles.marker);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+    use ratatui::layout::Rect;
+
+    use super::*;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+            .single()
+            .unwrap_or_default()
+            + Duration::seconds(s)
+    }
+
+    fn points(values: &[Option<f64>]) -> Vec<Point> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Point {
+                at: t(i as i64 * 10),
+                value: *v,
+                traffic: None,
+            })
+            .collect()
+    }
+
+    fn drawn(spark: &Spark, width: u16) -> String {
+        let mut buf = Buffer::empty(Rect::new(0, 0, width, 1));
+        let s = Style::new();
+        let styles = SparkStyles {
+            before: s,
+            after: s,
+            marker: s,
+        };
+        spark.draw(&mut buf, 0, 0, width, styles);
+        (0..width)
+            .map(|x| buf[(x, 0)].symbol().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn scaled_from_zero_with_gaps_blank() {
+        let p = points(&[Some(0.0), Some(7.0), None, Some(3.5), Some(f64::NAN)]);
+        assert_eq!(drawn(&Spark::new(&p, None), 5), "▁█ ▅ ");
+    }
+
+    #[test]
+    fn right_aligned_and_cut_to_the_newest() {
+        let p = points(&[Some(1.0), Some(2.0)]);
+        assert_eq!(drawn(&Spark::new(&p, None), 4), "  ▅█");
+        let p = points(&[Some(8.0), Some(1.0), Some(2.0), Some(4.0), Some(8.0)]);
+        assert_eq!(drawn(&Spark::new(&p, None), 3), "▃▅█");
+    }
+
+    #[test]
+    fn promotion_is_a_column_of_its_own() {
+        let p = points(&[Some(1.0), Some(1.0), Some(8.0), Some(8.0)]);
+        // Promoted between the second and third point.
+        assert_eq!(drawn(&Spark::new(&p, Some(t(15))), 5), "▂▂┃██");
+        // Before everything shown: marked at the left edge.
+        assert_eq!(drawn(&Spark::new(&p, Some(t(15))), 3), "┃██");
+        // After the newest point (just promoted): marked at the right edge.
+        assert_eq!(drawn(&Spark::new(&p, Some(t(100))), 5), "▂▂██┃");
+    }
+
+    #[test]
+    fn flat_and_empty_series_and_tiny_widths() {
+        assert_eq!(drawn(&Spark::new(&points(&[Some(0.0); 3]), None), 3), "▁▁▁");
+        assert_eq!(drawn(&Spark::new(&points(&[Some(5.0); 3]), None), 3), "███");
+        assert_eq!(drawn(&Spark::new(&points(&[None; 3]), None), 3), "   ");
+        let empty = Spark::new(&[], Some(t(0)));
+        assert_eq!(drawn(&empty, 2), " ┃");
+        assert_eq!(drawn(&empty, 0), "");
+        // Off the buffer: nothing drawn, no panic.
+        let mut buf = Buffer::empty(Rect::new(0, 0, 2, 1));
+        let s = Style::new();
+        Spark::new(&points(&[Some(1.0); 9]), Some(t(5))).draw(
+            &mut buf,
+            1,
+            3,
+            40,
+            SparkStyles {
+                before: s,
+                after: s,
+                marker: s,
+            },
+        );
+    }
+}

@@ -1,0 +1,739 @@
+//! A [`MetricsUpdate`] turned into what the pane shows, once per update: words for verdicts,
+//! scaled values, sparkline heights, statistics for the detail view and the source
+//! problems in sentences. Rendering then only copies these onto the screen.
+
+use ratatui::style::Style;
+
+use super::format::{self, NO_VALUE};
+use super::sparkline::Spark;
+use crate::config::BadDirection;
+use crate::feeds::metrics::{
+    ControlComparison, Insufficient, MetricsUpdate, SeriesUpdate, Shift, Source, SourceProblem,
+    SourceReport, Verdict,
+};
+use crate::feeds::metrics::{anomaly, scrape::FetchError};
+use crate::text::one_line;
+use crate::tui::theme::Theme;
+
+/// How much attention a piece of text asks for; each has a style, and the words carry the
+/// meaning too (colour is never the only signal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Nothing to judge (not promoted).
+    Quiet,
+    Good,
+    /// Cannot judge, and says why.
+    Note,
+    /// Worse, not yet for long enough; or a source problem.
+    Watch,
+    /// SPIKE or DROP.
+    Alert,
+}
+
+impl Severity {
+    pub fn style(self, theme: &Theme) -> Style {
+        match self {
+            Severity::Quiet => theme.dim,
+            Severity::Good => theme.ok,
+            Severity::Note => theme.info,
+            Severity::Watch => theme.warn,
+            Severity::Alert => theme.error,
+        }
+    }
+}
+
+/// A verdict in words, long (`▲ SPIKE since 12:03 (+310%)`) and short (`▲ SPIKE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    pub full: String,
+    pub short: String,
+    pub severity: Severity,
+}
+
+pub fn verdict_words(v: &Verdict) -> Words {
+    let w = |full: String, short: &str, severity| Words {
+        full,
+        short: short.to_string(),
+        severity,
+    };
+    match v {
+        Verdict::NotPromoted => w("not promoted yet".into(), "not promoted", Severity::Quiet),
+        Verdict::NoBaseline => w(
+            "no baseline: watched only since the promotion".into(),
+            "no baseline",
+            Severity::Note,
+        ),
+        Verdict::InsufficientData { reason } => {
+            let why = match reason {
+                Insufficient::FewBaselineSamples { have, need } => {
+                    format!("{have}/{need} baseline samples")
+                }
+                Insufficient::FewRecentSamples { have, need } => {
+                    format!("{have}/{need} samples since promotion")
+                }
+                Insufficient::LowTraffic { traffic, min } => format!(
+                    "traffic {} below {}",
+                    format::value(Some(*traffic), "/s"),
+                    format::value(Some(*min), "/s")
+                ),
+            };
+            w(
+                format!("insufficient data: {why}"),
+                "insufficient data",
+                Severity::Note,
+            )
+        }
+        Verdict::Ok => w("✓ ok".into(), "✓ ok", Severity::Good),
+        Verdict::Watching {
+            consecutive,
+            needed,
+        } => w(
+            format!("watching {consecutive}/{needed}"),
+            "watching",
+            Severity::Watch,
+        ),
+        Verdict::Spike { since, magnitude } => w(
+            format!(
+                "▲ SPIKE since {} ({})",
+                format::clock(*since),
+                format::relative(magnitude.relative)
+            ),
+            "▲ SPIKE",
+            Severity::Alert,
+        ),
+        Verdict::Drop { since, magnitude } => w(
+            format!(
+                "▼ DROP since {} ({})",
+                format::clock(*since),
+                format::relative(magnitude.relative)
+            ),
+            "▼ DROP",
+            Severity::Alert,
+        ),
+    }
+}
+
+/// How bad a verdict is, to find a stack's worst series.
+fn rank(v: &Verdict) -> u8 {
+    match v {
+        Verdict::NotPromoted => 0,
+        Verdict::Ok => 1,
+        Verdict::NoBaseline => 2,
+        Verdict::InsufficientData { .. } => 3,
+        Verdict::Watching { .. } => 4,
+        Verdict::Spike { .. } | Verdict::Drop { .. } => 5,
+    }
+}
+
+/// A stack's worst verdict in a few words, naming the series: `▲ errors SPIKE`,
+/// `watching p99 2/3`, `insufficient data`, `✓ ok`. `None` without series.
+pub fn worst(update: &MetricsUpdate) -> Option<Words> {
+    let top = update.series.iter().map(|s| rank(&s.verdict)).max()?;
+    // The first of equally bad series (config order) is named, the rest counted.
+    let first = update.series.iter().find(|s| rank(&s.verdict) == top)?;
+    let others = update
+        .series
+        .iter()
+        .filter(|s| rank(&s.verdict) == top)
+        .count()
+        - 1;
+    let more = if others > 0 {
+        format!(" +{others}")
+    } else {
+        String::new()
+    };
+    let name = one_line(&first.name, 16);
+    let words = verdict_words(&first.verdict);
+    Some(match &first.verdict {
+        Verdict::Spike { .. } | Verdict::Drop { .. } => {
+            let (sym, word) = if matches!(first.verdict, Verdict::Spike { .. }) {
+                ("▲", "SPIKE")
+            } else {
+                ("▼", "DROP")
+            };
+            Words {
+                full: format!("{sym} {name} {word}{more}"),
+                short: format!("{sym} {word}"),
+                severity: Severity::Alert,
+            }
+        }
+        Verdict::Watching {
+            consecutive,
+            needed,
+        } => Words {
+            full: format!("watching {name} {consecutive}/{needed}{more}"),
+            short: "watching".into(),
+            severity: Severity::Watch,
+        },
+        _ => Words {
+            full: words.short.clone(),
+            short: words.short,
+            severity: words.severity,
+        },
+    })
+}
+
+/// What the Stacks pane shows for a stack's metrics: only a flag or a watch.
+pub fn stack_flag(update: &MetricsUpdate) -> Option<Words> {
+    worst(update).filter(|w| w.severity >= Severity::Watch)
+}
+
+/// Numbers behind a series for the detail view, over the history the update carries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub samples: usize,
+    pub gaps: usize,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Samples in view before the promotion and since.
+    pub before: usize,
+    pub since: usize,
+    /// Since the promotion against before it, over the samples in view (the detector's
+    /// own baseline may reach further back; its numbers come with a flag).
+    pub in_view: Option<Shift>,
+}
+
+impl Stats {
+    fn of(s: &SeriesUpdate, promoted: Option<chrono::DateTime<chrono::Utc>>) -> Stats {
+        let finite = |p: &&crate::feeds::metrics::Point| p.value.is_some_and(f64::is_finite);
+        let values = s.history.iter().filter(finite).filter_map(|p| p.value);
+        let (min, max) = values.fold((None, None), |(lo, hi): (Option<f64>, Option<f64>), v| {
+            (
+                Some(lo.map_or(v, |l| l.min(v))),
+                Some(hi.map_or(v, |h| h.max(v))),
+            )
+        });
+        let mut stats = Stats {
+            samples: s.history.len(),
+            gaps: s.history.iter().filter(|p| !finite(p)).count(),
+            min,
+            max,
+            ..Stats::default()
+        };
+        if let Some(t) = promoted {
+            let split = |after: bool| -> Vec<f64> {
+                s.history
+                    .iter()
+                    .filter(|p| (p.at >= t) == after)
+                    .filter(finite)
+                    .filter_map(|p| p.value)
+                    .collect()
+            };
+            let (before, since) = (split(false), split(true));
+            stats.before = before.len();
+            stats.since = since.len();
+            stats.in_view = anomaly::shift(&since, &before, s.bad);
+        }
+        stats
+    }
+}
+
+/// One series, ready to draw.
+#[derive(Debug, Clone)]
+pub struct SeriesView {
+    pub name: String,
+    pub unit: String,
+    pub bad: BadDirection,
+    pub value: String,
+    pub verdict: Words,
+    pub spark: Spark,
+    /// `vs 2 unpromoted stacks: worse (0.2% → 4.1%)`.
+    pub control: Option<Words>,
+    pub stats: Stats,
+    pub raw: Verdict,
+}
+
+impl SeriesView {
+    fn new(s: &SeriesUpdate, promoted: Option<chrono::DateTime<chrono::Utc>>) -> SeriesView {
+        let unit = one_line(&s.unit, 12);
+        SeriesView {
+            name: one_line(&s.name, 24),
+            value: format::value(s.value, &unit),
+            verdict: verdict_words(&s.verdict),
+            spark: Spark::new(&s.history, promoted),
+            control: s.control.as_ref().map(|c| control_words(c, &unit)),
+            stats: Stats::of(s, promoted),
+            raw: s.verdict.clone(),
+            bad: s.bad,
+            unit,
+        }
+    }
+
+    /// A number of this series with its unit.
+    pub fn fmt(&self, v: Option<f64>) -> String {
+        format::value(v, &self.unit)
+    }
+}
+
+fn control_words(c: &ControlComparison, unit: &str) -> Words {
+    let stacks = match c.control_stacks {
+        1 => "1 unpromoted stack".to_string(),
+        n => format!("{n} unpromoted stacks"),
+    };
+    // Normalised values are each stack against its own level before its promotion.
+    let v = |x: f64| {
+        if !c.normalised {
+            format::value(Some(x), unit)
+        } else if x.is_finite() {
+            format!("×{x:.2}")
+        } else {
+            NO_VALUE.to_string()
+        }
+    };
+    let own = if c.normalised {
+        " (each against its own baseline)"
+    } else {
+        ""
+    };
+    let (word, severity) = if c.worse {
+        ("worse", Severity::Watch)
+    } else {
+        ("not worse", Severity::Good)
+    };
+    Words {
+        full: format!(
+            "vs control ({stacks}): {word} · unpromoted {}, this stack {}{own} · {} · p {}",
+            v(c.shift.baseline_median),
+            v(c.shift.recent_median),
+            format::relative(c.shift.relative),
+            format::p_value(c.shift.p_value)
+        ),
+        short: format!("vs control: {word}"),
+        severity,
+    }
+}
+
+/// A source in a line: its name, this round's problems and its running totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLine {
+    pub text: String,
+    pub severity: Severity,
+}
+
+/// A whole update, ready to draw.
+#[derive(Debug, Clone)]
+pub struct StackView {
+    pub series: Vec<SeriesView>,
+    /// The stack's worst verdict, for its compact row.
+    pub worst: Option<Words>,
+    /// This round's source problems in one line (`2 of 6 sources unreachable: …`), or
+    /// that all answered.
+    pub sources_summary: Words,
+    /// Sources with problems now or before, one line each.
+    pub source_lines: Vec<SourceLine>,
+    pub promoted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Sources asked this round, and how many of them had a problem.
+    pub sources: usize,
+    pub troubled: usize,
+}
+
+impl StackView {
+    /// Everything derived here, so no frame looks at the raw history again.
+    pub fn new(update: &MetricsUpdate) -> StackView {
+        StackView {
+            series: update
+                .series
+                .iter()
+                .map(|s| SeriesView::new(s, update.promoted_at))
+                .collect(),
+            worst: worst(update),
+            sources_summary: sources_summary(&update.sources),
+            source_lines: update.sources.iter().filter_map(source_line).collect(),
+            promoted_at: update.promoted_at,
+            sources: update.sources.len(),
+            troubled: update.troubled_sources().count(),
+        }
+    }
+}
+
+/// A source's name for the screen: instance ids come from the platform, URLs from config
+/// (whose user info, if any, is left out).
+pub fn source_name(s: &Source) -> String {
+    match s {
+        Source::Instance { id, .. } => one_line(id, 40),
+        Source::Prometheus { url } => {
+            let shown = match url.split_once("://") {
+                Some((scheme, rest)) => {
+                    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                    match rest[..end].rfind('@') {
+                        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                        None => url.clone(),
+                    }
+                }
+                None => url.clone(),
+            };
+            format!("Prometheus {}", one_line(&shown, 60))
+        }
+    }
+}
+
+fn is_unreachable(e: &FetchError) -> bool {
+    matches!(e, FetchError::Timeout { .. } | FetchError::Unreachable(_))
+}
+
+/// `2 of 6 sources unreachable: sally-0a1b no answer within 2 s; 3 lines not understood`.
+pub fn sources_summary(sources: &[SourceReport]) -> Words {
+    let n = sources.len();
+    if n == 0 {
+        return Words {
+            full: "no sources: the stack has no instances to scrape".into(),
+            short: "no instances".into(),
+            severity: Severity::Watch,
+        };
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let fetch: Vec<(&SourceReport, &FetchError)> = sources
+        .iter()
+        .filter_map(|s| {
+            s.problems.iter().find_map(|p| match p {
+                SourceProblem::Fetch { error } => Some((s, error)),
+                _ => None,
+            })
+        })
+        .collect();
+    if let Some((first, error)) = fetch.first() {
+        let word = if fetch.iter().all(|(_, e)| is_unreachable(e)) {
+            "unreachable"
+        } else {
+            "failing"
+        };
+        let more = if fetch.len() > 1 { ", …" } else { "" };
+        parts.push(format!(
+            "{} of {n} sources {word}: {} {}{more}",
+            fetch.len(),
+            source_name(&first.source),
+            one_line(&error.to_string(), 60)
+        ));
+    }
+    let mut lines = 0;
+    let mut lines_sources = 0;
+    let mut missing: Vec<&str> = Vec::new();
+    let mut missing_sources = 0;
+    let mut query: Vec<String> = Vec::new();
+    let mut setup: Vec<String> = Vec::new();
+    for s in sources {
+        for p in &s.problems {
+            match p {
+                SourceProblem::Fetch { .. } => {}
+                SourceProblem::NotUnderstood { lines: l, .. } => {
+                    lines += l;
+                    lines_sources += 1;
+                }
+                SourceProblem::MissingSeries { series } => {
+                    missing_sources += 1;
+                    for name in series {
+                        if !missing.contains(&name.as_str()) {
+                            missing.push(name);
+                        }
+                    }
+                }
+                SourceProblem::Query { .. } => query.push(one_line(&p.to_string(), 80)),
+                SourceProblem::Setup { message } => setup.push(one_line(message, 80)),
+            }
+        }
+    }
+    if lines > 0 {
+        let on = if lines_sources > 1 {
+            format!(" on {lines_sources} sources")
+        } else {
+            String::new()
+        };
+        let plural = if lines == 1 { "line" } else { "lines" };
+        parts.push(format!("{lines} {plural} not understood{on}"));
+    }
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|m| one_line(m, 24)).collect();
+        parts.push(format!(
+            "missing {} on {missing_sources} of {n}",
+            names.join(", ")
+        ));
+    }
+    if let Some(first) = query.first() {
+        let more = if query.len() > 1 {
+            format!(" (+{} more)", query.len() - 1)
+        } else {
+            String::new()
+        };
+        parts.push(format!("PromQL {first}{more}"));
+    }
+    if let Some(first) = setup.first() {
+        parts.push(first.clone());
+    }
+    if parts.is_empty() {
+        let all = if n == 1 {
+            "the source answered".to_string()
+        } else {
+            format!("all {n} sources answered")
+        };
+        return Words {
+            short: all.clone(),
+            full: all,
+            severity: Severity::Good,
+        };
+    }
+    let troubled = sources.iter().filter(|s| !s.problems.is_empty()).count();
+    Words {
+        full: parts.join("; "),
+        short: format!("{troubled} of {n} sources with problems"),
+        severity: Severity::Watch,
+    }
+}
+
+/// `sally-0a1b: no answer within 2 s · 3 of 40 rounds failed`, for a source with problems
+/// this round or in its totals; `None` for one that never had any.
+fn source_line(s: &SourceReport) -> Option<SourceLine> {
+    let t = &s.totals;
+    let mut history = Vec::new();
+    if t.failed > 0 {
+        history.push(format!("{} of {} rounds failed", t.failed, t.rounds));
+    }
+    if t.lines_not_understood > 0 {
+        history.push(format!("{} lines not understood", t.lines_not_understood));
+    }
+    if t.series_missing > 0 {
+        history.push(format!("{} series-rounds missing", t.series_missing));
+    }
+    if s.problems.is_empty() && history.is_empty() {
+        return None;
+    }
+    let now: Vec<String> = s.problems.iter().map(problem_text).collect();
+    let (mark, now_text, severity) = if now.is_empty() {
+        ("✓", "answering now".to_string(), Severity::Quiet)
+    } else {
+        ("✗", now.join("; "), Severity::Watch)
+    };
+    let totals = if history.is_empty() {
+        String::new()
+    } else {
+        format!(" · so far: {}", history.join(", "))
+    };
+    Some(SourceLine {
+        text: format!("{mark} {}: {now_text}{totals}", source_name(&s.source)),
+        severity,
+    })
+}
+
+fn problem_text(p: &SourceProblem) -> String {
+    match p {
+        SourceProblem::NotUnderstood {
+            lines,
+            of,
+            examples,
+        } => {
+            let example = examples
+                .first()
+                .map(|e| {
+                    format!(
+                        " (line {}: {}: {})",
+                        e.line,
+                        one_line(&e.reason, 40),
+                        one_line(&e.text, 50)
+                    )
+                })
+                .unwrap_or_default();
+            format!("{lines} of {of} lines not understood{example}")
+        }
+        other => one_line(&other.to_string(), 120),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::feeds::metrics::{BadLineReport, SourceTotals};
+    use crate::model::StackId;
+
+    fn instance(id: &str, problems: Vec<SourceProblem>, totals: SourceTotals) -> SourceReport {
+        SourceReport {
+            source: Source::Instance {
+                id: id.into(),
+                url: format!("http://{id}/metrics"),
+            },
+            problems,
+            totals,
+        }
+    }
+
+    fn series(name: &str, verdict: Verdict) -> SeriesUpdate {
+        SeriesUpdate {
+            name: name.into(),
+            unit: "%".into(),
+            bad: BadDirection::Up,
+            value: Some(1.0),
+            verdict,
+            control: None,
+            history: Vec::new(),
+        }
+    }
+
+    fn update(series: Vec<SeriesUpdate>) -> MetricsUpdate {
+        MetricsUpdate {
+            stack: StackId::new("sally"),
+            at: Utc::now(),
+            promoted_at: None,
+            series,
+            sources: Vec::new(),
+        }
+    }
+
+    fn shift() -> Shift {
+        Shift {
+            baseline_median: 1.0,
+            recent_median: 4.1,
+            relative: 3.1,
+            p_value: 0.0001,
+        }
+    }
+
+    #[test]
+    fn summary_counts_every_kind_of_problem() {
+        let timeout = SourceProblem::Fetch {
+            error: FetchError::Timeout { secs: 2 },
+        };
+        let sources = vec![
+            instance("sally-0a1b", vec![timeout.clone()], SourceTotals::default()),
+            instance("sally-0a1c", vec![timeout], SourceTotals::default()),
+            instance(
+                "sally-0a1d",
+                vec![SourceProblem::NotUnderstood {
+                    lines: 3,
+                    of: 40,
+                    examples: vec![BadLineReport {
+                        line: 7,
+                        reason: "bad label value".into(),
+                        text: "x{a=\"}\"} 1\x1b[31m".into(),
+                    }],
+                }],
+                SourceTotals::default(),
+            ),
+            instance("sally-0a1e", vec![], SourceTotals::default()),
+            instance("sally-0a1f", vec![], SourceTotals::default()),
+            instance(
+                "sally-0a20",
+                vec![],
+                SourceTotals {
+                    rounds: 40,
+                    failed: 3,
+                    ..Default::default()
+                },
+            ),
+        ];
+        let w = sources_summary(&sources);
+        assert_eq!(
+            w.full,
+            "2 of 6 sources unreachable: sally-0a1b no answer within 2 s, …; 3 lines not understood"
+        );
+        assert_eq!(w.short, "3 of 6 sources with problems");
+        let lines: Vec<String> = sources
+            .iter()
+            .filter_map(source_line)
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(
+            lines[2],
+            "✗ sally-0a1d: 3 of 40 lines not understood (line 7: bad label value: x{a=\"}\"} 1)"
+        );
+        assert_eq!(
+            lines[3],
+            "✓ sally-0a20: answering now · so far: 3 of 40 rounds failed"
+        );
+        assert_eq!(
+            sources_summary(&sources[3..5]).full,
+            "all 2 sources answered"
+        );
+        assert_eq!(sources_summary(&[]).short, "no instances");
+    }
+
+    #[test]
+    fn worst_names_the_series_and_counts_the_rest() {
+        let since = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 3, 0)
+            .single()
+            .unwrap_or_default();
+        let u = update(vec![
+            series("req/s", Verdict::Ok),
+            series(
+                "errors",
+                Verdict::Spike {
+                    since,
+                    magnitude: shift(),
+                },
+            ),
+            series(
+                "p99",
+                Verdict::Spike {
+                    since,
+                    magnitude: shift(),
+                },
+            ),
+        ]);
+        let w = worst(&u).unwrap_or_else(|| panic!("no verdict"));
+        assert_eq!(w.full, "▲ errors SPIKE +1");
+        assert_eq!(w.short, "▲ SPIKE");
+        assert_eq!(w.severity, Severity::Alert);
+        assert!(stack_flag(&u).is_some());
+
+        let u = update(vec![
+            series("req/s", Verdict::Ok),
+            series(
+                "p99",
+                Verdict::Watching {
+                    consecutive: 2,
+                    needed: 3,
+                },
+            ),
+        ]);
+        assert_eq!(
+            stack_flag(&u).map(|w| w.full).as_deref(),
+            Some("watching p99 2/3")
+        );
+        let u = update(vec![series("req/s", Verdict::Ok)]);
+        assert_eq!(worst(&u).map(|w| w.full).as_deref(), Some("✓ ok"));
+        assert_eq!(stack_flag(&u), None);
+        assert_eq!(worst(&update(vec![])), None);
+    }
+
+    #[test]
+    fn verdicts_in_words() {
+        let since = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 3, 0)
+            .single()
+            .unwrap_or_default();
+        let clock = format::clock(since);
+        let w = verdict_words(&Verdict::Spike {
+            since,
+            magnitude: shift(),
+        });
+        assert_eq!(w.full, format!("▲ SPIKE since {clock} (+310%)"));
+        let w = verdict_words(&Verdict::InsufficientData {
+            reason: Insufficient::FewBaselineSamples { have: 4, need: 12 },
+        });
+        assert_eq!(w.full, "insufficient data: 4/12 baseline samples");
+        let w = verdict_words(&Verdict::InsufficientData {
+            reason: Insufficient::LowTraffic {
+                traffic: 0.02,
+                min: 0.1,
+            },
+        });
+        assert_eq!(w.full, "insufficient data: traffic 0.020/s below 0.10/s");
+        assert_eq!(
+            verdict_words(&Verdict::NotPromoted).full,
+            "not promoted yet"
+        );
+    }
+
+    #[test]
+    fn prometheus_user_info_is_not_shown() {
+        let s = Source::Prometheus {
+            url: "https://user:secret@prom.example:9090/x".into(),
+        };
+        assert_eq!(source_name(&s), "Prometheus https://prom.example:9090/x");
+        let s = Source::Prometheus {
+            url: "http://prom:9090/q?a=b@c".into(),
+        };
+        assert_eq!(source_name(&s), "Prometheus http://prom:9090/q?a=b@c");
+    }
+}
