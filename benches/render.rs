@@ -39,6 +39,7 @@ fn full_app() -> App {
             release: "belfrage".into(),
             platform: "http demo".into(),
             logs: config.logs.clone(),
+            metrics_series: config.metrics.series.len(),
         };
         let mut app = App::new(info, Theme::default(), board);
         let mut target = None;

@@ -73,6 +73,7 @@ fn fixture() -> Fixture {
         release: "belfrage".into(),
         platform: "http https://deploy.example/api".into(),
         logs: Default::default(),
+        metrics_series: 3,
     };
     let mut app = App::new(info, Theme::load("dark").expect("theme"), board.clone());
     app.freeze_clock("12:04");

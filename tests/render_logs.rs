@@ -51,6 +51,7 @@ impl Screen {
                 buffer_lines,
                 ..LogsConfig::default()
             },
+            metrics_series: 0,
         };
         let app = App::new(info, Theme::load("dark").unwrap(), board());
         let term = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();

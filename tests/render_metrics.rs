@@ -299,7 +299,7 @@ struct Fixture {
 impl Fixture {
     fn new(updates: Vec<MetricsUpdate>) -> Fixture {
         let mut f = Fixture {
-            pane: MetricsPane::new(&AppInfo::default()),
+            pane: MetricsPane::new(&with_metrics()),
             board: board(),
             theme: Theme::default(),
             selected: SALLY,
@@ -665,7 +665,7 @@ fn tiny_areas_never_panic() {
 // ---- the whole dashboard ----
 
 fn dashboard(w: u16, h: u16) -> (App, Terminal<TestBackend>) {
-    let mut app = App::new(AppInfo::default(), Theme::default(), board());
+    let mut app = App::new(with_metrics(), Theme::default(), board());
     for u in updates() {
         app.on_engine_event(Event::Metrics(Box::new(u)));
     }
@@ -773,45 +773,20 @@ fn the_dashboard_draws_at_tiny_and_odd_sizes() {
     }
 }
 
-/// A frame of the whole dashboard at 200×60 with every pane busy: prints the median.
-/// Budgets live in benchmarks; this is a quick look (`cargo test --release --test
-/// render_metrics -- --ignored --nocapture`).
+/// The demo's three series, as the config would say.
+fn with_metrics() -> AppInfo {
+    AppInfo {
+        metrics_series: 3,
+        ..AppInfo::default()
+    }
+}
+
 #[test]
-#[ignore]
-fn frame_time_at_200x60() {
-    let (mut app, mut term) = dashboard(200, 60);
-    press(&mut app, '3');
-    let mut times = Vec::new();
-    for i in 0..400 {
-        if i % 20 == 0 {
-            // A new round now and then, as in real use.
-            app.on_engine_event(Event::Metrics(Box::new(sally())));
-        }
-        let start = std::time::Instant::now();
-        frame(&mut app, &mut term);
-        times.push(start.elapsed());
-    }
-    times.sort();
-    println!("median frame at 200x60: {:?}", times[times.len() / 2]);
-    // The Metrics pane alone, in its normal place (198×8) and zoomed (198×55).
-    for (w, h) in [(198, 8), (198, 55)] {
-        let mut f = Fixture::new(updates());
-        let mut times: Vec<_> = (0..400)
-            .map(|_| {
-                let start = std::time::Instant::now();
-                f.draw(w, h);
-                start.elapsed()
-            })
-            .collect();
-        times.sort();
-        println!("median Metrics pane {w}x{h}: {:?}", times[times.len() / 2]);
-    }
-    // Digesting one update (once per stack per round, not per frame).
-    let update = Box::new(sally());
-    let mut f = Fixture::new(Vec::new());
-    let start = std::time::Instant::now();
-    for _ in 0..100 {
-        f.with(|p, ctx| p.on_event(&Event::Metrics(update.clone()), ctx));
-    }
-    println!("one update digested: {:?}", start.elapsed() / 100);
+fn without_series_in_the_config_the_pane_says_so_instead_of_waiting() {
+    let mut app = App::new(AppInfo::default(), Theme::default(), board());
+    let mut term = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
+    term.draw(|f| app.render(f)).expect("draw");
+    let screen = format!("{}", term.backend());
+    assert!(screen.contains("No metrics configured"), "{screen}");
+    assert!(!screen.contains("waiting for the first scrape"), "{screen}");
 }

@@ -126,6 +126,7 @@ pub async fn run_dashboard(config: Config) -> ExitCode {
             release: session.config.release.name.clone(),
             platform: session.platform.clone(),
             logs: session.config.logs.clone(),
+            metrics_series: session.config.metrics.series.len(),
         },
         theme,
         board,

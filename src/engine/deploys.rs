@@ -363,6 +363,10 @@ impl Engine {
             report,
         })
         .await;
+        if cause == SmokeCause::Request && passed && self.board.smoke_passed(&stack) {
+            self.emit_board().await;
+            return;
+        }
         let verifying = self
             .board
             .get(&stack)

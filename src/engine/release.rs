@@ -198,32 +198,52 @@ impl Board {
         self.stacks.iter().position(|s| &s.id == id)
     }
 
-    /// New versions from the platform. Derived phases follow the versions; phases that
-    /// record something the user must see (failed, aborted, rolled back) stay until the
-    /// versions show the stack is live or the user acts; in-flight phases are untouched.
+    /// New versions from the platform. Derived phases follow the versions. Phases that
+    /// record something the user must see (failed, aborted, rolled back) stay while the
+    /// versions are still the ones that move was about, and clear when they change (a new
+    /// candidate on test, or live changed by someone else). A stack that failed its smoke
+    /// checks runs test's version, yet it is not live in any sense that matters.
+    /// In-flight phases are untouched.
     pub fn apply_versions(&mut self, id: &StackId, versions: StackVersions) {
         let Some(stack) = self.get_mut(id) else {
             return;
         };
         let same = versions.test == versions.live;
+        let derived = if same { Phase::Live } else { Phase::Pending };
         stack.phase = match std::mem::replace(&mut stack.phase, Phase::Unknown) {
-            Phase::Unknown | Phase::Pending | Phase::Live => {
-                if same {
-                    Phase::Live
-                } else {
-                    Phase::Pending
-                }
-            }
+            Phase::Unknown | Phase::Pending | Phase::Live => derived,
             sticky @ (Phase::Failed { .. } | Phase::Aborted(_) | Phase::RolledBack(_)) => {
-                if same {
-                    Phase::Live
-                } else {
-                    sticky
-                }
+                let t = match &sticky {
+                    Phase::Failed { transfer, .. } => transfer,
+                    Phase::Aborted(t) | Phase::RolledBack(t) => t,
+                    _ => unreachable!("matched above"),
+                };
+                let still_about_it = (versions.live == t.from || versions.live == t.to)
+                    && (versions.test == t.to || t.kind == TransferKind::Rollback);
+                if still_about_it { sticky } else { derived }
             }
             moving => moving,
         };
         stack.versions = Some(versions);
+    }
+
+    /// Smoke checks run on demand passed: a stack that failed only its checks after a
+    /// successful deployment counts as live now.
+    pub fn smoke_passed(&mut self, id: &StackId) -> bool {
+        let Some(stack) = self.get_mut(id) else {
+            return false;
+        };
+        let deployed = match &stack.phase {
+            Phase::Failed { transfer, .. } => stack
+                .versions
+                .as_ref()
+                .is_some_and(|v| v.live == transfer.to),
+            _ => false,
+        };
+        if deployed {
+            stack.phase = live_or_pending(stack.versions.as_ref());
+        }
+        deployed
     }
 
     /// May `id` be promoted now? `expected` is the test version the user confirmed.

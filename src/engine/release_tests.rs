@@ -237,15 +237,46 @@ fn failed_deployment_is_failed_and_keeps_the_old_live_version() {
 }
 
 #[test]
-fn failed_stays_visible_across_refreshes_until_live_matches_test() {
+fn failed_stays_visible_across_refreshes_until_the_versions_move_on() {
     let mut b = board(0);
     let plan = b.check_promote(&id("www"), None, false).unwrap();
     b.begin_promotion(&plan, now());
     b.deployment_finished(&id("www"), DeployState::Failed, None, false);
     b.apply_versions(&id("www"), versions("new", "old"));
     assert!(matches!(phase(&b, "www"), Phase::Failed { .. }));
+    // A new candidate on test clears it: there is something new to promote.
+    b.apply_versions(&id("www"), versions("newer", "old"));
+    assert_eq!(phase(&b, "www"), Phase::Pending);
+}
+
+#[test]
+fn a_stack_that_failed_its_smoke_checks_stays_failed_though_live_runs_test() {
+    let mut b = board(0);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, true);
+    b.verification_finished(&id("www"), false, "smoke tests failed".into());
     b.apply_versions(&id("www"), versions("new", "new"));
+    assert!(
+        matches!(phase(&b, "www"), Phase::Failed { .. }),
+        "{:?}",
+        phase(&b, "www")
+    );
+    // The next stack waits: a failed stack is not done.
+    assert!(matches!(
+        b.check_promote(&id("cedric"), None, false),
+        Err(Refusal::OutOfOrder { .. })
+    ));
+    // Checks run again and pass: now it is live.
+    assert!(b.smoke_passed(&id("www")));
     assert_eq!(phase(&b, "www"), Phase::Live);
+    // Someone rolled it back outside slipway: live moved on, the failure is history.
+    let plan = b.check_promote(&id("cedric"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_finished(&id("cedric"), DeployState::Succeeded, None, true);
+    b.verification_finished(&id("cedric"), false, "x".into());
+    b.apply_versions(&id("cedric"), versions("new", "ancient"));
+    assert_eq!(phase(&b, "cedric"), Phase::Pending);
 }
 
 #[test]

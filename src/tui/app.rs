@@ -35,6 +35,8 @@ pub struct AppInfo {
     pub platform: String,
     /// How logs are kept (buffer size, line length) for the Logs and Deploy views.
     pub logs: crate::config::LogsConfig,
+    /// How many metric series the config has (none: the Metrics pane says so).
+    pub metrics_series: usize,
 }
 
 struct Panes {

@@ -186,7 +186,8 @@ mod tests {
         assert_eq!(e.text(), "ab\nxy\ncd");
         e.on_key(k(KeyCode::Down));
         e.on_key(k(KeyCode::Delete));
-        assert_eq!(e.text(), "ab\nxy\nd");
+        // Down keeps the column (after "x"), so Delete takes the "d" of "cd".
+        assert_eq!(e.text(), "ab\nxy\nc");
     }
 
     #[test]

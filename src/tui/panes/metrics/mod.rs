@@ -41,11 +41,16 @@ pub struct MetricsPane {
     detail: Option<u16>,
     /// Rows as last drawn, for clicks.
     drawn: Vec<(u16, Target)>,
+    /// No series in the config: the feed never starts, so say so instead of waiting.
+    unconfigured: bool,
 }
 
 impl MetricsPane {
-    pub fn new(_info: &crate::tui::app::AppInfo) -> Self {
-        MetricsPane::default()
+    pub fn new(info: &crate::tui::app::AppInfo) -> Self {
+        MetricsPane {
+            unconfigured: info.metrics_series == 0,
+            ..MetricsPane::default()
+        }
     }
 
     fn selected_view<'a>(&'a self, ctx: &Ctx) -> Option<&'a StackView> {
@@ -178,6 +183,16 @@ impl Pane for MetricsPane {
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
+        if self.unconfigured {
+            let text = "No metrics configured: add [[metrics.series]] to the config (see docs/metrics.md).";
+            buf.set_line(
+                area.x,
+                area.y,
+                &Line::styled(text, ctx.theme.dim),
+                area.width,
+            );
+            return;
+        }
         render::render(self, area, buf, ctx);
     }
 

@@ -164,6 +164,7 @@ pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         highlight,
         detail,
         drawn,
+        ..
     } = pane;
     drawn.clear();
     if area.width == 0 || area.height == 0 {
