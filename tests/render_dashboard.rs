@@ -249,3 +249,44 @@ fn commit_detail_and_search() {
     );
     assert!(s.contains("mix.lock"), "{s}");
 }
+
+#[test]
+fn details_show_each_smoke_check_and_why_it_failed() {
+    use slipway::feeds::smoke::{CheckResult, SmokeReport};
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    let check = |name: &str, status: u16, failure: Option<&str>| CheckResult {
+        name: name.into(),
+        method: "GET".into(),
+        url: format!("https://cedric.example/{name}"),
+        passed: failure.is_none(),
+        status: Some(status),
+        latency_ms: 42,
+        attempts: if failure.is_some() { 2 } else { 1 },
+        failure: failure.map(String::from),
+    };
+    f.app.on_engine_event(Event::Smoke {
+        stack: StackId::new("cedric"),
+        cause: slipway::engine::SmokeCause::Request,
+        report: SmokeReport {
+            checks: vec![
+                check("health", 200, None),
+                check(
+                    "article",
+                    500,
+                    Some("expected 200, got 500: upstream timeout"),
+                ),
+            ],
+            at: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default(),
+        },
+    });
+    key(&mut f.app, KeyCode::Char('v'));
+    let s = draw(&mut f.app, 120, 40);
+    assert!(s.contains("Cedric (cedric)"), "{s}");
+    assert!(s.contains("1/2 passed"), "{s}");
+    assert!(s.contains("✗ article"), "{s}");
+    assert!(s.contains("expected 200, got 500: upstream timeout"), "{s}");
+    assert!(s.contains("2 tries"), "{s}");
+    key(&mut f.app, KeyCode::Esc);
+    assert!(!draw(&mut f.app, 120, 40).contains("Esc to close"));
+}

@@ -148,8 +148,14 @@ impl Deployment {
     }
 
     fn push(&mut self, line: &str) {
-        let stamp = chrono::Local::now().format("[%H:%M:%S]");
-        self.output.push_back(format!("{stamp} {line}"));
+        let stamp = chrono::Local::now().format("[%H:%M:%S]").to_string();
+        // Every `\r` rewrite carries the stamp, as a real job's progress line would:
+        // a shorter rewrite must cover the whole of the one before it.
+        let stamped: Vec<String> = line
+            .split('\r')
+            .map(|seg| format!("{stamp} {seg}"))
+            .collect();
+        self.output.push_back(stamped.join("\r"));
         while self.output.len() > MAX_OUTPUT_LINES {
             self.output.pop_front();
             self.first_offset += 1;

@@ -161,6 +161,22 @@ impl LogFollower {
         })
     }
 
+    /// The instances of `stack` cannot be listed: stop waiting for them, and return what
+    /// to tell the front end (if the follower was waiting for that stack).
+    pub fn instances_unavailable(&mut self, stack: &StackId, why: &str) -> Option<Event> {
+        if self.wanted.as_ref().is_none_or(|(s, _, _)| s != stack) {
+            return None;
+        }
+        self.wanted = None;
+        Some(Event::LogTarget {
+            stack: stack.clone(),
+            instance: None,
+            description: format!(
+                "cannot list {stack}'s instances ({why}); list them under [[stacks]] instances = [...] in the config"
+            ),
+        })
+    }
+
     /// Instances of `stack` changed (after a deployment): follow again if it is the one
     /// being followed and its instance is gone.
     pub fn instances_changed(&mut self, stack: &StackId, instances: &[Instance]) {

@@ -488,10 +488,17 @@ impl Engine {
                     })
                     .await;
                 }
-                Err(PlatformError::Unsupported { .. }) => {}
                 Err(e) => {
-                    self.problem(format!("instances of {stack}"), e.to_string())
-                        .await
+                    let unsupported = matches!(e, PlatformError::Unsupported { .. });
+                    if env == self.config.logs.env
+                        && let Some(event) = self.logs.instances_unavailable(&stack, &e.to_string())
+                    {
+                        self.emit(event).await;
+                    }
+                    if !unsupported {
+                        self.problem(format!("instances of {stack}"), e.to_string())
+                            .await;
+                    }
                 }
             },
             Internal::AbortResult(stack, result) => match result {

@@ -15,6 +15,7 @@ use super::keys;
 use super::layout::{self, ScreenLayout};
 use super::overlay::announce::{AnnounceDialog, AnnounceResult};
 use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
+use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
@@ -73,6 +74,7 @@ enum Overlay {
     Confirm(ConfirmDialog),
     Help(HelpOverlay),
     Announce(AnnounceDialog),
+    Details(DetailsOverlay),
 }
 
 pub struct App {
@@ -351,6 +353,11 @@ impl App {
                         self.overlay = None;
                     }
                 }
+                Overlay::Details(d) => {
+                    if let DetailsResult::Closed = d.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
                 Overlay::Announce(d) => {
                     let completion = d.completion;
                     match d.on_key(key) {
@@ -436,6 +443,18 @@ impl App {
                     let name = self.name_of(&stack);
                     self.outbox.push(Command::Smoke { stack });
                     self.say(Level::Info, format!("Running {name}'s smoke checks…"));
+                }
+            }
+            KeyCode::Char('v') => {
+                if let Some(stack) = self.board.stacks.get(self.selected) {
+                    let smoke = self.panes.stacks.smoke_of(&stack.id);
+                    let flag = self.panes.stacks.flag_of(&stack.id);
+                    self.overlay = Some(Overlay::Details(DetailsOverlay::new(
+                        stack,
+                        smoke,
+                        flag,
+                        &self.theme,
+                    )));
                 }
             }
             KeyCode::Char('a') => {
@@ -801,6 +820,7 @@ impl App {
             Some(Overlay::Confirm(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Help(h)) => h.render(area, buf, &self.theme),
             Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
+            Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
             None => {}
         }
     }
@@ -902,6 +922,13 @@ impl App {
         let always = keys::ALWAYS;
         let room = (area.width as usize).saturating_sub(width(always) + 1);
         let mut hints = self.with_pane(focus, |p, ctx| p.hints(ctx));
+        if self.panes.get_ref(focus).captures_keys() {
+            // Typing into a pane: only its keys apply, globals do not.
+            let mut left = vec![Span::raw(" ")];
+            left.extend(spans_of(&hints, &self.theme));
+            buf.set_line(area.x, area.y, &Line::from(left), area.width);
+            return;
+        }
         hints.extend_from_slice(keys::BAR);
         let mut shown = Vec::new();
         let mut used = 1;

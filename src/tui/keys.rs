@@ -10,6 +10,10 @@ pub const GLOBAL: &[Hint] = &[
     Hint::new("r", "roll the selected stack back"),
     Hint::new("x", "abort the selected stack's deployment"),
     Hint::new("s", "run the selected stack's smoke checks"),
+    Hint::new(
+        "v",
+        "details of the selected stack (smoke checks, versions)",
+    ),
     Hint::new("a", "announce the release (then: the completion)"),
     Hint::new("Ctrl-R", "read versions from the platform now"),
     Hint::new("?", "this help"),

@@ -109,6 +109,16 @@ async fn wait_for_file(
                 }
                 return Ok(o);
             }
+            Err(e) if !opts.follow => {
+                // Reading once (not following): nothing to wait for.
+                let message = if e.kind() == io::ErrorKind::NotFound {
+                    format!("{} does not exist", path.display())
+                } else {
+                    format!("cannot read {}: {e}", path.display())
+                };
+                out.status(SourceStatus::Failed(message))?;
+                return Err(Closed);
+            }
             Err(e) => {
                 let message = if e.kind() == io::ErrorKind::NotFound {
                     format!("{} does not exist (yet); waiting for it", path.display())

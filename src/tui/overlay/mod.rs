@@ -2,6 +2,7 @@
 
 pub mod announce;
 pub mod confirm;
+pub mod details;
 pub mod help;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};

@@ -39,6 +39,22 @@ enum Smoke {
     Done(SmokeReport),
 }
 
+impl StacksPane {
+    /// The stack's last smoke report, and whether checks are running now.
+    pub fn smoke_of(&self, id: &StackId) -> (Option<&SmokeReport>, bool) {
+        match self.smoke.get(id) {
+            Some(Smoke::Done(r)) => (Some(r), false),
+            Some(Smoke::Running) => (None, true),
+            None => (None, false),
+        }
+    }
+
+    /// The stack's worst metric flag in words, if any.
+    pub fn flag_of(&self, id: &StackId) -> Option<String> {
+        self.flags.get(id).map(|w| w.full.clone())
+    }
+}
+
 /// A cell after the state: its forms from the longest to the shortest, and how much
 /// attention it asks for (the worst are kept when the row is short of room).
 struct Extra {

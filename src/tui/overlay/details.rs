@@ -1,0 +1,177 @@
+//! Everything known about one stack, in one place: full versions, where it is in the
+//! release and why, its deployment, the rollback target, the metric flag, and each
+//! smoke check with its status, latency and why it failed.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
+
+use crate::engine::release::{Phase, StackRelease};
+use crate::feeds::smoke::SmokeReport;
+use crate::text::one_line;
+use crate::tui::theme::Theme;
+
+pub struct DetailsOverlay {
+    title: String,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+}
+
+pub enum DetailsResult {
+    Open,
+    Closed,
+}
+
+fn row(label: &str, value: Span<'static>) -> Line<'static> {
+    Line::from(vec![Span::raw(format!("  {label:<14}")), value])
+}
+
+impl DetailsOverlay {
+    pub fn new(
+        stack: &StackRelease,
+        smoke: (Option<&SmokeReport>, bool),
+        flag: Option<String>,
+        theme: &Theme,
+    ) -> Self {
+        let mut lines = Vec::new();
+        let v = stack.versions.as_ref();
+        let ver = |x: Option<&crate::model::Version>| {
+            x.map(|x| x.to_string()).unwrap_or_else(|| "unknown".into())
+        };
+        lines.push(row("Live", Span::raw(ver(v.map(|v| &v.live)))));
+        lines.push(row("Test", Span::raw(ver(v.map(|v| &v.test)))));
+        let (phase, style) = match &stack.phase {
+            Phase::Failed { reason, .. } => {
+                (format!("failed: {}", one_line(reason, 300)), theme.error)
+            }
+            Phase::Live => ("live (runs test's version)".to_string(), theme.ok),
+            other => (other.label().to_string(), theme.text),
+        };
+        lines.push(row("State", Span::styled(phase, style)));
+        if let Some(t) = stack.phase.in_flight() {
+            lines.push(row(
+                "Moving",
+                Span::raw(format!(
+                    "{} → {} since {}",
+                    t.from.short(),
+                    t.to.short(),
+                    t.started.format("%H:%M:%S UTC")
+                )),
+            ));
+        }
+        if let Some(d) = &stack.last_deployment {
+            let link = d
+                .url
+                .as_deref()
+                .map(|u| format!("  {}", one_line(u, 120)))
+                .unwrap_or_default();
+            lines.push(row("Deployment", Span::raw(format!("#{}{link}", d.id))));
+        }
+        let target = stack
+            .previous_live
+            .as_ref()
+            .map(|p| format!("{} (live before the last promotion)", p.short()))
+            .unwrap_or_else(|| "unknown: name one with slipway rollback --to".into());
+        lines.push(row("Rollback to", Span::raw(target)));
+        lines.push(row(
+            "Metrics",
+            match flag {
+                Some(f) => Span::styled(f, theme.error),
+                None => Span::styled("no flag", theme.dim),
+            },
+        ));
+        lines.push(Line::raw(""));
+        match smoke {
+            (_, true) => lines.push(Line::styled("Smoke checks: running…", theme.accent)),
+            (None, false) => lines.push(Line::styled(
+                "Smoke checks: not run since the last deployment (s runs them)",
+                theme.dim,
+            )),
+            (Some(r), false) => {
+                let ok = r.checks.iter().filter(|c| c.passed).count();
+                let style = if r.passed() { theme.ok } else { theme.error };
+                lines.push(Line::styled(
+                    format!(
+                        "Smoke checks at {}: {ok}/{} passed",
+                        r.at.format("%H:%M:%S UTC"),
+                        r.checks.len()
+                    ),
+                    style,
+                ));
+                for c in &r.checks {
+                    let (mark, style) = if c.passed {
+                        ("✓", theme.ok)
+                    } else {
+                        ("✗", theme.error)
+                    };
+                    let status = c.status.map_or("---".to_string(), |s| s.to_string());
+                    let tries = if c.attempts > 1 {
+                        format!(", {} tries", c.attempts)
+                    } else {
+                        String::new()
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {mark} {:<14}", one_line(&c.name, 14)), style),
+                        Span::raw(format!("{status}  {}ms{tries}  ", c.latency_ms)),
+                        Span::styled(format!("{} {}", c.method, one_line(&c.url, 80)), theme.dim),
+                    ]));
+                    if let Some(f) = &c.failure {
+                        lines.push(Line::styled(
+                            format!("      {}", one_line(f, 200)),
+                            theme.error,
+                        ));
+                    }
+                }
+            }
+        }
+        DetailsOverlay {
+            title: format!("{} ({})", stack.name, stack.id),
+            lines,
+            scroll: 0,
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> DetailsResult {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('v') | KeyCode::Enter => {
+                DetailsResult::Closed
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(1);
+                DetailsResult::Open
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                DetailsResult::Open
+            }
+            _ => DetailsResult::Open,
+        }
+    }
+
+    pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
+        let width = self
+            .lines
+            .iter()
+            .map(|l| l.width())
+            .max()
+            .unwrap_or(40)
+            .clamp(50, 110) as u16
+            + 4;
+        let area = super::centered(screen, width, self.lines.len() as u16 + 2);
+        Clear.render(area, buf);
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(theme.border_focused)
+            .title(Span::styled(
+                format!(" {} · Esc to close ", self.title),
+                theme.title,
+            ));
+        Paragraph::new(self.lines.clone())
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((self.scroll, 0))
+            .render(area, buf);
+    }
+}
