@@ -134,3 +134,21 @@ fn small_and_huge_terminals_draw_without_panicking() {
         assert_eq!(t.wait_exit(10), 0, "{w}x{h}");
     }
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_shows_its_message() {
+    // As a user runs it: without RUST_BACKTRACE, the message is one short block.
+    let t = Tmux::start(
+        &format!("RUST_BACKTRACE=0 SLIPWAY_TEST_PANIC=1 {}", demo_command("")),
+        100,
+        30,
+    );
+    let code = t.wait_exit(30);
+    assert_eq!(code, 101, "a panic exits with Rust's panic status");
+    assert!(
+        !t.alternate_screen(),
+        "the terminal left the alternate screen"
+    );
+    let screen = t.wait_text("a test panic", 5);
+    assert!(screen.contains("SLIPWAY_TEST_PANIC is set"), "{screen}");
+}

@@ -234,3 +234,85 @@ async fn auto_rollback_starts_by_itself_and_says_so() {
     assert!(report.passed(), "{report:?}");
     env.shutdown().await;
 }
+
+/// A full promotion of WWW through the engine and the http adapter against the
+/// simulator: the output streams in order, a second promote meanwhile is refused, and
+/// live ends on test's version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promotion_streams_output_refuses_a_second_and_moves_live() {
+    let env = start(DemoOptions::fast()).await.expect("demo starts");
+    let config = Arc::new(env.config().expect("demo config"));
+    let platform = slipway::platform::from_config(&config).expect("platform");
+    let (handle, mut events) = engine::start(config, platform);
+    until(&mut events, 20, "the first refresh", |e| {
+        matches!(e, Event::Refreshed).then_some(())
+    })
+    .await;
+    let www = StackId::new("www");
+    let promote = || Command::Promote {
+        stack: StackId::new("www"),
+        expected: None,
+        override_order: false,
+    };
+    handle.send(promote()).await;
+    handle.send(promote()).await;
+    let mut output = Vec::new();
+    let mut refused = None;
+    let finished = until(&mut events, 60, "WWW's deployment to finish", |e| match e {
+        Event::DeployOutput { stack, lines, .. } if *stack == www => {
+            output.extend(lines.iter().cloned());
+            None
+        }
+        Event::Refused { refusal, .. } => {
+            refused = Some(refusal.clone());
+            None
+        }
+        Event::DeployFinished { stack, state, .. } if *stack == www => Some(state.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(finished, slipway::model::DeployState::Succeeded);
+    assert!(
+        matches!(
+            &refused,
+            Some(slipway::engine::release::Refusal::InFlight { .. })
+        ),
+        "the second promote is refused as in flight: {refused:?}"
+    );
+    // The job's steps arrive in order, each line once.
+    let find = |needle: &str| output.iter().position(|l| l.contains(needle));
+    let (fetch, update, done) = (
+        find("Fetching artefact"),
+        find("Updating instances"),
+        find("WWW live is now running"),
+    );
+    assert!(
+        fetch.is_some() && update.is_some() && done.is_some(),
+        "{output:#?}"
+    );
+    assert!(fetch < update && update < done, "{output:#?}");
+    // Nothing lost or repeated: the stream equals the platform's own copy of the terminal.
+    let terminal = reqwest::get(format!("{}/deployments/5639226", env.base_url()))
+        .await
+        .expect("the terminal page")
+        .text()
+        .await
+        .expect("its text");
+    let expected: Vec<&str> = terminal.lines().collect();
+    assert_eq!(output, expected);
+    let phase = until(
+        &mut events,
+        30,
+        "WWW live after its smoke checks",
+        |e| match e {
+            Event::Board(b) => b
+                .get(&www)
+                .filter(|s| s.phase == Phase::Live)
+                .and_then(|s| s.versions.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(phase.live.as_str(), env.versions().test);
+    env.shutdown().await;
+}

@@ -290,3 +290,63 @@ fn details_show_each_smoke_check_and_why_it_failed() {
     key(&mut f.app, KeyCode::Esc);
     assert!(!draw(&mut f.app, 120, 40).contains("Esc to close"));
 }
+
+#[test]
+fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('a'));
+    let sent = f.app.take_commands();
+    assert!(
+        matches!(
+            sent.as_slice(),
+            [slipway::engine::Command::DraftAnnouncement { completion: false }]
+        ),
+        "{sent:?}"
+    );
+    f.app.on_engine_event(Event::AnnouncementDraft {
+        completion: false,
+        text: "Releasing belfrage to live: 3 commits\n• Fix cache key (#1234) — Alice".into(),
+        targets: vec!["#belfrage".into(), "#help-belfrage".into()],
+    });
+    let s = draw(&mut f.app, 100, 30);
+    assert!(
+        s.contains("Release announcement → #belfrage, #help-belfrage"),
+        "{s}"
+    );
+    assert!(s.contains("Fix cache key (#1234) — Alice"), "{s}");
+    assert!(s.contains("Ctrl-S"), "{s}");
+    // Type, close, reopen: the edit is still there, and nothing was sent.
+    for c in " (edited)".chars() {
+        key(&mut f.app, KeyCode::Char(c));
+    }
+    key(&mut f.app, KeyCode::Esc);
+    assert!(f.app.take_commands().is_empty());
+    f.app.on_engine_event(Event::AnnouncementDraft {
+        completion: false,
+        text: "a fresh draft".into(),
+        targets: vec!["#belfrage".into()],
+    });
+    let s = draw(&mut f.app, 100, 30);
+    assert!(s.contains("(edited)Releasing belfrage"), "{s}");
+    assert!(s.contains("your earlier edit"), "{s}");
+    // Ctrl-S sends exactly what is in the editor.
+    f.app.on_terminal_event(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    match f.app.take_commands().as_slice() {
+        [
+            slipway::engine::Command::Announce {
+                text,
+                completion: false,
+                ..
+            },
+        ] => {
+            assert!(
+                text.starts_with(" (edited)Releasing belfrage to live"),
+                "{text}"
+            )
+        }
+        other => panic!("expected one Announce, got {other:?}"),
+    }
+}

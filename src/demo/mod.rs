@@ -44,7 +44,8 @@ pub struct DemoOptions {
     /// default 900 ms makes a live promotion take about 11 s (WWW) to 18 s (Bruce): slow
     /// enough to watch. Tests use a few milliseconds.
     pub step_ms: u64,
-    /// How often traffic counters and log files advance.
+    /// How often traffic counters and log files advance. A second is finer than any
+    /// scrape interval and keeps an unattended demo cheap (the idle CPU budget).
     pub tick_ms: u64,
     /// Where the repository and the logs go; `None` is a temporary directory removed
     /// on shutdown.
@@ -55,7 +56,7 @@ impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
             step_ms: 900,
-            tick_ms: 500,
+            tick_ms: 1000,
             dir: None,
         }
     }

@@ -99,6 +99,8 @@ pub struct App {
     release_announced: bool,
     /// A fixed header clock (tests and screenshots); None shows the time.
     clock: Option<String>,
+    /// Stacks whose metrics are flagged now, so a new flag is announced once.
+    flagged: std::collections::HashSet<StackId>,
     quit: bool,
 }
 
@@ -127,6 +129,7 @@ impl App {
             announce_edits: Default::default(),
             release_announced: false,
             clock: None,
+            flagged: Default::default(),
             quit: false,
         }
     }
@@ -247,6 +250,43 @@ impl App {
                 }
                 self.status.say(level, text);
                 true
+            }
+            Event::Metrics(update) => {
+                let flagged: Vec<String> = update
+                    .flagged()
+                    .map(|s| {
+                        let word =
+                            if matches!(s.verdict, crate::feeds::metrics::Verdict::Drop { .. }) {
+                                "DROP"
+                            } else {
+                                "SPIKE"
+                            };
+                        format!("{} {word}", s.name)
+                    })
+                    .collect();
+                let name = self.name_of(&update.stack);
+                let was = self.flagged.contains(&update.stack);
+                if !flagged.is_empty() && !was {
+                    self.flagged.insert(update.stack.clone());
+                    let can_roll_back = self.board.check_rollback(&update.stack, None).is_ok();
+                    let offer = if can_roll_back {
+                        " — r rolls it back, v shows details"
+                    } else {
+                        " — v shows details"
+                    };
+                    self.status.say(
+                        Level::Error,
+                        format!("{name}: {}{offer}", flagged.join(", ")),
+                    );
+                    true
+                } else if flagged.is_empty() && was {
+                    self.flagged.remove(&update.stack);
+                    self.status
+                        .say(Level::Info, format!("{name}: metrics no longer flagged"));
+                    true
+                } else {
+                    false
+                }
             }
             Event::Smoke { stack, report, .. } => {
                 let name = self.name_of(stack);

@@ -30,8 +30,11 @@ use status::Level;
 use terminal::TerminalGuard;
 use theme::Theme;
 
-/// The shortest time between two frames: bursts of events are drawn together.
+/// The shortest time between two frames after a key or click: bursts are drawn together.
 const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// The shortest time between frames when only data changed (metrics, log lines, deploy
+/// output): five a second reads as live, and an unattended dashboard stays cheap.
+const DATA_FRAME_INTERVAL: Duration = Duration::from_millis(200);
 /// Events applied before a frame is drawn, so a flood cannot starve the keyboard.
 const EVENTS_PER_FRAME: usize = 512;
 
@@ -53,18 +56,38 @@ pub async fn run(
     let mut input = EventStream::new();
     let mut signals = Signals::new()?;
     let mut dirty = true;
-    let mut last_frame = Instant::now() - FRAME_INTERVAL;
+    // Whether the pending redraw answers the user (drawn quickly) or only new data.
+    let mut interactive = true;
+    let mut last_frame = Instant::now() - DATA_FRAME_INTERVAL;
     let mut engine_gone = false;
+    // Debug builds only: panic after the first frame, so the end-to-end tests can check
+    // that a panic still restores the terminal. Release builds do not contain this.
+    #[cfg(debug_assertions)]
+    let test_panic = std::env::var_os("SLIPWAY_TEST_PANIC").is_some();
     loop {
-        if dirty && last_frame.elapsed() >= FRAME_INTERVAL {
+        let interval = if interactive {
+            FRAME_INTERVAL
+        } else {
+            DATA_FRAME_INTERVAL
+        };
+        if dirty && last_frame.elapsed() >= interval {
             guard.terminal.draw(|f| app.render(f))?;
             last_frame = Instant::now();
             dirty = false;
+            interactive = false;
+            #[cfg(debug_assertions)]
+            if test_panic {
+                panic!("a test panic (SLIPWAY_TEST_PANIC is set)");
+            }
         }
-        let frame_due = last_frame + FRAME_INTERVAL;
+        let frame_due = last_frame + interval;
         tokio::select! {
             maybe = input.next() => match maybe {
-                Some(Ok(ev)) => dirty |= app.on_terminal_event(ev),
+                Some(Ok(ev)) => {
+                    let changed = app.on_terminal_event(ev);
+                    dirty |= changed;
+                    interactive |= changed;
+                }
                 Some(Err(e)) => {
                     tracing::error!(error = %e, "reading the terminal failed");
                     anyhow::bail!("reading the terminal failed: {e}");
