@@ -314,5 +314,52 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
     )
     .await;
     assert_eq!(phase.live.as_str(), env.versions().test);
+    drop(handle);
+
+    // The journal recorded who promoted what, and a new engine (a restart, or the CLI in
+    // another terminal) recovers the rollback target from it.
+    let journal = env.dir().join("journal.jsonl");
+    let text = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let t = std::fs::read_to_string(&journal).unwrap_or_default();
+            if t.contains("\"smoke\"") {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the journal records the smoke run");
+    let actions: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["stack"] == "www")
+        .filter_map(|v| v["action"].as_str().map(String::from))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "promote",
+            "refused",
+            "deploy_started",
+            "deploy_finished",
+            "smoke"
+        ],
+        "{text}"
+    );
+    let config = Arc::new(env.config().expect("demo config"));
+    let platform = slipway::platform::from_config(&config).expect("platform");
+    let (_again, mut events) = engine::start(config, platform);
+    let target = until(
+        &mut events,
+        20,
+        "the rollback target recovered",
+        |e| match e {
+            Event::Board(b) => b.get(&www).and_then(|s| s.previous_live.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(target.as_str(), env.versions().live_recent);
     env.shutdown().await;
 }

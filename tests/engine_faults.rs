@@ -15,10 +15,20 @@ use support::rawhttp::{Reply, Script, serve};
 use tokio::sync::mpsc::Receiver;
 
 fn config(base: &str) -> Config {
+    // The journal goes to a temporary file, not the user's state directory.
+    let journal = std::env::temp_dir()
+        .join(format!(
+            "slipway-faults-{}-{}.jsonl",
+            std::process::id(),
+            fastrand::u32(..)
+        ))
+        .display()
+        .to_string();
     let text = format!(
         r#"[release]
 name = "faults"
 refresh_secs = 3600
+journal = "{journal}"
 
 [platform]
 kind = "http"

@@ -4,6 +4,7 @@ mod act;
 mod announce;
 mod check_config;
 mod diff;
+mod history;
 mod logs;
 mod session;
 mod smoke;
@@ -148,6 +149,18 @@ pub enum Cmd {
         #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 200)]
         lines: usize,
     },
+    /// The release journal: who did what, when, with which versions.
+    History {
+        /// Only this stack.
+        #[arg(long)]
+        stack: Option<String>,
+        /// One JSON object per line, as recorded.
+        #[arg(long)]
+        json: bool,
+        /// The newest N entries.
+        #[arg(short = 'n', long = "last", default_value_t = 50)]
+        last: usize,
+    },
     /// Check a config file and report every problem with its file, line and key.
     CheckConfig {
         /// The file to check (default: the config slipway would use).
@@ -266,5 +279,6 @@ async fn dispatch(cli: Cli) -> ExitCode {
             logs::run(config, args).await
         }
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
+        Cmd::History { stack, json, last } => history::run(config, stack, json, last),
     }
 }

@@ -74,6 +74,9 @@ pub fn toml_text(e: &Endpoints<'_>) -> String {
 name = "belfrage"
 # How often versions are re-read while nothing is moving.
 refresh_secs = 5
+# Who did what, when, with which versions. The demo keeps its own, beside its logs, so it
+# never mixes with a real release's record (default: ~/.local/state/slipway/journal/).
+journal = {journal}
 
 # The deployment platform: a REST API with the default contract of
 # docs/http-platform.md (the demo serves exactly that contract).
@@ -164,6 +167,11 @@ source = {{ kind = "file", path = {logs} }}
         scrape = q(&scrape_url(e.base_url)),
         logs = q(&log_path(e.log_dir)),
         repo = q(&e.repo.display().to_string()),
+        journal = q(&e
+            .log_dir
+            .with_file_name("journal.jsonl")
+            .display()
+            .to_string()),
         chat_api = q(&format!("{}/chat/api", e.base_url)),
         base = e.base_url,
         chat_token = q(&e.chat_token.display().to_string()),

@@ -26,6 +26,10 @@ impl Engine {
             .check_promote(&stack, expected.as_ref(), override_order)
         {
             Err(refusal) => {
+                let entry = Entry::new("refused")
+                    .stack(&stack)
+                    .detail(format!("promote: {refusal}"));
+                self.record(entry).await;
                 self.emit(Event::Refused {
                     action: Action::Promote,
                     refusal,
@@ -33,9 +37,18 @@ impl Engine {
                 .await
             }
             Ok(plan) => {
+                let mut entry = Entry::new("promote")
+                    .stack(&stack)
+                    .versions(&plan.from, &plan.to);
                 if !plan.skipped.is_empty() {
                     tracing::warn!(stack = %stack, skipped = ?plan.skipped, "promotion out of order by override");
+                    let skipped: Vec<String> = plan.skipped.iter().map(|s| s.to_string()).collect();
+                    entry = entry.detail(format!(
+                        "out of order by override; not live yet: {}",
+                        skipped.join(", ")
+                    ));
                 }
+                self.record(entry).await;
                 self.board.begin_promotion(&plan, Utc::now());
                 self.mark_baseline(&stack);
                 self.emit_board().await;

@@ -1,0 +1,91 @@
+//! `slipway history [--stack S] [--json] [-n N]`: the release journal, newest last.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{exit, session};
+use crate::journal::Entry;
+
+pub fn run(config: Option<&Path>, stack: Option<String>, json: bool, last: usize) -> ExitCode {
+    let loaded = match session::load(config) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let wanted = match &stack {
+        Some(typed) => match loaded.config.resolve_stack(typed) {
+            Some(s) => Some(s.id.to_string()),
+            None => {
+                eprintln!("slipway: no stack '{typed}' in {}", loaded.path.display());
+                return ExitCode::from(exit::REFUSED);
+            }
+        },
+        None => None,
+    };
+    let path = loaded.config.release.journal_path();
+    let (entries, bad) = match crate::journal::read(&path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("slipway: cannot read the journal {}: {e}", path.display());
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    if bad > 0 {
+        eprintln!(
+            "slipway: {bad} line(s) of {} could not be read and were skipped",
+            path.display()
+        );
+    }
+    let chosen: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| wanted.is_none() || e.stack == wanted)
+        .collect();
+    let chosen = &chosen[chosen.len().saturating_sub(last)..];
+    if json {
+        for e in chosen {
+            println!("{}", serde_json::to_string(e).unwrap_or_default());
+        }
+    } else if chosen.is_empty() {
+        eprintln!("slipway: nothing recorded yet in {}", path.display());
+    } else {
+        for e in chosen {
+            println!("{}", line(e));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn short(v: &str) -> &str {
+    if v.len() >= 12 && v.chars().all(|c| c.is_ascii_hexdigit()) {
+        &v[..7]
+    } else {
+        v
+    }
+}
+
+/// `2026-11-22 12:04:31  alice@laptop  promote  sally  3f2a1c4 → 9be77d1  #5639226  succeeded: …`
+pub fn line(e: &Entry) -> String {
+    let mut out = format!(
+        "{}  {}@{}  {:<15}",
+        e.at.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S"),
+        e.user,
+        e.host,
+        e.action
+    );
+    if let Some(s) = &e.stack {
+        out.push_str(&format!(" {s:<8}"));
+    }
+    if let (Some(f), Some(t)) = (&e.from, &e.to) {
+        out.push_str(&format!(" {} → {}", short(f), short(t)));
+    }
+    if let Some(d) = &e.deployment {
+        out.push_str(&format!("  #{d}"));
+    }
+    if let Some(o) = &e.outcome {
+        out.push_str(&format!("  {o}"));
+    }
+    if let Some(d) = &e.detail {
+        out.push_str(&format!(": {d}"));
+    }
+    out
+}
