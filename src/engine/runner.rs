@@ -277,6 +277,10 @@ impl Engine {
                 completion,
                 force,
             } => {
+                let what = if completion { "completion" } else { "release" };
+                let entry = crate::journal::Entry::new("announce")
+                    .detail(format!("{what} message sent to chat"));
+                self.record(entry).await;
                 self.to_announcer(announce::Job::Announce {
                     text,
                     completion,
