@@ -8,8 +8,7 @@
 # Without an argument it builds slipway in release and runs the real command,
 #   slipway -c CONFIG logs bench -f -n 0 --grep "$PATTERN"
 # through a config whose `file` log source points at the followed file (so the whole CLI
-# runs: config, engine, instance listing, file source, sanitiser, filter, stdout), and for
-# reference the follow_log example (the same pipeline without the CLI around it).
+# runs: config, engine, instance listing, file source, sanitiser, filter, stdout).
 #
 # SLIPWAY_COMMAND, if given, is run instead with `sh -c`, with FILE and PATTERN exported;
 # it must follow "$FILE" and print the lines matching "$PATTERN".
@@ -27,11 +26,10 @@ trap 'rm -rf "$tmp"' EXIT
 FILE="$tmp/app.log"
 export FILE PATTERN
 
-example_cmd=
 if [ $# -ge 1 ]; then
   slipway_cmd=$1
 else
-  (cd "$here" && cargo build --release --bin slipway --example follow_log >&2)
+  (cd "$here" && cargo build --release --bin slipway >&2)
   target=${CARGO_TARGET_DIR:-$here/target}
   # One stack with one instance named in config: nothing is asked of a platform (none
   # listens at that address; the failed version reads go to the diagnostics log).
@@ -52,7 +50,6 @@ source = { kind = "file", path = "$FILE" }
 EOF
   export XDG_STATE_HOME="$tmp/state"
   slipway_cmd="'$target/release/slipway' -c '$tmp/slipway.toml' logs bench -f -n 0 --grep \"\$PATTERN\""
-  example_cmd="'$target/release/examples/follow_log' \"\$FILE\" \"\$PATTERN\""
 fi
 
 ticks=$(getconf CLK_TCK)
@@ -112,6 +109,3 @@ echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
 echo "appending $LINES lines to a followed file; every 10th matches $PATTERN"
 measure "tail -F | grep --line-buffered" 'tail -n 0 -F "$FILE" | grep --line-buffered "$PATTERN"'
 measure "slipway logs -f --grep" "$slipway_cmd"
-if [ -n "$example_cmd" ]; then
-  measure "follow_log example (pipeline only)" "$example_cmd"
-fi

@@ -20,10 +20,10 @@ use super::{exit, session};
 use crate::config::{Config, LogSourceConfig, PlatformConfig};
 use crate::engine::{Command, Event};
 use crate::feeds::logs::{
-    LogFeedEvent, SourceOptions, SourceStatus, TemplateVars, spawn_source_with,
+    LogFeedEvent, Printer, SourceOptions, SourceStatus, TemplateVars, spawn_source_with,
 };
 use crate::model::{Env, Instance, StackId};
-use crate::text::{Filter, FilterMode, Rewrite, RewriteJoiner, SanitizeOptions, StyledLine};
+use crate::text::{Filter, FilterMode};
 
 #[derive(Debug, Clone)]
 pub struct LogsArgs {
@@ -249,7 +249,7 @@ async fn stream(
                 }
                 lines.iter().try_for_each(|raw| printer.line(raw, out))
             }
-            LogFeedEvent::Gap { reason } => printer.marker(&reason.to_string(), out),
+            LogFeedEvent::Gap { reason } => printer.gap(&reason.to_string(), out),
             LogFeedEvent::Status(SourceStatus::Ended { code: c }) => {
                 code = c.unwrap_or(0);
                 Ok(())
@@ -310,70 +310,6 @@ async fn stop_signal() -> u8 {
     }
 }
 
-/// Sanitised lines out: a `\r` progress line is printed once it settles, a line that
-/// does not match `--grep` not at all.
-struct Printer {
-    filter: Option<Filter>,
-    color: bool,
-    sanitize: SanitizeOptions,
-    joiner: RewriteJoiner,
-    pending: Option<StyledLine>,
-}
-
-impl Printer {
-    fn new(filter: Option<Filter>, color: bool, max_chars: usize) -> Self {
-        Printer {
-            filter,
-            color,
-            sanitize: SanitizeOptions {
-                max_chars,
-                ..SanitizeOptions::default()
-            },
-            joiner: RewriteJoiner::default(),
-            pending: None,
-        }
-    }
-
-    fn line(&mut self, raw: &[u8], out: &mut (dyn Write + Send)) -> io::Result<()> {
-        match self.joiner.push(self.pending.as_ref(), raw, &self.sanitize) {
-            Rewrite::ReplaceLast(line) => self.pending = Some(line),
-            Rewrite::New(line) => {
-                self.flush(out)?;
-                self.pending = Some(line);
-            }
-        }
-        if !self.joiner.is_open() {
-            self.flush(out)?;
-        }
-        Ok(())
-    }
-
-    /// A gap ends any progress line; the marker is printed whatever the filter.
-    fn marker(&mut self, reason: &str, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        self.flush(out)?;
-        self.joiner.close();
-        writeln!(out, "— {reason} —")
-    }
-
-    fn flush(&mut self, out: &mut (dyn Write + Send)) -> io::Result<()> {
-        let Some(line) = self.pending.take() else {
-            return Ok(());
-        };
-        if self
-            .filter
-            .as_ref()
-            .is_some_and(|f| !f.is_match(line.text()))
-        {
-            return Ok(());
-        }
-        if self.color {
-            writeln!(out, "{}", line.to_ansi())
-        } else {
-            writeln!(out, "{}", line.text())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,23 +339,5 @@ mod tests {
             (code, msg.as_str()),
             (exit::FAILED, "sally has no live instances")
         );
-    }
-
-    #[test]
-    fn printer_filters_and_collapses_progress_lines() {
-        let filter = Filter::parse("/^(dl|ERROR)/", FilterMode::Auto).unwrap();
-        let mut p = Printer::new(filter, false, 4000);
-        let mut out = Vec::new();
-        for raw in [
-            &b"dl 10%\r"[..],
-            b"dl 50%\r",
-            b"dl 100%",
-            b"INFO ok",
-            b"ERROR \x1b[31mbad\x1b[0m\x1b]0;t\x07",
-        ] {
-            p.line(raw, &mut out).unwrap();
-        }
-        p.flush(&mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "dl 100%\nERROR bad\n");
     }
 }

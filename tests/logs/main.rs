@@ -5,7 +5,6 @@ mod command_source;
 mod file_source;
 mod firehose;
 mod http_source;
-mod print;
 mod render;
 mod sanitize_props;
 mod ssh_source;

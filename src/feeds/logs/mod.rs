@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub use batch::LineBatch;
-pub use print::{PrintOptions, print_logs};
+pub use print::Printer;
 pub use split::LineSplitter;
 pub use template::{Quoting, TemplateVars};
 
