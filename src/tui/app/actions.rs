@@ -1,0 +1,242 @@
+//! Dangerous actions: each goes through a dialog that names the stack, the versions, the
+//! environment and what moves, and is checked with the same pure rules the engine uses.
+
+use ratatui::text::{Line, Span};
+
+use super::{App, Overlay};
+use crate::engine::Command;
+use crate::engine::release::Refusal;
+use crate::model::{StackId, Version};
+use crate::tui::overlay::confirm::{ConfirmDialog, OnConfirm};
+use crate::tui::status::Level;
+
+impl App {
+    pub(super) fn request_promote(&mut self, stack: StackId) {
+        let (plan, order_warning) = match self.board.check_promote(&stack, None, false) {
+            Ok(plan) => (plan, None),
+            Err(Refusal::OutOfOrder { waiting_on, .. }) => {
+                match self.board.check_promote(&stack, None, true) {
+                    Ok(plan) => {
+                        let verb = if waiting_on.len() == 1 { "is" } else { "are" };
+                        (
+                            plan,
+                            Some(format!(
+                                "Out of order: {} {verb} not live yet.",
+                                waiting_on.join(", ")
+                            )),
+                        )
+                    }
+                    Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+                }
+            }
+            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+        };
+        let name = self.name_of(&stack);
+        let theme = &self.theme;
+        let body = vec![
+            field(
+                "Stack",
+                Span::styled(format!("{name} ({stack})"), theme.title),
+            ),
+            field("Live now", Span::raw(plan.from.short().to_string())),
+            field(
+                "Deploy",
+                Span::styled(
+                    format!("{}  (the version on test)", plan.to.short()),
+                    theme.accent,
+                ),
+            ),
+            field("Environment", Span::styled("live", theme.warn)),
+            field("Platform", Span::raw(self.info.platform.clone())),
+        ];
+        let mut body = body;
+        body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
+        let mut dialog = ConfirmDialog::new(
+            format!("Promote {name} to live?"),
+            body,
+            "Promote",
+            OnConfirm::Send(Command::Promote {
+                stack,
+                expected: Some(plan.to.clone()),
+                override_order: false,
+            }),
+        );
+        if let Some(w) = order_warning {
+            dialog = dialog.needing_override(w);
+        }
+        self.overlay = Some(Overlay::Confirm(dialog));
+    }
+
+    /// What moving live from `from` to `to` brings (or, for a rollback, takes away): the
+    /// summary, the first subjects, and drift, when the diff is known.
+    fn changes_lines(&self, from: &Version, to: &Version, label: &str) -> Vec<Line<'static>> {
+        const SHOWN: usize = 6;
+        let theme = &self.theme;
+        let Some(cs) = self.panes.changes.change_set(from, to) else {
+            return vec![field(
+                label,
+                Span::styled("(history not read yet)", theme.dim),
+            )];
+        };
+        let mut summary = cs.summary();
+        if !cs.risk_counts.is_empty() {
+            let risks: Vec<String> = cs.risk_counts.keys().map(|r| r.to_uppercase()).collect();
+            summary.push_str(&format!(" ({})", risks.join(", ")));
+        }
+        let style = if cs.risky > 0 { theme.warn } else { theme.text };
+        let mut lines = vec![field(label, Span::styled(summary, style))];
+        for c in cs.commits.iter().take(SHOWN) {
+            let mut text = format!("{} {}", c.short, crate::text::one_line(&c.subject, 48));
+            if let Some(pr) = c.pr.map(|p| p.to_string())
+                && !c.subject.contains(&pr)
+            {
+                text.push_str(&format!(" {pr}"));
+            }
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(15)),
+                Span::styled(text, theme.dim),
+            ]));
+        }
+        if cs.commits.len() > SHOWN {
+            let more = format!("…and {} more", cs.commits.len() - SHOWN);
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(15)),
+                Span::styled(more, theme.dim),
+            ]));
+        }
+        if let Some(d) = &cs.drift {
+            lines.push(Line::styled(
+                format!(
+                    "⚠ Live has {} commit(s) test lacks; this removes them from live.",
+                    d.live_only.len()
+                ),
+                theme.error,
+            ));
+        }
+        lines
+    }
+
+    pub(super) fn request_rollback(&mut self, stack: StackId) {
+        let plan = match self.board.check_rollback(&stack, None) {
+            Ok(plan) => plan,
+            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+        };
+        let name = self.name_of(&stack);
+        let body = vec![
+            field(
+                "Stack",
+                Span::styled(format!("{name} ({stack})"), self.theme.title),
+            ),
+            field("Live now", Span::raw(plan.from.short().to_string())),
+            field(
+                "Roll back to",
+                Span::styled(
+                    format!("{}  (live before the promotion)", plan.to.short()),
+                    self.theme.accent,
+                ),
+            ),
+            field("Environment", Span::styled("live", self.theme.warn)),
+        ];
+        let mut body = body;
+        body.extend(self.changes_lines(&plan.to, &plan.from, "Reverts"));
+        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+            format!("Roll {name} back on live?"),
+            body,
+            "Roll back",
+            OnConfirm::Send(Command::Rollback {
+                stack,
+                to: Some(plan.to),
+            }),
+        )));
+    }
+
+    pub(super) fn request_abort(&mut self, stack: StackId) {
+        let deployment = match self.board.check_abort(&stack) {
+            Ok(d) => d,
+            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+        };
+        let name = self.name_of(&stack);
+        let body = vec![
+            field(
+                "Stack",
+                Span::styled(format!("{name} ({stack})"), self.theme.title),
+            ),
+            field("Deployment", Span::raw(format!("#{}", deployment.id))),
+            field("Environment", Span::styled("live", self.theme.warn)),
+            Line::raw(""),
+            Line::styled(
+                "Some instances may already run the new version.",
+                self.theme.warn,
+            ),
+        ];
+        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+            format!("Abort {name}'s deployment?"),
+            body,
+            "Abort",
+            OnConfirm::Send(Command::Abort { stack }),
+        )));
+    }
+
+    pub(super) fn request_quit(&mut self) {
+        let moving: Vec<String> = self
+            .board
+            .stacks
+            .iter()
+            .filter_map(|s| {
+                s.phase.in_flight().map(|t| match &t.deployment {
+                    Some(d) => format!("{} (#{})", s.name, d.id),
+                    None => s.name.clone(),
+                })
+            })
+            .collect();
+        if moving.is_empty() {
+            self.quit = true;
+            return;
+        }
+        let body = vec![
+            Line::raw(format!("A deployment is in flight: {}.", moving.join(", "))),
+            Line::raw("It goes on without the dashboard; slipway only stops watching."),
+            Line::raw("Run slipway again to follow it."),
+        ];
+        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+            "Quit slipway?",
+            body,
+            "Quit",
+            OnConfirm::Quit,
+        )));
+    }
+
+    /// Sends a confirmed command and shows its effect at once: the board is updated with
+    /// the same pure transition the engine will make, so a second request made before
+    /// the engine answers is refused here too. The engine's next board replaces this.
+    pub(super) fn send_confirmed(&mut self, cmd: Command) {
+        let now = chrono::Utc::now();
+        match &cmd {
+            Command::Promote {
+                stack,
+                expected,
+                override_order,
+            } => {
+                match self
+                    .board
+                    .check_promote(stack, expected.as_ref(), *override_order)
+                {
+                    Ok(plan) => self.board.begin_promotion(&plan, now),
+                    Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+                }
+            }
+            Command::Rollback { stack, to } => {
+                match self.board.check_rollback(stack, to.as_ref()) {
+                    Ok(plan) => self.board.begin_rollback(&plan, now),
+                    Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+                }
+            }
+            _ => {}
+        }
+        self.outbox.push(cmd);
+    }
+}
+
+fn field(label: &str, value: Span<'static>) -> Line<'static> {
+    Line::from(vec![Span::raw(format!("  {label:<13}")), value])
+}

@@ -1,0 +1,178 @@
+//! Drawing: the header, each pane in its border, the status line, the hints bar and any
+//! dialog on top. Rendering reads state; it does no I/O.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+
+use super::{App, Overlay};
+use crate::tui::keys;
+use crate::tui::layout;
+use crate::tui::pane::{Hint, PaneId};
+use crate::tui::status::Level;
+use crate::tui::theme::Theme;
+
+impl App {
+    pub fn render(&mut self, frame: &mut Frame) {
+        let area = frame.area();
+        let zoom = self.zoom.then_some(self.focus);
+        self.layout = layout::compute(area, zoom, self.board.stacks.len());
+        let buf = frame.buffer_mut();
+        if self.layout.too_small {
+            let msg = format!(
+                "Terminal too small ({}×{}); slipway needs {}×{}.",
+                area.width,
+                area.height,
+                layout::MIN_WIDTH,
+                layout::MIN_HEIGHT
+            );
+            Paragraph::new(msg)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .render(area, buf);
+            return;
+        }
+        self.render_header(buf);
+        for (id, rect) in self.layout.panes.clone() {
+            self.render_pane(id, rect, buf);
+        }
+        self.render_status(buf);
+        self.render_hints(buf);
+        match &mut self.overlay {
+            Some(Overlay::Confirm(d)) => d.render(area, buf, &self.theme),
+            Some(Overlay::Help(h)) => h.render(area, buf, &self.theme),
+            Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
+            Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
+            None => {}
+        }
+    }
+
+    fn render_header(&self, buf: &mut Buffer) {
+        let area = self.layout.header;
+        buf.set_style(area, self.theme.header);
+        let mut text = format!(" slipway · {}", self.info.release);
+        if let Some(s) = self.board.stacks.get(self.selected) {
+            text.push_str(&format!(" · {}", s.name));
+            if let Some(v) = &s.versions {
+                text.push_str(&format!(
+                    " · test {} ⇢ live {}",
+                    v.test.short(),
+                    v.live.short()
+                ));
+            }
+        }
+        let clock = match &self.clock {
+            Some(fixed) => format!("{fixed} "),
+            None => chrono::Local::now().format("%H:%M ").to_string(),
+        };
+        buf.set_string(area.x, area.y, text, self.theme.header);
+        let x = area.right().saturating_sub(clock.len() as u16);
+        buf.set_string(x, area.y, clock, self.theme.header);
+    }
+
+    fn render_pane(&mut self, id: PaneId, rect: Rect, buf: &mut Buffer) {
+        let focused = self.focus == id;
+        let title = self.with_pane(id, |p, ctx| p.title(ctx));
+        let border = if focused {
+            self.theme.border_focused
+        } else {
+            self.theme.border
+        };
+        let title_style = if focused {
+            self.theme.title
+        } else {
+            self.theme.dim
+        };
+        let mut block = Block::bordered()
+            .border_type(if focused {
+                BorderType::Thick
+            } else {
+                BorderType::Rounded
+            })
+            .border_style(border)
+            .title(title.style(title_style));
+        if self.zoom {
+            block =
+                block.title_bottom(Line::styled(" z to restore ", self.theme.dim).right_aligned());
+        }
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        self.with_pane(id, |p, ctx| p.render(inner, buf, ctx));
+    }
+
+    fn render_status(&self, buf: &mut Buffer) {
+        let area = self.layout.status;
+        let Some(m) = self.status.current() else {
+            return;
+        };
+        let (style, mark) = match m.level {
+            Level::Info => (self.theme.info, "›"),
+            Level::Warn => (self.theme.warn, "!"),
+            Level::Error => (self.theme.error, "✗"),
+        };
+        let line = Line::from(vec![
+            Span::styled(
+                format!(" {} {mark} ", m.at.format("%H:%M:%S")),
+                self.theme.dim,
+            ),
+            Span::styled(m.text.clone(), style),
+        ]);
+        buf.set_line(area.x, area.y, &line, area.width);
+    }
+
+    fn render_hints(&mut self, buf: &mut Buffer) {
+        let area = self.layout.hints;
+        let focus = self.focus;
+        let spans_of = |hints: &[Hint], theme: &Theme| -> Vec<Span<'static>> {
+            hints
+                .iter()
+                .flat_map(|h| {
+                    [
+                        Span::styled(h.key, theme.accent),
+                        Span::styled(format!(" {}  ", h.action), theme.dim),
+                    ]
+                })
+                .collect()
+        };
+        let width = |hints: &[Hint]| -> usize {
+            hints
+                .iter()
+                .map(|h| h.key.chars().count() + h.action.chars().count() + 3)
+                .sum()
+        };
+        // Help and quit always show, at the right; the rest fill from the left.
+        let always = keys::ALWAYS;
+        let room = (area.width as usize).saturating_sub(width(always) + 1);
+        let mut hints = self.with_pane(focus, |p, ctx| p.hints(ctx));
+        if self.panes.get_ref(focus).captures_keys() {
+            // Typing into a pane: only its keys apply, globals do not.
+            let mut left = vec![Span::raw(" ")];
+            left.extend(spans_of(&hints, &self.theme));
+            buf.set_line(area.x, area.y, &Line::from(left), area.width);
+            return;
+        }
+        hints.extend_from_slice(keys::BAR);
+        let mut shown = Vec::new();
+        let mut used = 1;
+        for h in hints {
+            let w = width(std::slice::from_ref(&h));
+            if used + w > room {
+                break;
+            }
+            used += w;
+            shown.push(h);
+        }
+        let mut left = vec![Span::raw(" ")];
+        left.extend(spans_of(&shown, &self.theme));
+        buf.set_line(area.x, area.y, &Line::from(left), area.width);
+        let right_w = width(always) as u16;
+        let x = area.right().saturating_sub(right_w);
+        buf.set_line(
+            x,
+            area.y,
+            &Line::from(spans_of(always, &self.theme)),
+            right_w,
+        );
+    }
+}

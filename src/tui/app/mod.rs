@@ -1,0 +1,466 @@
+//! The dashboard's top level: routes keys, clicks and engine events to the panes and
+//! dialogs, turns intents into engine commands, and lays the screen out. It holds shared
+//! state only (the board, the selection, focus); each pane owns its own.
+
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
+use ratatui::widgets::Block;
+
+mod actions;
+mod chrome;
+mod notices;
+
+use super::keys;
+use super::layout::ScreenLayout;
+use super::overlay::announce::{AnnounceDialog, AnnounceResult};
+use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
+use super::overlay::details::{DetailsOverlay, DetailsResult};
+use super::overlay::help::{HelpOverlay, HelpResult};
+use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
+use super::panes::changes::ChangesPane;
+use super::panes::deploy::DeployPane;
+use super::panes::logs::LogsPane;
+use super::panes::metrics::MetricsPane;
+use super::panes::stacks::StacksPane;
+use super::status::{Level, StatusLine};
+use super::theme::Theme;
+use crate::engine::release::Board;
+use crate::engine::{Command, Event};
+use crate::model::StackId;
+
+/// Facts about the setup the dialogs show (where a promotion goes).
+#[derive(Debug, Clone, Default)]
+pub struct AppInfo {
+    pub release: String,
+    pub platform: String,
+    /// How logs are kept (buffer size, line length) for the Logs and Deploy views.
+    pub logs: crate::config::LogsConfig,
+    /// How many metric series the config has (none: the Metrics pane says so).
+    pub metrics_series: usize,
+}
+
+struct Panes {
+    stacks: StacksPane,
+    changes: ChangesPane,
+    metrics: MetricsPane,
+    logs: LogsPane,
+    deploy: DeployPane,
+}
+
+impl Panes {
+    fn get(&mut self, id: PaneId) -> &mut dyn Pane {
+        match id {
+            PaneId::Stacks => &mut self.stacks,
+            PaneId::Changes => &mut self.changes,
+            PaneId::Metrics => &mut self.metrics,
+            PaneId::Logs => &mut self.logs,
+            PaneId::Deploy => &mut self.deploy,
+        }
+    }
+
+    fn get_ref(&self, id: PaneId) -> &dyn Pane {
+        match id {
+            PaneId::Stacks => &self.stacks,
+            PaneId::Changes => &self.changes,
+            PaneId::Metrics => &self.metrics,
+            PaneId::Logs => &self.logs,
+            PaneId::Deploy => &self.deploy,
+        }
+    }
+}
+
+enum Overlay {
+    Confirm(ConfirmDialog),
+    Help(HelpOverlay),
+    Announce(AnnounceDialog),
+    Details(DetailsOverlay),
+}
+
+pub struct App {
+    info: AppInfo,
+    theme: Theme,
+    board: Board,
+    selected: usize,
+    focus: PaneId,
+    zoom: bool,
+    panes: Panes,
+    overlay: Option<Overlay>,
+    status: StatusLine,
+    layout: ScreenLayout,
+    /// Commands for the engine, taken by the event loop after each update.
+    outbox: Vec<Command>,
+    /// Text to put on the clipboard (the event loop writes it as OSC 52).
+    clipboard: Option<String>,
+    /// Announcement texts the user edited and closed without sending, by kind
+    /// (completion or not): reopening shows them again.
+    announce_edits: std::collections::HashMap<bool, String>,
+    /// The release announcement reached every channel; `a` now drafts the completion.
+    release_announced: bool,
+    /// A fixed header clock (tests and screenshots); None shows the time.
+    clock: Option<String>,
+    /// Stacks whose metrics are flagged now, so a new flag is announced once.
+    flagged: std::collections::HashSet<StackId>,
+    quit: bool,
+}
+
+impl App {
+    pub fn new(info: AppInfo, theme: Theme, board: Board) -> Self {
+        let panes = Panes {
+            stacks: StacksPane::new(),
+            changes: ChangesPane::new(),
+            metrics: MetricsPane::new(&info),
+            logs: LogsPane::new(&info),
+            deploy: DeployPane::new(&info),
+        };
+        App {
+            info,
+            theme,
+            board,
+            selected: 0,
+            focus: PaneId::Stacks,
+            zoom: false,
+            panes,
+            overlay: None,
+            status: StatusLine::default(),
+            layout: ScreenLayout::default(),
+            outbox: Vec::new(),
+            clipboard: None,
+            announce_edits: Default::default(),
+            release_announced: false,
+            clock: None,
+            flagged: Default::default(),
+            quit: false,
+        }
+    }
+
+    /// Shows `text` in the header instead of the time, so a rendering can be compared.
+    pub fn freeze_clock(&mut self, text: &str) {
+        self.clock = Some(text.to_string());
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn take_commands(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// An OSC 52 sequence to write to the terminal, if a pane asked to copy text.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
+    }
+
+    pub fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.status.say(level, text);
+    }
+
+    pub fn board(&self) -> &Board {
+        &self.board
+    }
+
+    pub fn focus(&self) -> PaneId {
+        self.focus
+    }
+
+    pub fn selected_stack(&self) -> Option<&StackId> {
+        self.board.stacks.get(self.selected).map(|s| &s.id)
+    }
+
+    /// Runs `f` with a pane and the context it needs (split borrow of self).
+    fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &Ctx) -> R) -> R {
+        let ctx = Ctx {
+            board: &self.board,
+            selected: self.selected,
+            theme: &self.theme,
+            focused: self.focus == id,
+        };
+        f(self.panes.get(id), &ctx)
+    }
+
+    // ---- engine events ----
+
+    /// Returns whether the screen needs redrawing.
+    pub fn on_engine_event(&mut self, event: Event) -> bool {
+        let mut dirty = match &event {
+            Event::Board(board) => {
+                let selected_id = self.selected_stack().cloned();
+                self.board = board.clone();
+                // Keep the same stack selected even if the board changed shape.
+                self.selected = selected_id
+                    .and_then(|id| self.board.stacks.iter().position(|s| s.id == id))
+                    .unwrap_or(0);
+                true
+            }
+            other => self.notice(other),
+        };
+        for id in PaneId::ALL {
+            dirty |= self.with_pane(id, |p, ctx| p.on_event(&event, ctx));
+        }
+        dirty
+    }
+
+    fn name_of(&self, id: &StackId) -> String {
+        self.board
+            .get(id)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    // ---- terminal events ----
+
+    pub fn on_terminal_event(&mut self, event: TermEvent) -> bool {
+        match event {
+            TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
+                self.on_key(key);
+                true
+            }
+            TermEvent::Mouse(mouse) => self.on_mouse(mouse),
+            TermEvent::Paste(text) => match &mut self.overlay {
+                Some(Overlay::Announce(d)) => {
+                    d.paste(&text);
+                    true
+                }
+                _ => false,
+            },
+            TermEvent::Resize(..) => true,
+            _ => false,
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') && self.overlay.is_none() {
+            self.request_quit();
+            return;
+        }
+        if let Some(overlay) = &mut self.overlay {
+            match overlay {
+                Overlay::Confirm(d) => {
+                    let result = if ctrl && key.code == KeyCode::Char('c') {
+                        DialogResult::Cancelled
+                    } else {
+                        d.on_key(key)
+                    };
+                    self.dialog_result(result);
+                }
+                Overlay::Help(h) => {
+                    if let HelpResult::Closed = h.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
+                Overlay::Details(d) => {
+                    if let DetailsResult::Closed = d.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
+                Overlay::Announce(d) => {
+                    let completion = d.completion;
+                    match d.on_key(key) {
+                        AnnounceResult::Open => {}
+                        AnnounceResult::Cancelled(text) => {
+                            self.announce_edits.insert(completion, text);
+                            self.overlay = None;
+                            self.say(Level::Info, "Announcement not sent; a reopens your edit.");
+                        }
+                        AnnounceResult::Redraft => {
+                            self.announce_edits.remove(&completion);
+                            self.overlay = None;
+                            self.outbox.push(Command::DraftAnnouncement { completion });
+                        }
+                        AnnounceResult::Send(text) => {
+                            // Kept until delivered everywhere, so a retry starts from it.
+                            self.announce_edits.insert(completion, text.clone());
+                            self.overlay = None;
+                            self.outbox.push(Command::Announce {
+                                text,
+                                completion,
+                                force: false,
+                            });
+                            self.say(Level::Info, "Posting the announcement…");
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let focus = self.focus;
+        let outcome = self.with_pane(focus, |p, ctx| p.on_key(key, ctx));
+        let captured = self.panes.get_ref(focus).captures_keys();
+        match outcome {
+            Outcome::Ignored if !captured => self.global_key(key),
+            other => self.apply(other),
+        }
+    }
+
+    fn global_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let selected = self.selected_stack().cloned();
+        match key.code {
+            KeyCode::Char('q') => self.request_quit(),
+            KeyCode::Char('?') => self.open_help(),
+            KeyCode::Tab => self.cycle_focus(1),
+            KeyCode::BackTab => self.cycle_focus(-1),
+            KeyCode::Char('z') => self.zoom = !self.zoom,
+            KeyCode::Esc => {
+                if self.zoom {
+                    self.zoom = false;
+                } else {
+                    self.status.clear();
+                }
+            }
+            KeyCode::Char('r') if ctrl => {
+                self.outbox.push(Command::Refresh);
+                self.say(Level::Info, "Reading versions from the platform…");
+            }
+            KeyCode::Char(c @ '1'..='9') if !ctrl => {
+                let i = c as usize - '1' as usize;
+                if i < self.board.stacks.len() {
+                    self.select(i);
+                }
+            }
+            KeyCode::Char('p') => {
+                if let Some(s) = selected {
+                    self.request_promote(s);
+                }
+            }
+            KeyCode::Char('r') => {
+                if let Some(s) = selected {
+                    self.request_rollback(s);
+                }
+            }
+            KeyCode::Char('x') => {
+                if let Some(s) = selected {
+                    self.request_abort(s);
+                }
+            }
+            KeyCode::Char('s') => {
+                if let Some(stack) = selected {
+                    let name = self.name_of(&stack);
+                    self.outbox.push(Command::Smoke { stack });
+                    self.say(Level::Info, format!("Running {name}'s smoke checks…"));
+                }
+            }
+            KeyCode::Char('v') => {
+                if let Some(stack) = self.board.stacks.get(self.selected) {
+                    let smoke = self.panes.stacks.smoke_of(&stack.id);
+                    let flag = self.panes.stacks.flag_of(&stack.id);
+                    self.overlay = Some(Overlay::Details(DetailsOverlay::new(
+                        stack,
+                        smoke,
+                        flag,
+                        &self.theme,
+                    )));
+                }
+            }
+            KeyCode::Char('a') => {
+                let completion = self.release_announced;
+                self.outbox.push(Command::DraftAnnouncement { completion });
+                let what = if completion {
+                    "the completion message"
+                } else {
+                    "the release announcement"
+                };
+                self.say(Level::Info, format!("Drafting {what}…"));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) -> bool {
+        if let Some(Overlay::Confirm(d)) = &mut self.overlay {
+            let result = d.on_mouse(mouse);
+            self.dialog_result(result);
+            return true;
+        }
+        if self.overlay.is_some() {
+            return false;
+        }
+        let Some((id, area)) = self.layout.pane_at(mouse.column, mouse.row) else {
+            return false;
+        };
+        if let MouseEventKind::Down(_) = mouse.kind {
+            self.focus = id;
+        }
+        let inner = Block::bordered().inner(area);
+        let outcome = self.with_pane(id, |p, ctx| p.on_mouse(mouse, inner, ctx));
+        self.apply(outcome);
+        true
+    }
+
+    fn apply(&mut self, outcome: Outcome) {
+        let Outcome::Intent(intent) = outcome else {
+            return;
+        };
+        match intent {
+            Intent::Select(i) => self.select(i),
+            Intent::Promote(s) => self.request_promote(s),
+            Intent::Rollback(s) => self.request_rollback(s),
+            Intent::Abort(s) => self.request_abort(s),
+            Intent::Send(cmd) => self.outbox.push(cmd),
+            Intent::Say(text) => self.say(Level::Info, text),
+            Intent::Copy(osc52) => {
+                self.clipboard = Some(osc52);
+                self.say(
+                    Level::Info,
+                    "Copied the line (your terminal must allow OSC 52)",
+                );
+            }
+        }
+    }
+
+    fn select(&mut self, i: usize) {
+        if i == self.selected || i >= self.board.stacks.len() {
+            return;
+        }
+        self.selected = i;
+        for id in PaneId::ALL {
+            self.with_pane(id, |p, ctx| p.on_select(ctx));
+        }
+        let stack = self.board.stacks[i].id.clone();
+        self.outbox.push(Command::Select { stack });
+    }
+
+    fn cycle_focus(&mut self, step: isize) {
+        let all = PaneId::ALL;
+        let i = all.iter().position(|p| *p == self.focus).unwrap_or(0) as isize;
+        self.focus = all[(i + step).rem_euclid(all.len() as isize) as usize];
+    }
+
+    fn open_help(&mut self) {
+        let mut sections = vec![("Everywhere".to_string(), keys::GLOBAL.to_vec())];
+        for id in PaneId::ALL {
+            let hints = self.with_pane(id, |p, ctx| p.hints(ctx));
+            sections.push((format!("{} pane", id.name()), hints));
+        }
+        sections.push((
+            "Dialogs".to_string(),
+            vec![
+                Hint::new("⏎/y", "confirm"),
+                Hint::new("Esc/n", "cancel"),
+                Hint::new("o", "override the promotion order"),
+                Hint::new("Tab", "switch button"),
+            ],
+        ));
+        self.overlay = Some(Overlay::Help(HelpOverlay::new(sections)));
+    }
+
+    // ---- dangerous actions: always through a dialog ----
+
+    fn dialog_result(&mut self, result: DialogResult) {
+        match result {
+            DialogResult::Open => {}
+            DialogResult::Cancelled => self.overlay = None,
+            DialogResult::Confirmed(action) => {
+                self.overlay = None;
+                match action {
+                    OnConfirm::Quit => self.quit = true,
+                    OnConfirm::Send(cmd) => self.send_confirmed(cmd),
+                }
+            }
+        }
+    }
+
+    // ---- drawing ----
+}

@@ -1,0 +1,170 @@
+//! Engine events as the person at the keyboard hears of them: the status line, and the
+//! announcement draft opening its editor.
+
+use super::{App, Overlay};
+use crate::engine::Event;
+use crate::tui::overlay::announce::AnnounceDialog;
+use crate::tui::status::Level;
+
+impl App {
+    /// What an engine event means for the status line and dialogs; panes see every event
+    /// separately. Returns whether the screen changed.
+    pub(super) fn notice(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Problem { context, message } => {
+                self.status
+                    .say(Level::Error, format!("{context}: {message}"));
+                true
+            }
+            Event::Refused { action, refusal } => {
+                self.status.say(
+                    Level::Warn,
+                    format!("Not {}: {refusal}", ing(action.verb())),
+                );
+                true
+            }
+            Event::Notice(text) => {
+                self.status.say(Level::Info, text.clone());
+                true
+            }
+            Event::AnnouncementDraft {
+                completion,
+                text,
+                targets,
+            } => {
+                let (text, edited) = match self.announce_edits.get(completion) {
+                    Some(edit) => (edit.clone(), true),
+                    None => (text.clone(), false),
+                };
+                self.overlay = Some(Overlay::Announce(AnnounceDialog::new(
+                    *completion,
+                    targets.clone(),
+                    &text,
+                    edited,
+                )));
+                true
+            }
+            Event::Announced { what, delivery } => {
+                let outcome: Vec<String> = delivery
+                    .targets
+                    .iter()
+                    .map(|t| format!("{} {}", t.target, t.status))
+                    .collect();
+                let level = if delivery.is_complete() {
+                    Level::Info
+                } else {
+                    Level::Error
+                };
+                let mut text = format!("{what}: {}", outcome.join(", "));
+                if delivery.has_failures() {
+                    text.push_str(" (a to retry the failed ones)");
+                }
+                if what == "release announcement" && delivery.is_complete() {
+                    self.release_announced = true;
+                    self.announce_edits.remove(&false);
+                }
+                if what == "completion message" && delivery.is_complete() {
+                    self.announce_edits.remove(&true);
+                }
+                self.status.say(level, text);
+                true
+            }
+            Event::Metrics(update) => {
+                let flagged: Vec<String> = update
+                    .flagged()
+                    .map(|s| {
+                        let word =
+                            if matches!(s.verdict, crate::feeds::metrics::Verdict::Drop { .. }) {
+                                "DROP"
+                            } else {
+                                "SPIKE"
+                            };
+                        format!("{} {word}", s.name)
+                    })
+                    .collect();
+                let name = self.name_of(&update.stack);
+                let was = self.flagged.contains(&update.stack);
+                if !flagged.is_empty() && !was {
+                    self.flagged.insert(update.stack.clone());
+                    let can_roll_back = self.board.check_rollback(&update.stack, None).is_ok();
+                    let offer = if can_roll_back {
+                        " — r rolls it back, v shows details"
+                    } else {
+                        " — v shows details"
+                    };
+                    self.status.say(
+                        Level::Error,
+                        format!("{name}: {}{offer}", flagged.join(", ")),
+                    );
+                    true
+                } else if flagged.is_empty() && was {
+                    self.flagged.remove(&update.stack);
+                    self.status
+                        .say(Level::Info, format!("{name}: metrics no longer flagged"));
+                    true
+                } else {
+                    false
+                }
+            }
+            Event::Smoke { stack, report, .. } => {
+                let name = self.name_of(stack);
+                let level = if report.passed() {
+                    Level::Info
+                } else {
+                    Level::Error
+                };
+                self.status
+                    .say(level, format!("{name}: smoke tests {}", report.summary()));
+                true
+            }
+            Event::FileWritten { path, result } => {
+                match result {
+                    Ok(n) => self.status.say(
+                        Level::Info,
+                        format!("Saved {n} bytes to {}", path.display()),
+                    ),
+                    Err(e) => self.status.say(
+                        Level::Error,
+                        format!("Could not save {}: {e}", path.display()),
+                    ),
+                }
+                true
+            }
+            Event::DeployFinished {
+                stack,
+                state,
+                message,
+                ..
+            } => {
+                let name = self.name_of(stack);
+                let detail = message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                let level = match state {
+                    crate::model::DeployState::Succeeded => Level::Info,
+                    _ => Level::Error,
+                };
+                self.status.say(
+                    level,
+                    format!(
+                        "{name}: deployment {}{detail}",
+                        format!("{state:?}").to_lowercase()
+                    ),
+                );
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// "promote" → "promoting", for "Not promoting: …".
+fn ing(verb: &str) -> String {
+    match verb {
+        "promote" => "promoting".into(),
+        "roll back" => "rolling back".into(),
+        "abort" => "aborting".into(),
+        v => v.to_string(),
+    }
+}
