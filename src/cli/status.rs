@@ -19,7 +19,8 @@ pub async fn run(config: Option<&Path>, json: bool) -> ExitCode {
         Err(code) => return code,
     };
     let (board, problems) = session::first_refresh(&mut s.events, &s.config).await;
-    for p in &problems {
+    // Instance lists (for metrics and logs) are not what status reports on.
+    for p in problems.iter().filter(|p| !p.starts_with("instances of")) {
         eprintln!("slipway: {p}");
     }
     if json {

@@ -558,18 +558,18 @@ fn value_text(v: &Value) -> Option<String> {
     }
 }
 
-/// reqwest's top-level message hides the cause ("error sending request"); include it.
+/// What went wrong, in the words of the innermost cause ("Connection refused (os error
+/// 111)", "failed to lookup address information"): reqwest's own layers ("error sending
+/// request for url (…)", "client error (Connect)") say nothing the user can act on.
+/// The URL is left out too: the base URL is in the config, and a URL may carry a secret.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
+    let mut innermost = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
+        innermost = s.to_string();
         source = s.source();
     }
-    parts.join(": ")
+    innermost
 }
 
 #[cfg(test)]
