@@ -175,8 +175,16 @@ impl StacksPane {
     ) {
         let mut extras = Vec::new();
         if let Some(flag) = self.flags.get(&stack.id) {
+            // Narrowest: just the symbol (▲ / ▼), so a flag never vanishes for want of
+            // a few columns next to a long state word.
+            let mut forms = vec![flag.full.clone(), flag.short.clone()];
+            if let Some(symbol) = flag.short.split_whitespace().next()
+                && symbol != flag.short
+            {
+                forms.push(symbol.to_string());
+            }
             extras.push(Extra {
-                forms: vec![flag.full.clone(), flag.short.clone()],
+                forms,
                 severity: flag.severity,
             });
         }
@@ -188,12 +196,14 @@ impl StacksPane {
         }
         let right = area.right() as usize;
         let mut x = aligned;
+        // Lined up with the other rows, or tight against the state if that shows more:
+        // more cells first, then more of their words.
         let mut cells = fit_extras(&extras, right.saturating_sub(aligned));
-        if cells.len() < extras.len() {
-            let more = fit_extras(&extras, right.saturating_sub(tight));
-            if more.len() > cells.len() {
-                (x, cells) = (tight, more);
-            }
+        let more = fit_extras(&extras, right.saturating_sub(tight));
+        let shown =
+            |c: &[(usize, &str)]| (c.len(), c.iter().map(|(_, t)| t.width()).sum::<usize>());
+        if shown(&more) > shown(&cells) {
+            (x, cells) = (tight, more);
         }
         let mut cx = x;
         for (i, form) in cells {
@@ -543,11 +553,14 @@ mod tests {
             medium[2],
             " 2 Sally  c570624 c570624 ✓ live ▲ SPIKE smoke ✗ 2/3"
         );
-        // Narrower: the worst cell alone, as long as it fits; then nothing.
+        // Narrower: both cells while the flag fits as its symbol; then the flag alone, as
+        // long as it fits; its symbol when only that does; then nothing.
         let narrow = rows(&mut pane, &board, 50);
-        assert_eq!(narrow[2], " 2 Sally  c570624 c570624 ✓ live ▲ errors SPIKE");
+        assert_eq!(narrow[2], " 2 Sally  c570624 c570624 ✓ live ▲ smoke ✗ 2/3");
         let at_80 = rows(&mut pane, &board, 42);
         assert_eq!(at_80[2], " 2 Sally  c570624 c570624 ✓ live ▲ SPIKE");
+        let symbol = rows(&mut pane, &board, 35);
+        assert_eq!(symbol[2], " 2 Sally  c570624 c570624 ✓ live ▲");
         let tiny = rows(&mut pane, &board, 33);
         assert_eq!(tiny[2], " 2 Sally  c570624 c570624 ✓ live");
     }
