@@ -350,3 +350,82 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
         other => panic!("expected one Announce, got {other:?}"),
     }
 }
+
+fn type_line(app: &mut App, line: &str) {
+    key(app, KeyCode::Char(':'));
+    for c in line.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn the_command_line_runs_actions_by_name_through_the_same_dialogs() {
+    let mut f = fixture();
+    type_line(&mut f.app, "stack Bruce");
+    let s = draw(&mut f.app, 100, 30);
+    assert!(
+        s.contains(":stack Bruce"),
+        "the line is shown while typed:\n{s}"
+    );
+    key(&mut f.app, KeyCode::Enter);
+    assert!(draw(&mut f.app, 100, 30).contains("slipway · belfrage · Bruce"));
+    f.app.take_commands();
+
+    type_line(&mut f.app, "promote cedric");
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 100, 30);
+    assert!(s.contains("Promote Cedric to live?"), "{s}");
+    assert!(
+        f.app.take_commands().is_empty(),
+        "nothing is sent before the dialog is confirmed"
+    );
+    key(&mut f.app, KeyCode::Esc);
+
+    type_line(&mut f.app, "rollback www 0123456789abcdef");
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 100, 30);
+    assert!(
+        s.contains("Roll WWW back on live?") && s.contains("(as you asked)"),
+        "{s}"
+    );
+    key(&mut f.app, KeyCode::Esc);
+
+    type_line(&mut f.app, "promte");
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 100, 30);
+    assert!(s.contains("unknown command ':promte'"), "{s}");
+
+    type_line(&mut f.app, "smoke nosuch");
+    key(&mut f.app, KeyCode::Enter);
+    assert!(
+        draw(&mut f.app, 100, 30).contains("no stack 'nosuch' (stacks: www, cedric, sally, bruce)")
+    );
+
+    // Esc abandons a line without running it.
+    type_line(&mut f.app, "q");
+    key(&mut f.app, KeyCode::Esc);
+    assert!(!f.app.should_quit());
+    type_line(&mut f.app, "q");
+    key(&mut f.app, KeyCode::Enter);
+    assert!(f.app.should_quit());
+}
+
+#[test]
+fn the_theme_can_be_switched_to_a_built_in_one() {
+    let mut f = fixture();
+    let header_bg = |app: &mut App| {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|fr| app.render(fr)).expect("draw");
+        t.backend().buffer()[(0, 0)].bg
+    };
+    let dark = header_bg(&mut f.app);
+    type_line(&mut f.app, "theme light");
+    key(&mut f.app, KeyCode::Enter);
+    assert_ne!(header_bg(&mut f.app), dark);
+    type_line(&mut f.app, "theme ./evil.toml");
+    key(&mut f.app, KeyCode::Enter);
+    assert!(
+        draw(&mut f.app, 80, 24).contains("themes: dark, light"),
+        "only built-in themes, no file reads in the UI"
+    );
+}

@@ -16,6 +16,10 @@ pub const GLOBAL: &[Hint] = &[
     ),
     Hint::new("a", "announce the release (then: the completion)"),
     Hint::new("Ctrl-R", "read versions from the platform now"),
+    Hint::new(
+        ":",
+        "command line (:promote sally, :stack bruce, :theme light…)",
+    ),
     Hint::new("?", "this help"),
     Hint::new("Esc", "close a dialog, clear the message"),
     Hint::new("q/Ctrl-C", "quit (asks while a deployment runs)"),

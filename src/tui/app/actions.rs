@@ -117,7 +117,13 @@ impl App {
     }
 
     pub(super) fn request_rollback(&mut self, stack: StackId) {
-        let plan = match self.board.check_rollback(&stack, None) {
+        self.request_rollback_to(stack, None);
+    }
+
+    /// A rollback to `to`, or to what live ran before the last promotion.
+    pub(super) fn request_rollback_to(&mut self, stack: StackId, to: Option<Version>) {
+        let explicit = to.is_some();
+        let plan = match self.board.check_rollback(&stack, to.as_ref()) {
             Ok(plan) => plan,
             Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
         };
@@ -131,7 +137,11 @@ impl App {
             field(
                 "Roll back to",
                 Span::styled(
-                    format!("{}  (live before the promotion)", plan.to.short()),
+                    if explicit {
+                        format!("{}  (as you asked)", plan.to.short())
+                    } else {
+                        format!("{}  (live before the promotion)", plan.to.short())
+                    },
                     self.theme.accent,
                 ),
             ),

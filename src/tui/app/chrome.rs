@@ -103,6 +103,10 @@ impl App {
 
     fn render_status(&self, buf: &mut Buffer) {
         let area = self.layout.status;
+        if let Some(input) = &self.command_line {
+            input.render(":", area, buf, self.theme.accent);
+            return;
+        }
         let Some(m) = self.status.current() else {
             return;
         };
@@ -145,7 +149,14 @@ impl App {
         let always = keys::ALWAYS;
         let room = (area.width as usize).saturating_sub(width(always) + 1);
         let mut hints = self.with_pane(focus, |p, ctx| p.hints(ctx));
-        if self.panes.get_ref(focus).captures_keys() {
+        if self.command_line.is_some() {
+            hints = vec![
+                Hint::new("⏎", "run"),
+                Hint::new("Esc", "cancel"),
+                Hint::new(":help", "lists commands"),
+            ];
+        }
+        if self.command_line.is_some() || self.panes.get_ref(focus).captures_keys() {
             // Typing into a pane: only its keys apply, globals do not.
             let mut left = vec![Span::raw(" ")];
             left.extend(spans_of(&hints, &self.theme));

@@ -9,8 +9,10 @@ use ratatui::widgets::Block;
 
 mod actions;
 mod chrome;
+mod command_line;
 mod notices;
 
+use super::input::{InputResult, LineInput};
 use super::keys;
 use super::layout::ScreenLayout;
 use super::overlay::announce::{AnnounceDialog, AnnounceResult};
@@ -99,6 +101,8 @@ pub struct App {
     release_announced: bool,
     /// A fixed header clock (tests and screenshots); None shows the time.
     clock: Option<String>,
+    /// The `:` command line while it is being typed.
+    command_line: Option<LineInput>,
     /// Stacks whose metrics are flagged now, so a new flag is announced once.
     flagged: std::collections::HashSet<StackId>,
     quit: bool,
@@ -130,6 +134,7 @@ impl App {
             release_announced: false,
             clock: None,
             flagged: Default::default(),
+            command_line: None,
             quit: false,
         }
     }
@@ -231,6 +236,20 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.overlay.is_none()
+            && let Some(input) = &mut self.command_line
+        {
+            match input.on_key(key) {
+                InputResult::Accepted => {
+                    let line = input.text().trim().to_string();
+                    self.command_line = None;
+                    self.run_command_line(&line);
+                }
+                InputResult::Cancelled => self.command_line = None,
+                InputResult::Changed | InputResult::Unchanged => {}
+            }
+            return;
+        }
         if ctrl && key.code == KeyCode::Char('c') && self.overlay.is_none() {
             self.request_quit();
             return;
@@ -300,6 +319,7 @@ impl App {
         match key.code {
             KeyCode::Char('q') => self.request_quit(),
             KeyCode::Char('?') => self.open_help(),
+            KeyCode::Char(':') => self.command_line = Some(LineInput::start("")),
             KeyCode::Tab => self.cycle_focus(1),
             KeyCode::BackTab => self.cycle_focus(-1),
             KeyCode::Char('z') => self.zoom = !self.zoom,
@@ -434,6 +454,13 @@ impl App {
             let hints = self.with_pane(id, |p, ctx| p.hints(ctx));
             sections.push((format!("{} pane", id.name()), hints));
         }
+        sections.push((
+            "Command line (:)".to_string(),
+            command_line::COMMANDS
+                .iter()
+                .map(|(c, what)| Hint::new(c, what))
+                .collect(),
+        ));
         sections.push((
             "Dialogs".to_string(),
             vec![

@@ -1,0 +1,120 @@
+//! The `:` command line (k9s habits): every action by name, the same dialogs and checks as
+//! its key. `:promote sally`, `:rollback sally [VERSION]`, `:abort`, `:smoke`, `:stack bruce`,
+//! `:fetch`, `:refresh`, `:announce`, `:theme light`, `:help`, `:q`.
+
+use super::App;
+use crate::engine::Command;
+use crate::model::{StackId, Version};
+use crate::tui::status::Level;
+use crate::tui::theme::Theme;
+
+/// The commands, for the help overlay and for "did you mean".
+pub const COMMANDS: &[(&str, &str)] = &[
+    (
+        ":promote [STACK]",
+        "promote (the selected stack by default)",
+    ),
+    (
+        ":rollback [STACK] [VERSION]",
+        "roll back, to VERSION if given",
+    ),
+    (":abort [STACK]", "abort the deployment in flight"),
+    (":smoke [STACK]", "run the smoke checks"),
+    (":stack NAME", "select a stack by id or name"),
+    (
+        ":fetch / :refresh",
+        "fetch the repository / read versions now",
+    ),
+    (":announce", "draft the announcement"),
+    (":theme NAME", "dark, light, high-contrast, colorblind"),
+    (":help / :q", "the help / quit"),
+];
+
+impl App {
+    /// Runs one typed command line (without the leading ':').
+    pub(super) fn run_command_line(&mut self, line: &str) {
+        let mut words = line.split_whitespace();
+        let Some(verb) = words.next() else { return };
+        let args: Vec<&str> = words.collect();
+        let stack = |app: &App, i: usize| -> Result<StackId, String> {
+            match args.get(i) {
+                None => app
+                    .selected_stack()
+                    .cloned()
+                    .ok_or_else(|| "no stack selected".to_string()),
+                Some(typed) => {
+                    let t = typed.to_lowercase();
+                    app.board
+                        .stacks
+                        .iter()
+                        .find(|s| s.id.as_str() == t || s.name.to_lowercase() == t)
+                        .map(|s| s.id.clone())
+                        .ok_or_else(|| {
+                            let known: Vec<&str> =
+                                app.board.stacks.iter().map(|s| s.id.as_str()).collect();
+                            format!("no stack '{typed}' (stacks: {})", known.join(", "))
+                        })
+                }
+            }
+        };
+        let result: Result<(), String> = match verb {
+            "promote" | "p" => stack(self, 0).map(|s| self.request_promote(s)),
+            "rollback" | "r" => stack(self, 0).map(|s| match args.get(1) {
+                Some(v) => self.request_rollback_to(s, Some(Version::new(*v))),
+                None => self.request_rollback(s),
+            }),
+            "abort" | "x" => stack(self, 0).map(|s| self.request_abort(s)),
+            "smoke" | "s" => stack(self, 0).map(|s| self.outbox.push(Command::Smoke { stack: s })),
+            "stack" | "select" => match args.first() {
+                None => Err(":stack needs a name".into()),
+                Some(_) => stack(self, 0).map(|s| {
+                    if let Some(i) = self.board.stacks.iter().position(|x| x.id == s) {
+                        self.select(i);
+                    }
+                }),
+            },
+            "fetch" => {
+                self.outbox.push(Command::Fetch);
+                Ok(())
+            }
+            "refresh" => {
+                self.outbox.push(Command::Refresh);
+                Ok(())
+            }
+            "announce" => {
+                self.outbox.push(Command::DraftAnnouncement {
+                    completion: self.release_announced,
+                });
+                Ok(())
+            }
+            // Built-in themes only: loading a file would be I/O in the UI.
+            "theme" => match args.first() {
+                Some(name) if Theme::built_in_names().contains(name) => {
+                    Theme::load(name).map(|t| self.theme = t)
+                }
+                _ => Err(format!("themes: {}", Theme::built_in_names().join(", "))),
+            },
+            "help" | "h" => {
+                self.open_help();
+                Ok(())
+            }
+            "q" | "quit" | "q!" => {
+                self.request_quit();
+                Ok(())
+            }
+            other => {
+                let known: Vec<&str> = COMMANDS
+                    .iter()
+                    .map(|(c, _)| c.split_whitespace().next().unwrap_or(c))
+                    .collect();
+                Err(format!(
+                    "unknown command ':{other}' (known: {})",
+                    known.join(" ")
+                ))
+            }
+        };
+        if let Err(e) = result {
+            self.say(Level::Warn, e);
+        }
+    }
+}
