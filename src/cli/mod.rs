@@ -170,16 +170,9 @@ pub enum Cmd {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log_guard = match crate::telemetry::init(cli.log_file.as_deref()) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            eprintln!("slipway: warning: {e}; continuing without a log file");
-            None
-        }
-    };
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?cli.command, "start");
-    // Commands that only read local files need no async runtime; starting and stopping
-    // one would cost them more time than their work on a short range.
+    // Commands that only read local files talk to nothing that could need diagnosing, and
+    // need no async runtime: starting either would cost them more than their work on a
+    // short range (see benches/diff_compare.sh).
     match &cli.command {
         Some(Cmd::CheckConfig { path }) => {
             return check_config::run(path.as_deref().or(cli.config.as_deref()));
@@ -192,8 +185,19 @@ pub fn main() -> ExitCode {
             stat,
             ..
         }) => return diff::ad_hoc(repo, live, test, *json, *stat),
+        Some(Cmd::History { stack, json, last }) => {
+            return history::run(cli.config.as_deref(), stack.clone(), *json, *last);
+        }
         _ => {}
     }
+    let _log_guard = match crate::telemetry::init(cli.log_file.as_deref()) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("slipway: warning: {e}; continuing without a log file");
+            None
+        }
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?cli.command, "start");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -278,6 +282,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             };
             logs::run(config, args).await
         }
+        // Handled before the runtime starts (see main).
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
         Cmd::History { stack, json, last } => history::run(config, stack, json, last),
     }

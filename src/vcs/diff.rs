@@ -31,10 +31,16 @@ pub fn diff(
     let all = walk(repo, test_id, &[live_id], false)?;
     let first_parent = walk(repo, test_id, &[live_id], true)?;
     let merged_into = assign_merged(repo, &all, &first_parent)?;
-    let mut trees = TreeReader::new(repo)?;
+    let odb = repo.odb()?;
+    let mut trees = TreeReader::new(&odb);
     let mut described: HashMap<Oid, Commit> = HashMap::with_capacity(all.len());
+    // Live is an ancestor of test exactly when some commit in live..test has live as a
+    // parent: that answers the drift question without a second walk of the history.
+    let mut live_is_ancestor = live_id == test_id;
     for id in &all {
-        described.insert(*id, describe(&mut trees, &repo.find_commit(*id)?, rules)?);
+        let commit = repo.find_commit(*id)?;
+        live_is_ancestor |= commit.parent_ids().any(|p| p == live_id);
+        described.insert(*id, describe(&mut trees, &commit, rules)?);
     }
     let mut commits = Vec::with_capacity(first_parent.len());
     for id in &first_parent {
@@ -66,7 +72,7 @@ pub fn diff(
             *risk_counts.entry(r.clone()).or_insert(0) += 1;
         }
     }
-    let drift = if live_id != test_id && !repo.graph_descendant_of(test_id, live_id)? {
+    let drift = if !live_is_ancestor {
         let mut live_only = Vec::new();
         for id in walk(repo, live_id, &[test_id], false)?
             .into_iter()

@@ -8,17 +8,19 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use git2::{Odb, Oid, Repository};
+use git2::{Odb, OdbObject, Oid};
 
 use super::FileChange;
 
-/// Raw trees by id. A commit's parent tree is the next (older) commit's tree, so each
-/// tree is read once while walking a range. Bounded: cleared when it grows past this.
-const CACHE_TREES: usize = 8192;
-
-pub struct TreeReader<'r> {
-    odb: Odb<'r>,
-    cache: HashMap<Oid, Rc<Vec<u8>>>,
+/// Reads trees for a walk through a range, newest commit first. Trees are kept for two
+/// commits: a commit's parent tree is the next commit's tree, so each tree is read once;
+/// keeping more only grows memory (page faults cost more than the rare re-read after a
+/// merge). Objects are kept as libgit2 returned them, without copying their bytes.
+pub struct TreeReader<'o, 'r> {
+    odb: &'o Odb<'r>,
+    /// Trees read for the current commit, and for the one before.
+    current: HashMap<Oid, Rc<OdbObject<'o>>>,
+    previous: HashMap<Oid, Rc<OdbObject<'o>>>,
 }
 
 struct Entry<'a> {
@@ -112,33 +114,36 @@ fn compare(a: &Entry, b: &Entry) -> Ordering {
     next(a).cmp(&next(b)).then(a.name.len().cmp(&b.name.len()))
 }
 
-impl<'r> TreeReader<'r> {
-    pub fn new(repo: &'r Repository) -> Result<Self, git2::Error> {
-        Ok(TreeReader {
-            odb: repo.odb()?,
-            cache: HashMap::new(),
-        })
+impl<'o, 'r> TreeReader<'o, 'r> {
+    pub fn new(odb: &'o Odb<'r>) -> Self {
+        TreeReader {
+            odb,
+            current: HashMap::new(),
+            previous: HashMap::new(),
+        }
     }
 
-    fn read(&mut self, id: Oid) -> Result<Rc<Vec<u8>>, git2::Error> {
-        if let Some(t) = self.cache.get(&id) {
+    fn read(&mut self, id: Oid) -> Result<Rc<OdbObject<'o>>, git2::Error> {
+        if let Some(t) = self.current.get(&id) {
             return Ok(t.clone());
         }
-        if self.cache.len() >= CACHE_TREES {
-            self.cache.clear();
-        }
-        let data = Rc::new(self.odb.read(id)?.data().to_vec());
-        self.cache.insert(id, data.clone());
+        let data = match self.previous.get(&id) {
+            Some(t) => t.clone(),
+            None => Rc::new(self.odb.read(id)?),
+        };
+        self.current.insert(id, data.clone());
         Ok(data)
     }
 
-    /// Appends the paths that differ between two trees (either may be absent).
+    /// Appends the paths that differ between two trees (either may be absent). Call once
+    /// per commit, newest first: the trees read for the commit before are kept for this one.
     pub fn changed_paths(
         &mut self,
         old: Option<Oid>,
         new: Option<Oid>,
         out: &mut Vec<FileChange>,
     ) -> Result<(), git2::Error> {
+        self.previous = std::mem::take(&mut self.current);
         self.walk(old, new, "", out)
     }
 
@@ -155,8 +160,8 @@ impl<'r> TreeReader<'r> {
         let a_data = old.map(|id| self.read(id)).transpose()?;
         let b_data = new.map(|id| self.read(id)).transpose()?;
         let empty: &[u8] = &[];
-        let a_all = a_data.as_deref().map_or(empty, |d| d.as_slice());
-        let b_all = b_data.as_deref().map_or(empty, |d| d.as_slice());
+        let a_all = a_data.as_deref().map_or(empty, |d| d.data());
+        let b_all = b_data.as_deref().map_or(empty, |d| d.data());
         // Most commits change one entry per tree: skip the identical prefix without
         // decoding it, and stop once the remaining tails are identical.
         let start = entry_start(a_all, common_prefix(a_all, b_all));
