@@ -16,7 +16,7 @@ run() { # label, command…
   if command -v perf >/dev/null 2>&1 && perf stat -r 1 true >/dev/null 2>&1; then
     local secs
     secs=$(perf stat -r 15 "$@" 2>&1 >/dev/null | awk '/seconds time elapsed/ {print $1}')
-    printf '%-58s %6.1f ms (perf stat, 15 runs)\n' "$label" "$(echo "$secs * 1000" | bc -l)"
+    printf '%-58s %6s ms (perf stat, 15 runs)\n' "$label" "$(awk -v s="$secs" 'BEGIN { printf "%.1f", s * 1000 }')"
     return
   fi
   local times=()
