@@ -12,6 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use tokio_util::sync::CancellationToken;
 
 use super::assets::{LogTemplates, pick_weighted, render};
+use super::ticker::Ticker;
 use super::topology::{STACKS, SimInstance};
 use super::traffic::{Profile, ROUTES, normal};
 use super::world::World;
@@ -251,17 +252,8 @@ pub async fn run(world: Arc<World>, mut writer: LogWriter, cancel: CancellationT
         tracing::warn!(error = %e, dir = %dir.display(), "demo: cannot write instance logs");
         warned = true;
     }
-    let mut interval = tokio::time::interval(world.tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last = tokio::time::Instant::now();
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = interval.tick() => {}
-        }
-        let now = tokio::time::Instant::now();
-        let dt = (now - last).as_secs_f64().min(5.0);
-        last = now;
+    let mut ticker = Ticker::new(world.tick);
+    while let Some(dt) = ticker.next(&cancel).await {
         let batch = writer.tick(&dir, &instances, &world.profiles(), dt);
         match write(batch, rotate_at).await {
             Ok(()) => warned = false,

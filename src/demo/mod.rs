@@ -17,6 +17,7 @@ mod platform_sim;
 mod repo;
 mod repo_content;
 mod server;
+mod ticker;
 mod topology;
 mod traffic;
 mod world;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use super::ticker::Ticker;
 use super::topology::SimInstance;
 use super::world::World;
 
@@ -332,18 +333,8 @@ impl Traffic {
 
 /// Ticks the traffic model every `world.tick` until the demo stops.
 pub async fn run(world: Arc<World>, cancel: CancellationToken) {
-    let mut interval = tokio::time::interval(world.tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last = tokio::time::Instant::now();
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = interval.tick() => {}
-        }
-        let now = tokio::time::Instant::now();
-        // Real elapsed time, capped so a stalled machine does not produce a burst.
-        let dt = (now - last).as_secs_f64().min(5.0);
-        last = now;
+    let mut ticker = Ticker::new(world.tick);
+    while let Some(dt) = ticker.next(&cancel).await {
         let profiles = world.profiles();
         world.traffic().tick(dt, &profiles);
     }
