@@ -11,62 +11,48 @@ pub use ring::LineRing;
 pub use sanitize::{Rewrite, RewriteJoiner, SanitizeOptions, sanitize};
 pub use styled::{StyleRun, StyledLine};
 
-/// One line of plain text for messages: control characters and escape sequences removed,
-/// whitespace runs folded, cut to `max` characters with an ellipsis.
+/// One line of plain text for messages: escape sequences and control characters removed
+/// (by the same sanitiser the log views use), whitespace runs folded, cut to `max`
+/// characters with an ellipsis.
 pub fn one_line(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max + 4));
-    let mut chars = s.chars().peekable();
-    let mut last_space = true;
+    // Line breaks and tabs become spaces first: here they separate words, whereas the
+    // sanitiser would read `\r` as a progress line rewriting itself.
+    let flat: String = s
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let opts = SanitizeOptions {
+        max_chars: flat.chars().count().max(1),
+        ..SanitizeOptions::default()
+    };
+    let clean = sanitize(flat.as_bytes(), &opts);
+    let mut out = String::with_capacity(clean.text().len().min(max + 4));
     let mut count = 0;
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // Skip an escape sequence: ESC [ ... final byte, ESC ] ... BEL/ST, or ESC x.
-            match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    while let Some(&n) = chars.peek() {
-                        chars.next();
-                        if ('@'..='~').contains(&n) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') => {
-                    chars.next();
-                    while let Some(n) = chars.next() {
-                        if n == '\u{7}' || (n == '\u{1b}' && chars.peek() == Some(&'\\')) {
-                            chars.next_if_eq(&'\\');
-                            break;
-                        }
-                    }
-                }
-                Some(_) => {
-                    chars.next();
-                }
-                None => {}
+    for word in clean.text().split_whitespace() {
+        if count > 0 {
+            if count == max {
+                out.push('…');
+                return out;
             }
-            continue;
+            out.push(' ');
+            count += 1;
         }
-        let c = if c.is_whitespace() { ' ' } else { c };
-        if c.is_control() {
-            continue;
-        }
-        if c == ' ' {
-            if last_space {
-                continue;
+        for c in word.chars() {
+            if count == max {
+                out.push('…');
+                return out;
             }
-            last_space = true;
-        } else {
-            last_space = false;
+            out.push(c);
+            count += 1;
         }
-        if count == max {
-            out.push('…');
-            return out.trim_end().to_string();
-        }
-        out.push(c);
-        count += 1;
     }
-    out.trim_end().to_string()
+    out
 }
 
 #[cfg(test)]
@@ -77,6 +63,19 @@ mod tests {
     fn strips_escapes_and_controls_and_folds_space() {
         assert_eq!(one_line("a\x1b[31mred\x1b[0m\n\tb\x07", 100), "ared b");
         assert_eq!(one_line("\x1b]0;title\x07ok", 100), "ok");
+    }
+
+    #[test]
+    fn strips_what_the_terminal_would_act_on() {
+        // DCS, APC, an 8-bit CSI with its parameters, a C1 control, bracketed paste.
+        let nasty = "a\x1bPq#0;2;0;0;0\x1b\\b\x1b_payload\x1b\\c\u{9b}31md\u{85}e\x1b[200~f";
+        let out = one_line(nasty, 100);
+        assert!(!out.chars().any(|c| c.is_control()), "{out:?}");
+        assert!(
+            !out.contains("payload") && !out.contains("31m") && !out.contains("200~"),
+            "{out:?}"
+        );
+        assert!(out.starts_with('a') && out.ends_with('f'), "{out:?}");
     }
 
     #[test]
