@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use super::{exit, session};
 use crate::engine::release::{Board, Phase, Refusal};
 use crate::engine::{Action, Command, Event};
+use crate::feeds::logs::Printer;
 use crate::model::{StackId, Version};
 
 struct Prepared {
@@ -199,6 +200,8 @@ async fn follow(
     action: Action,
 ) -> ExitCode {
     let mut stdout = std::io::stdout();
+    // The same sanitiser and `\r` handling as the Deploy pane; colours only on a terminal.
+    let mut printer = Printer::new(None, stdout.is_terminal(), 4000);
     // Until the engine has taken the request, the old phase must not end the wait.
     let mut started = false;
     while let Some(ev) = events.recv().await {
@@ -224,8 +227,7 @@ async fn follow(
                 stack: s, lines, ..
             } if &s == stack => {
                 for line in lines {
-                    let shown = line.rsplit('\r').find(|p| !p.is_empty()).unwrap_or("");
-                    let _ = writeln!(stdout, "{}", crate::text::one_line(shown, 4000));
+                    let _ = printer.line(line.as_bytes(), &mut stdout);
                 }
                 let _ = stdout.flush();
             }
@@ -235,6 +237,9 @@ async fn follow(
                 message,
                 ..
             } if &s == stack => {
+                // A progress line still rewriting itself is printed as it ended.
+                let _ = printer.flush(&mut stdout);
+                let _ = stdout.flush();
                 let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
                 eprintln!(
                     "slipway: {name}: deployment {}{detail}",

@@ -1,0 +1,142 @@
+//! The command line against `slipway demo --serve` running as a separate process, as a
+//! second terminal would use it: status, promote (streaming the deploy output), the
+//! order refusal, check-config, history, and a clean stop on SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Serve {
+    child: Child,
+    config: PathBuf,
+    state: tempfile::TempDir,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Serve {
+    let state = tempfile::tempdir().expect("state dir");
+    let config = state.path().join("demo.toml");
+    let child = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args(["demo", "--serve", "--step-ms", "30", "--write-config"])
+        .arg(&config)
+        .env("XDG_STATE_HOME", state.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("slipway demo --serve starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !config.exists() {
+        assert!(Instant::now() < deadline, "the config was not written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Serve {
+        child,
+        config,
+        state,
+    }
+}
+
+fn slipway(s: &Serve, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .arg("--config")
+        .arg(&s.config)
+        .args(args)
+        .env("XDG_STATE_HOME", s.state.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("slipway runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn status_promote_refusal_history_and_sigterm_against_a_served_demo() {
+    let s = serve();
+    let out = slipway(&s, &["status", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let phases: Vec<&str> = v["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["pending"; 4]);
+
+    // Out of order: refused with the way to insist.
+    let out = slipway(&s, &["promote", "Sally", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--override-order"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Without a terminal, promote needs --yes rather than waiting for an answer.
+    let out = slipway(&s, &["promote", "www"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("add --yes"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = slipway(&s, &["promote", "www", "--yes"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("WWW is live"), "{stderr}");
+    // The deploy output as the Deploy pane shows it: the progress line once, at its end,
+    // and into a pipe no escape or carriage return at all.
+    assert_eq!(
+        stdout.matches("Downloading artefact").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(stdout.contains("Downloading artefact 100%"), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\r'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("Deployment 5639226 succeeded"), "{stdout}");
+
+    let out = slipway(&s, &["check-config", &s.config.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = slipway(&s, &["history", "--stack", "www"]);
+    let history = text(&out.stdout);
+    assert!(
+        history.contains("promote") && history.contains("deploy_finished"),
+        "{history}"
+    );
+
+    // SIGTERM stops the served environment cleanly.
+    let mut s = s;
+    let pid = s.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = s.child.try_wait().expect("wait") {
+            assert_eq!(status.code(), Some(0));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "demo --serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(Path::new(&s.config).exists());
+}
