@@ -140,3 +140,47 @@ fn status_promote_refusal_history_and_sigterm_against_a_served_demo() {
     }
     assert!(Path::new(&s.config).exists());
 }
+
+#[test]
+fn diff_fetch_clones_a_repository_given_by_url_and_lists_the_changes() {
+    let s = serve();
+    // The same environment, with the repository given as a URL slipway must clone.
+    let text = std::fs::read_to_string(&s.config).expect("config");
+    let start = text.find("[repo]").expect("a [repo] section");
+    let path_line = text[start..]
+        .lines()
+        .find(|l| l.starts_with("path = "))
+        .expect("a repo path");
+    let path: String = toml::from_str::<toml::Table>(path_line).expect("toml")["path"]
+        .as_str()
+        .expect("a string")
+        .to_string();
+    let by_url = text.replacen(path_line, &format!("url = \"file://{path}\""), 1);
+    let config = s.state.path().join("by-url.toml");
+    std::fs::write(&config, by_url).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .arg("--config")
+        .arg(&config)
+        .args(["diff", "--fetch", "--stack", "cedric", "--json"])
+        .env("XDG_STATE_HOME", s.state.path())
+        .env("XDG_CACHE_HOME", s.state.path().join("cache"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("slipway runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let changes = &v["stacks"][0]["changes"];
+    assert!(changes["count"].as_u64().is_some_and(|n| n >= 10), "{v}");
+    assert!(
+        changes["risk_counts"]["migration"].as_u64() == Some(1),
+        "{v}"
+    );
+    assert!(
+        s.state.path().join("cache/slipway/repos").exists(),
+        "cloned into the cache"
+    );
+}
+
+fn text_of(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

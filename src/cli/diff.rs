@@ -128,12 +128,21 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
                         *slot = Some(changes);
                     }
                 }
-                Some(Event::Notice(n)) if n.starts_with("Fetched") => fetched = true,
-                Some(Event::Problem { context, message }) => {
-                    eprintln!("slipway: {context}: {message}");
-                    if context == "fetch" {
-                        fetched = true;
+                Some(Event::Fetched(result)) => {
+                    fetched = true;
+                    match result {
+                        // Diffs that failed before (an unknown version) are computed
+                        // again: wait for those rather than report the old failure.
+                        Ok(()) => need.values_mut().for_each(|slot| {
+                            if slot.as_ref().is_some_and(|r| r.is_err()) {
+                                *slot = None;
+                            }
+                        }),
+                        Err(e) => eprintln!("slipway: fetch: {e}"),
                     }
+                }
+                Some(Event::Problem { context, message }) => {
+                    eprintln!("slipway: {context}: {message}")
                 }
                 Some(Event::Repo(RepoState::Failed(e))) => return Err(e),
                 Some(Event::Repo(RepoState::NotConfigured)) => {

@@ -101,6 +101,10 @@ struct Generator<'a> {
     recent: VecDeque<(Oid, FileTree)>,
     commits: HashSet<String>,
     tags: BTreeMap<String, String>,
+    /// Annotated tags to create once the pack is on disk: the in-memory pack writes
+    /// commits with their trees but not tag objects, which would leave the tag refs
+    /// pointing at nothing (and `git clone` refusing the repository).
+    pending_tags: Vec<(String, Oid, Signature<'static>)>,
     /// The last author used, to avoid one person merging their own PR.
     author_turn: usize,
 }
@@ -135,6 +139,7 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         recent: VecDeque::new(),
         commits: HashSet::new(),
         tags: BTreeMap::new(),
+        pending_tags: Vec::new(),
         author_turn: 0,
     };
     g.initial_commit()?;
@@ -209,6 +214,14 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
     std::io::Write::write_all(&mut writer, &pack)?;
     writer.commit()?;
     mempack.reset()?;
+
+    // Tags through a handle without the in-memory backend, so their objects are written
+    // to disk beside the pack.
+    let on_disk = Repository::open(path)?;
+    for (tag, oid, tagger) in &g.pending_tags {
+        let object = on_disk.find_object(*oid, None)?;
+        on_disk.tag(tag, &object, tagger, &format!("belfrage {tag}\n"), false)?;
+    }
 
     // A normal-looking clone: HEAD on main with the files checked out.
     repo.set_head("refs/heads/main")?;
@@ -395,9 +408,7 @@ impl Generator<'_> {
             &[parent],
         )?;
         let tagger = self.signature("Belfrage Release Bot", "releases@example.org", at)?;
-        let object = self.repo.find_object(oid, None)?;
-        self.repo
-            .tag(tag, &object, &tagger, &format!("belfrage {tag}\n"), false)?;
+        self.pending_tags.push((tag.to_string(), oid, tagger));
         self.tags.insert(tag.to_string(), oid.to_string());
         Ok(oid)
     }
@@ -647,6 +658,29 @@ mod tests {
         assert!((200..=600).contains(&total), "{total} commits");
         assert_eq!(info.tags.get("v1.41.0"), Some(&info.live_older));
         assert!(info.tags.len() >= 4);
+        // Every tag is a real annotated tag object on disk pointing at its release.
+        for (tag, commit) in &info.tags {
+            let r = repo.find_reference(&format!("refs/tags/{tag}")).unwrap();
+            assert!(r.peel_to_tag().is_ok(), "{tag} is an annotated tag");
+            assert_eq!(
+                &r.peel_to_commit().unwrap().id().to_string(),
+                commit,
+                "{tag}"
+            );
+        }
+        // And git itself accepts the repository: a clone fetches every ref.
+        let clone = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("git")
+            .args(["clone", "--quiet", "--bare"])
+            .arg(format!("file://{}", a.path().display()))
+            .arg(clone.path().join("c.git"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git clone: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
 
         for live in [&info.live_recent, &info.live_older] {
             let (n, ids) = count_between(&repo, live, &info.head);

@@ -38,6 +38,8 @@ impl RepoState {
 
 pub struct Changes {
     pub state: RepoState,
+    /// A fetch was asked for while the first clone ran: the clone answers it.
+    pub fetch_pending: bool,
     rules: Arc<RiskRules>,
     cache: HashMap<Pair, DiffResult>,
     queue: VecDeque<Pair>,
@@ -79,6 +81,7 @@ impl Changes {
         };
         Changes {
             state,
+            fetch_pending: false,
             rules: Arc::new(rules),
             cache: HashMap::new(),
             queue: VecDeque::new(),
@@ -166,6 +169,7 @@ mod tests {
     fn changes() -> Changes {
         Changes {
             state: RepoState::Ready(PathBuf::from("/nowhere")),
+            fetch_pending: false,
             rules: Arc::new(RiskRules::defaults()),
             cache: HashMap::new(),
             queue: VecDeque::new(),

@@ -46,6 +46,8 @@ pub enum Event {
     },
     /// Where the repository stands (cloning, ready, failed), in words.
     Repo(RepoState),
+    /// A fetch asked for with `Command::Fetch` finished (a clone under way counts as it).
+    Fetched(Result<(), String>),
     /// The diff between two versions; every stack on that pair of versions shares it.
     Changes {
         live: Version,

@@ -75,11 +75,16 @@ impl Engine {
     }
 
     pub(super) async fn repo_ready(&mut self, result: Result<PathBuf, String>) {
+        let answer = result.as_ref().map(|_| ()).map_err(Clone::clone);
         self.changes.state = match result {
             Ok(path) => RepoState::Ready(path),
             Err(e) => RepoState::Failed(format!("cannot clone the repository: {e} (f retries)")),
         };
         self.emit(Event::Repo(self.changes.state.clone())).await;
+        // A fetch asked for while the clone ran is answered by the clone.
+        if std::mem::take(&mut self.changes.fetch_pending) {
+            self.emit(Event::Fetched(answer)).await;
+        }
         self.want_diffs();
     }
 
@@ -97,30 +102,28 @@ impl Engine {
             }
             RepoState::Failed(_) => {
                 self.changes.state = RepoState::Cloning;
+                self.changes.fetch_pending = true;
                 self.emit(Event::Repo(RepoState::Cloning)).await;
                 self.clone_repo();
             }
             RepoState::Cloning => {
+                self.changes.fetch_pending = true;
                 self.emit(Event::Notice("Still cloning the repository…".into()))
                     .await
             }
             RepoState::NotConfigured => {
-                self.problem("fetch", RepoState::NotConfigured.describe())
+                self.emit(Event::Fetched(Err(RepoState::NotConfigured.describe())))
                     .await
             }
         }
     }
 
     pub(super) async fn fetched(&mut self, result: Result<(), String>) {
-        match result {
-            Ok(()) => {
-                self.emit(Event::Notice("Fetched the repository".into()))
-                    .await;
-                self.changes.forget_failures();
-                self.want_diffs();
-            }
-            Err(e) => self.problem("fetch", e).await,
+        if result.is_ok() {
+            self.changes.forget_failures();
+            self.want_diffs();
         }
+        self.emit(Event::Fetched(result)).await;
     }
 
     pub(super) fn line_stats(&mut self, mut commit: Box<Commit>) {

@@ -11,6 +11,14 @@ impl App {
     /// separately. Returns whether the screen changed.
     pub(super) fn notice(&mut self, event: &Event) -> bool {
         match event {
+            Event::Fetched(Ok(())) => {
+                self.status.say(Level::Info, "Fetched the repository");
+                true
+            }
+            Event::Fetched(Err(e)) => {
+                self.status.say(Level::Error, format!("fetch: {e}"));
+                true
+            }
             Event::Problem { context, message } => {
                 self.status
                     .say(Level::Error, format!("{context}: {message}"));
