@@ -11,6 +11,10 @@ use crate::model::Version;
 use crate::vcs::{ChangeSet, DiffError, RiskRules};
 
 pub type Pair = (Version, Version);
+
+/// Diffs kept at most. A board needs two pairs per stack (live..test, and what the last
+/// promotion shipped); older pairs are evicted first and recomputed if ever wanted again.
+const MAX_CACHED: usize = 64;
 pub type DiffResult = Arc<Result<ChangeSet, DiffError>>;
 
 /// Where the repository stands.
@@ -42,6 +46,8 @@ pub struct Changes {
     pub fetch_pending: bool,
     rules: Arc<RiskRules>,
     cache: HashMap<Pair, DiffResult>,
+    /// Cached pairs, oldest first, for eviction.
+    cached_order: VecDeque<Pair>,
     queue: VecDeque<Pair>,
     running: Option<Pair>,
 }
@@ -84,6 +90,7 @@ impl Changes {
             fetch_pending: false,
             rules: Arc::new(rules),
             cache: HashMap::new(),
+            cached_order: VecDeque::new(),
             queue: VecDeque::new(),
             running: None,
         }
@@ -127,7 +134,14 @@ impl Changes {
     pub fn finished(&mut self, pair: Pair, result: Result<ChangeSet, DiffError>) -> DiffResult {
         self.running = None;
         let result = Arc::new(result);
-        self.cache.insert(pair, result.clone());
+        if self.cache.insert(pair.clone(), result.clone()).is_none() {
+            self.cached_order.push_back(pair);
+            while self.cached_order.len() > MAX_CACHED {
+                if let Some(old) = self.cached_order.pop_front() {
+                    self.cache.remove(&old);
+                }
+            }
+        }
         result
     }
 
@@ -142,6 +156,7 @@ impl Changes {
         for p in &failed {
             self.cache.remove(p);
         }
+        self.cached_order.retain(|p| !failed.contains(p));
         failed
     }
 
@@ -172,6 +187,7 @@ mod tests {
             fetch_pending: false,
             rules: Arc::new(RiskRules::defaults()),
             cache: HashMap::new(),
+            cached_order: VecDeque::new(),
             queue: VecDeque::new(),
             running: None,
         }
@@ -190,6 +206,26 @@ mod tests {
         c.want([pair("c", "t")], None);
         assert_eq!(c.queue.len(), 1, "cached pairs are not queued again");
         assert_eq!(c.forget_failures(), vec![pair("c", "t")]);
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_evicts_the_oldest_pairs() {
+        let mut c = changes();
+        for i in 0..(MAX_CACHED + 10) {
+            c.finished(pair(&format!("l{i}"), "t"), Err(DiffError::Git("x".into())));
+        }
+        assert_eq!(c.diffs().len(), MAX_CACHED);
+        assert!(
+            !c.diffs().contains_key(&pair("l0", "t")),
+            "the oldest went first"
+        );
+        assert!(
+            c.diffs()
+                .contains_key(&pair(&format!("l{}", MAX_CACHED + 9), "t"))
+        );
+        // An evicted pair that is wanted again is computed again.
+        c.want([pair("l0", "t")], None);
+        assert_eq!(c.next_job().map(|j| j.pair), Some(pair("l0", "t")));
     }
 
     #[test]
