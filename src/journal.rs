@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 /// Entries read back at most (the newest); older ones stay in the file.
 const READ_LIMIT: usize = 10_000;
+/// Bytes read from the end of the journal at most: it holds every release of the service,
+/// and only the newest entries are ever needed (entries are ~250 bytes: ~16,000 of them).
+const READ_TAIL_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -114,11 +117,23 @@ pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
 /// The newest entries, oldest first, and how many lines could not be read (a torn last
 /// line after a crash, or a hand edit): counted, never silently skipped.
 pub fn read(path: &Path) -> std::io::Result<(Vec<Entry>, usize)> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(e) => return Err(e),
     };
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(READ_TAIL_BYTES);
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if start > 0 {
+        // The first line read is most likely the end of an entry cut in half.
+        let cut = text.find('\n').map_or(text.len(), |i| i + 1);
+        text.drain(..cut);
+    }
     let mut bad = 0;
     let mut entries: Vec<Entry> = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -185,6 +200,50 @@ mod tests {
         assert_eq!(
             read(&dir.path().join("none.jsonl")).unwrap(),
             (Vec::new(), 0)
+        );
+    }
+
+    #[test]
+    fn a_long_journal_is_read_from_its_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.jsonl");
+        // Older releases: more than the tail holds.
+        let old =
+            serde_json::to_string(&Entry::new("promote").stack("www").detail("x".repeat(400)))
+                .unwrap();
+        let mut f = std::fs::File::create(&path).unwrap();
+        let copies = (READ_TAIL_BYTES as usize / old.len()) + 100;
+        for _ in 0..copies {
+            writeln!(f, "{old}").unwrap();
+        }
+        drop(f);
+        append(
+            &path,
+            &Entry::new("deploy_finished")
+                .stack("sally")
+                .versions("a", "b")
+                .outcome("succeeded"),
+        )
+        .unwrap();
+        let (entries, bad) = read(&path).unwrap();
+        assert_eq!(
+            bad, 0,
+            "the entry cut in half at the start is skipped, not counted"
+        );
+        // Entries of ~650 bytes: the tail holds fewer than READ_LIMIT, so this counts
+        // what was read, not the cap.
+        assert!(
+            old.len() > READ_TAIL_BYTES as usize / READ_LIMIT,
+            "entries long enough to tell"
+        );
+        assert!(
+            entries.len() <= READ_TAIL_BYTES as usize / old.len() + 1,
+            "only the tail was read: {}",
+            entries.len()
+        );
+        assert_eq!(
+            entries.last().map(|e| e.action.as_str()),
+            Some("deploy_finished")
         );
     }
 }
