@@ -179,7 +179,21 @@ fn bench_round(c: &mut Criterion) {
         .with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
         .single()
         .unwrap_or_default();
-    let promoted = HashMap::from([(stacks[2].clone(), t0 + Duration::seconds(600))]);
+    let changed_at = t0 + Duration::seconds(600);
+    let promoted = slipway::feeds::metrics::LiveView {
+        watches: HashMap::from([(
+            stacks[2].clone(),
+            slipway::feeds::metrics::Watch::took_traffic(
+                slipway::model::Version::new("old"),
+                slipway::model::Version::new("new"),
+                changed_at,
+            ),
+        )]),
+        live: stacks
+            .iter()
+            .map(|s| (s.clone(), slipway::model::Version::new("old")))
+            .collect(),
+    };
     let mut feed = Feed::new(config(), stacks);
     let mut round = 0i64;
     let mut g = c.benchmark_group("round");

@@ -58,6 +58,15 @@ impl Entry {
         }
     }
 
+    /// `user@host`, or the user alone when the host is unknown.
+    pub fn actor(&self) -> String {
+        if self.host.is_empty() {
+            self.user.clone()
+        } else {
+            format!("{}@{}", self.user, self.host)
+        }
+    }
+
     pub fn stack(mut self, s: impl ToString) -> Self {
         self.stack = Some(s.to_string());
         self

@@ -19,7 +19,7 @@ use slipway::config::{
 };
 use slipway::feeds::metrics::scrape::FetchError;
 use slipway::feeds::metrics::{self, MetricsUpdate, SourceProblem, Verdict};
-use slipway::model::{Instance, StackId};
+use slipway::model::{Instance, StackId, Version};
 use tokio::sync::{mpsc, watch};
 
 struct App {
@@ -201,13 +201,14 @@ async fn two_instances_count_and_bad_sources_are_counted_problems() {
         (b.clone(), instances(addr, &["good2"])),
     ]);
     let (_inst_tx, inst_rx) = watch::channel(map);
-    let (_prom_tx, prom_rx) = watch::channel(HashMap::new());
+    let (_live_tx, live_rx) = watch::channel(metrics::LiveView::default());
     let (tx, mut rx) = mpsc::channel(16);
     let handle = metrics::spawn(
         config(AnomalyConfig::default()),
         vec![a, b],
         inst_rx,
-        prom_rx,
+        live_rx,
+        None,
         tx,
     );
 
@@ -231,7 +232,7 @@ async fn two_instances_count_and_bad_sources_are_counted_problems() {
         // Bucket rates 10/s, 30/s, 40/s summed over both: rank 20 of 40 → 0.1 + 0.4 × ½.
         assert!(near(value(u, "p50"), 0.3, 0.01), "{:?}", value(u, "p50"));
         assert_eq!(value(u, "inflight"), Some(7.0));
-        assert!(u.series.iter().all(|s| s.verdict == Verdict::NotPromoted));
+        assert!(u.series.iter().all(|s| s.verdict == Verdict::Unchanged));
     }
     assert_eq!(third.series[0].history.len(), 3);
 
@@ -303,7 +304,13 @@ async fn a_bad_release_is_flagged_as_a_spike_and_compared_with_the_control() {
         (bruce.clone(), instances(addr, &["ctl"])),
     ]);
     let (_inst_tx, inst_rx) = watch::channel(map);
-    let (prom_tx, prom_rx) = watch::channel(HashMap::new());
+    let (live_tx, live_rx) = watch::channel(metrics::LiveView {
+        watches: HashMap::new(),
+        live: HashMap::from([
+            (sally.clone(), Version::new("old")),
+            (bruce.clone(), Version::new("old")),
+        ]),
+    });
     let (tx, mut rx) = mpsc::channel(16);
     // Small windows so the test takes seconds, not minutes.
     let anomaly = AnomalyConfig {
@@ -315,9 +322,10 @@ async fn a_bad_release_is_flagged_as_a_spike_and_compared_with_the_control() {
     };
     let _handle = metrics::spawn(
         config(anomaly),
-        vec![sally.clone(), bruce],
+        vec![sally.clone(), bruce.clone()],
         inst_rx,
-        prom_rx,
+        live_rx,
+        None,
         tx,
     );
     for _ in 0..6 {
@@ -325,7 +333,16 @@ async fn a_bad_release_is_flagged_as_a_spike_and_compared_with_the_control() {
     }
     // Promote sally; bruce, not yet promoted, is the control. The new version fails far
     // more requests.
-    prom_tx.send_replace(HashMap::from([(sally.clone(), Utc::now())]));
+    live_tx.send_replace(metrics::LiveView {
+        watches: HashMap::from([(
+            sally.clone(),
+            metrics::Watch::took_traffic(Version::new("old"), Version::new("new"), Utc::now()),
+        )]),
+        live: HashMap::from([
+            (sally.clone(), Version::new("new")),
+            (bruce.clone(), Version::new("old")),
+        ]),
+    });
     app.bad_release.store(true, Ordering::SeqCst);
     let mut verdicts = Vec::new();
     let mut flagged = None;
@@ -340,10 +357,10 @@ async fn a_bad_release_is_flagged_as_a_spike_and_compared_with_the_control() {
         }
     }
     let (u, errors) = flagged.unwrap_or_else(|| panic!("no spike: {verdicts:?}"));
-    assert!(matches!(errors.verdict, Verdict::Spike { .. }));
-    assert!(u.promoted_at.is_some());
+    assert!(matches!(errors.verdict, Verdict::Spike(_)));
+    assert!(u.watch.is_some());
     assert_eq!(u.flagged().count(), 1, "only the error ratio moved");
-    // The watch went Insufficient → Watching → Spike, never a silent Ok in between.
+    // The watch went Collecting → Watching → Spike, never a silent Ok in between.
     assert!(
         verdicts
             .iter()

@@ -255,13 +255,14 @@ async fn the_feed_backfills_then_queries_each_round_per_stack() {
         ..MetricsConfig::default()
     };
     let (_i, inst_rx) = watch::channel(HashMap::new());
-    let (_p, prom_rx) = watch::channel(HashMap::new());
+    let (_p, live_rx) = watch::channel(metrics::LiveView::default());
     let (tx, mut rx) = mpsc::channel(8);
     let _feed = metrics::spawn(
         config,
         vec![StackId::new("sally"), StackId::new("bruce")],
         inst_rx,
-        prom_rx,
+        live_rx,
+        None,
         tx,
     );
     let u = next_for(&mut rx, "sally").await;

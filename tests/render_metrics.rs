@@ -14,8 +14,8 @@ use slipway::engine::release::{Board, Phase, StackRelease};
 use slipway::engine::{Event, SmokeCause};
 use slipway::feeds::metrics::scrape::FetchError;
 use slipway::feeds::metrics::{
-    BadLineReport, ControlComparison, Insufficient, MetricsUpdate, Point, SeriesUpdate, Shift,
-    Source, SourceProblem, SourceReport, SourceTotals, Verdict,
+    BadLineReport, Basis, ControlComparison, Flag, Insufficient, MetricsUpdate, Point,
+    SeriesUpdate, Shift, Source, SourceProblem, SourceReport, SourceTotals, Verdict, Watch,
 };
 use slipway::feeds::smoke::{CheckResult, SmokeReport};
 use slipway::model::{StackId, StackVersions, Version};
@@ -126,15 +126,15 @@ fn sally() -> MetricsUpdate {
             "%",
             BadDirection::Up,
             4.1,
-            Verdict::Spike {
-                since: spike_since(),
-                magnitude: Shift {
+            Verdict::Spike(Flag::fresh(
+                spike_since(),
+                Shift {
                     baseline_median: 1.0,
                     recent_median: 4.1,
                     relative: 3.1,
                     p_value: 0.0001,
                 },
-            },
+            )),
         )
     };
     let p99 = SeriesUpdate {
@@ -147,6 +147,7 @@ fn sally() -> MetricsUpdate {
             Verdict::Watching {
                 consecutive: 2,
                 needed: 3,
+                basis: Basis::Baseline,
             },
         )
     };
@@ -174,7 +175,11 @@ fn sally() -> MetricsUpdate {
     MetricsUpdate {
         stack: StackId::new("sally"),
         at: at(BEFORE + AFTER),
-        promoted_at: Some(promoted()),
+        watch: Some(Watch::took_traffic(
+            Version::new("old"),
+            Version::new("new"),
+            promoted(),
+        )),
         series: vec![
             series("req/s", "/s", BadDirection::Down, 1234.0, Verdict::Ok),
             errors,
@@ -188,7 +193,11 @@ fn www() -> MetricsUpdate {
     MetricsUpdate {
         stack: StackId::new("www"),
         at: at(BEFORE + AFTER),
-        promoted_at: Some(at(10)),
+        watch: Some(Watch::took_traffic(
+            Version::new("old"),
+            Version::new("new"),
+            at(10),
+        )),
         series: vec![
             series("req/s", "/s", BadDirection::Down, 41.0, Verdict::Ok),
             series("errors", "%", BadDirection::Up, 0.0, Verdict::Ok),
@@ -199,13 +208,17 @@ fn www() -> MetricsUpdate {
 }
 
 fn cedric() -> MetricsUpdate {
-    let insufficient = || Verdict::InsufficientData {
+    let insufficient = || Verdict::NotEvaluated {
         reason: Insufficient::FewBaselineSamples { have: 4, need: 12 },
     };
     MetricsUpdate {
         stack: StackId::new("cedric"),
         at: at(BEFORE + AFTER),
-        promoted_at: Some(at(4)),
+        watch: Some(Watch::took_traffic(
+            Version::new("old"),
+            Version::new("new"),
+            at(4),
+        )),
         series: vec![
             series("req/s", "/s", BadDirection::Down, 190.0, insufficient()),
             series("errors", "%", BadDirection::Up, 0.26, insufficient()),
@@ -219,17 +232,17 @@ fn bruce() -> MetricsUpdate {
     MetricsUpdate {
         stack: StackId::new("bruce"),
         at: at(BEFORE + AFTER),
-        promoted_at: None,
+        watch: None,
         series: vec![
             series(
                 "req/s",
                 "/s",
                 BadDirection::Down,
                 1900.0,
-                Verdict::NotPromoted,
+                Verdict::Unchanged,
             ),
-            series("errors", "%", BadDirection::Up, 0.31, Verdict::NotPromoted),
-            series("p99", "ms", BadDirection::Up, 221.0, Verdict::NotPromoted),
+            series("errors", "%", BadDirection::Up, 0.31, Verdict::Unchanged),
+            series("p99", "ms", BadDirection::Up, 221.0, Verdict::Unchanged),
         ],
         sources: healthy_sources("bruce", 6),
     }
@@ -379,7 +392,7 @@ fn at_80x24_the_pane_shows_the_selected_stacks_series_and_counts_the_rest() {
         "{rows:#?}"
     );
     assert!(
-        rows[3].contains(" p99 ") && rows[3].contains("320ms  watching 2/3"),
+        rows[3].contains(" p99 ") && rows[3].contains("320ms  watch 2/3"),
         "{rows:#?}"
     );
     // The other stacks, the control comparisons and the sources did not fit: counted.
@@ -444,13 +457,13 @@ fn tall_or_zoomed_the_pane_shows_everything_with_counts() {
     let buf = f.draw(158, 30);
     let all = text(&buf);
     for expected in [
-        "vs control (2 unpromoted stacks): worse · unpromoted 0.90%, this stack 4.1% · +350% · p 4.0e-4",
+        "errors 4.1% vs 0.90% on 2 other stacks: worse",
         "sources: 2 of 6 sources unreachable: sally-0a1b no answer within 2 s, …; 3 lines not understood",
         "✗ sally-0a1b: no answer within 2 s",
         "✗ sally-0a1d: 3 of 120 lines not understood (line 7: label value with '}': http_requests_total{path=\"/a}\"} 1)",
         "other stacks",
-        "insufficient data",
-        "not promoted",
+        "not evaluated: baseline 4/12",
+        "no change on live",
     ] {
         assert!(all.contains(expected), "missing {expected:?} in\n{all}");
     }
@@ -481,7 +494,7 @@ fn the_normal_layout_at_160x45_lists_the_other_stacks_compactly() {
     );
     assert!(rows[5].starts_with(" WWW "), "{rows:#?}");
     assert!(rows[5].contains("req/s") && rows[5].contains("41/s") && rows[5].ends_with("✓ ok"));
-    assert!(rows[6].contains("213ms") && rows[6].ends_with("insufficient data"));
+    assert!(rows[6].contains("213ms") && rows[6].ends_with("not evaluated: baseline 4/12"));
     assert!(rows[7].starts_with(" Bruce ") && rows[7].contains("1.9k/s"));
     assert!(rows[8].contains("not shown · z zooms"), "{rows:#?}");
     let redacted = text(&buf)
@@ -493,7 +506,11 @@ fn the_normal_layout_at_160x45_lists_the_other_stacks_compactly() {
 #[test]
 fn after_a_rollback_the_marker_is_called_what_it_was() {
     use slipway::engine::release::{Transfer, TransferKind};
-    let mut f = Fixture::new(updates());
+    let mut sally = sally();
+    if let Some(w) = sally.watch.as_mut() {
+        w.cause = slipway::feeds::metrics::WatchCause::Rollback;
+    }
+    let mut f = Fixture::new(vec![www(), cedric(), sally, bruce()]);
     f.board.stacks[SALLY].phase = Phase::RolledBack(Transfer {
         from: Version::new("9be77d1"),
         to: Version::new("3f2a1c9"),
@@ -512,7 +529,7 @@ fn after_a_rollback_the_marker_is_called_what_it_was() {
     f.key(KeyCode::Enter);
     let all = text(&f.draw(120, 6));
     assert!(
-        all.contains("rolled back ") && all.contains("(┃ marks it)"),
+        all.contains("rolled back: new version took traffic") && all.contains("(┃ marks it)"),
         "{all}"
     );
 }
@@ -559,7 +576,8 @@ fn the_detail_view_shows_the_numbers_behind_a_verdict() {
         "now 4.1% · min 0.98% · max 4.2% · 60 samples",
         "40 samples before it, 20 since",
         "detector: baseline median 1.0% → recent median 4.1% · effect +310% · p 1.0e-4",
-        "vs control (2 unpromoted stacks): worse",
+        "errors 4.1% vs 0.90% on 2 other stacks: worse",
+        "vs other stacks: effect +350% · p 4.0e-4",
         "sources: 2 of 6 sources unreachable",
         "✗ sally-0a1c: no answer within 2 s",
     ] {
@@ -569,7 +587,7 @@ fn the_detail_view_shows_the_numbers_behind_a_verdict() {
     f.key(KeyCode::Char('j'));
     let all = text(&f.draw(158, 20));
     assert!(
-        all.contains("p99 (ms) · bad when it rises · watching 2/3"),
+        all.contains("p99 (ms) · bad when it rises · watch 2/3"),
         "{all}"
     );
     assert!(

@@ -72,6 +72,11 @@ impl ReleaseConfig {
             .clone()
             .unwrap_or_else(|| crate::journal::default_path(&self.name))
     }
+
+    /// Metric history kept across restarts, beside the journal (`<name>.metrics.json`).
+    pub fn metrics_history_path(&self) -> PathBuf {
+        self.journal_path().with_extension("metrics.json")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

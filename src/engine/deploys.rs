@@ -48,9 +48,11 @@ impl Engine {
                         skipped.join(", ")
                     ));
                 }
+                let by = entry.actor();
                 self.record(entry).await;
                 self.board.begin_promotion(&plan, Utc::now());
-                self.mark_baseline(&stack);
+                self.watches
+                    .promotion_started(&stack, &plan.from, &plan.to, by, Utc::now());
                 self.emit_board().await;
                 self.start_deploy(stack, plan.to, Action::Promote);
             }
@@ -77,14 +79,14 @@ impl Engine {
                 if let Some(w) = self.watchers.remove(&stack) {
                     w.abort();
                 }
-                self.record(
-                    Entry::new("rollback")
-                        .stack(&stack)
-                        .versions(&plan.from, &plan.to),
-                )
-                .await;
+                let entry = Entry::new("rollback")
+                    .stack(&stack)
+                    .versions(&plan.from, &plan.to);
+                let by = entry.actor();
+                self.record(entry).await;
                 self.board.begin_rollback(&plan, Utc::now());
-                self.mark_baseline(&stack);
+                self.watches
+                    .rollback_started(&stack, &plan.from, &plan.to, by, Utc::now());
                 self.emit_board().await;
                 self.start_deploy(stack, plan.to, Action::Rollback);
             }
@@ -119,13 +121,6 @@ impl Engine {
                 });
             }
         }
-    }
-
-    /// Metric baselines end when live starts changing.
-    fn mark_baseline(&mut self, stack: &StackId) {
-        self.promoted_at.send_modify(|m| {
-            m.insert(stack.clone(), Utc::now());
-        });
     }
 
     fn start_deploy(&mut self, stack: StackId, version: Version, action: Action) {
@@ -182,6 +177,7 @@ impl Engine {
                 )
                 .await;
                 self.board.start_failed(&stack, e.to_string());
+                self.watches.deploy_finished(&stack, false, Utc::now());
                 self.emit_board().await;
                 self.problem(format!("{} {stack}", action.verb()), e.to_string())
                     .await;
@@ -205,19 +201,25 @@ impl Engine {
 
     /// A deployment on live that this engine did not start (another terminal, the CLI,
     /// the platform's own UI): follow it so nobody starts a second one on top.
-    pub(super) fn attach_if_unknown(&mut self, stack: &StackId, id: DeploymentId) {
+    /// `true` when it attached (the journal may say who started it).
+    pub(super) fn attach_if_unknown(&mut self, stack: &StackId, id: DeploymentId) -> bool {
         let known = self
             .board
             .get(stack)
             .and_then(|s| s.phase.in_flight())
             .is_some();
         if known {
-            return;
+            return false;
         }
         let deployment = DeploymentRef { id, url: None };
         self.board
             .attach_external(stack, deployment.clone(), Utc::now());
+        if let Some(t) = self.board.get(stack).and_then(|s| s.phase.in_flight()) {
+            let (from, to) = (t.from.clone(), t.to.clone());
+            self.watches.outside_rollout(stack, &from, &to, Utc::now());
+        }
         self.watch(stack.clone(), deployment);
+        true
     }
 
     pub(super) async fn watch_report(&mut self, stack: StackId, report: WatchReport) {
@@ -225,6 +227,7 @@ impl Engine {
             WatchReport::Status(DeployStatus {
                 progress, message, ..
             }) => {
+                self.watches.progress(&stack, progress);
                 self.board.progress(&stack, progress, message);
                 self.emit_board().await;
             }
@@ -266,6 +269,7 @@ impl Engine {
             entry = entry.detail(m.clone());
         }
         self.record(entry).await;
+        self.watches.deploy_finished(&stack, succeeded, Utc::now());
         self.board.deployment_finished(
             &stack,
             status.state.clone(),

@@ -12,6 +12,7 @@ mod logs;
 pub mod release;
 mod repo_tasks;
 mod runner;
+mod watches;
 
 pub use runner::{EVENT_CAPACITY, EngineHandle, start};
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
@@ -80,7 +80,11 @@ pub fn start(
             .collect(),
     );
     let (instances_tx, _) = watch::channel(HashMap::new());
-    let (promoted_tx, _) = watch::channel(HashMap::new());
+    // A change is watched again after a restart while its samples can still be on screen
+    // (and for half an hour at least).
+    let horizon = chrono::Duration::seconds(
+        (config.metrics.interval_secs.max(1) * config.metrics.history as u64).max(1800) as i64,
+    );
     let announcer = config
         .announce
         .as_ref()
@@ -112,7 +116,7 @@ pub fn start(
         watchers: HashMap::new(),
         refreshing: false,
         instances: instances_tx,
-        promoted_at: promoted_tx,
+        watches: super::watches::Watches::new(horizon),
     };
     tokio::spawn(engine.run(cmd_rx, internal_rx, watch_rx));
     (EngineHandle { commands: cmd_tx }, event_rx)
@@ -144,8 +148,8 @@ pub(super) struct Engine {
     refreshing: bool,
     /// Live instances per stack, for the metric feed and the log follower.
     pub(super) instances: watch::Sender<HashMap<StackId, Vec<Instance>>>,
-    /// When each stack's last promotion or rollback started: the metric baseline ends there.
-    pub(super) promoted_at: watch::Sender<HashMap<StackId, DateTime<Utc>>>,
+    /// Which change of live each stack's metrics are judged against.
+    pub(super) watches: super::watches::Watches,
 }
 
 impl Engine {
@@ -336,7 +340,8 @@ impl Engine {
             self.config.metrics.clone(),
             self.config.stacks.iter().map(|s| s.id.clone()).collect(),
             self.instances.subscribe(),
-            self.promoted_at.subscribe(),
+            self.watches.subscribe(),
+            Some(self.config.release.metrics_history_path()),
             tx,
         );
         let events = self.events.clone();
@@ -415,13 +420,15 @@ impl Engine {
         match msg {
             Internal::Versions(results) => {
                 self.refreshing = false;
+                let mut read_journal = false;
                 for (stack, result) in results {
                     match result {
                         Ok(versions) => {
                             let external = versions.live_deployment.clone();
+                            read_journal |= self.observe_live(&stack, &versions.live).await;
                             self.board.apply_versions(&stack, versions);
                             if let Some(id) = external {
-                                self.attach_if_unknown(&stack, id);
+                                read_journal |= self.attach_if_unknown(&stack, id);
                             }
                         }
                         Err(e) => {
@@ -434,6 +441,9 @@ impl Engine {
                 self.emit_board().await;
                 self.emit(Event::Refreshed).await;
                 self.want_diffs();
+                if read_journal {
+                    self.read_journal();
+                }
             }
             Internal::Journal(read) => match read {
                 Ok((entries, bad)) => {
@@ -446,6 +456,7 @@ impl Engine {
                         self.problem("journal", msg).await;
                     }
                     self.recovered = crate::journal::previous_live(&entries);
+                    self.watches.journal(&entries, Utc::now());
                     if self.apply_recovered() {
                         self.emit_board().await;
                     }
@@ -513,6 +524,32 @@ impl Engine {
                 Err(e) => self.problem(format!("abort {stack}"), e.to_string()).await,
             },
             Internal::Smoke(stack, cause, report) => self.smoke_done(stack, cause, report).await,
+        }
+    }
+}
+
+impl Engine {
+    /// Live's version as read: a change nobody here made starts a watch and is said;
+    /// `true` when the journal should be read for who made it (or, at start, for the
+    /// change a restart interrupted).
+    async fn observe_live(&mut self, stack: &StackId, live: &crate::model::Version) -> bool {
+        match self.watches.observed(stack, live, Utc::now()) {
+            super::watches::Seen::First => true,
+            super::watches::Seen::Same | super::watches::Seen::Expected => false,
+            super::watches::Seen::Outside { from, to } => {
+                let name = self
+                    .board
+                    .get(stack)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| stack.to_string());
+                self.emit(Event::Notice(format!(
+                    "{name}: live changed outside this dashboard, {} → {}; watching it",
+                    from.short(),
+                    to.short()
+                )))
+                .await;
+                true
+            }
         }
     }
 }

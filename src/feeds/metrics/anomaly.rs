@@ -1,64 +1,135 @@
-//! Is a series worse since its stack was promoted? Pure functions over a [`SeriesHistory`].
+//! Is a series worse since its stack's live version changed? Pure functions over a
+//! [`SeriesHistory`].
 //!
-//! The recent window after the promotion is compared with the baseline before it by a
-//! one-sided Mann–Whitney U test (rank based: no assumption about the distribution, robust
-//! to outliers) plus a minimum relative shift of the median, so that a significant but tiny
-//! change is not flagged. A flag needs that for `consecutive` evaluations in a row, so a
-//! short blip is not a spike. Whatever cannot be judged says why: never a silent pass.
+//! The recent window since the new version took traffic is compared with the healthy
+//! period before the change by a one-sided Mann–Whitney U test (rank based: no assumption
+//! about the distribution, robust to outliers) plus a minimum relative shift of the median,
+//! so that a significant but tiny change is not flagged. A flag needs that for
+//! `consecutive` evaluations in a row, so a short blip is not a spike; once raised it holds
+//! until as many evaluations in a row show recovery, never merely because data stopped or
+//! a rollback started. Whatever cannot be judged says why: never a pass by default.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::change::Rollout;
+use super::control::ControlComparison;
 use super::history::{Point, SeriesHistory};
 use crate::config::{AnomalyConfig, BadDirection};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
-    /// The stack has not been promoted in this release: nothing to judge.
-    NotPromoted,
-    /// Promoted, but no sample from before the promotion (slipway started afterwards).
-    NoBaseline,
-    InsufficientData {
-        reason: Insufficient,
+    /// Live has not changed in this release: nothing to judge.
+    Unchanged,
+    /// A deployment runs on the stack: no verdict on a half-deployed stack.
+    RollingOut {
+        progress: Option<f32>,
+        rolling_back: bool,
     },
-    /// Looks like the baseline.
+    /// The new version took traffic; fewer samples since than a verdict needs.
+    Collecting { have: usize, need: usize },
+    /// Cannot be judged, and why.
+    NotEvaluated { reason: Insufficient },
+    /// The source gave no value this round; the newest value is `age_secs` old.
+    Stale { age_secs: i64 },
+    /// Looks like the baseline: the only verdict that reads as healthy.
     Ok,
-    /// Worse than the baseline, not yet for long enough to flag.
+    /// Worse, not yet for long enough to flag.
     Watching {
         consecutive: u32,
         needed: u32,
+        basis: Basis,
     },
     /// Rose in the bad direction (errors, latency) and stayed up.
-    Spike {
-        since: DateTime<Utc>,
-        magnitude: Shift,
-    },
+    Spike(Flag),
     /// Fell in the bad direction (traffic) and stayed down.
-    Drop {
-        since: DateTime<Utc>,
-        magnitude: Shift,
+    Drop(Flag),
+}
+
+/// A raised flag: since when, how far, against what, and why it still stands if the
+/// newest data does not show it (a rollback running, a source gone quiet).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flag {
+    pub since: DateTime<Utc>,
+    pub magnitude: Shift,
+    pub basis: Basis,
+    pub hold: Option<Hold>,
+}
+
+/// What the comparison was made against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The stack's own healthy period before the change.
+    Baseline,
+    /// The stacks still on the old version over the same rounds (the baseline is short).
+    OtherStacks,
+}
+
+/// Why a raised flag stands without fresh evidence for it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "hold", rename_all = "snake_case")]
+pub enum Hold {
+    /// The rollback runs; the flagged version may still serve.
+    RollingBack {
+        progress: Option<f32>,
     },
+    /// The source stopped: no data is no recovery.
+    Stale {
+        age_secs: i64,
+    },
+    /// Back on the old version, too few samples yet to show recovery.
+    AwaitingData {
+        have: usize,
+        need: usize,
+    },
+    /// Data looks healthy again, not yet for long enough.
+    Recovering {
+        ok: u32,
+        needed: u32,
+    },
+    NotEvaluated {
+        reason: Insufficient,
+    },
+}
+
+impl Flag {
+    /// A flag raised on fresh evidence against the stack's own baseline.
+    pub fn fresh(since: DateTime<Utc>, magnitude: Shift) -> Flag {
+        Flag {
+            since,
+            magnitude,
+            basis: Basis::Baseline,
+            hold: None,
+        }
+    }
 }
 
 impl Verdict {
     pub fn is_flag(&self) -> bool {
-        matches!(self, Verdict::Spike { .. } | Verdict::Drop { .. })
+        matches!(self, Verdict::Spike(_) | Verdict::Drop(_))
+    }
+
+    pub fn flag(&self) -> Option<&Flag> {
+        match self {
+            Verdict::Spike(f) | Verdict::Drop(f) => Some(f),
+            _ => None,
+        }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Insufficient {
+    /// Live changed, and no sample from before the change exists (slipway started after).
+    NoBaseline,
     FewBaselineSamples {
         have: usize,
         need: usize,
     },
-    /// Just promoted, or the source has gaps: fewer values than half the recent window.
-    FewRecentSamples {
-        have: usize,
-        need: usize,
-    },
+    /// The source has never given a value.
+    NoData,
     /// Too little traffic for the value to mean anything (a ratio of two requests).
     LowTraffic {
         traffic: f64,
@@ -69,12 +140,11 @@ pub enum Insufficient {
 impl std::fmt::Display for Insufficient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Insufficient::NoBaseline => write!(f, "no samples from before the change"),
             Insufficient::FewBaselineSamples { have, need } => {
-                write!(f, "{have} of {need} samples before the promotion")
+                write!(f, "baseline {have}/{need}")
             }
-            Insufficient::FewRecentSamples { have, need } => {
-                write!(f, "{have} of {need} samples since the promotion")
-            }
+            Insufficient::NoData => write!(f, "no data yet"),
             Insufficient::LowTraffic { traffic, min } => {
                 write!(f, "traffic {traffic:.3}/s below {min}/s")
             }
@@ -93,14 +163,29 @@ pub struct Shift {
     pub p_value: f64,
 }
 
-/// Per (stack, series): how many evaluations in a row were bad, since when.
+/// What else the detector needs to know this round.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// A deployment running on the stack.
+    pub rollout: Option<Rollout>,
+    /// This series against the stacks still on the old version, this round.
+    pub control: Option<&'a ControlComparison>,
+}
+
+/// Per (stack, series): runs of bad and good evaluations, and the flag they raised.
 #[derive(Debug, Clone, Default)]
 pub struct Detector {
-    consecutive: u32,
+    bad_run: u32,
+    good_run: u32,
     since: Option<DateTime<Utc>>,
+    flag: Option<(Shift, Basis)>,
 }
 
 impl Detector {
+    pub fn is_flagged(&self) -> bool {
+        self.flag.is_some()
+    }
+
     /// Judges the series as of `now` (call once per round, after pushing its point).
     pub fn evaluate(
         &mut self,
@@ -108,51 +193,147 @@ impl Detector {
         bad: BadDirection,
         settings: &AnomalyConfig,
         now: DateTime<Utc>,
+        ctx: Context<'_>,
     ) -> Verdict {
-        let verdict = judge(history, bad, settings);
-        let shift = match verdict {
-            Judgement::Verdict(v) => {
-                self.consecutive = 0;
-                self.since = None;
-                return v;
+        let needed = settings.consecutive.max(1);
+        match judge(history, bad, settings, ctx) {
+            Evidence::Worse(shift, basis) => {
+                self.good_run = 0;
+                self.bad_run = self.bad_run.saturating_add(1);
+                let since = *self.since.get_or_insert(now);
+                if self.flag.is_none() && self.bad_run < needed {
+                    return Verdict::Watching {
+                        consecutive: self.bad_run,
+                        needed,
+                        basis,
+                    };
+                }
+                self.flag = Some((shift, basis));
+                flagged(bad, since, shift, basis, None)
             }
-            Judgement::Worse(shift) => shift,
-        };
-        self.consecutive = self.consecutive.saturating_add(1);
-        let since = *self.since.get_or_insert(now);
-        if self.consecutive < settings.consecutive {
-            return Verdict::Watching {
-                consecutive: self.consecutive,
-                needed: settings.consecutive,
-            };
-        }
-        match bad {
-            BadDirection::Up => Verdict::Spike {
-                since,
-                magnitude: shift,
-            },
-            BadDirection::Down => Verdict::Drop {
-                since,
-                magnitude: shift,
-            },
+            Evidence::Elevated => {
+                self.good_run = 0;
+                match self.flag {
+                    Some((shift, basis)) => {
+                        flagged(bad, self.since.unwrap_or(now), shift, basis, None)
+                    }
+                    None => Verdict::Watching {
+                        consecutive: self.bad_run,
+                        needed,
+                        basis: Basis::Baseline,
+                    },
+                }
+            }
+            Evidence::NotWorse => {
+                self.bad_run = 0;
+                let Some((shift, basis)) = self.flag else {
+                    self.since = None;
+                    return Verdict::Ok;
+                };
+                self.good_run = self.good_run.saturating_add(1);
+                if self.good_run >= needed {
+                    *self = Detector::default();
+                    return Verdict::Ok;
+                }
+                let hold = Hold::Recovering {
+                    ok: self.good_run,
+                    needed,
+                };
+                flagged(bad, self.since.unwrap_or(now), shift, basis, Some(hold))
+            }
+            Evidence::Nothing(verdict) => {
+                let Some((shift, basis)) = self.flag else {
+                    if matches!(verdict, Verdict::Unchanged | Verdict::RollingOut { .. }) {
+                        *self = Detector::default();
+                    }
+                    return verdict;
+                };
+                let hold = match verdict {
+                    Verdict::RollingOut { progress, .. } => Hold::RollingBack { progress },
+                    Verdict::Stale { age_secs } => Hold::Stale { age_secs },
+                    Verdict::Collecting { have, need } => Hold::AwaitingData { have, need },
+                    Verdict::NotEvaluated { reason } => Hold::NotEvaluated { reason },
+                    // Live is back where it was and nothing is watched: the change is gone.
+                    _ => {
+                        *self = Detector::default();
+                        return verdict;
+                    }
+                };
+                flagged(bad, self.since.unwrap_or(now), shift, basis, Some(hold))
+            }
         }
     }
 }
 
-enum Judgement {
-    Verdict(Verdict),
-    Worse(Shift),
+fn flagged(
+    bad: BadDirection,
+    since: DateTime<Utc>,
+    magnitude: Shift,
+    basis: Basis,
+    hold: Option<Hold>,
+) -> Verdict {
+    let flag = Flag {
+        since,
+        magnitude,
+        basis,
+        hold,
+    };
+    match bad {
+        BadDirection::Up => Verdict::Spike(flag),
+        BadDirection::Down => Verdict::Drop(flag),
+    }
 }
 
-fn judge(history: &SeriesHistory, bad: BadDirection, s: &AnomalyConfig) -> Judgement {
-    if history.promoted_at().is_none() {
-        return Judgement::Verdict(Verdict::NotPromoted);
+enum Evidence {
+    Worse(Shift, Basis),
+    /// Looks worse, not significantly so: neither a flag nor a pass.
+    Elevated,
+    NotWorse,
+    /// No evidence either way this round, and why.
+    Nothing(Verdict),
+}
+
+fn judge(
+    history: &SeriesHistory,
+    bad: BadDirection,
+    s: &AnomalyConfig,
+    ctx: Context<'_>,
+) -> Evidence {
+    let nothing = Evidence::Nothing;
+    if history.baseline_until().is_none() {
+        return nothing(Verdict::Unchanged);
+    }
+    if let Some(r) = ctx.rollout {
+        return nothing(Verdict::RollingOut {
+            progress: r.progress,
+            rolling_back: r.rolling_back,
+        });
+    }
+    let Some(from) = history.judged_from() else {
+        return nothing(Verdict::RollingOut {
+            progress: None,
+            rolling_back: false,
+        });
+    };
+    // This round gave nothing (no value, and no traffic figure saying why): whatever came
+    // before, no verdict is fresh.
+    let fresh = history.latest().is_some_and(|p| {
+        p.at >= from && (p.value.is_some_and(f64::is_finite) || p.traffic.is_some())
+    });
+    if !fresh && history.latest().is_some_and(|p| p.at >= from) {
+        return match history.latest_value() {
+            Some(p) => nothing(Verdict::Stale {
+                age_secs: history
+                    .latest()
+                    .map_or(0, |l| (l.at - p.at).num_seconds().max(0)),
+            }),
+            None => nothing(Verdict::NotEvaluated {
+                reason: Insufficient::NoData,
+            }),
+        };
     }
     let baseline: Vec<&Point> = history.baseline().collect();
-    if baseline.is_empty() {
-        return Judgement::Verdict(Verdict::NoBaseline);
-    }
-    let recent = history.recent_after_promotion(s.recent_window);
+    let recent = history.recent(s.recent_window);
     // Traffic first: without traffic a ratio or a latency has no value at all, and "few
     // samples" would hide why.
     for window in [&recent, &baseline] {
@@ -160,35 +341,63 @@ fn judge(history: &SeriesHistory, bad: BadDirection, s: &AnomalyConfig) -> Judge
         if let Some(t) = median(&traffic)
             && t < s.min_traffic
         {
-            return insufficient(Insufficient::LowTraffic {
-                traffic: t,
-                min: s.min_traffic,
+            return nothing(Verdict::NotEvaluated {
+                reason: Insufficient::LowTraffic {
+                    traffic: t,
+                    min: s.min_traffic,
+                },
             });
         }
-    }
-    let base_values = values(&baseline);
-    if base_values.len() < s.min_baseline_samples {
-        return insufficient(Insufficient::FewBaselineSamples {
-            have: base_values.len(),
-            need: s.min_baseline_samples,
-        });
     }
     let need = s.recent_window.div_ceil(2);
     let recent_values = values(&recent);
     if recent_values.len() < need {
-        return insufficient(Insufficient::FewRecentSamples {
+        return nothing(Verdict::Collecting {
             have: recent_values.len(),
             need,
         });
     }
+    let base_values = values(&baseline);
+    if base_values.len() < s.min_baseline_samples {
+        // The stacks still on the old version stand in for the short baseline.
+        if let Some(c) = ctx.control
+            && c.worse
+        {
+            return Evidence::Worse(c.shift, Basis::OtherStacks);
+        }
+        let reason = if base_values.is_empty() {
+            Insufficient::NoBaseline
+        } else {
+            Insufficient::FewBaselineSamples {
+                have: base_values.len(),
+                need: s.min_baseline_samples,
+            }
+        };
+        return nothing(Verdict::NotEvaluated { reason });
+    }
     match compare(&recent_values, &base_values, bad, s) {
-        Some(shift) => Judgement::Worse(shift),
-        None => Judgement::Verdict(Verdict::Ok),
+        Some(shift) => Evidence::Worse(shift, Basis::Baseline),
+        None if elevated(&recent_values, &base_values, bad, s) => Evidence::Elevated,
+        None => Evidence::NotWorse,
     }
 }
 
-fn insufficient(reason: Insufficient) -> Judgement {
-    Judgement::Verdict(Verdict::InsufficientData { reason })
+/// Beyond the baseline's normal range by the minimum effect, but not (yet) significant:
+/// too few samples to flag, too many to call healthy.
+fn elevated(recent: &[f64], reference: &[f64], bad: BadDirection, s: &AnomalyConfig) -> bool {
+    let Some(sh) = shift(recent, reference, bad) else {
+        return false;
+    };
+    match bad {
+        BadDirection::Up => {
+            sh.relative >= s.min_effect
+                && quantile(reference, 1.0 - NORMAL_RANGE).is_some_and(|q| sh.recent_median > q)
+        }
+        BadDirection::Down => {
+            -sh.relative >= s.min_effect
+                && quantile(reference, NORMAL_RANGE).is_some_and(|q| sh.recent_median < q)
+        }
+    }
 }
 
 fn values(points: &[&Point]) -> Vec<f64> {

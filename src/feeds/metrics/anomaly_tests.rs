@@ -30,7 +30,7 @@ impl Run {
             history.push(point(i as i64, Some(*v), None));
         }
         let round = before.len() as i64;
-        history.set_promoted(Some(t(round)));
+        history.set_watch(Some(t(round)), Some(t(round)));
         Run {
             history,
             detector: Detector::default(),
@@ -41,9 +41,13 @@ impl Run {
 
     fn step(&mut self, value: Option<f64>, traffic: Option<f64>) -> Verdict {
         self.history.push(point(self.round, value, traffic));
-        let v = self
-            .detector
-            .evaluate(&self.history, self.bad, &settings(), t(self.round));
+        let v = self.detector.evaluate(
+            &self.history,
+            self.bad,
+            &settings(),
+            t(self.round),
+            Context::default(),
+        );
         self.round += 1;
         v
     }
@@ -78,34 +82,40 @@ fn step_up_is_a_spike_after_n_consecutive_evaluations() {
     let mut run = Run::new(&noisy(30, 1.0, 0.05, 1), BadDirection::Up);
     let v = run.feed(&noisy(8, 2.0, 0.05, 2));
     // Three of six recent values are needed before anything is judged.
-    assert!(matches!(
-        v[0],
-        Verdict::InsufficientData {
-            reason: Insufficient::FewRecentSamples { have: 1, need: 3 }
+    assert_eq!(v[0], Verdict::Collecting { have: 1, need: 3 });
+    assert_eq!(v[1], Verdict::Collecting { have: 2, need: 3 });
+    // Three values against thirty cannot reach p < 0.001 yet; four can. Meanwhile the
+    // values are plainly above normal: watched, never a pass.
+    assert_eq!(
+        v[2],
+        Verdict::Watching {
+            consecutive: 0,
+            needed: 3,
+            basis: Basis::Baseline,
         }
-    ));
-    assert!(matches!(v[1], Verdict::InsufficientData { .. }));
-    // Three values against thirty cannot reach p < 0.001 yet; four can.
-    assert_eq!(v[2], Verdict::Ok);
+    );
     assert_eq!(
         v[3],
         Verdict::Watching {
             consecutive: 1,
-            needed: 3
+            needed: 3,
+            basis: Basis::Baseline,
         }
     );
     assert_eq!(
         v[4],
         Verdict::Watching {
             consecutive: 2,
-            needed: 3
+            needed: 3,
+            basis: Basis::Baseline,
         }
     );
     match &v[5] {
-        Verdict::Spike { since, magnitude } => {
-            assert_eq!(*since, t(33), "since the first bad evaluation");
-            assert!(magnitude.relative > 0.8 && magnitude.relative < 1.2);
-            assert!(magnitude.p_value < 0.001);
+        Verdict::Spike(flag) => {
+            assert_eq!(flag.since, t(33), "since the first bad evaluation");
+            assert!(flag.magnitude.relative > 0.8 && flag.magnitude.relative < 1.2);
+            assert!(flag.magnitude.p_value < 0.001);
+            assert_eq!(flag.hold, None, "fresh evidence holds it");
         }
         other => panic!("expected a spike, got {other:?}"),
     }
@@ -116,9 +126,10 @@ fn step_up_is_a_spike_after_n_consecutive_evaluations() {
 fn step_down_is_a_drop_on_a_bad_down_series() {
     let mut run = Run::new(&noisy(30, 1000.0, 0.1, 3), BadDirection::Down);
     let v = run.feed(&noisy(8, 400.0, 0.1, 4));
-    assert!(matches!(v[5], Verdict::Drop { .. }), "{:?}", v[5]);
-    if let Verdict::Drop { magnitude, .. } = &v[7] {
-        assert!(magnitude.relative < -0.5);
+    assert!(matches!(v[5], Verdict::Drop(_)), "{:?}", v[5]);
+    match &v[7] {
+        Verdict::Drop(flag) => assert!(flag.magnitude.relative < -0.5),
+        other => panic!("{other:?}"),
     }
 }
 
@@ -162,47 +173,180 @@ fn a_short_blip_is_not_a_spike() {
 }
 
 #[test]
-fn the_flag_clears_when_the_series_recovers() {
+fn the_flag_clears_only_when_data_shows_recovery() {
     let mut run = Run::new(&noisy(30, 1.0, 0.05, 14), BadDirection::Up);
     let v = run.feed(&noisy(8, 3.0, 0.05, 15));
     assert!(v[7].is_flag());
-    let v = run.feed(&noisy(8, 1.0, 0.05, 16));
-    assert_eq!(v[7], Verdict::Ok);
+    let v = run.feed(&noisy(10, 1.0, 0.05, 16));
+    // Healthy values hold the flag as "recovering" for as many rounds as raised it.
+    let recovering = v
+        .iter()
+        .filter(|v| {
+            v.flag()
+                .is_some_and(|f| matches!(f.hold, Some(Hold::Recovering { .. })))
+        })
+        .count();
+    assert_eq!(recovering, 2, "{v:?}");
+    assert_eq!(v[9], Verdict::Ok);
 }
 
 #[test]
-fn too_few_samples_is_insufficient_data_never_a_pass() {
+fn a_flag_holds_when_the_data_stops() {
+    let mut run = Run::new(&noisy(30, 1.0, 0.05, 14), BadDirection::Up);
+    assert!(run.feed(&noisy(8, 3.0, 0.05, 15))[7].is_flag());
+    // The source dies: five rounds without a value. Never ok, never cleared.
+    let v: Vec<_> = (0..5).map(|_| run.step(None, None)).collect();
+    for (i, v) in v.iter().enumerate() {
+        match v.flag().and_then(|f| f.hold) {
+            Some(Hold::Stale { age_secs }) => assert_eq!(age_secs, 5 * (i as i64 + 1)),
+            other => panic!("round {i}: {other:?} in {v:?}"),
+        }
+    }
+    // Data comes back still bad: held while the window refills, then fresh again.
+    let v = run.feed(&noisy(3, 3.0, 0.05, 20));
+    assert!(v.iter().all(Verdict::is_flag), "{v:?}");
+    assert!(v[2].flag().is_some_and(|f| f.hold.is_none()), "{v:?}");
+}
+
+#[test]
+fn a_dead_source_is_stale_not_ok() {
+    let mut run = Run::new(&noisy(30, 1.0, 0.05, 14), BadDirection::Up);
+    let v = run.feed(&noisy(8, 1.0, 0.05, 15));
+    assert_eq!(v[7], Verdict::Ok);
+    assert_eq!(run.step(None, None), Verdict::Stale { age_secs: 5 });
+    assert_eq!(run.step(None, None), Verdict::Stale { age_secs: 10 });
+}
+
+#[test]
+fn rolling_out_is_no_verdict_and_a_rollback_holds_the_flag() {
+    let mut run = Run::new(&noisy(30, 1.0, 0.05, 21), BadDirection::Up);
+    let rollout = |rolling_back| Context {
+        rollout: Some(crate::feeds::metrics::Rollout {
+            progress: Some(0.62),
+            rolling_back,
+        }),
+        control: None,
+    };
+    // Bad values while the deployment runs are not judged.
+    run.history.push(point(run.round, Some(9.0), None));
+    let v = run.detector.evaluate(
+        &run.history,
+        BadDirection::Up,
+        &settings(),
+        t(run.round),
+        rollout(false),
+    );
+    assert_eq!(
+        v,
+        Verdict::RollingOut {
+            progress: Some(0.62),
+            rolling_back: false
+        }
+    );
+    run.round += 1;
+    assert!(run.feed(&noisy(8, 3.0, 0.05, 22))[7].is_flag());
+    run.history.push(point(run.round, Some(3.0), None));
+    let v = run.detector.evaluate(
+        &run.history,
+        BadDirection::Up,
+        &settings(),
+        t(run.round),
+        rollout(true),
+    );
+    assert!(
+        matches!(
+            v.flag().and_then(|f| f.hold),
+            Some(Hold::RollingBack { .. })
+        ),
+        "{v:?}"
+    );
+    run.round += 1;
+    // Back on the old version: judged from its own swap against the same baseline.
+    let swap = t(run.round);
+    run.history.set_watch(Some(t(30)), Some(swap));
+    let v = run.feed(&noisy(8, 1.0, 0.05, 23));
+    assert!(matches!(
+        v[0].flag().and_then(|f| f.hold),
+        Some(Hold::AwaitingData { have: 1, need: 3 })
+    ));
+    assert_eq!(v[7], Verdict::Ok, "{v:?}");
+}
+
+#[test]
+fn a_short_baseline_is_judged_against_the_other_stacks() {
+    let mut run = Run::new(&noisy(8, 0.003, 0.05, 24), BadDirection::Up);
+    let worse = ControlComparison {
+        control_stacks: 1,
+        normalised: false,
+        shift: Shift {
+            baseline_median: 0.003,
+            recent_median: 0.074,
+            relative: 23.6,
+            p_value: 1e-6,
+        },
+        worse: true,
+    };
+    let with = |run: &mut Run, control: Option<&ControlComparison>| {
+        run.history.push(point(run.round, Some(0.074), None));
+        let v = run.detector.evaluate(
+            &run.history,
+            BadDirection::Up,
+            &settings(),
+            t(run.round),
+            Context {
+                rollout: None,
+                control,
+            },
+        );
+        run.round += 1;
+        v
+    };
+    let v: Vec<_> = (0..3).map(|_| with(&mut run, None)).collect();
+    assert_eq!(
+        v[2],
+        Verdict::NotEvaluated {
+            reason: Insufficient::FewBaselineSamples { have: 8, need: 12 }
+        }
+    );
+    let v: Vec<_> = (0..3).map(|_| with(&mut run, Some(&worse))).collect();
+    match &v[2] {
+        Verdict::Spike(flag) => assert_eq!(flag.basis, Basis::OtherStacks),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn too_few_samples_is_never_a_pass() {
     let mut run = Run::new(&noisy(5, 1.0, 0.05, 17), BadDirection::Up);
     let v = run.feed(&noisy(10, 5.0, 0.05, 18));
-    assert!(v.iter().all(|v| matches!(
+    assert!(matches!(v[0], Verdict::Collecting { .. }));
+    assert!(v[2..].iter().all(|v| matches!(
         v,
-        Verdict::InsufficientData {
+        Verdict::NotEvaluated {
             reason: Insufficient::FewBaselineSamples { have: 5, need: 12 }
         }
     )));
-    // Promoted before the first sample: there is no baseline at all.
+    // Changed before the first sample: there is no baseline at all.
     let mut run = Run::new(&[], BadDirection::Up);
-    assert!(
-        run.feed(&[1.0, 2.0])
-            .iter()
-            .all(|v| *v == Verdict::NoBaseline)
+    let v = run.feed(&[1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(
+        v[3],
+        Verdict::NotEvaluated {
+            reason: Insufficient::NoBaseline
+        }
     );
-    // Gaps after the promotion (the source is failing) are not a pass either.
+    // Gaps after the change (the source is failing) are not a pass either.
     let mut run = Run::new(&noisy(30, 1.0, 0.05, 19), BadDirection::Up);
     let v: Vec<_> = (0..8)
         .map(|i| run.step((i % 3 == 0).then_some(9.0), None))
         .collect();
-    assert!(matches!(
-        v[7],
-        Verdict::InsufficientData {
-            reason: Insufficient::FewRecentSamples { .. }
-        }
-    ));
-    // Not promoted: nothing to judge.
+    assert_eq!(v[7], Verdict::Stale { age_secs: 5 });
+    // Live unchanged: nothing to judge.
     let mut h = SeriesHistory::new(10);
     h.push(point(0, Some(1.0), None));
-    let v = Detector::default().evaluate(&h, BadDirection::Up, &settings(), t(0));
-    assert_eq!(v, Verdict::NotPromoted);
+    let v =
+        Detector::default().evaluate(&h, BadDirection::Up, &settings(), t(0), Context::default());
+    assert_eq!(v, Verdict::Unchanged);
 }
 
 #[test]
@@ -213,13 +357,13 @@ fn low_traffic_is_insufficient_data() {
         run.history.push(point(i, Some(1.0), Some(50.0)));
     }
     run.round = 30;
-    run.history.set_promoted(Some(t(30)));
+    run.history.set_watch(Some(t(30)), Some(t(30)));
     // After the promotion only a trickle of requests; the error ratio jumps but means little.
     let v: Vec<_> = (0..6).map(|_| run.step(Some(50.0), Some(0.02))).collect();
     assert!(
         v.iter().all(|v| matches!(
             v,
-            Verdict::InsufficientData {
+            Verdict::NotEvaluated {
                 reason: Insufficient::LowTraffic { .. }
             }
         )),
@@ -230,7 +374,7 @@ fn low_traffic_is_insufficient_data() {
     let v = run.step(None, Some(0.0));
     assert!(matches!(
         v,
-        Verdict::InsufficientData {
+        Verdict::NotEvaluated {
             reason: Insufficient::LowTraffic { traffic, .. }
         } if traffic < 0.1
     ));
@@ -241,9 +385,9 @@ fn from_zero_is_an_infinite_relative_shift() {
     let mut run = Run::new(&[0.0; 30], BadDirection::Up);
     let v = run.feed(&[2.0; 6]);
     match &v[5] {
-        Verdict::Spike { magnitude, .. } => {
-            assert_eq!(magnitude.relative, f64::INFINITY);
-            assert_eq!(magnitude.baseline_median, 0.0);
+        Verdict::Spike(flag) => {
+            assert_eq!(flag.magnitude.relative, f64::INFINITY);
+            assert_eq!(flag.magnitude.baseline_median, 0.0);
         }
         other => panic!("{other:?}"),
     }
@@ -282,7 +426,7 @@ fn control_tells_a_release_problem_from_a_shared_one() {
     };
     // Only the promoted stack dropped: worse than the control.
     let mut promoted = mk(100.0, 1, 0.5);
-    promoted.set_promoted(Some(t(30)));
+    promoted.set_watch(Some(t(30)), Some(t(30)));
     let (c1, c2) = (mk(1000.0, 2, 1.0), mk(300.0, 3, 1.0));
     let c = compare_with_control(&promoted, &[&c1, &c2], false, BadDirection::Down, &s);
     let c = c.unwrap_or_else(|| panic!("both sides have data"));
@@ -296,7 +440,7 @@ fn control_tells_a_release_problem_from_a_shared_one() {
     assert!(compare_with_control(&promoted, &[], false, BadDirection::Down, &s).is_none());
     // Comparable values (an error ratio) are compared as they are.
     let mut ratio = mk(0.05, 4, 4.0);
-    ratio.set_promoted(Some(t(30)));
+    ratio.set_watch(Some(t(30)), Some(t(30)));
     let control = mk(0.05, 5, 1.0);
     let c = compare_with_control(&ratio, &[&control], true, BadDirection::Up, &s);
     assert!(c.is_some_and(|c| c.worse && !c.normalised));
@@ -314,13 +458,13 @@ fn false_flag_rate_and_detection_delay() {
             for (i, v) in noisy(60, 10.0, noise, seed).iter().enumerate() {
                 h.push(point(i as i64, Some(*v), None));
             }
-            h.set_promoted(Some(t(60)));
+            h.set_watch(Some(t(60)), Some(t(60)));
             let mut d = Detector::default();
             let after = noisy(rounds, after_level, noise, seed + 1000);
             after.iter().enumerate().find_map(|(i, v)| {
                 let round = 60 + i as i64;
                 h.push(point(round, Some(*v), None));
-                d.evaluate(&h, BadDirection::Up, &s, t(round))
+                d.evaluate(&h, BadDirection::Up, &s, t(round), Context::default())
                     .is_flag()
                     .then_some(i + 1)
             })

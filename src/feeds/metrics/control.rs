@@ -1,6 +1,7 @@
-//! Promoted stacks against not-yet-promoted ones over the same rounds: when every stack got
-//! worse at once (an upstream outage, the evening peak), the release is probably not why.
-//! Reported beside the verdict; it does not change it.
+//! A changed stack against the stacks whose live still runs the old version, over the same
+//! rounds: when every stack got worse at once (an upstream outage, the evening peak), the
+//! release is probably not why. Reported beside the verdict; it decides the verdict only
+//! when the stack's own baseline is too short to judge by.
 
 use serde::Serialize;
 
@@ -10,20 +11,20 @@ use crate::config::{AnomalyConfig, BadDirection};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ControlComparison {
-    /// Not-yet-promoted stacks whose values were pooled.
+    /// Stacks still on the old version whose values were pooled.
     pub control_stacks: usize,
     /// Whether values were taken relative to each stack's own median before the promotion
     /// (totals and rates, which differ by stack size), rather than as they are (ratios,
     /// averages, latencies).
     pub normalised: bool,
-    /// The promoted stack since its promotion (`recent_median`) against the control
+    /// The changed stack since it took traffic (`recent_median`) against the control
     /// stacks' values over the same rounds (`baseline_median`).
     pub shift: Shift,
     /// Worse than the control stacks by the same test and effect size as the detector.
     pub worse: bool,
 }
 
-/// Compares `promoted` since its promotion with `controls` over the same rounds. `intensive`
+/// Compares `promoted` since its new version took traffic with `controls` over the same rounds. `intensive`
 /// says the values of different stacks are comparable as they are. `None` when either
 /// side lacks data.
 pub fn compare_with_control(
@@ -33,11 +34,11 @@ pub fn compare_with_control(
     bad: BadDirection,
     s: &AnomalyConfig,
 ) -> Option<ControlComparison> {
-    let t = promoted.promoted_at()?;
-    // Every round since the promotion still in the window, not just the detector's recent
+    let t = promoted.baseline_until()?;
+    // Every round since the swap still in the window, not just the detector's recent
     // window: a single control stack gives only as many values as rounds, and the question
-    // is how this stack has done since its promotion next to the others.
-    let recent = promoted.recent_after_promotion(usize::MAX);
+    // is how this stack has done since its change next to the others.
+    let recent = promoted.recent(usize::MAX);
     let from = recent.first()?.at;
     let need = s.recent_window.div_ceil(2);
     // The level each stack is measured against: 1 for comparable values, else its median

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
 use super::aggregate::{self, Aggregated, InstanceReading, Query, Selection};
-use super::anomaly::Detector;
-use super::control::compare_with_control;
+use super::anomaly::{Context, Detector};
+use super::change::{LiveView, Watch};
+use super::control::{ControlComparison, compare_with_control};
 use super::exposition::{self, BadLine, Wanted};
 use super::history::{Point, SeriesHistory};
 use super::promql::{Prometheus, QueryError};
@@ -51,6 +52,10 @@ pub struct Feed {
 struct StackState {
     histories: Vec<SeriesHistory>,
     detectors: Vec<Detector>,
+    /// The change last applied to the histories, and where its healthy period ends (which
+    /// stays put when a flagged release is rolled back or fixed forward).
+    watch: Option<Watch>,
+    baseline_until: Option<DateTime<Utc>>,
     instances: HashMap<String, InstanceState>,
     prometheus_totals: SourceTotals,
     /// Problems met outside a round (the backfill), reported with the next one.
@@ -122,6 +127,8 @@ impl Feed {
                 let state = StackState {
                     histories: (0..n).map(|_| SeriesHistory::new(config.history)).collect(),
                     detectors: vec![Detector::default(); n],
+                    watch: None,
+                    baseline_until: None,
                     instances: HashMap::new(),
                     prometheus_totals: SourceTotals::default(),
                     pending: Vec::new(),
@@ -138,6 +145,61 @@ impl Feed {
             scraper,
             prometheus,
             per_stack,
+        }
+    }
+
+    /// What to save of the histories (see `persist`).
+    pub fn saved(&self, now: DateTime<Utc>) -> super::persist::Saved {
+        let mut saved = super::persist::Saved {
+            saved_at: Some(now),
+            ..Default::default()
+        };
+        for (stack, state) in &self.per_stack {
+            let series = self
+                .config
+                .series
+                .iter()
+                .zip(&state.histories)
+                .map(|(cfg, h)| super::persist::SavedSeries {
+                    name: cfg.name.clone(),
+                    points: h.snapshot(),
+                    before: h.baseline_snapshot(),
+                })
+                .collect();
+            saved.stacks.insert(stack.to_string(), series);
+        }
+        saved
+    }
+
+    /// Takes back saved histories (a restart), by stack and series name, keeping only
+    /// points young enough to matter: the display window, and twice that for the baseline.
+    pub fn restore(&mut self, saved: super::persist::Saved, now: DateTime<Utc>) {
+        let window = chrono::Duration::seconds(
+            (self.config.interval_secs.max(1) * self.config.history as u64) as i64,
+        );
+        for (stack, state) in &mut self.per_stack {
+            let Some(series) = saved.stacks.get(stack.as_str()) else {
+                continue;
+            };
+            for (cfg, history) in self.config.series.iter().zip(&mut state.histories) {
+                let Some(s) = series.iter().find(|s| s.name == cfg.name) else {
+                    continue;
+                };
+                let young = |p: &&Point, span: chrono::Duration| p.at > now - span && p.at <= now;
+                let points: Vec<Point> = s
+                    .points
+                    .iter()
+                    .filter(|p| young(p, window))
+                    .copied()
+                    .collect();
+                let before: Vec<Point> = s
+                    .before
+                    .iter()
+                    .filter(|p| young(p, window * 2))
+                    .copied()
+                    .collect();
+                *history = SeriesHistory::restored(self.config.history, points, before);
+            }
         }
     }
 
@@ -202,11 +264,11 @@ impl Feed {
     pub async fn round(
         &mut self,
         instances: &HashMap<StackId, Vec<Instance>>,
-        promoted: &HashMap<StackId, DateTime<Utc>>,
+        live: &LiveView,
     ) -> Vec<MetricsUpdate> {
         let now = Utc::now();
         let (scraped, answers) = tokio::join!(self.scrape_all(instances), self.ask_prometheus(now));
-        self.finish_round(scraped, answers, promoted, now)
+        self.finish_round(scraped, answers, live, now)
     }
 
     /// The CPU part of a round on bodies already fetched, parsed on this thread: what a
@@ -214,7 +276,7 @@ impl Feed {
     pub fn round_from_bodies(
         &mut self,
         bodies: Vec<(StackId, Instance, Result<String, FetchError>)>,
-        promoted: &HashMap<StackId, DateTime<Utc>>,
+        live: &LiveView,
         now: DateTime<Utc>,
     ) -> Vec<MetricsUpdate> {
         let scraped = bodies
@@ -231,14 +293,14 @@ impl Feed {
                 instance,
             })
             .collect();
-        self.finish_round(scraped, Vec::new(), promoted, now)
+        self.finish_round(scraped, Vec::new(), live, now)
     }
 
     fn finish_round(
         &mut self,
         scraped: Vec<Scraped>,
         answers: Vec<(StackId, usize, Result<Option<f64>, QueryError>)>,
-        promoted: &HashMap<StackId, DateTime<Utc>>,
+        live: &LiveView,
         now: DateTime<Utc>,
     ) -> Vec<MetricsUpdate> {
         let mut by_stack: HashMap<StackId, Vec<Scraped>> = HashMap::new();
@@ -257,34 +319,57 @@ impl Feed {
                 &stack,
                 scraped,
                 answers,
-                promoted.get(&stack).copied(),
+                live.watches.get(&stack),
                 now,
             ));
         }
-        // Control comparisons need every stack's history of this round.
+        // Verdicts last: a short baseline falls back on the control stacks, which needs
+        // every stack's history of this round.
         for update in &mut updates {
-            if update.promoted_at.is_none() {
-                continue;
-            }
-            for (i, series) in update.series.iter_mut().enumerate() {
-                series.control = self.control_for(&update.stack, i, promoted);
-            }
+            self.judge_stack(update, live, now);
         }
         updates
     }
 
-    fn control_for(
-        &self,
-        stack: &StackId,
-        i: usize,
-        promoted: &HashMap<StackId, DateTime<Utc>>,
-    ) -> Option<super::control::ControlComparison> {
+    /// Control comparisons and verdicts for one stack's update.
+    fn judge_stack(&mut self, update: &mut MetricsUpdate, live: &LiveView, now: DateTime<Utc>) {
+        let rollout = update.watch.as_ref().and_then(|w| w.rollout);
+        let controls: Vec<Option<ControlComparison>> = (0..update.series.len())
+            .map(|i| self.control_for(&update.stack, i, live))
+            .collect();
+        let Some(state) = self.per_stack.get_mut(&update.stack) else {
+            return;
+        };
+        for (i, series) in update.series.iter_mut().enumerate() {
+            let (Some(cfg), Some(history), Some(detector)) = (
+                self.config.series.get(i),
+                state.histories.get(i),
+                state.detectors.get_mut(i),
+            ) else {
+                continue;
+            };
+            let control = controls.get(i).cloned().flatten();
+            series.verdict = detector.evaluate(
+                history,
+                cfg.bad,
+                &self.config.anomaly,
+                now,
+                Context {
+                    rollout,
+                    control: control.as_ref(),
+                },
+            );
+            series.control = control;
+        }
+    }
+
+    fn control_for(&self, stack: &StackId, i: usize, live: &LiveView) -> Option<ControlComparison> {
         let cfg: &SeriesConfig = self.config.series.get(i)?;
-        let own = self.per_stack.get(stack)?.histories.get(i)?;
-        let controls: Vec<&SeriesHistory> = self
-            .stacks
-            .iter()
-            .filter(|s| !promoted.contains_key(*s))
+        let state = self.per_stack.get(stack)?;
+        let watch = state.watch.as_ref()?;
+        let own = state.histories.get(i)?;
+        let controls: Vec<&SeriesHistory> = live
+            .running(&watch.before, stack)
             .filter_map(|s| self.per_stack.get(s)?.histories.get(i))
             .collect();
         compare_with_control(
@@ -386,7 +471,7 @@ impl Feed {
         stack: &StackId,
         scraped: Vec<Scraped>,
         answers: Vec<(usize, PromAnswer)>,
-        promoted_at: Option<DateTime<Utc>>,
+        watch: Option<&Watch>,
         now: DateTime<Utc>,
     ) -> MetricsUpdate {
         let series_cfg = self.config.series.clone();
@@ -397,8 +482,9 @@ impl Feed {
             _ => None,
         };
         let Some(state) = self.per_stack.get_mut(stack) else {
-            return empty_update(stack, now, promoted_at);
+            return empty_update(stack, now, watch.cloned());
         };
+        state.apply_watch(watch);
         let mut sources = Vec::new();
         // Scraped sources: readings from the instances that answered.
         let mut current: Vec<(String, Vec<Selection>)> = Vec::new();
@@ -526,23 +612,22 @@ impl Feed {
                 inst.previous = Some(sels);
             }
         }
-        // History and verdicts.
+        // History; verdicts follow once every stack's round is in (`judge_stack`).
         let mut series = Vec::with_capacity(series_cfg.len());
         for (i, cfg) in series_cfg.iter().enumerate() {
             let history = &mut state.histories[i];
-            history.set_promoted(promoted_at);
+            history.set_watch(state.baseline_until, watch.and_then(|w| w.traffic_since));
             history.push(Point {
                 at: now,
                 value: values[i].value,
                 traffic: values[i].traffic,
             });
-            let verdict = state.detectors[i].evaluate(history, cfg.bad, &self.config.anomaly, now);
             series.push(SeriesUpdate {
                 name: cfg.name.clone(),
                 unit: cfg.unit.clone(),
                 bad: cfg.bad,
                 value: values[i].value,
-                verdict,
+                verdict: super::Verdict::Unchanged,
                 control: None,
                 history: history.snapshot(),
             });
@@ -550,22 +635,54 @@ impl Feed {
         MetricsUpdate {
             stack: stack.clone(),
             at: now,
-            promoted_at,
+            watch: watch.cloned(),
             series,
             sources,
         }
     }
 }
 
-fn empty_update(
-    stack: &StackId,
-    now: DateTime<Utc>,
-    promoted_at: Option<DateTime<Utc>>,
-) -> MetricsUpdate {
+impl StackState {
+    /// Takes the engine's account of the stack's change. A new change starts its series'
+    /// detectors afresh, except over a flagged release: a fix-forward is judged against
+    /// the same healthy period and keeps the flag until data shows recovery.
+    fn apply_watch(&mut self, watch: Option<&Watch>) {
+        let same = match (&self.watch, watch) {
+            (None, None) => true,
+            (Some(old), Some(new)) => old.same_change(new),
+            _ => false,
+        };
+        if !same {
+            let flagged = self.detectors.iter().any(Detector::is_flagged);
+            match watch {
+                Some(w) if flagged && self.baseline_until.is_some() => {
+                    tracing::info!(baseline_until = ?self.baseline_until, to = %w.now, "new change on a flagged stack keeps its baseline");
+                }
+                Some(w) => {
+                    self.baseline_until = Some(w.baseline_until);
+                    self.reset_detectors();
+                }
+                None => {
+                    self.baseline_until = None;
+                    self.reset_detectors();
+                }
+            }
+        }
+        self.watch = watch.cloned();
+    }
+
+    fn reset_detectors(&mut self) {
+        for d in &mut self.detectors {
+            *d = Detector::default();
+        }
+    }
+}
+
+fn empty_update(stack: &StackId, now: DateTime<Utc>, watch: Option<Watch>) -> MetricsUpdate {
     MetricsUpdate {
         stack: stack.clone(),
         at: now,
-        promoted_at,
+        watch,
         series: Vec::new(),
         sources: Vec::new(),
     }

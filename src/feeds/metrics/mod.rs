@@ -8,22 +8,26 @@
 
 pub mod aggregate;
 pub mod anomaly;
+pub mod change;
 pub mod control;
 pub mod exposition;
 mod feed;
 pub mod history;
+pub mod persist;
 pub mod promql;
 pub mod scrape;
 mod update;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-pub use anomaly::{Insufficient, Shift, Verdict};
+pub use anomaly::{Basis, Flag, Hold, Insufficient, Shift, Verdict};
+pub use change::{LiveView, Rollout, Watch, WatchCause};
 pub use control::ControlComparison;
 pub use feed::Feed;
 pub use history::Point;
@@ -34,28 +38,43 @@ pub use update::{
 use crate::config::MetricsConfig;
 use crate::model::{Instance, StackId};
 
+/// Rounds between two saves of the histories to the state directory.
+const SAVE_EVERY: u32 = 5;
+
 /// Starts the feed. Every `interval_secs` it asks every source of every stack at once,
 /// then sends one [`MetricsUpdate`] per stack, in the order of `stacks`. PromQL series
-/// are first filled from `query_range`. The task ends when `tx` is closed.
+/// are first filled from `query_range`, and histories saved at `store` by an earlier run
+/// are taken back. The task ends when `tx` is closed.
 pub fn spawn(
     config: MetricsConfig,
     stacks: Vec<StackId>,
     instances: watch::Receiver<HashMap<StackId, Vec<Instance>>>,
-    promoted_at: watch::Receiver<HashMap<StackId, DateTime<Utc>>>,
+    live: watch::Receiver<LiveView>,
+    store: Option<PathBuf>,
     tx: mpsc::Sender<MetricsUpdate>,
 ) -> JoinHandle<()> {
-    tokio::spawn(run(config, stacks, instances, promoted_at, tx))
+    tokio::spawn(run(config, stacks, instances, live, store, tx))
 }
 
 async fn run(
     config: MetricsConfig,
     stacks: Vec<StackId>,
     instances: watch::Receiver<HashMap<StackId, Vec<Instance>>>,
-    promoted_at: watch::Receiver<HashMap<StackId, DateTime<Utc>>>,
+    live: watch::Receiver<LiveView>,
+    store: Option<PathBuf>,
     tx: mpsc::Sender<MetricsUpdate>,
 ) {
     let interval = Duration::from_secs(config.interval_secs.max(1));
     let mut feed = Feed::new(config, stacks);
+    if let Some(path) = store.clone() {
+        let loaded = tokio::task::spawn_blocking(move || persist::load(&path))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        match loaded {
+            Ok(saved) => feed.restore(saved, Utc::now()),
+            Err(message) => tracing::warn!(%message, "metric history not restored"),
+        }
+    }
     tokio::select! {
         _ = feed.backfill(Utc::now()) => {}
         _ = tx.closed() => return,
@@ -64,6 +83,7 @@ async fn run(
     // A round slower than the interval (timeouts) delays the next one rather than
     // firing a burst of catch-up rounds.
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut rounds = 0u32;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -71,15 +91,28 @@ async fn run(
         }
         // Cloned so no watch lock is held across the round's awaits.
         let instances_now = instances.borrow().clone();
-        let promoted_now = promoted_at.borrow().clone();
+        let live_now = live.borrow().clone();
         let updates = tokio::select! {
-            u = feed.round(&instances_now, &promoted_now) => u,
+            u = feed.round(&instances_now, &live_now) => u,
             _ = tx.closed() => return,
         };
         for update in updates {
             if tx.send(update).await.is_err() {
                 return;
             }
+        }
+        rounds = rounds.wrapping_add(1);
+        if let Some(path) = &store
+            && rounds.is_multiple_of(SAVE_EVERY)
+        {
+            let saved = feed.saved(Utc::now());
+            let path = path.clone();
+            // Off the async threads; a failure is logged, the watch goes on without it.
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = persist::save(&path, &saved) {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot save metric history");
+                }
+            });
         }
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::anomaly::Verdict;
+use super::change::Watch;
 use super::control::ControlComparison;
 use super::exposition::BadLine;
 use super::history::Point;
@@ -19,8 +20,8 @@ pub struct MetricsUpdate {
     pub stack: StackId,
     /// When the round started.
     pub at: DateTime<Utc>,
-    /// Where the sparklines mark the promotion (`None`: not promoted in this release).
-    pub promoted_at: Option<DateTime<Utc>>,
+    /// The change of live being judged (`None`: live has not changed in this release).
+    pub watch: Option<Watch>,
     /// In config order.
     pub series: Vec<SeriesUpdate>,
     /// Every source asked for this stack, healthy ones too ("5 of 6 sources answered").
@@ -28,6 +29,12 @@ pub struct MetricsUpdate {
 }
 
 impl MetricsUpdate {
+    /// Where the sparklines mark the change: the traffic swap (or its start while it
+    /// rolls out); `None` when live has not changed.
+    pub fn marker(&self) -> Option<DateTime<Utc>> {
+        self.watch.as_ref().map(Watch::marker)
+    }
+
     /// Series flagged SPIKE or DROP: the stack's row shows them and offers rollback.
     pub fn flagged(&self) -> impl Iterator<Item = &SeriesUpdate> {
         self.series.iter().filter(|s| s.verdict.is_flag())
@@ -47,7 +54,8 @@ pub struct SeriesUpdate {
     /// This round's value; `None` is a gap (nothing to compute from: see the sources).
     pub value: Option<f64>,
     pub verdict: Verdict,
-    /// Against not-yet-promoted stacks, when this stack is promoted and both have data.
+    /// Against the stacks still on the old version, once this stack's new version took
+    /// traffic and both have data.
     pub control: Option<ControlComparison>,
     /// Oldest first, at most `metrics.history` points.
     pub history: Vec<Point>,

@@ -103,8 +103,9 @@ pub struct App {
     clock: Option<String>,
     /// The `:` command line while it is being typed.
     command_line: Option<LineInput>,
-    /// Stacks whose metrics are flagged now, so a new flag is announced once.
-    flagged: std::collections::HashSet<StackId>,
+    /// Per stack, the series flagged now (by name), so each new flag is announced once
+    /// and a change in what is flagged is announced again.
+    flagged: std::collections::HashMap<StackId, Vec<String>>,
     quit: bool,
 }
 
@@ -157,8 +158,9 @@ impl App {
         self.clipboard.take()
     }
 
+    /// An answer to what the user just did: always shown, whatever the line said.
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
-        self.status.say(level, text);
+        self.status.resolve(level, text);
     }
 
     pub fn board(&self) -> &Board {

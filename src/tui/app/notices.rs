@@ -78,41 +78,40 @@ impl App {
                 true
             }
             Event::Metrics(update) => {
-                let flagged: Vec<String> = update
-                    .flagged()
-                    .map(|s| {
-                        let word =
-                            if matches!(s.verdict, crate::feeds::metrics::Verdict::Drop { .. }) {
-                                "DROP"
-                            } else {
-                                "SPIKE"
-                            };
-                        format!("{} {word}", s.name)
-                    })
-                    .collect();
+                let names: Vec<String> = update.flagged().map(|s| s.name.clone()).collect();
                 let name = self.name_of(&update.stack);
-                let was = self.flagged.contains(&update.stack);
-                if !flagged.is_empty() && !was {
-                    self.flagged.insert(update.stack.clone());
-                    let can_roll_back = self.board.check_rollback(&update.stack, None).is_ok();
-                    let offer = if can_roll_back {
-                        " — r rolls it back, v shows details"
-                    } else {
-                        " — v shows details"
-                    };
-                    self.status.say(
-                        Level::Error,
-                        format!("{name}: {}{offer}", flagged.join(", ")),
-                    );
-                    true
-                } else if flagged.is_empty() && was {
-                    self.flagged.remove(&update.stack);
-                    self.status
-                        .say(Level::Info, format!("{name}: metrics no longer flagged"));
-                    true
-                } else {
-                    false
+                let was = self.flagged.get(&update.stack).cloned().unwrap_or_default();
+                if names == was {
+                    return false;
                 }
+                if names.is_empty() {
+                    self.flagged.remove(&update.stack);
+                    // Flags hold until data shows recovery, or until the change they were
+                    // about is gone (aborted, replaced): say which.
+                    let recovered = update
+                        .series
+                        .iter()
+                        .any(|s| s.verdict == crate::feeds::metrics::Verdict::Ok);
+                    let why = if recovered {
+                        "metrics back to the baseline, no longer flagged"
+                    } else {
+                        "no longer flagged: the change it was about is gone"
+                    };
+                    self.status.resolve(Level::Info, format!("{name}: {why}"));
+                    return true;
+                }
+                self.flagged.insert(update.stack.clone(), names);
+                let effects =
+                    crate::tui::panes::metrics::view::flagged_effects(update).unwrap_or_default();
+                let can_roll_back = self.board.check_rollback(&update.stack, None).is_ok();
+                let offer = if can_roll_back {
+                    " — r rolls it back, v shows details"
+                } else {
+                    " — v shows details"
+                };
+                self.status
+                    .say(Level::Error, format!("{name}: {effects}{offer}"));
+                true
             }
             Event::Smoke { stack, report, .. } => {
                 let name = self.name_of(stack);

@@ -457,20 +457,24 @@ mod tests {
         Event::Metrics(Box::new(MetricsUpdate {
             stack: StackId::new(stack),
             at: since,
-            promoted_at: Some(since),
+            watch: Some(crate::feeds::metrics::Watch::took_traffic(
+                crate::model::Version::new("old"),
+                crate::model::Version::new("new"),
+                since,
+            )),
             series: vec![
                 series("req/s", Verdict::Ok),
                 series(
                     "errors",
-                    Verdict::Spike {
+                    Verdict::Spike(crate::feeds::metrics::Flag::fresh(
                         since,
-                        magnitude: Shift {
+                        Shift {
                             baseline_median: 1.0,
                             recent_median: 4.1,
                             relative: 3.1,
                             p_value: 0.0001,
                         },
-                    },
+                    )),
                 ),
             ],
             sources: Vec::new(),
@@ -544,7 +548,7 @@ mod tests {
         let wide = rows(&mut pane, &board, 100);
         assert_eq!(
             wide[2],
-            " 2 Sally  c570624 c570624 ✓ live ▲ errors SPIKE smoke ✗ 2/3 check1: expected 200, got 500"
+            " 2 Sally  c570624 c570624 ✓ live ▲ errors +310% smoke ✗ 2/3 check1: expected 200, got 500"
         );
         assert_eq!(wide[1], "▶1 WWW    c570624 c570624 ✓ live smoke ✓ 3/3");
         // The Stacks pane at 160 columns: both cells, in their short forms.

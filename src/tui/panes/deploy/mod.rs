@@ -65,13 +65,33 @@ impl DeployPane {
         let ours = |t: &crate::engine::release::Transfer| {
             t.deployment.as_ref().is_some_and(|d| d.id == job.id)
         };
+        // One outcome per deployment: the job's, and what became of the stack after it.
+        let live = ctx
+            .selected_stack()
+            .and_then(|s| s.versions.as_ref())
+            .map(|v| v.live.short().to_string());
+        let stays = |t: &crate::engine::release::Transfer| match &live {
+            Some(l) if l == t.from.short() => format!(", live stays on {l}"),
+            _ => String::new(),
+        };
         match &job.finished {
             Some((DeployState::Succeeded, _)) => match phase {
-                Some(Phase::Verifying(t)) if ours(t) => "succeeded · verifying".into(),
+                Some(Phase::Verifying(t)) if ours(t) => "job succeeded · smoke running".into(),
+                Some(Phase::Failed { transfer, .. }) if ours(transfer) => {
+                    "job succeeded · smoke failed".into()
+                }
                 _ => "succeeded".into(),
             },
-            Some((DeployState::Failed, _)) => "failed".into(),
-            Some((DeployState::Aborted, _)) => "aborted".into(),
+            Some((DeployState::Failed, _)) => match phase {
+                Some(Phase::Failed { transfer, .. }) if ours(transfer) => {
+                    format!("failed{}", stays(transfer))
+                }
+                _ => "failed".into(),
+            },
+            Some((DeployState::Aborted, _)) => match phase {
+                Some(Phase::Aborted(t)) if ours(t) => format!("aborted{}", stays(t)),
+                _ => "aborted".into(),
+            },
             Some((DeployState::Running, _)) | None => {
                 let progress = phase
                     .and_then(|p| p.in_flight())

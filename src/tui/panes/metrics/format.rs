@@ -105,6 +105,18 @@ pub fn relative(rel: f64) -> String {
     }
 }
 
+/// An age in the largest unit that keeps it short: `12s`, `4m`, `2h`.
+pub fn age(secs: i64) -> String {
+    let secs = secs.max(0);
+    if secs < 120 {
+        format!("{secs}s")
+    } else if secs < 2 * 3600 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{}h", secs / 3600)
+    }
+}
+
 /// A p-value: `0.032`, `1.2e-5`.
 pub fn p_value(p: f64) -> String {
     if !p.is_finite() {

@@ -84,16 +84,6 @@ impl MetricsPane {
     }
 }
 
-/// What the marked moment was: the feed marks every change of live, so after a rollback
-/// the marker is the rollback, and calling it a promotion would mislead.
-fn deployed_word(stack: &crate::engine::release::StackRelease) -> &'static str {
-    use crate::engine::release::Phase;
-    match stack.phase {
-        Phase::RollingBack(_) | Phase::RolledBack(_) => "rolled back",
-        _ => "promoted",
-    }
-}
-
 impl Pane for MetricsPane {
     fn id(&self) -> PaneId {
         PaneId::Metrics
@@ -107,12 +97,8 @@ impl Pane for MetricsPane {
         if let Some(v) = self.selected_view(ctx) {
             if let Some(s) = self.detail.and(v.series.get(self.highlight)) {
                 t.push_str(&format!(" · {}", s.name));
-            } else if let Some(at) = v.promoted_at {
-                t.push_str(&format!(
-                    " · {} {}",
-                    deployed_word(stack),
-                    format::clock(at)
-                ));
+            } else if let (Some(at), Some(change)) = (v.marker, &v.change) {
+                t.push_str(&format!(" · {change} {}", format::clock(at)));
             }
             if v.troubled > 0 {
                 t.push_str(&format!(

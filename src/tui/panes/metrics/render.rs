@@ -191,8 +191,7 @@ pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     if let (Some(scroll), Some(v)) = (*detail, view)
         && let Some(s) = v.series.get(*highlight)
     {
-        let word = super::deployed_word(stack);
-        render_detail(s, v, word, scroll, area, buf, theme);
+        render_detail(s, v, scroll, area, buf, theme);
         return;
     }
     let others: Vec<usize> = (0..ctx.board.stacks.len())
@@ -611,7 +610,6 @@ fn compact_row(
 fn render_detail(
     s: &SeriesView,
     v: &StackView,
-    deployed: &str,
     scroll: u16,
     area: Rect,
     buf: &mut Buffer,
@@ -651,18 +649,13 @@ fn render_detail(
     if body.height == 0 {
         return;
     }
-    Paragraph::new(detail_lines(s, v, deployed, theme))
+    Paragraph::new(detail_lines(s, v, theme))
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .render(body, buf);
 }
 
-fn detail_lines(
-    s: &SeriesView,
-    v: &StackView,
-    deployed: &str,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
+fn detail_lines(s: &SeriesView, v: &StackView, theme: &Theme) -> Vec<Line<'static>> {
     let st = &s.stats;
     let gaps = match st.gaps {
         0 => String::new(),
@@ -679,10 +672,11 @@ fn detail_lines(
         ),
         theme.text,
     )];
-    match v.promoted_at {
+    match v.marker {
         Some(at) => lines.push(Line::styled(
             format!(
-                "{deployed} {} ({} marks it) · {} samples before it, {} since",
+                "{}: new version took traffic {} ({} marks it) · {} samples before it, {} since",
+                v.change.as_deref().unwrap_or("changed"),
                 format::clock_secs(at),
                 super::sparkline::MARKER,
                 st.before,
@@ -692,12 +686,16 @@ fn detail_lines(
         )),
         None => lines.push(Line::styled(
             format!(
-                "not promoted in this release: all {} samples are baseline",
+                "live has not changed in this release: all {} samples are baseline",
                 st.samples
             ),
             theme.dim,
         )),
     }
+    lines.push(Line::styled(
+        format!("verdict: {}", s.verdict.full),
+        s.verdict.severity.style(theme),
+    ));
     let shift_line = |label: &str, sh: &crate::feeds::metrics::Shift| {
         format!(
             "{label}: baseline median {} → recent median {} · effect {} · p {}",
@@ -707,22 +705,34 @@ fn detail_lines(
             format::p_value(sh.p_value)
         )
     };
-    match &s.raw {
-        crate::feeds::metrics::Verdict::Spike { magnitude, .. }
-        | crate::feeds::metrics::Verdict::Drop { magnitude, .. } => {
-            lines.push(Line::styled(shift_line("detector", magnitude), theme.error))
+    match s.raw.flag() {
+        Some(flag) => {
+            let label = match flag.basis {
+                crate::feeds::metrics::Basis::Baseline => "detector",
+                crate::feeds::metrics::Basis::OtherStacks => "detector, vs other stacks",
+            };
+            lines.push(Line::styled(
+                shift_line(label, &flag.magnitude),
+                theme.error,
+            ))
         }
-        _ => {
+        None => {
             if let Some(sh) = &st.in_view {
                 lines.push(Line::styled(shift_line("samples in view", sh), theme.text));
             }
         }
     }
     if let Some(c) = &s.control {
-        lines.push(Line::styled(c.full.clone(), c.severity.style(theme)));
-    } else if v.promoted_at.is_some() {
         lines.push(Line::styled(
-            "vs control: no comparison (needs unpromoted stacks with data since the promotion)",
+            format!("{} {}", s.name, c.full),
+            c.severity.style(theme),
+        ));
+        if let Some(d) = &s.control_detail {
+            lines.push(Line::styled(d.clone(), theme.text));
+        }
+    } else if v.marker.is_some() {
+        lines.push(Line::styled(
+            "vs other stacks: no comparison (needs stacks still on the old version, with data since the change)",
             theme.dim,
         ));
     }
@@ -771,14 +781,14 @@ mod tests {
         StackView::new(&MetricsUpdate {
             stack: crate::model::StackId::new("s"),
             at: chrono::Utc::now(),
-            promoted_at: None,
+            watch: None,
             series: (0..series)
                 .map(|i| SeriesUpdate {
                     name: format!("s{i}"),
                     unit: String::new(),
                     bad: BadDirection::Up,
                     value: None,
-                    verdict: Verdict::NotPromoted,
+                    verdict: Verdict::Unchanged,
                     control: None,
                     history: Vec::new(),
                 })
@@ -855,15 +865,19 @@ mod tests {
         let v = StackView::new(&MetricsUpdate {
             stack: crate::model::StackId::new("s"),
             at: chrono::Utc::now(),
-            promoted_at: Some(chrono::Utc::now()),
+            watch: Some(crate::feeds::metrics::Watch::took_traffic(
+                crate::model::Version::new("old"),
+                crate::model::Version::new("new"),
+                chrono::Utc::now(),
+            )),
             series: vec![
                 series("req/s", Verdict::Ok),
                 series(
                     "errors",
-                    Verdict::Spike {
-                        since: chrono::Utc::now(),
-                        magnitude: shift,
-                    },
+                    Verdict::Spike(crate::feeds::metrics::Flag::fresh(
+                        chrono::Utc::now(),
+                        shift,
+                    )),
                 ),
                 series("p99", Verdict::Ok),
             ],

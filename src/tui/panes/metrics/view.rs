@@ -8,8 +8,8 @@ use super::format::{self, NO_VALUE};
 use super::sparkline::Spark;
 use crate::config::BadDirection;
 use crate::feeds::metrics::{
-    ControlComparison, Insufficient, MetricsUpdate, SeriesUpdate, Shift, Source, SourceProblem,
-    SourceReport, Verdict,
+    Basis, ControlComparison, Hold, Insufficient, MetricsUpdate, SeriesUpdate, Shift, Source,
+    SourceProblem, SourceReport, Verdict,
 };
 use crate::feeds::metrics::{anomaly, scrape::FetchError};
 use crate::text::one_line;
@@ -57,102 +57,175 @@ pub fn verdict_words(v: &Verdict) -> Words {
         severity,
     };
     match v {
-        Verdict::NotPromoted => w("not promoted yet".into(), "not promoted", Severity::Quiet),
-        Verdict::NoBaseline => w(
-            "no baseline: watched only since the promotion".into(),
-            "no baseline",
-            Severity::Note,
-        ),
-        Verdict::InsufficientData { reason } => {
-            let why = match reason {
-                Insufficient::FewBaselineSamples { have, need } => {
-                    format!("{have}/{need} baseline samples")
-                }
-                Insufficient::FewRecentSamples { have, need } => {
-                    format!("{have}/{need} samples since promotion")
-                }
-                Insufficient::LowTraffic { traffic, min } => format!(
-                    "traffic {} below {}",
-                    format::value(Some(*traffic), "/s"),
-                    format::value(Some(*min), "/s")
-                ),
+        Verdict::Unchanged => w("no change on live".into(), "unchanged", Severity::Quiet),
+        Verdict::RollingOut {
+            progress,
+            rolling_back,
+        } => {
+            let word = if *rolling_back {
+                "rolling back"
+            } else {
+                "rolling out"
             };
             w(
-                format!("insufficient data: {why}"),
-                "insufficient data",
+                format!("{word}{}", percent(*progress)),
+                word,
                 Severity::Note,
             )
         }
+        Verdict::Collecting { have, need } => w(
+            format!("collecting {have}/{need}"),
+            "collecting",
+            Severity::Note,
+        ),
+        Verdict::NotEvaluated { reason } => w(
+            format!("not evaluated: {}", insufficient_words(reason)),
+            "not evaluated",
+            Severity::Note,
+        ),
+        Verdict::Stale { age_secs } => w(
+            format!("stale: no data for {}", format::age(*age_secs)),
+            "stale",
+            Severity::Watch,
+        ),
         Verdict::Ok => w("✓ ok".into(), "✓ ok", Severity::Good),
         Verdict::Watching {
             consecutive,
             needed,
+            basis,
         } => w(
-            format!("watching {consecutive}/{needed}"),
-            "watching",
+            match consecutive {
+                0 => format!(
+                    "watch: above normal, not yet significant{}",
+                    basis_words(*basis)
+                ),
+                n => format!("watch {n}/{needed}{}", basis_words(*basis)),
+            },
+            "watch",
             Severity::Watch,
         ),
-        Verdict::Spike { since, magnitude } => w(
-            format!(
-                "▲ SPIKE since {} ({})",
-                format::clock(*since),
-                format::relative(magnitude.relative)
-            ),
-            "▲ SPIKE",
-            Severity::Alert,
+        Verdict::Spike(flag) | Verdict::Drop(flag) => {
+            let (sym, word) = flag_symbol(v);
+            let mut full = format!(
+                "{sym} {word} since {} ({}){}",
+                format::clock(flag.since),
+                format::relative(flag.magnitude.relative),
+                basis_words(flag.basis)
+            );
+            if let Some(hold) = &flag.hold {
+                full.push_str(" · ");
+                full.push_str(&hold_words(hold));
+            }
+            w(full, &format!("{sym} {word}"), Severity::Alert)
+        }
+    }
+}
+
+fn percent(progress: Option<f32>) -> String {
+    progress
+        .map(|p| format!(" {:.0}%", (p * 100.0).clamp(0.0, 100.0)))
+        .unwrap_or_default()
+}
+
+fn basis_words(basis: Basis) -> &'static str {
+    match basis {
+        Basis::Baseline => "",
+        Basis::OtherStacks => " vs other stacks",
+    }
+}
+
+fn insufficient_words(reason: &Insufficient) -> String {
+    match reason {
+        Insufficient::NoBaseline => "no samples from before the change".into(),
+        Insufficient::FewBaselineSamples { have, need } => format!("baseline {have}/{need}"),
+        Insufficient::NoData => "no data yet".into(),
+        Insufficient::LowTraffic { traffic, min } => format!(
+            "traffic {} below {}",
+            format::value(Some(*traffic), "/s"),
+            format::value(Some(*min), "/s")
         ),
-        Verdict::Drop { since, magnitude } => w(
-            format!(
-                "▼ DROP since {} ({})",
-                format::clock(*since),
-                format::relative(magnitude.relative)
-            ),
-            "▼ DROP",
-            Severity::Alert,
-        ),
+    }
+}
+
+/// Why a flag stands without fresh evidence, in a few words.
+fn hold_words(hold: &Hold) -> String {
+    match hold {
+        Hold::RollingBack { progress } => format!("rolling back{}", percent(*progress)),
+        Hold::Stale { age_secs } => format!("stale {}", format::age(*age_secs)),
+        Hold::AwaitingData { have, need } => format!("rolled back, checking {have}/{need}"),
+        Hold::Recovering { ok, needed } => format!("recovering {ok}/{needed}"),
+        Hold::NotEvaluated { reason } => insufficient_words(reason),
+    }
+}
+
+fn flag_symbol(v: &Verdict) -> (&'static str, &'static str) {
+    if matches!(v, Verdict::Drop(_)) {
+        ("▼", "DROP")
+    } else {
+        ("▲", "SPIKE")
     }
 }
 
 /// How bad a verdict is, to find a stack's worst series.
 fn rank(v: &Verdict) -> u8 {
     match v {
-        Verdict::NotPromoted => 0,
+        Verdict::Unchanged => 0,
         Verdict::Ok => 1,
-        Verdict::NoBaseline => 2,
-        Verdict::InsufficientData { .. } => 3,
-        Verdict::Watching { .. } => 4,
-        Verdict::Spike { .. } | Verdict::Drop { .. } => 5,
+        Verdict::RollingOut { .. } => 2,
+        Verdict::Collecting { .. } => 3,
+        Verdict::NotEvaluated { .. } => 4,
+        Verdict::Stale { .. } => 5,
+        Verdict::Watching { .. } => 6,
+        Verdict::Spike(_) | Verdict::Drop(_) => 7,
     }
 }
 
-/// A stack's worst verdict in a few words, naming the series: `▲ errors SPIKE`,
-/// `watching p99 2/3`, `insufficient data`, `✓ ok`. `None` without series.
+/// Every flagged series with its effect, in config order: `▲ errors ×24, p99 +121%` (a
+/// series flagged the other way gets its own symbol). `None` when nothing is flagged.
+pub fn flagged_effects(update: &MetricsUpdate) -> Option<String> {
+    let mut first_symbol = None;
+    let parts: Vec<String> = update
+        .flagged()
+        .filter_map(|s| {
+            let flag = s.verdict.flag()?;
+            let (sym, _) = flag_symbol(&s.verdict);
+            let shown = match first_symbol {
+                None => {
+                    first_symbol = Some(sym);
+                    format!("{sym} ")
+                }
+                Some(f) if f == sym => String::new(),
+                Some(_) => format!("{sym} "),
+            };
+            Some(format!(
+                "{shown}{} {}",
+                one_line(&s.name, 16),
+                format::relative(flag.magnitude.relative)
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// A stack's worst verdict in a few words: every flagged series with its effect
+/// (`▲ errors ×24, ▲ p99 +121%`), else the worst one named (`watch p99 2/3`, `stale`,
+/// `rolling out 62%`, `✓ ok`). `None` without series.
 pub fn worst(update: &MetricsUpdate) -> Option<Words> {
     let top = update.series.iter().map(|s| rank(&s.verdict)).max()?;
-    // The first of equally bad series (config order) is named, the rest counted.
     let first = update.series.iter().find(|s| rank(&s.verdict) == top)?;
-    let others = update
-        .series
-        .iter()
-        .filter(|s| rank(&s.verdict) == top)
-        .count()
-        - 1;
-    let more = if others > 0 {
-        format!(" +{others}")
-    } else {
-        String::new()
-    };
-    let name = one_line(&first.name, 16);
     let words = verdict_words(&first.verdict);
+    let name = one_line(&first.name, 16);
     Some(match &first.verdict {
-        Verdict::Spike { .. } | Verdict::Drop { .. } => {
-            let (sym, word) = if matches!(first.verdict, Verdict::Spike { .. }) {
-                ("▲", "SPIKE")
-            } else {
-                ("▼", "DROP")
-            };
+        Verdict::Spike(flag) | Verdict::Drop(flag) => {
+            let effects = flagged_effects(update).unwrap_or_default();
+            let (sym, word) = flag_symbol(&first.verdict);
+            let held = flag
+                .hold
+                .as_ref()
+                .map(|h| format!(" · {}", hold_words(h)))
+                .unwrap_or_default();
             Words {
-                full: format!("{sym} {name} {word}{more}"),
+                full: format!("{effects}{held}"),
                 short: format!("{sym} {word}"),
                 severity: Severity::Alert,
             }
@@ -160,20 +233,26 @@ pub fn worst(update: &MetricsUpdate) -> Option<Words> {
         Verdict::Watching {
             consecutive,
             needed,
+            ..
         } => Words {
-            full: format!("watching {name} {consecutive}/{needed}{more}"),
-            short: "watching".into(),
+            full: format!("watch {name} {consecutive}/{needed}"),
+            short: "watch".into(),
             severity: Severity::Watch,
         },
+        Verdict::Stale { .. } => Words {
+            full: format!("{name} {}", words.full),
+            short: words.short,
+            severity: words.severity,
+        },
         _ => Words {
-            full: words.short.clone(),
+            full: words.full.clone(),
             short: words.short,
             severity: words.severity,
         },
     })
 }
 
-/// What the Stacks pane shows for a stack's metrics: only a flag or a watch.
+/// What the Stacks pane shows for a stack's metrics: only a flag, a watch or stale data.
 pub fn stack_flag(update: &MetricsUpdate) -> Option<Words> {
     worst(update).filter(|w| w.severity >= Severity::Watch)
 }
@@ -237,8 +316,10 @@ pub struct SeriesView {
     pub value: String,
     pub verdict: Words,
     pub spark: Spark,
-    /// `vs 2 unpromoted stacks: worse (0.2% → 4.1%)`.
+    /// `4.1% vs 0.90% on 2 other stacks: worse`.
     pub control: Option<Words>,
+    /// The effect and p-value behind it.
+    pub control_detail: Option<String>,
     pub stats: Stats,
     pub raw: Verdict,
 }
@@ -252,6 +333,7 @@ impl SeriesView {
             verdict: verdict_words(&s.verdict),
             spark: Spark::new(&s.history, promoted),
             control: s.control.as_ref().map(|c| control_words(c, &unit)),
+            control_detail: s.control.as_ref().map(control_detail),
             stats: Stats::of(s, promoted),
             raw: s.verdict.clone(),
             bad: s.bad,
@@ -265,12 +347,13 @@ impl SeriesView {
     }
 }
 
+/// `4.1% vs 0.90% on 2 other stacks: worse` (the series' name goes before it).
 fn control_words(c: &ControlComparison, unit: &str) -> Words {
     let stacks = match c.control_stacks {
-        1 => "1 unpromoted stack".to_string(),
-        n => format!("{n} unpromoted stacks"),
+        1 => "1 other stack".to_string(),
+        n => format!("{n} other stacks"),
     };
-    // Normalised values are each stack against its own level before its promotion.
+    // Normalised values are each stack against its own level before the change.
     let v = |x: f64| {
         if !c.normalised {
             format::value(Some(x), unit)
@@ -292,15 +375,23 @@ fn control_words(c: &ControlComparison, unit: &str) -> Words {
     };
     Words {
         full: format!(
-            "vs control ({stacks}): {word} · unpromoted {}, this stack {}{own} · {} · p {}",
-            v(c.shift.baseline_median),
+            "{} vs {} on {stacks}{own}: {word}",
             v(c.shift.recent_median),
-            format::relative(c.shift.relative),
-            format::p_value(c.shift.p_value)
+            v(c.shift.baseline_median),
         ),
-        short: format!("vs control: {word}"),
+        short: format!("vs other stacks: {word}"),
         severity,
     }
+}
+
+/// The test behind a control comparison, for the detail view.
+fn control_detail(c: &ControlComparison) -> String {
+    format!(
+        "vs other stacks: effect {} · p {} · {} stack(s) still on the old version",
+        format::relative(c.shift.relative),
+        format::p_value(c.shift.p_value),
+        c.control_stacks
+    )
 }
 
 /// A source in a line: its name, this round's problems and its running totals.
@@ -321,7 +412,10 @@ pub struct StackView {
     pub sources_summary: Words,
     /// Sources with problems now or before, one line each.
     pub source_lines: Vec<SourceLine>,
-    pub promoted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the sparklines mark the change of live (its traffic swap), if any.
+    pub marker: Option<chrono::DateTime<chrono::Utc>>,
+    /// The change in words: `promoted by alice@web-3`, `changed outside slipway`.
+    pub change: Option<String>,
     /// Sources asked this round, and how many of them had a problem.
     pub sources: usize,
     pub troubled: usize,
@@ -334,12 +428,13 @@ impl StackView {
             series: update
                 .series
                 .iter()
-                .map(|s| SeriesView::new(s, update.promoted_at))
+                .map(|s| SeriesView::new(s, update.marker()))
                 .collect(),
             worst: worst(update),
             sources_summary: sources_summary(&update.sources),
             source_lines: update.sources.iter().filter_map(source_line).collect(),
-            promoted_at: update.promoted_at,
+            marker: update.marker(),
+            change: update.watch.as_ref().map(|w| w.describe()),
             sources: update.sources.len(),
             troubled: update.troubled_sources().count(),
         }
@@ -572,7 +667,7 @@ mod tests {
         MetricsUpdate {
             stack: StackId::new("sally"),
             at: Utc::now(),
-            promoted_at: None,
+            watch: None,
             series,
             sources: Vec::new(),
         }
@@ -657,21 +752,15 @@ mod tests {
             series("req/s", Verdict::Ok),
             series(
                 "errors",
-                Verdict::Spike {
-                    since,
-                    magnitude: shift(),
-                },
+                Verdict::Spike(crate::feeds::metrics::Flag::fresh(since, shift())),
             ),
             series(
                 "p99",
-                Verdict::Spike {
-                    since,
-                    magnitude: shift(),
-                },
+                Verdict::Spike(crate::feeds::metrics::Flag::fresh(since, shift())),
             ),
         ]);
         let w = worst(&u).unwrap_or_else(|| panic!("no verdict"));
-        assert_eq!(w.full, "▲ errors SPIKE +1");
+        assert_eq!(w.full, "▲ errors +310%, p99 +310%");
         assert_eq!(w.short, "▲ SPIKE");
         assert_eq!(w.severity, Severity::Alert);
         assert!(stack_flag(&u).is_some());
@@ -683,12 +772,13 @@ mod tests {
                 Verdict::Watching {
                     consecutive: 2,
                     needed: 3,
+                    basis: crate::feeds::metrics::Basis::Baseline,
                 },
             ),
         ]);
         assert_eq!(
             stack_flag(&u).map(|w| w.full).as_deref(),
-            Some("watching p99 2/3")
+            Some("watch p99 2/3")
         );
         let u = update(vec![series("req/s", Verdict::Ok)]);
         assert_eq!(worst(&u).map(|w| w.full).as_deref(), Some("✓ ok"));
@@ -703,25 +793,40 @@ mod tests {
             .single()
             .unwrap_or_default();
         let clock = format::clock(since);
-        let w = verdict_words(&Verdict::Spike {
+        let w = verdict_words(&Verdict::Spike(crate::feeds::metrics::Flag::fresh(
             since,
-            magnitude: shift(),
-        });
+            shift(),
+        )));
         assert_eq!(w.full, format!("▲ SPIKE since {clock} (+310%)"));
-        let w = verdict_words(&Verdict::InsufficientData {
+        let w = verdict_words(&Verdict::NotEvaluated {
             reason: Insufficient::FewBaselineSamples { have: 4, need: 12 },
         });
-        assert_eq!(w.full, "insufficient data: 4/12 baseline samples");
-        let w = verdict_words(&Verdict::InsufficientData {
+        assert_eq!(w.full, "not evaluated: baseline 4/12");
+        let w = verdict_words(&Verdict::NotEvaluated {
             reason: Insufficient::LowTraffic {
                 traffic: 0.02,
                 min: 0.1,
             },
         });
-        assert_eq!(w.full, "insufficient data: traffic 0.020/s below 0.10/s");
+        assert_eq!(w.full, "not evaluated: traffic 0.020/s below 0.10/s");
+        assert_eq!(verdict_words(&Verdict::Unchanged).full, "no change on live");
+        let w = verdict_words(&Verdict::RollingOut {
+            progress: Some(0.62),
+            rolling_back: false,
+        });
+        assert_eq!(w.full, "rolling out 62%");
+        let w = verdict_words(&Verdict::Stale { age_secs: 12 });
+        assert_eq!(w.full, "stale: no data for 12s");
+        assert!(w.severity > Severity::Good, "stale never reads as healthy");
+        let held = Verdict::Spike(crate::feeds::metrics::Flag {
+            hold: Some(Hold::RollingBack {
+                progress: Some(0.5),
+            }),
+            ..crate::feeds::metrics::Flag::fresh(since, shift())
+        });
         assert_eq!(
-            verdict_words(&Verdict::NotPromoted).full,
-            "not promoted yet"
+            verdict_words(&held).full,
+            format!("▲ SPIKE since {clock} (+310%) · rolling back 50%")
         );
     }
 
