@@ -20,6 +20,8 @@ mod server;
 mod ticker;
 mod topology;
 mod traffic;
+#[cfg(test)]
+mod watch_measure;
 mod world;
 
 use std::net::Ipv4Addr;
