@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use slipway::config::Config;
 use slipway::demo::{DemoOptions, start};
-use slipway::engine::release::Phase;
+use slipway::engine::release::{Phase, Refusal};
 use slipway::engine::{self, Command, Event, SmokeCause};
 use slipway::feeds::metrics::{MetricsUpdate, Verdict};
-use slipway::model::StackId;
+use slipway::model::{StackId, Version};
 use tokio::sync::mpsc::Receiver;
 
 fn sally() -> StackId {
@@ -152,6 +152,24 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
         "errors during the spike: {value:?} ({verdict:?})"
     );
 
+    // A rollback target typed by hand is checked against the repository: a typo is
+    // refused before anything is sent, and the stack keeps its phase.
+    handle
+        .send(Command::Rollback {
+            stack: sally(),
+            to: Some(Version::new("deadbee")),
+        })
+        .await;
+    let refusal = until(&mut events, 10, "the typo refused", |e| match e {
+        Event::Refused { refusal, .. } => Some(refusal.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        matches!(refusal, Refusal::UnknownVersion { .. }),
+        "{refusal:?}"
+    );
+
     // Roll back: to the version live ran before the promotion.
     handle
         .send(Command::Rollback {
@@ -159,14 +177,36 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
             to: None,
         })
         .await;
+    // While the rollback runs and right after it, the flag stays up: the bad version
+    // may still serve, and no data yet shows recovery.
+    let mut held = Vec::new();
     let phase = until(&mut events, 30, "Sally rolled back", |e| {
+        if let Event::Metrics(u) = e
+            && u.stack == sally()
+            && let Some((_, v)) = errors_of(u)
+        {
+            held.push(v);
+        }
         sally_phase(e).filter(|p| matches!(p, Phase::RolledBack(_)))
     })
     .await;
+    assert!(
+        held.iter().all(Verdict::is_flag),
+        "the flag never clears during the rollback: {held:?}"
+    );
     let Phase::RolledBack(t) = phase else {
         unreachable!()
     };
     assert_eq!(t.to.as_str(), env.versions().live_older);
+    let next = until(&mut events, 10, "a round after the rollback", |e| match e {
+        Event::Metrics(u) if u.stack == sally() => errors_of(u).map(|(_, v)| v),
+        _ => None,
+    })
+    .await;
+    assert!(
+        next.flag().is_some_and(|f| f.hold.is_some()),
+        "held until data shows recovery: {next:?}"
+    );
     // And the error rate comes back down.
     let after = until(
         &mut events,
@@ -181,6 +221,19 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
     )
     .await;
     assert!(after < 2.0);
+    // Recovery shows in the data: the flag clears to a verdict of evidence.
+    until(
+        &mut events,
+        60,
+        "Sally's errors judged ok again",
+        |e| match e {
+            Event::Metrics(u) if u.stack == sally() => {
+                errors_of(u).filter(|(_, v)| *v == Verdict::Ok).map(|_| ())
+            }
+            _ => None,
+        },
+    )
+    .await;
     env.shutdown().await;
 }
 

@@ -354,3 +354,43 @@ async fn fifty_promote_requests_start_exactly_one_deployment() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_platform_rejects_is_a_message_not_a_state() {
+    let script = Script::default();
+    script_versions(&script);
+    let base = serve(script.clone()).await;
+    let cfg = Arc::new(config(&base));
+    let platform = slipway::platform::from_config(&cfg).expect("platform");
+    let (handle, mut events) = engine::start(cfg, platform);
+    let run = until(&mut events, 15, |e| matches!(e, Event::Refreshed)).await;
+    assert_eq!(phase_of(&run, "good"), Some(Phase::Pending));
+
+    script.on(
+        "POST",
+        "/stacks/good/environments/live/deployments",
+        vec![Reply::Json(400, r#"{"error":"no such version"}"#.into())],
+    );
+    handle
+        .send(Command::Promote {
+            stack: StackId::new("good"),
+            expected: None,
+            override_order: false,
+        })
+        .await;
+    let run = until(&mut events, 10, |e| matches!(e, Event::Problem { .. })).await;
+    assert!(
+        problems(&run).iter().any(|m| m.contains("no such version")),
+        "{:#?}",
+        problems(&run)
+    );
+    // Nothing was deployed: the stack keeps its phase, never `failed`.
+    assert_eq!(phase_of(&run, "good"), Some(Phase::Pending));
+    assert!(
+        !run.iter().any(|e| matches!(
+            e,
+            Event::Board(b) if b.get(&StackId::new("good")).is_some_and(|s| matches!(s.phase, Phase::Failed { .. }))
+        )),
+        "a rejected request never shows the stack as failed"
+    );
+}

@@ -173,6 +173,7 @@ fn sally() -> MetricsUpdate {
     ];
     sources.extend(healthy_sources("sally", 3));
     MetricsUpdate {
+        baseline: Default::default(),
         stack: StackId::new("sally"),
         at: at(BEFORE + AFTER),
         watch: Some(Watch::took_traffic(
@@ -191,6 +192,7 @@ fn sally() -> MetricsUpdate {
 
 fn www() -> MetricsUpdate {
     MetricsUpdate {
+        baseline: Default::default(),
         stack: StackId::new("www"),
         at: at(BEFORE + AFTER),
         watch: Some(Watch::took_traffic(
@@ -212,6 +214,7 @@ fn cedric() -> MetricsUpdate {
         reason: Insufficient::FewBaselineSamples { have: 4, need: 12 },
     };
     MetricsUpdate {
+        baseline: Default::default(),
         stack: StackId::new("cedric"),
         at: at(BEFORE + AFTER),
         watch: Some(Watch::took_traffic(
@@ -230,6 +233,7 @@ fn cedric() -> MetricsUpdate {
 
 fn bruce() -> MetricsUpdate {
     MetricsUpdate {
+        baseline: Default::default(),
         stack: StackId::new("bruce"),
         at: at(BEFORE + AFTER),
         watch: None,

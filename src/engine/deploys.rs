@@ -60,7 +60,12 @@ impl Engine {
     }
 
     pub(super) async fn rollback(&mut self, stack: StackId, to: Option<Version>) {
-        match self.board.check_rollback(&stack, to.as_ref()) {
+        let checked = match &to {
+            Some(version) => self.check_in_repo(&stack, version).await,
+            None => Ok(()),
+        };
+        let plan = checked.and_then(|()| self.board.check_rollback(&stack, to.as_ref()));
+        match plan {
             Err(refusal) => {
                 self.record(
                     Entry::new("refused")
@@ -123,6 +128,38 @@ impl Engine {
         }
     }
 
+    /// A version typed by hand must exist in the repository (when there is one): the
+    /// platform would otherwise be asked to deploy a typo.
+    async fn check_in_repo(
+        &self,
+        stack: &StackId,
+        version: &Version,
+    ) -> Result<(), super::release::Refusal> {
+        let Some(path) = self.changes.repo_path() else {
+            return Ok(());
+        };
+        let wanted = version.as_str().to_string();
+        let found = tokio::task::spawn_blocking(move || {
+            let repo = git2::Repository::open(&path).ok()?;
+            Some(repo.revparse_single(&wanted).is_ok())
+        })
+        .await
+        .ok()
+        .flatten();
+        match found {
+            // No readable repository: the platform decides.
+            None | Some(true) => Ok(()),
+            Some(false) => Err(super::release::Refusal::UnknownVersion {
+                stack: self
+                    .board
+                    .get(stack)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| stack.to_string()),
+                version: version.as_str().to_string(),
+            }),
+        }
+    }
+
     fn start_deploy(&mut self, stack: StackId, version: Version, action: Action) {
         let platform = self.platform.clone();
         let tx = self.internal.clone();
@@ -169,14 +206,19 @@ impl Engine {
                 self.watch(stack, deployment);
             }
             Err(e) => {
+                let rejected = e.is_rejection();
                 self.record(
                     Entry::new("deploy_started")
                         .stack(&stack)
-                        .outcome("failed")
+                        .outcome(if rejected { "refused" } else { "failed" })
                         .detail(e.to_string()),
                 )
                 .await;
-                self.board.start_failed(&stack, e.to_string());
+                if rejected {
+                    self.board.start_refused(&stack);
+                } else {
+                    self.board.start_failed(&stack, e.to_string());
+                }
                 self.watches.deploy_finished(&stack, false, Utc::now());
                 self.emit_board().await;
                 self.problem(format!("{} {stack}", action.verb()), e.to_string())

@@ -90,6 +90,10 @@ pub struct StackRelease {
     pub previous_live: Option<Version>,
     /// The most recent deployment this engine saw for the stack (for the Deploy pane title).
     pub last_deployment: Option<DeploymentRef>,
+    /// The phase and rollback target before the request in flight was made, put back if
+    /// the platform refuses it: a rejected request changes nothing on live.
+    #[serde(skip)]
+    pub before_request: Option<Box<(Phase, Option<Version>)>>,
 }
 
 impl StackRelease {
@@ -101,6 +105,7 @@ impl StackRelease {
             phase: Phase::Unknown,
             previous_live: None,
             last_deployment: None,
+            before_request: None,
         }
     }
 
@@ -143,6 +148,10 @@ pub enum Refusal {
     NothingToRollBack { stack: String },
     #[error("{stack}: live already runs {version}")]
     RollbackToCurrent { stack: String, version: String },
+    #[error(
+        "{stack}: {version} is not a commit or tag of the repository; nothing was sent (fetch first if it is new)"
+    )]
+    UnknownVersion { stack: String, version: String },
     #[error("{stack}: no deployment is in flight to abort")]
     NothingToAbort { stack: String },
     #[error(
@@ -302,6 +311,8 @@ impl Board {
     /// second request arriving meanwhile is refused as in flight.
     pub fn begin_promotion(&mut self, plan: &PromotePlan, now: DateTime<Utc>) {
         if let Some(stack) = self.get_mut(&plan.stack) {
+            stack.before_request =
+                Some(Box::new((stack.phase.clone(), stack.previous_live.clone())));
             stack.previous_live = Some(plan.from.clone());
             stack.phase = Phase::Promoting(Transfer {
                 from: plan.from.clone(),
@@ -358,6 +369,8 @@ impl Board {
 
     pub fn begin_rollback(&mut self, plan: &RollbackPlan, now: DateTime<Utc>) {
         if let Some(stack) = self.get_mut(&plan.stack) {
+            stack.before_request =
+                Some(Box::new((stack.phase.clone(), stack.previous_live.clone())));
             stack.phase = Phase::RollingBack(Transfer {
                 from: plan.from.clone(),
                 to: plan.to.clone(),
@@ -404,6 +417,7 @@ impl Board {
     /// The platform accepted the deployment.
     pub fn deployment_started(&mut self, id: &StackId, deployment: DeploymentRef) {
         if let Some(stack) = self.get_mut(id) {
+            stack.before_request = None;
             stack.last_deployment = Some(deployment.clone());
             if let Phase::Promoting(t) | Phase::RollingBack(t) = &mut stack.phase {
                 t.deployment = Some(deployment);
@@ -411,7 +425,25 @@ impl Board {
         }
     }
 
-    /// The platform refused or could not be reached when starting a deployment.
+    /// The platform refused the request (4xx): nothing was deployed, so the stack keeps
+    /// the phase it had; the refusal is a message, not a state.
+    pub fn start_refused(&mut self, id: &StackId) {
+        if let Some(stack) = self.get_mut(id)
+            && matches!(stack.phase, Phase::Promoting(_) | Phase::RollingBack(_))
+        {
+            match stack.before_request.take() {
+                Some(before) => {
+                    let (phase, previous_live) = *before;
+                    stack.phase = phase;
+                    stack.previous_live = previous_live;
+                }
+                None => stack.phase = live_or_pending(stack.versions.as_ref()),
+            }
+        }
+    }
+
+    /// Starting a deployment failed in a way that leaves its outcome in doubt (a 5xx, a
+    /// lost answer): shown as failed until the platform says otherwise.
     pub fn start_failed(&mut self, id: &StackId, reason: String) {
         if let Some(stack) = self.get_mut(id)
             && let Phase::Promoting(t) | Phase::RollingBack(t) = &stack.phase

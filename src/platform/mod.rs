@@ -39,6 +39,23 @@ pub enum PlatformError {
     Config(String),
 }
 
+impl PlatformError {
+    /// The platform said no (a 4xx, a conflict, an unsupported action) or was never
+    /// reached: nothing was started, so nothing on live changed.
+    pub fn is_rejection(&self) -> bool {
+        match self {
+            PlatformError::Status { status, .. } => (400..500).contains(status),
+            PlatformError::Conflict { .. }
+            | PlatformError::Unsupported { .. }
+            | PlatformError::Config(_)
+            | PlatformError::Unreachable { .. } => true,
+            PlatformError::Timeout { .. }
+            | PlatformError::BadResponse { .. }
+            | PlatformError::OutcomeUnknown { .. } => false,
+        }
+    }
+}
+
 /// One read of a deployment's output from some position on.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OutputChunk {

@@ -632,12 +632,27 @@ impl Feed {
                 history: history.snapshot(),
             });
         }
+        let have = state
+            .histories
+            .iter()
+            .map(|h| {
+                h.baseline()
+                    .filter(|p| p.value.is_some_and(f64::is_finite))
+                    .count()
+            })
+            .min()
+            .unwrap_or(0);
         MetricsUpdate {
             stack: stack.clone(),
             at: now,
             watch: watch.cloned(),
             series,
             sources,
+            baseline: super::Baseline {
+                have,
+                need: self.config.anomaly.min_baseline_samples,
+                interval_secs: self.config.interval_secs.max(1),
+            },
         }
     }
 }
@@ -685,6 +700,7 @@ fn empty_update(stack: &StackId, now: DateTime<Utc>, watch: Option<Watch>) -> Me
         watch,
         series: Vec::new(),
         sources: Vec::new(),
+        baseline: super::Baseline::default(),
     }
 }
 

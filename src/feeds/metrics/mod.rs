@@ -32,7 +32,8 @@ pub use control::ControlComparison;
 pub use feed::Feed;
 pub use history::Point;
 pub use update::{
-    BadLineReport, MetricsUpdate, SeriesUpdate, Source, SourceProblem, SourceReport, SourceTotals,
+    BadLineReport, Baseline, MetricsUpdate, SeriesUpdate, Source, SourceProblem, SourceReport,
+    SourceTotals,
 };
 
 use crate::config::MetricsConfig;

@@ -26,6 +26,28 @@ pub struct MetricsUpdate {
     pub series: Vec<SeriesUpdate>,
     /// Every source asked for this stack, healthy ones too ("5 of 6 sources answered").
     pub sources: Vec<SourceReport>,
+    /// How much healthy period there is to judge a change by (its thinnest series).
+    pub baseline: Baseline,
+}
+
+/// Samples of the healthy period before a change (all samples while live is unchanged),
+/// against what a verdict needs: a promotion dialog says when it will be judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Baseline {
+    pub have: usize,
+    pub need: usize,
+    pub interval_secs: u64,
+}
+
+impl Baseline {
+    pub fn ready(&self) -> bool {
+        self.have >= self.need
+    }
+
+    /// Seconds until enough samples exist, if nothing is missed.
+    pub fn ready_in_secs(&self) -> u64 {
+        (self.need.saturating_sub(self.have) as u64) * self.interval_secs
+    }
 }
 
 impl MetricsUpdate {

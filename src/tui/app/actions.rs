@@ -50,6 +50,7 @@ impl App {
             field("Platform", Span::raw(self.info.platform.clone())),
         ];
         let mut body = body;
+        body.push(self.watch_line(&stack));
         body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
         let mut dialog = ConfirmDialog::new(
             format!("Promote {name} to live?"),
@@ -65,6 +66,40 @@ impl App {
             dialog = dialog.needing_override(w);
         }
         self.overlay = Some(Overlay::Confirm(dialog));
+    }
+
+    /// How the metrics will judge the change: a short baseline is said before, not found
+    /// out after.
+    fn watch_line(&self, stack: &StackId) -> Line<'static> {
+        let theme = &self.theme;
+        if self.info.metrics_series == 0 {
+            return field("Watch", Span::styled("no metrics configured", theme.dim));
+        }
+        match self.panes.metrics.baseline_of(stack) {
+            None => field(
+                "Watch",
+                Span::styled("no metrics read yet: not judged until they are", theme.warn),
+            ),
+            Some(b) if b.ready() => field(
+                "Watch",
+                Span::raw(format!(
+                    "baseline {} samples: judged once it takes traffic",
+                    b.have
+                )),
+            ),
+            Some(b) => field(
+                "Watch",
+                Span::styled(
+                    format!(
+                        "⚠ baseline {}/{} samples, ready in ~{} s: until then judged against the other stacks only",
+                        b.have,
+                        b.need,
+                        b.ready_in_secs()
+                    ),
+                    theme.warn,
+                ),
+            ),
+        }
     }
 
     /// What moving live from `from` to `to` brings (or, for a rollback, takes away): the

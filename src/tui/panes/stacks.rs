@@ -455,6 +455,7 @@ mod tests {
             history: Vec::new(),
         };
         Event::Metrics(Box::new(MetricsUpdate {
+            baseline: Default::default(),
             stack: StackId::new(stack),
             at: since,
             watch: Some(crate::feeds::metrics::Watch::took_traffic(

@@ -53,6 +53,11 @@ impl MetricsPane {
         }
     }
 
+    /// How much healthy period the stack's metrics have, as of the latest round.
+    pub fn baseline_of(&self, stack: &StackId) -> Option<crate::feeds::metrics::Baseline> {
+        self.stacks.get(stack).map(|v| v.baseline)
+    }
+
     fn selected_view<'a>(&'a self, ctx: &Ctx) -> Option<&'a StackView> {
         self.stacks.get(&ctx.selected_stack()?.id)
     }

@@ -779,6 +779,7 @@ mod tests {
             Vec::new()
         };
         StackView::new(&MetricsUpdate {
+            baseline: Default::default(),
             stack: crate::model::StackId::new("s"),
             at: chrono::Utc::now(),
             watch: None,
@@ -863,6 +864,7 @@ mod tests {
             history: Vec::new(),
         };
         let v = StackView::new(&MetricsUpdate {
+            baseline: Default::default(),
             stack: crate::model::StackId::new("s"),
             at: chrono::Utc::now(),
             watch: Some(crate::feeds::metrics::Watch::took_traffic(

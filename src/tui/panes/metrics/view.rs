@@ -416,6 +416,7 @@ pub struct StackView {
     pub marker: Option<chrono::DateTime<chrono::Utc>>,
     /// The change in words: `promoted by alice@web-3`, `changed outside slipway`.
     pub change: Option<String>,
+    pub baseline: crate::feeds::metrics::Baseline,
     /// Sources asked this round, and how many of them had a problem.
     pub sources: usize,
     pub troubled: usize,
@@ -434,6 +435,7 @@ impl StackView {
             sources_summary: sources_summary(&update.sources),
             source_lines: update.sources.iter().filter_map(source_line).collect(),
             marker: update.marker(),
+            baseline: update.baseline,
             change: update.watch.as_ref().map(|w| w.describe()),
             sources: update.sources.len(),
             troubled: update.troubled_sources().count(),
@@ -665,6 +667,7 @@ mod tests {
 
     fn update(series: Vec<SeriesUpdate>) -> MetricsUpdate {
         MetricsUpdate {
+            baseline: Default::default(),
             stack: StackId::new("sally"),
             at: Utc::now(),
             watch: None,
