@@ -41,6 +41,12 @@ impl Spark {
     /// Scales `points` from zero (or the lowest value, if negative) to the highest finite
     /// value, so a steady series reads as steady rather than as magnified noise.
     pub fn new(points: &[Point], promoted_at: Option<DateTime<Utc>>) -> Spark {
+        Spark::with_floor(points, promoted_at, 0.0)
+    }
+
+    /// As `new`, with the scale at least `floor` tall: noise around 0 % (0.01 % now and
+    /// then) stays a flat line instead of filling the cell like a spike.
+    pub fn with_floor(points: &[Point], promoted_at: Option<DateTime<Utc>>, floor: f64) -> Spark {
         let finite = || {
             points
                 .iter()
@@ -49,7 +55,7 @@ impl Spark {
         };
         let lo = finite().fold(0.0_f64, f64::min);
         let hi = finite().fold(f64::NEG_INFINITY, f64::max);
-        let span = hi - lo;
+        let span = (hi - lo).max(floor);
         let heights = points
             .iter()
             .map(|p| match p.value {
@@ -85,13 +91,16 @@ impl Spark {
         if width == 0 {
             return;
         }
-        let marker = self.promoted.is_some();
-        let room = if marker { width - 1 } else { width };
-        let start = self.heights.len().saturating_sub(room);
+        // The change is marked only where it is in view: a marker at the edge for a change
+        // scrolled out would point at a moment that is not on screen.
+        let len = self.heights.len();
+        let in_view = self
+            .promoted
+            .filter(|&p| p >= len.saturating_sub(width.saturating_sub(1)));
+        let room = if in_view.is_some() { width - 1 } else { width };
+        let start = len.saturating_sub(room);
         let shown = &self.heights[start..];
-        // A promotion before the first point shown is marked at the left edge: all that
-        // is shown came after it.
-        let marker_at = self.promoted.map(|p| p.saturating_sub(start));
+        let marker_at = in_view.map(|p| p - start);
         let mut col = x as usize + (room - shown.len());
         let mut put = |col: &mut usize, symbol: &str, style: Style| {
             if let Ok(cx) = u16::try_from(*col)
@@ -206,5 +215,17 @@ mod tests {
                 marker: s,
             },
         );
+    }
+
+    #[test]
+    fn a_floor_keeps_noise_near_zero_flat_and_an_old_change_unmarked() {
+        let p = points(&[Some(0.0), Some(0.01), Some(0.0), Some(0.26)]);
+        assert_eq!(drawn(&Spark::new(&p, None), 4), "▁▁▁█", "without a floor");
+        assert_eq!(drawn(&Spark::with_floor(&p, None, 1.0), 4), "▁▁▁▃");
+        // A change before the first point shown is not marked at the edge.
+        let p = points(&[Some(1.0); 9]);
+        let marked = drawn(&Spark::new(&p, Some(t(10))), 4);
+        assert!(!marked.contains(MARKER), "{marked}");
+        assert!(drawn(&Spark::new(&p, Some(t(70))), 4).contains(MARKER));
     }
 }

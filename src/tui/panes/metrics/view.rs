@@ -331,7 +331,7 @@ impl SeriesView {
             name: one_line(&s.name, 24),
             value: format::value(s.value, &unit),
             verdict: verdict_words(&s.verdict),
-            spark: Spark::new(&s.history, promoted),
+            spark: Spark::with_floor(&s.history, promoted, scale_floor(&s.unit)),
             control: s.control.as_ref().map(|c| control_words(c, &unit)),
             control_detail: s.control.as_ref().map(control_detail),
             stats: Stats::of(s, promoted),
@@ -344,6 +344,17 @@ impl SeriesView {
     /// A number of this series with its unit.
     pub fn fmt(&self, v: Option<f64>) -> String {
         format::value(v, &self.unit)
+    }
+}
+
+/// The least height a sparkline's scale spans, per unit: a change smaller than this is
+/// noise to the eye (a tenth of an error percent, a few milliseconds).
+fn scale_floor(unit: &str) -> f64 {
+    match unit {
+        "%" => 1.0,
+        "ms" => 10.0,
+        "s" => 0.01,
+        _ => 0.0,
     }
 }
 

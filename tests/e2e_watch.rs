@@ -1,0 +1,415 @@
+//! The real dashboard (in tmux) watching promotions that ANOTHER process makes: the
+//! environment runs as `slipway demo --serve`, the dashboard opens on its config, and the
+//! command line, from this test, promotes WWW, Cedric and Sally, then rolls Sally back.
+//! The demo's Sally release is bad on purpose: its errors and p99 rise once it takes
+//! traffic. The dashboard must notice the change of live, flag Sally, keep the flag while
+//! the rollback runs and until live is back on the old version, and (with a baseline to
+//! compare with) clear it once the metrics are healthy again.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::tmux::Tmux;
+
+const BIN: &str = env!("CARGO_BIN_EXE_slipway");
+
+/// `slipway demo --serve` as a separate process; killed when dropped.
+struct Serve {
+    child: Child,
+    config: PathBuf,
+    state: tempfile::TempDir,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Serve {
+    let state = tempfile::tempdir().expect("state dir");
+    let config = state.path().join("demo.toml");
+    let child = Command::new(BIN)
+        .args(["demo", "--serve", "--step-ms", "30", "--write-config"])
+        .arg(&config)
+        .env("XDG_STATE_HOME", state.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("slipway demo --serve starts");
+    let s = Serve {
+        child,
+        config,
+        state,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !s.config.exists() {
+        assert!(Instant::now() < deadline, "the config was not written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s
+}
+
+impl Serve {
+    /// The command line against the served environment, as a second terminal runs it.
+    fn cli(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("XDG_STATE_HOME", self.state.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cli(args).output().expect("slipway runs")
+    }
+
+    /// The dashboard on the served environment, in a 160×45 terminal.
+    fn dashboard(&self) -> Tmux {
+        Tmux::start(
+            &format!(
+                "XDG_STATE_HOME={} {BIN} --config {}",
+                self.state.path().display(),
+                self.config.display()
+            ),
+            160,
+            45,
+        )
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The row of a stack in the Stacks pane (`┃▶3 Sally   710ec2f c570624 [Promote] ▲ …┃`),
+/// up to the pane's right border.
+fn row<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.starts_with('┃') && l.split_whitespace().take(3).any(|w| w == name))
+        .map(|l| {
+            let inner = '┃'.len_utf8();
+            let end = l[inner..].find('┃').map_or(l.len(), |i| i + 2 * inner);
+            &l[..end]
+        })
+        .unwrap_or("")
+}
+
+/// A stack's live version as its row shows it.
+fn live_version(screen: &str, name: &str) -> String {
+    let words: Vec<&str> = row(screen, name).split_whitespace().collect();
+    words
+        .iter()
+        .position(|w| *w == name)
+        .and_then(|at| words.get(at + 1))
+        .unwrap_or_else(|| panic!("no live version for {name}:\n{screen}"))
+        .to_string()
+}
+
+/// The status line(s): everything under the panes' bottom borders.
+fn status(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let last_border = lines
+        .iter()
+        .rposition(|l| l.starts_with('╰') || l.starts_with('┗'))
+        .unwrap_or(0);
+    lines[last_border + 1..].join("\n")
+}
+
+/// The Metrics pane's title line.
+fn metrics_title(screen: &str) -> &str {
+    screen
+        .lines()
+        .find(|l| l.starts_with("╭ Metrics"))
+        .unwrap_or("")
+}
+
+/// The selected stack's line for one series in the Metrics pane (`│errors  ▁▁┃▇▇ 9.1%  ▲ SPIKE…`).
+fn series<'a>(screen: &'a str, name: &str) -> &'a str {
+    let prefix = format!("│{name} ");
+    screen
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or("")
+}
+
+/// Sparkline glyphs on a line: how many samples the pane has drawn.
+fn samples(line: &str) -> usize {
+    line.chars().filter(|c| ('▁'..='█').contains(c)).count()
+}
+
+/// Sally flagged as a user sees it: `▲` on her row naming the metric, the flag in the
+/// status line, and the Metrics pane (Sally selected) saying SPIKE for errors.
+fn sally_flagged(s: &str) -> bool {
+    let r = row(s, "Sally");
+    r.contains('▲')
+        && (r.contains("errors") || r.contains("p99") || r.contains("SPIKE"))
+        && series(s, "errors").contains("▲ SPIKE")
+}
+
+/// Runs the three promotions from the command line, in the team's order. Returns when
+/// Sally's has returned.
+fn promote_www_cedric_sally(s: &Serve) {
+    for stack in ["www", "cedric"] {
+        let out = s.run(&["promote", stack, "--yes"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "promote {stack}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("is live on"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // Sally's deployment succeeds, but the bad release fails its smoke checks at once,
+    // so the command reports the failure with status 1. Live runs it all the same.
+    let out = s.run(&["promote", "sally", "--yes"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("deployment succeeded"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "promote sally: {stderr}");
+    assert!(stderr.contains("smoke tests failed"), "{stderr}");
+}
+
+/// Rolls Sally back from the command line while watching the screen: the flag must stay
+/// on her row while the rollback runs, when live is back on `old`, and until the
+/// dashboard says it is no longer flagged. Watches until then, or `settle` after live is
+/// back on `old`. Returns the last screen and, if the flag cleared, how long after the
+/// rollback command returned.
+fn rollback_watching_the_flag(
+    t: &Tmux,
+    s: &Serve,
+    old: &str,
+    settle: Duration,
+) -> (String, Option<Duration>) {
+    let started = Instant::now();
+    let mut rollback = Some(
+        s.cli(&["rollback", "sally", "--yes"])
+            .spawn()
+            .expect("slipway rollback runs"),
+    );
+    let (mut polls, mut polls_while_running) = (0u32, 0u32);
+    let mut returned: Option<Instant> = None;
+    let mut back_on_old: Option<Instant> = None;
+    let mut holds_seen: Vec<&str> = Vec::new();
+    let deadline = started + Duration::from_secs(60) + settle;
+    loop {
+        // Whether the command had returned before this screen was taken.
+        if let Some(child) = rollback.as_mut()
+            && child.try_wait().expect("wait").is_some()
+        {
+            let out = rollback.take().unwrap().wait_with_output().expect("output");
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "rollback: {stderr}");
+            assert!(
+                stderr.contains(&format!("rolled back to {old}")),
+                "{stderr}"
+            );
+            returned = Some(Instant::now());
+            eprintln!(
+                "the rollback command took {:.1}s",
+                started.elapsed().as_secs_f32()
+            );
+        }
+        let screen = t.screen();
+        polls += 1;
+        if rollback.is_some() {
+            polls_while_running += 1;
+        }
+        let summary = |holds: &[&str]| {
+            format!(
+                "{polls} screens ({polls_while_running} while the command ran), \
+                 the errors series held as {holds:?}"
+            )
+        };
+        if status(&screen).contains("no longer flagged") {
+            assert_eq!(
+                live_version(&screen, "Sally"),
+                old,
+                "the flag cleared before live ran {old} again:\n{screen}"
+            );
+            let after = returned.map(|r| r.elapsed()).unwrap_or_default();
+            eprintln!(
+                "{}; no longer flagged {:.1}s after the rollback returned",
+                summary(&holds_seen),
+                after.as_secs_f32()
+            );
+            return (screen, Some(after));
+        }
+        assert!(
+            row(&screen, "Sally").contains('▲'),
+            "Sally's flag went away (rollback command {}, live on {}) without the \
+             dashboard saying she is no longer flagged:\n{screen}",
+            if returned.is_some() {
+                "returned"
+            } else {
+                "running"
+            },
+            live_version(&screen, "Sally"),
+        );
+        let errors = series(&screen, "errors");
+        for hold in [
+            "rolling back",
+            "checking",
+            "recovering",
+            "baseline",
+            "no samples",
+        ] {
+            if errors.contains(hold) && !holds_seen.contains(&hold) {
+                holds_seen.push(hold);
+            }
+        }
+        if back_on_old.is_none() && live_version(&screen, "Sally") == old {
+            back_on_old = Some(Instant::now());
+        }
+        if let Some(b) = back_on_old
+            && returned.is_some()
+            && b.elapsed() >= settle
+        {
+            eprintln!(
+                "{}; still flagged {:.1}s after live ran {old} again",
+                summary(&holds_seen),
+                b.elapsed().as_secs_f32()
+            );
+            return (screen, None);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "live did not go back to {old}:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn quit(t: &Tmux) {
+    t.keys(&["q"]);
+    std::thread::sleep(Duration::from_millis(300));
+    if t.screen().contains("Quit slipway?") {
+        t.keys(&["y"]);
+    }
+    assert_eq!(t.wait_exit(10), 0);
+    assert!(!t.alternate_screen(), "the terminal is restored");
+}
+
+/// Steps 1-4 shared by both tests: the promotions from the command line, the dashboard
+/// noticing them, and Sally flagged within 60 s. Returns the flagged screen.
+fn promote_and_see_sally_flagged(t: &Tmux, s: &Serve, old: &str) -> String {
+    promote_www_cedric_sally(s);
+    let promoted = Instant::now();
+    // The dashboard notices that live changed under it and starts watching.
+    let seen = t.wait_for("the dashboard to see Sally's new live version", 20, |sc| {
+        live_version(sc, "Sally") != old
+            && status(sc).contains("Sally: live changed outside this dashboard")
+    });
+    assert!(status(&seen).contains("watching it"), "{seen}");
+
+    let flagged = t.wait_for("Sally flagged", 60, sally_flagged);
+    eprintln!(
+        "Sally flagged {:.1}s after her promotion returned",
+        promoted.elapsed().as_secs_f32()
+    );
+    let r = row(&flagged, "Sally");
+    assert!(r.contains('▲'), "{flagged}");
+    // The status line says what is flagged and on which stack.
+    let st = status(&flagged);
+    assert!(
+        st.contains("Sally: ▲") || st.contains("SPIKE"),
+        "the status line:\n{st}\n\nscreen:\n{flagged}"
+    );
+    // The Metrics pane follows the selected stack and says who changed live.
+    let title = metrics_title(&flagged);
+    assert!(title.contains("Metrics · Sally"), "{flagged}");
+    assert!(!title.contains("not promoted"), "{flagged}");
+    assert!(
+        title.contains("promoted") || title.contains("changed outside"),
+        "{flagged}"
+    );
+    let errors = series(&flagged, "errors");
+    assert!(!errors.contains("✓ ok"), "{flagged}");
+    assert!(errors.contains("▲ SPIKE since"), "{flagged}");
+    // Only Sally's release is bad.
+    for good in ["WWW", "Cedric", "Bruce"] {
+        assert!(!row(&flagged, good).contains('▲'), "{good}:\n{flagged}");
+    }
+    flagged
+}
+
+/// The scenario as a user runs it: open the dashboard, promote from another terminal
+/// at once. Sally's own baseline is too short then, so she is flagged against the
+/// stacks still on the old version. The flag must hold through the rollback.
+#[test]
+fn promotions_by_the_cli_are_watched_and_the_flag_holds_through_the_rollback() {
+    let s = serve();
+    let t = s.dashboard();
+    let first = t.wait_for("the first frame with versions", 30, |sc| {
+        row(sc, "WWW").contains("[Promote]") && row(sc, "Sally").contains("[Promote]")
+    });
+    let old = live_version(&first, "Sally");
+    t.keys(&["3"]);
+    t.wait_for("Sally selected", 5, |sc| {
+        metrics_title(sc).contains("Metrics · Sally")
+    });
+
+    let flagged = promote_and_see_sally_flagged(&t, &s, &old);
+    eprintln!("flagged:\n{flagged}");
+
+    let (screen, recovered) = rollback_watching_the_flag(&t, &s, &old, Duration::from_secs(10));
+    match recovered {
+        Some(after) => eprintln!("recovered {:.1}s after the rollback", after.as_secs_f32()),
+        None => {
+            // The flag holds; the pane says why it is not cleared yet.
+            let errors = series(&screen, "errors");
+            assert!(errors.contains("▲ SPIKE"), "{screen}");
+            eprintln!("still flagged 10 s after live ran {old} again:\n{screen}");
+        }
+    }
+    assert!(metrics_title(&screen).contains("rolled back"), "{screen}");
+    quit(&t);
+}
+
+/// With a baseline to compare with (the dashboard open for half a minute before the
+/// promotions), the whole cycle: flagged, held through the rollback, and cleared once
+/// Sally's metrics are back to the baseline.
+#[test]
+fn with_a_baseline_the_flag_clears_after_the_rollback() {
+    let s = serve();
+    let t = s.dashboard();
+    let first = t.wait_for("the first frame with versions", 30, |sc| {
+        row(sc, "WWW").contains("[Promote]") && row(sc, "Sally").contains("[Promote]")
+    });
+    let old = live_version(&first, "Sally");
+    t.keys(&["3"]);
+    // The detector wants 12 samples from before the change (one every 2 s); wait until
+    // Sally's sparkline shows a few more than that.
+    t.wait_for("half a minute of Sally's metrics", 60, |sc| {
+        metrics_title(sc).contains("Metrics · Sally") && samples(series(sc, "req/s")) >= 16
+    });
+
+    promote_and_see_sally_flagged(&t, &s, &old);
+
+    let (screen, recovered) = rollback_watching_the_flag(&t, &s, &old, Duration::from_secs(90));
+    let after = recovered.unwrap_or_else(|| {
+        panic!("Sally was still flagged 90 s after live ran {old} again:\n{screen}")
+    });
+    assert!(after < Duration::from_secs(90), "{screen}");
+    assert!(!row(&screen, "Sally").contains('▲'), "{screen}");
+    assert!(
+        status(&screen).contains("Sally: metrics back to the baseline, no longer flagged"),
+        "{screen}"
+    );
+    assert_eq!(live_version(&screen, "Sally"), old);
+    assert!(!series(&screen, "errors").contains('▲'), "{screen}");
+    quit(&t);
+}
