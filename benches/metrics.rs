@@ -101,6 +101,7 @@ fn series(name: &str, query: ScrapeQuery, divide_by: Option<ScrapeQuery>) -> Ser
         scale: 1.0,
         unit: String::new(),
         bad: BadDirection::Up,
+        baseline_promql: None,
     }
 }
 

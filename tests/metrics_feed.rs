@@ -113,6 +113,7 @@ fn series(name: &str, q: ScrapeQuery, bad: BadDirection) -> SeriesConfig {
         scale: 1.0,
         unit: String::new(),
         bad,
+        baseline_promql: None,
     }
 }
 

@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{TimeZone, Utc};
-use slipway::config::{BadDirection, MetricsConfig, PrometheusConfig, SeriesConfig};
+use slipway::config::{AnomalyConfig, BadDirection, MetricsConfig, PrometheusConfig, SeriesConfig};
 use slipway::feeds::metrics::promql::{Prometheus, QueryError};
 use slipway::feeds::metrics::{self, MetricsUpdate, Source, SourceProblem};
-use slipway::model::StackId;
+use slipway::model::{StackId, Version};
 use tokio::sync::{mpsc, watch};
 
 fn json(body: &str) -> Response {
@@ -225,6 +225,7 @@ fn promql_series(name: &str, q: &str) -> SeriesConfig {
         scale: 100.0,
         unit: "%".into(),
         bad: BadDirection::Up,
+        baseline_promql: None,
     }
 }
 
@@ -293,6 +294,47 @@ async fn the_feed_backfills_then_queries_each_round_per_stack() {
     let u = next_for(&mut rx, "sally").await;
     assert_eq!(u.series[0].value, Some(25.0));
     assert_eq!(u.sources[0].totals.rounds, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scraped_series_takes_its_baseline_from_prometheus_scaled_like_its_rounds() {
+    let addr = fake_prometheus().await;
+    let config = MetricsConfig {
+        interval_secs: 1,
+        history: 20,
+        timeout_secs: 1,
+        scrape_url: Some("http://127.0.0.1:9/{instance}".into()),
+        prometheus: Some(prom_config(addr)),
+        series: vec![SeriesConfig {
+            metric: Some("http_requests_total".into()),
+            promql: None,
+            baseline_promql: Some("sum(rate(errors{stack=\"{stack}\"}[1m]))".into()),
+            ..promql_series("errors", "")
+        }],
+        ..MetricsConfig::default()
+    };
+    let (_i, inst_rx) = watch::channel(HashMap::new());
+    let (_p, live_rx) = watch::channel(metrics::LiveView::default());
+    let (tx, mut rx) = mpsc::channel(8);
+    let _feed = metrics::spawn(
+        config,
+        vec![StackId::new("sally")],
+        inst_rx,
+        live_rx,
+        None,
+        tx,
+    );
+    let u = next_for(&mut rx, "sally").await;
+    let history = &u.series[0].history;
+    // Twenty points from query_range (value = seconds into the range, one NaN), scaled by
+    // 100 as the scraped rounds are: 19 s into the range reads 1,900, not 19.
+    assert!(history.len() >= 20, "{}", history.len());
+    let top = history
+        .iter()
+        .filter_map(|p| p.value)
+        .fold(0.0_f64, f64::max);
+    assert!((1_800.0..=2_000.0).contains(&top), "{top}");
+    assert!(u.baseline.have >= 18, "{:?}", u.baseline);
 }
 
 // --- A real Prometheus --------------------------------------------------------------
@@ -431,4 +473,131 @@ async fn a_real_prometheus_scraping_a_loopback_endpoint() {
         Ok(None)
     );
     let _ = child.kill().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flag_holds_when_the_real_prometheus_stops_answering() {
+    let Some(binary) = prometheus_binary() else {
+        return;
+    };
+    // A gauge this test moves: 20 while healthy, 80 once the release is bad.
+    let level = Arc::new(std::sync::atomic::AtomicU64::new(20));
+    let served = Arc::clone(&level);
+    let app = serve(Router::new().route(
+        "/metrics",
+        get(move || {
+            let v = served.load(std::sync::atomic::Ordering::SeqCst);
+            async move { format!("# TYPE app_latency_ms gauge\napp_latency_ms {v}\n") }
+        }),
+    ))
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_path = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: app\n    static_configs:\n\
+             \x20     - targets: ['{app}']\n        labels:\n          stack: sally\n"
+        ),
+    )
+    .expect("write config");
+    let port = free_port();
+    let mut child = tokio::process::Command::new(binary)
+        .arg(format!("--config.file={}", config_path.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start prometheus");
+    let prom_cfg = PrometheusConfig {
+        url: format!("http://127.0.0.1:{port}"),
+        timeout_secs: 1,
+        backfill: false,
+        auth: None,
+    };
+    let prom = Prometheus::new(&prom_cfg).expect("client");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !matches!(
+        prom.instant("sum(app_latency_ms{stack=\"sally\"})", Utc::now())
+            .await,
+        Ok(Some(_))
+    ) {
+        assert!(Instant::now() < deadline, "Prometheus never had the sample");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    let config = MetricsConfig {
+        interval_secs: 1,
+        history: 60,
+        timeout_secs: 1,
+        prometheus: Some(prom_cfg),
+        anomaly: AnomalyConfig {
+            min_baseline_samples: 5,
+            recent_window: 4,
+            consecutive: 2,
+            p_value: 0.05,
+            ..AnomalyConfig::default()
+        },
+        series: vec![SeriesConfig {
+            scale: 1.0,
+            unit: "ms".into(),
+            ..promql_series("p99", "sum(app_latency_ms{stack=\"{stack}\"})")
+        }],
+        ..MetricsConfig::default()
+    };
+    let sally = StackId::new("sally");
+    let (_i, inst_rx) = watch::channel(HashMap::new());
+    let (live_tx, live_rx) = watch::channel(metrics::LiveView::default());
+    let (tx, mut rx) = mpsc::channel(8);
+    let _feed = metrics::spawn(config, vec![sally.clone()], inst_rx, live_rx, None, tx);
+    for _ in 0..6 {
+        next_for(&mut rx, "sally").await;
+    }
+    // The bad release takes traffic.
+    live_tx.send_replace(metrics::LiveView {
+        watches: HashMap::from([(
+            sally.clone(),
+            metrics::Watch::took_traffic(Version::new("old"), Version::new("bad"), Utc::now()),
+        )]),
+        live: HashMap::from([(sally.clone(), Version::new("bad"))]),
+    });
+    level.store(80, std::sync::atomic::Ordering::SeqCst);
+    let mut seen = Vec::new();
+    loop {
+        let u = next_for(&mut rx, "sally").await;
+        seen.push(u.series[0].verdict.clone());
+        if u.series[0].verdict.is_flag() {
+            break;
+        }
+        assert!(seen.len() < 30, "never flagged: {seen:?}");
+    }
+    // Prometheus goes away. The values stop; the flag does not, and never reads ok.
+    let _ = child.kill().await;
+    let mut after = Vec::new();
+    for _ in 0..6 {
+        let u = next_for(&mut rx, "sally").await;
+        after.push((u.series[0].value, u.series[0].verdict.clone()));
+    }
+    assert!(
+        after.iter().all(|(_, v)| v.is_flag()),
+        "the flag holds while the source is down: {after:#?}"
+    );
+    let (value, verdict) = after.last().cloned().expect("six rounds");
+    assert_eq!(value, None, "no value without Prometheus");
+    assert!(
+        matches!(
+            verdict.flag().and_then(|f| f.hold),
+            Some(metrics::Hold::Stale { age_secs }) if age_secs >= 3
+        ),
+        "{verdict:?}"
+    );
+    let problems = |u: &MetricsUpdate| u.troubled_sources().count();
+    let u = next_for(&mut rx, "sally").await;
+    assert_eq!(problems(&u), 1, "the Prometheus source says why");
 }

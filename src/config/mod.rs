@@ -456,9 +456,23 @@ pub struct SeriesConfig {
     /// Which direction is bad: a rise (`up`, errors, latency) or a fall (`down`, traffic).
     #[serde(default)]
     pub bad: BadDirection,
+    /// For a scraped series: the same quantity as a PromQL expression (before `scale`),
+    /// asked of `[metrics.prometheus]` on start so the baseline exists at once instead of
+    /// after minutes of scraping. `{stack}` is replaced by the stack's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_promql: Option<String>,
 }
 
 impl SeriesConfig {
+    /// What to ask Prometheus for this series' history on start: its PromQL, or the
+    /// PromQL equivalent given for a scraped series.
+    pub fn history_promql_for(&self, stack: &StackId) -> Option<String> {
+        self.promql
+            .as_ref()
+            .or(self.baseline_promql.as_ref())
+            .map(|q| q.replace("{stack}", stack.as_str()))
+    }
+
     /// The PromQL expression for one stack, when this series is asked of Prometheus.
     pub fn promql_for(&self, stack: &StackId) -> Option<String> {
         self.promql

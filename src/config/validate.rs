@@ -365,6 +365,12 @@ fn validate_metrics(m: &MetricsConfig) -> Result<(), (String, String)> {
                 return err(&key("promql"), "give either metric or promql, not both");
             }
             (None, Some(q)) => {
+                if s.baseline_promql.is_some() {
+                    return err(
+                        &key("baseline_promql"),
+                        "a promql series takes its history from its own expression",
+                    );
+                }
                 if q.trim().is_empty() {
                     return err(&key("promql"), "must not be empty");
                 }
@@ -384,6 +390,17 @@ fn validate_metrics(m: &MetricsConfig) -> Result<(), (String, String)> {
             (Some(_), None) => {
                 if let Some(q) = s.scrape_query() {
                     validate_query(&q, &key)?;
+                }
+                if let Some(b) = &s.baseline_promql {
+                    if b.trim().is_empty() {
+                        return err(&key("baseline_promql"), "must not be empty");
+                    }
+                    if m.prometheus.is_none() {
+                        return err(
+                            &key("baseline_promql"),
+                            "needs a [metrics.prometheus] section with the server's url",
+                        );
+                    }
                 }
                 if let Some(d) = &s.divide_by {
                     validate_query(d, &|k: &str| key(&format!("divide_by.{k}")))?;

@@ -223,7 +223,7 @@ impl Feed {
         let mut jobs = Vec::new();
         for stack in &self.stacks {
             for (i, s) in self.config.series.iter().enumerate() {
-                if let Some(q) = s.promql_for(stack) {
+                if let Some(q) = s.history_promql_for(stack) {
                     jobs.push((stack.clone(), i, q));
                 }
             }
@@ -242,10 +242,12 @@ impl Feed {
             };
             match r {
                 Ok(points) => {
+                    // Scaled as every round's value is, so history and rounds compare.
+                    let scale = self.config.series[i].scale;
                     for (at, value) in points {
                         state.histories[i].push(Point {
                             at,
-                            value,
+                            value: value.map(|v| v * scale),
                             traffic: None,
                         });
                     }
@@ -591,7 +593,10 @@ impl Feed {
                 }),
             }
         }
-        if has_promql && let Some(url) = prom_url {
+        // Backfill problems of scraped series' baseline queries are shown too.
+        if (has_promql || !prom_problems.is_empty())
+            && let Some(url) = prom_url
+        {
             if let Some(message) = prom_setup {
                 prom_problems.push(SourceProblem::Setup { message });
             }
