@@ -42,12 +42,8 @@ impl Entry {
     pub fn new(action: &str) -> Entry {
         Entry {
             at: Utc::now(),
-            user: std::env::var("USER")
-                .or_else(|_| std::env::var("LOGNAME"))
-                .unwrap_or_else(|_| "unknown".into()),
-            host: std::fs::read_to_string("/etc/hostname")
-                .map(|h| h.trim().to_string())
-                .unwrap_or_default(),
+            user: os_user(),
+            host: host_name(),
             action: action.to_string(),
             stack: None,
             from: None,
@@ -107,7 +103,75 @@ pub fn default_path(release: &str) -> PathBuf {
         .join(format!("{safe}.jsonl"))
 }
 
-/// Appends one entry and flushes it, so a crash right after loses nothing.
+/// Who runs this process: `$USER` (or `$LOGNAME`), else the OS account of the effective
+/// user id (containers, cron and systemd units often set neither), else `uid 1234`.
+pub fn os_user() -> String {
+    static USER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    USER.get_or_init(|| {
+        std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .or_else(account_name)
+            .unwrap_or_else(|| {
+                // SAFETY: geteuid has no preconditions and cannot fail.
+                let uid = unsafe { libc::geteuid() };
+                format!("uid {uid}")
+            })
+    })
+    .clone()
+}
+
+/// The account name of the effective user id, from the password database.
+fn account_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: a zeroed passwd is a valid out-parameter; getpwuid_r writes into it and
+    // `buf` (whose length we pass), and sets `result` to it or to null.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    let rc = unsafe {
+        libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points at a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty())
+}
+
+/// This machine's name: `/etc/hostname`, else `gethostname`.
+pub fn host_name() -> String {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_string())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .or_else(|| {
+                let mut buf = [0 as libc::c_char; 256];
+                // SAFETY: gethostname writes at most `len` bytes into `buf`.
+                let rc = unsafe { libc::gethostname(buf.as_mut_ptr(), buf.len()) };
+                if rc != 0 {
+                    return None;
+                }
+                buf[buf.len() - 1] = 0;
+                // SAFETY: NUL-terminated above at the latest.
+                let s = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+                Some(s.to_string_lossy().into_owned())
+            })
+            .unwrap_or_default()
+    })
+    .clone()
+}
+
+/// Appends one entry, flushed and synced, so a crash right after loses nothing.
 pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -120,7 +184,8 @@ pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
         .open(path)?;
     // One write per entry: appends from two slipways on one machine do not interleave.
     f.write_all(line.as_bytes())?;
-    f.flush()
+    f.flush()?;
+    f.sync_data()
 }
 
 /// The newest entries, oldest first, and how many lines could not be read (a torn last

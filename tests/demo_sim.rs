@@ -411,8 +411,14 @@ async fn instance_log_files_grow() {
         other => panic!("the demo config has a file log source, not {other:?}"),
     };
     let path = template.replace("{instance}", &sally[0].id);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let before = sizes(env.log_dir());
+    // Every instance's writer opens its file on its first tick (poll: a loaded machine
+    // may take a moment to schedule them all).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut before = sizes(env.log_dir());
+    while before.len() < 15 + 6 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        before = sizes(env.log_dir());
+    }
     assert!(before.len() >= 15 + 6, "a log per instance: {before:?}");
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let after = sizes(env.log_dir());

@@ -197,10 +197,12 @@ async fn bad_answers_become_problems_and_the_good_stack_still_promotes() {
             r#"{"lines":["done"],"next_offset":3,"complete":true}"#.into(),
         )],
     );
+    // Read once more under the release lock before the promotion (still the old
+    // version), then the new one once it has moved.
     script.on(
         "GET",
         "/stacks/good/environments/live",
-        vec![version("bbbbbbbbbbbbbbbb")],
+        vec![version("aaaaaaaaaaaaaaaa"), version("bbbbbbbbbbbbbbbb")],
     );
     assert!(
         handle
@@ -210,6 +212,7 @@ async fn bad_answers_become_problems_and_the_good_stack_still_promotes() {
                 override_order: false
             })
             .await
+            .is_some()
     );
     let run = until(&mut events, 20, |e| {
         matches!(e, Event::DeployFinished { .. })

@@ -148,7 +148,7 @@ fn changes_and_risk_flags_at_200x60() {
 fn promote_dialog_names_stack_versions_environment_and_changes() {
     let mut f = fixture();
     key(&mut f.app, KeyCode::Char('2'));
-    let sent = f.app.take_commands();
+    let sent = commands(&mut f.app);
     assert!(
         matches!(sent.as_slice(), [slipway::engine::Command::Select { .. }]),
         "{sent:?}"
@@ -163,7 +163,7 @@ fn promote_dialog_names_stack_versions_environment_and_changes() {
     }
     // Esc closes it and nothing was sent.
     key(&mut f.app, KeyCode::Esc);
-    assert!(f.app.take_commands().is_empty());
+    assert!(commands(&mut f.app).is_empty());
     assert!(!draw(&mut f.app, 80, 24).contains("Promote Cedric to live?"));
 }
 
@@ -171,7 +171,7 @@ fn promote_dialog_names_stack_versions_environment_and_changes() {
 fn out_of_order_dialog_shows_the_override_and_enter_sends_nothing_until_o() {
     let mut f = fixture();
     key(&mut f.app, KeyCode::Char('4'));
-    f.app.take_commands();
+    commands(&mut f.app);
     key(&mut f.app, KeyCode::Enter);
     let s = draw(&mut f.app, 80, 24);
     assert!(
@@ -179,10 +179,10 @@ fn out_of_order_dialog_shows_the_override_and_enter_sends_nothing_until_o() {
         "{s}"
     );
     key(&mut f.app, KeyCode::Enter);
-    assert!(f.app.take_commands().is_empty());
+    assert!(commands(&mut f.app).is_empty());
     key(&mut f.app, KeyCode::Char('o'));
     key(&mut f.app, KeyCode::Enter);
-    let sent = f.app.take_commands();
+    let sent = commands(&mut f.app);
     assert!(
         matches!(
             sent.as_slice(),
@@ -295,7 +295,7 @@ fn details_show_each_smoke_check_and_why_it_failed() {
 fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
     let mut f = fixture();
     key(&mut f.app, KeyCode::Char('a'));
-    let sent = f.app.take_commands();
+    let sent = commands(&mut f.app);
     assert!(
         matches!(
             sent.as_slice(),
@@ -320,7 +320,7 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
         key(&mut f.app, KeyCode::Char(c));
     }
     key(&mut f.app, KeyCode::Esc);
-    assert!(f.app.take_commands().is_empty());
+    assert!(commands(&mut f.app).is_empty());
     f.app.on_engine_event(Event::AnnouncementDraft {
         completion: false,
         text: "a fresh draft".into(),
@@ -334,7 +334,7 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
         KeyCode::Char('s'),
         KeyModifiers::CONTROL,
     )));
-    match f.app.take_commands().as_slice() {
+    match commands(&mut f.app).as_slice() {
         [
             slipway::engine::Command::Announce {
                 text,
@@ -369,14 +369,14 @@ fn the_command_line_runs_actions_by_name_through_the_same_dialogs() {
     );
     key(&mut f.app, KeyCode::Enter);
     assert!(draw(&mut f.app, 100, 30).contains("slipway · belfrage · Bruce"));
-    f.app.take_commands();
+    commands(&mut f.app);
 
     type_line(&mut f.app, "promote cedric");
     key(&mut f.app, KeyCode::Enter);
     let s = draw(&mut f.app, 100, 30);
     assert!(s.contains("Promote Cedric to live?"), "{s}");
     assert!(
-        f.app.take_commands().is_empty(),
+        commands(&mut f.app).is_empty(),
         "nothing is sent before the dialog is confirmed"
     );
     key(&mut f.app, KeyCode::Esc);
@@ -428,4 +428,9 @@ fn the_theme_can_be_switched_to_a_built_in_one() {
         draw(&mut f.app, 80, 24).contains("themes: dark, light"),
         "only built-in themes, no file reads in the UI"
     );
+}
+
+/// What the dashboard asked the engine, without the request ids.
+fn commands(app: &mut App) -> Vec<slipway::engine::Command> {
+    app.take_commands().into_iter().map(|r| r.command).collect()
 }

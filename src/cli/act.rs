@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{exit, session};
-use crate::engine::release::{Board, Phase, Refusal};
-use crate::engine::{Action, Command, Event};
+use crate::engine::release::{Board, Refusal};
+use crate::engine::{Answer, Command, Event, Outcome, RequestId};
 use crate::feeds::logs::Printer;
 use crate::model::{StackId, Version};
 
@@ -56,6 +56,18 @@ fn refuse(refusal: &Refusal) -> ExitCode {
     ExitCode::from(exit::REFUSED)
 }
 
+/// A refusal decided here, before the engine was asked (the versions just read rule it
+/// out): journaled like the engine's, so every refusal is on record once.
+fn refuse_here(p: &Prepared, verb: &str, refusal: &Refusal) -> ExitCode {
+    let entry = crate::journal::Entry::new("refused")
+        .stack(&p.stack)
+        .detail(format!("{verb}: {refusal}"));
+    if let Err(e) = crate::journal::append(&p.session.config.release.journal_path(), &entry) {
+        eprintln!("slipway: the refusal could not be journaled: {e}");
+    }
+    refuse(refusal)
+}
+
 /// Asks on the terminal; without one, `--yes` is required.
 pub(super) fn confirm(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
@@ -76,6 +88,7 @@ pub async fn promote(
     typed: &str,
     yes: bool,
     override_order: bool,
+    steal: Option<String>,
 ) -> ExitCode {
     let p = match prepare(config, typed).await {
         Ok(p) => p,
@@ -83,7 +96,7 @@ pub async fn promote(
     };
     let plan = match p.board.check_promote(&p.stack, None, override_order) {
         Ok(plan) => plan,
-        Err(r) => return refuse(&r),
+        Err(r) => return refuse_here(&p, "promote", &r),
     };
     if !plan.skipped.is_empty() {
         eprintln!(
@@ -106,7 +119,7 @@ pub async fn promote(
         expected: Some(plan.to),
         override_order,
     };
-    run_action(p, cmd, Action::Promote).await
+    run_action(p, cmd, steal).await
 }
 
 pub async fn rollback(
@@ -114,6 +127,7 @@ pub async fn rollback(
     typed: &str,
     to: Option<String>,
     yes: bool,
+    steal: Option<String>,
 ) -> ExitCode {
     let p = match prepare(config, typed).await {
         Ok(p) => p,
@@ -122,7 +136,7 @@ pub async fn rollback(
     let to = to.map(Version::new);
     let plan = match p.board.check_rollback(&p.stack, to.as_ref()) {
         Ok(plan) => plan,
-        Err(r) => return refuse(&r),
+        Err(r) => return refuse_here(&p, "roll back", &r),
     };
     let question = format!(
         "Roll {} back on live: {} → {}?",
@@ -138,17 +152,22 @@ pub async fn rollback(
         stack: p.stack.clone(),
         to: Some(plan.to),
     };
-    run_action(p, cmd, Action::Rollback).await
+    run_action(p, cmd, steal).await
 }
 
-pub async fn abort(config: Option<&Path>, typed: &str, yes: bool) -> ExitCode {
+pub async fn abort(
+    config: Option<&Path>,
+    typed: &str,
+    yes: bool,
+    steal: Option<String>,
+) -> ExitCode {
     let p = match prepare(config, typed).await {
         Ok(p) => p,
         Err(code) => return code,
     };
     let deployment = match p.board.check_abort(&p.stack) {
         Ok(d) => d,
-        Err(r) => return refuse(&r),
+        Err(r) => return refuse_here(&p, "abort", &r),
     };
     let question = format!("Abort deployment #{} of {} on live?", deployment.id, p.name);
     if !yes && !confirm(&question) {
@@ -158,7 +177,7 @@ pub async fn abort(config: Option<&Path>, typed: &str, yes: bool) -> ExitCode {
     let cmd = Command::Abort {
         stack: p.stack.clone(),
     };
-    run_action(p, cmd, Action::Abort).await
+    run_action(p, cmd, steal).await
 }
 
 fn names(board: &Board, ids: &[StackId]) -> String {
@@ -173,14 +192,24 @@ fn names(board: &Board, ids: &[StackId]) -> String {
         .join(", ")
 }
 
-/// Sends the command and follows the stack until its phase settles, printing the
-/// deployment's output. Ctrl-C stops following, not the deployment.
-async fn run_action(mut p: Prepared, cmd: Command, action: Action) -> ExitCode {
-    if !p.session.engine.send(cmd).await {
-        eprintln!("slipway: the engine stopped before the command could be sent");
+/// Sends the command and follows it until the engine answers that it finished, printing
+/// the deployment's output. Ctrl-C stops following, not the deployment.
+async fn run_action(mut p: Prepared, cmd: Command, steal: Option<String>) -> ExitCode {
+    if let Some(reason) = steal
+        && p.session
+            .engine
+            .send(Command::StealLock { reason })
+            .await
+            .is_none()
+    {
+        eprintln!("slipway: the engine stopped before the lock could be taken");
         return ExitCode::from(exit::FAILED);
     }
-    let follow = follow(&mut p.session.events, &p.stack, &p.name, action);
+    let Some(id) = p.session.engine.send(cmd).await else {
+        eprintln!("slipway: the engine stopped before the command could be sent");
+        return ExitCode::from(exit::FAILED);
+    };
+    let follow = follow(&mut p.session.events, id, &p.stack, &p.name);
     tokio::select! {
         code = follow => code,
         _ = tokio::signal::ctrl_c() => {
@@ -195,18 +224,28 @@ async fn run_action(mut p: Prepared, cmd: Command, action: Action) -> ExitCode {
 
 async fn follow(
     events: &mut tokio::sync::mpsc::Receiver<Event>,
+    id: RequestId,
     stack: &StackId,
     name: &str,
-    action: Action,
 ) -> ExitCode {
     let mut stdout = std::io::stdout();
     // The same sanitiser and `\r` handling as the Deploy pane; colours only on a terminal.
     let mut printer = Printer::new(None, stdout.is_terminal(), 4000);
-    // Until the engine has taken the request, the old phase must not end the wait.
-    let mut started = false;
     while let Some(ev) = events.recv().await {
         match ev {
-            Event::Refused { refusal, .. } => return refuse(&refusal),
+            Event::Answer {
+                id: answered,
+                answer,
+                ..
+            } if answered == id => match answer {
+                Answer::Accepted => {}
+                Answer::Refused(refusal) => return refuse(&refusal),
+                Answer::Finished(outcome) => {
+                    let _ = printer.flush(&mut stdout);
+                    let _ = stdout.flush();
+                    return finished(name, &outcome);
+                }
+            },
             Event::Problem { context, message } => eprintln!("slipway: {context}: {message}"),
             Event::Notice(text) => eprintln!("slipway: {text}"),
             Event::DeployStarted {
@@ -246,44 +285,6 @@ async fn follow(
                     format!("{state:?}").to_lowercase()
                 );
             }
-            Event::Board(board) => {
-                let Some(s) = board.get(stack) else { continue };
-                if s.phase.in_flight().is_some() {
-                    started = true;
-                    continue;
-                }
-                if !started {
-                    continue;
-                }
-                return match (&s.phase, action) {
-                    (Phase::Live, Action::Promote) => {
-                        eprintln!("slipway: {name} is live on {}", version_of(&board, stack));
-                        ExitCode::SUCCESS
-                    }
-                    (Phase::RolledBack(_), Action::Rollback) => {
-                        eprintln!(
-                            "slipway: {name} rolled back to {}",
-                            version_of(&board, stack)
-                        );
-                        ExitCode::SUCCESS
-                    }
-                    (Phase::Aborted(_), Action::Abort) => {
-                        eprintln!(
-                            "slipway: {name}: deployment aborted; live runs {}",
-                            version_of(&board, stack)
-                        );
-                        ExitCode::SUCCESS
-                    }
-                    (Phase::Failed { reason, .. }, _) => {
-                        eprintln!("slipway: {name} failed: {reason}");
-                        ExitCode::from(exit::FAILED)
-                    }
-                    (other, _) => {
-                        eprintln!("slipway: {name} ended {}", other.label());
-                        ExitCode::from(exit::FAILED)
-                    }
-                };
-            }
             _ => {}
         }
     }
@@ -291,10 +292,35 @@ async fn follow(
     ExitCode::from(exit::FAILED)
 }
 
-fn version_of(board: &Board, stack: &StackId) -> String {
-    board
-        .get(stack)
-        .and_then(|s| s.versions.as_ref())
-        .map(|v| v.live.short().to_string())
-        .unwrap_or_else(|| "?".into())
+/// The request's outcome in a sentence, and the exit status it deserves.
+fn finished(name: &str, outcome: &Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Live { version } => {
+            eprintln!("slipway: {name} is live on {}", version.short());
+            ExitCode::SUCCESS
+        }
+        Outcome::RolledBack { version } => {
+            eprintln!("slipway: {name} rolled back to {}", version.short());
+            ExitCode::SUCCESS
+        }
+        Outcome::Aborted { live } => {
+            eprintln!(
+                "slipway: {name}: deployment aborted; live runs {}",
+                live.short()
+            );
+            ExitCode::SUCCESS
+        }
+        Outcome::AbortRequested => {
+            eprintln!("slipway: {name}: abort requested");
+            ExitCode::SUCCESS
+        }
+        Outcome::NotStarted { reason } => {
+            eprintln!("slipway: {name}: not started, nothing changed on live: {reason}");
+            ExitCode::from(exit::FAILED)
+        }
+        Outcome::Failed { reason } => {
+            eprintln!("slipway: {name} failed: {reason}");
+            ExitCode::from(exit::FAILED)
+        }
+    }
 }

@@ -129,13 +129,14 @@ async fn list_instances(
 ) -> Result<Vec<Instance>, Failure> {
     let limit = instances_timeout(&config);
     let mut session = session::open(config)?;
-    if !session
+    if session
         .engine
         .send(Command::ListInstances {
             stack: stack.clone(),
             env,
         })
         .await
+        .is_none()
     {
         return Err(Failure::Say(
             exit::FAILED,

@@ -40,6 +40,25 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
+/// Taking the release lock from another operator, on purpose.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LockArgs {
+    /// Take the release lock even though another operator holds it (journaled).
+    #[arg(long, requires = "reason")]
+    pub steal_lock: bool,
+    /// Why the lock is taken; written to the journal with whom it was taken from.
+    #[arg(long, value_name = "TEXT", requires = "steal_lock")]
+    pub reason: Option<String>,
+}
+
+impl LockArgs {
+    /// The reason, when the lock is to be stolen.
+    pub fn steal(&self) -> Option<String> {
+        self.steal_lock
+            .then(|| self.reason.clone().unwrap_or_default())
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Open the dashboard (the default).
@@ -71,6 +90,8 @@ pub enum Cmd {
         /// Promote even though stacks earlier in the order are not live yet.
         #[arg(long)]
         override_order: bool,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Deploy the version live ran before the last promotion (or --to) back onto live.
     Rollback {
@@ -80,12 +101,16 @@ pub enum Cmd {
         to: Option<String>,
         #[arg(long, short = 'y')]
         yes: bool,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Abort a stack's deployment in flight (where the platform supports it).
     Abort {
         stack: String,
         #[arg(long, short = 'y')]
         yes: bool,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Show what a promotion ships: the commits in live..test, risk flags and drift.
     Diff {
@@ -228,9 +253,15 @@ async fn dispatch(cli: Cli) -> ExitCode {
             stack,
             yes,
             override_order,
-        } => act::promote(config, &stack, yes, override_order).await,
-        Cmd::Rollback { stack, to, yes } => act::rollback(config, &stack, to, yes).await,
-        Cmd::Abort { stack, yes } => act::abort(config, &stack, yes).await,
+            lock,
+        } => act::promote(config, &stack, yes, override_order, lock.steal()).await,
+        Cmd::Rollback {
+            stack,
+            to,
+            yes,
+            lock,
+        } => act::rollback(config, &stack, to, yes, lock.steal()).await,
+        Cmd::Abort { stack, yes, lock } => act::abort(config, &stack, yes, lock.steal()).await,
         Cmd::Diff {
             stack,
             json,

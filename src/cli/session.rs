@@ -33,15 +33,21 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ExitCode> {
     })
 }
 
-/// Builds the platform and starts the engine.
+/// Builds the platform and starts the engine for a command: versions and its own action
+/// only, no metrics and no logs.
 pub fn open(config: Config) -> Result<Session, ExitCode> {
+    open_with(config, engine::Feeds::NONE)
+}
+
+/// Builds the platform and starts the engine with the feeds asked for.
+pub fn open_with(config: Config, feeds: engine::Feeds) -> Result<Session, ExitCode> {
     let config = Arc::new(config);
     let platform = crate::platform::from_config(&config).map_err(|e| {
         eprintln!("slipway: {e}");
         ExitCode::from(exit::REFUSED)
     })?;
     let described = platform.describe();
-    let (engine, events) = engine::start(config.clone(), platform);
+    let (engine, events) = engine::start_with(config.clone(), platform, feeds);
     Ok(Session {
         config,
         engine,
@@ -109,7 +115,7 @@ pub async fn run_dashboard(config: Config) -> ExitCode {
             return ExitCode::from(exit::REFUSED);
         }
     };
-    let session = match open(config) {
+    let session = match open_with(config, engine::Feeds::ALL) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -1,6 +1,44 @@
 //! What front ends ask the engine to do.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::model::{Env, StackId, Version};
+
+/// Names one request to the engine; the engine's answers to it carry the same id, so a
+/// front end knows when its own action was taken, refused or finished without guessing
+/// from the board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(u64);
+
+impl RequestId {
+    /// A new id, unique in this process.
+    pub fn next() -> RequestId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        RequestId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A command with the id its answers will carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: RequestId,
+    pub command: Command,
+}
+
+impl From<Command> for Request {
+    fn from(command: Command) -> Request {
+        Request {
+            id: RequestId::next(),
+            command,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -20,6 +58,11 @@ pub enum Command {
     },
     Abort {
         stack: StackId,
+    },
+    /// Remove another operator's release lock on purpose (`--steal-lock --reason`); the
+    /// reason is journaled with whom it was taken from.
+    StealLock {
+        reason: String,
     },
     /// The user is looking at this stack: its diff goes first, its logs are followed.
     Select {

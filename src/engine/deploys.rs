@@ -7,7 +7,7 @@ use super::announce::Job;
 use super::deploy_watch::{self, WatchReport};
 use super::release::{Phase, TransferKind};
 use super::runner::{Engine, Internal};
-use super::{Action, Event, SmokeCause};
+use super::{Action, Answer, Event, Outcome, RequestId, SmokeCause};
 use crate::feeds::smoke::SmokeReport;
 use crate::journal::Entry;
 use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, StackId, Version};
@@ -17,115 +17,148 @@ use crate::platform::PlatformError;
 impl Engine {
     pub(super) async fn promote(
         &mut self,
+        id: RequestId,
         stack: StackId,
         expected: Option<Version>,
         override_order: bool,
     ) {
-        match self
+        // Cheap checks first (unknown stack, in flight here), so a refusal needs no lock.
+        if let Err(refusal) = self
             .board
             .check_promote(&stack, expected.as_ref(), override_order)
         {
-            Err(refusal) => {
-                let entry = Entry::new("refused")
-                    .stack(&stack)
-                    .detail(format!("promote: {refusal}"));
-                self.record(entry).await;
-                self.emit(Event::Refused {
-                    action: Action::Promote,
-                    refusal,
-                })
-                .await
-            }
-            Ok(plan) => {
-                let mut entry = Entry::new("promote")
-                    .stack(&stack)
-                    .versions(&plan.from, &plan.to);
-                if !plan.skipped.is_empty() {
-                    tracing::warn!(stack = %stack, skipped = ?plan.skipped, "promotion out of order by override");
-                    let skipped: Vec<String> = plan.skipped.iter().map(|s| s.to_string()).collect();
-                    entry = entry.detail(format!(
-                        "out of order by override; not live yet: {}",
-                        skipped.join(", ")
-                    ));
-                }
-                let by = entry.actor();
-                self.record(entry).await;
-                self.board.begin_promotion(&plan, Utc::now());
-                self.watches
-                    .promotion_started(&stack, &plan.from, &plan.to, by, Utc::now());
-                self.emit_board().await;
-                self.start_deploy(stack, plan.to, Action::Promote);
-            }
+            return self
+                .refuse(Some(id), &stack, Action::Promote, refusal)
+                .await;
         }
+        if let Err(refusal) = self.take_lock(&stack, "promoting").await {
+            return self
+                .refuse(Some(id), &stack, Action::Promote, refusal)
+                .await;
+        }
+        self.reread(&stack).await;
+        let plan = match self
+            .board
+            .check_promote(&stack, expected.as_ref(), override_order)
+        {
+            Ok(plan) => plan,
+            Err(refusal) => {
+                return self
+                    .refuse(Some(id), &stack, Action::Promote, refusal)
+                    .await;
+            }
+        };
+        let mut entry = Entry::new("promote")
+            .stack(&stack)
+            .versions(&plan.from, &plan.to);
+        if !plan.skipped.is_empty() {
+            tracing::warn!(stack = %stack, skipped = ?plan.skipped, "promotion out of order by override");
+            let skipped: Vec<String> = plan.skipped.iter().map(|s| s.to_string()).collect();
+            entry = entry.detail(format!(
+                "out of order by override; not live yet: {}",
+                skipped.join(", ")
+            ));
+        }
+        let by = entry.actor();
+        // On disk before the request goes out.
+        self.record(entry).await;
+        self.board.begin_promotion(&plan, Utc::now());
+        self.watches
+            .promotion_started(&stack, &plan.from, &plan.to, by, Utc::now());
+        self.track(id, &stack, Action::Promote);
+        self.answer(id, &stack, Action::Promote, Answer::Accepted)
+            .await;
+        self.emit_board().await;
+        self.start_deploy(stack, plan.to, Action::Promote);
     }
 
-    pub(super) async fn rollback(&mut self, stack: StackId, to: Option<Version>) {
+    /// `id` is `None` for a rollback the engine starts itself (auto_rollback).
+    pub(super) async fn rollback(
+        &mut self,
+        id: Option<RequestId>,
+        stack: StackId,
+        to: Option<Version>,
+    ) {
         let checked = match &to {
             Some(version) => self.check_in_repo(&stack, version).await,
             None => Ok(()),
         };
-        let plan = checked.and_then(|()| self.board.check_rollback(&stack, to.as_ref()));
-        match plan {
-            Err(refusal) => {
-                self.record(
-                    Entry::new("refused")
-                        .stack(&stack)
-                        .detail(format!("rollback: {refusal}")),
-                )
-                .await;
-                self.emit(Event::Refused {
-                    action: Action::Rollback,
-                    refusal,
-                })
-                .await
-            }
-            Ok(plan) => {
-                // A rollback started during verification replaces the verifying phase.
-                if let Some(w) = self.watchers.remove(&stack) {
-                    w.abort();
-                }
-                let entry = Entry::new("rollback")
-                    .stack(&stack)
-                    .versions(&plan.from, &plan.to);
-                let by = entry.actor();
-                self.record(entry).await;
-                self.board.begin_rollback(&plan, Utc::now());
-                self.watches
-                    .rollback_started(&stack, &plan.from, &plan.to, by, Utc::now());
-                self.emit_board().await;
-                self.start_deploy(stack, plan.to, Action::Rollback);
-            }
+        if let Err(refusal) = checked.and_then(|()| self.board.check_rollback(&stack, to.as_ref()))
+        {
+            return self.refuse(id, &stack, Action::Rollback, refusal).await;
         }
+        if let Err(refusal) = self.take_lock(&stack, "rolling back").await {
+            return self.refuse(id, &stack, Action::Rollback, refusal).await;
+        }
+        let verifying = self
+            .board
+            .get(&stack)
+            .is_some_and(|s| matches!(s.phase, Phase::Verifying(_)));
+        if !verifying {
+            self.reread(&stack).await;
+        }
+        let plan = match self.board.check_rollback(&stack, to.as_ref()) {
+            Ok(plan) => plan,
+            Err(refusal) => return self.refuse(id, &stack, Action::Rollback, refusal).await,
+        };
+        // A rollback started during verification replaces the verifying phase.
+        if let Some(w) = self.watchers.remove(&stack) {
+            w.abort();
+        }
+        let entry = Entry::new("rollback")
+            .stack(&stack)
+            .versions(&plan.from, &plan.to);
+        let by = entry.actor();
+        self.record(entry).await;
+        // The promotion this replaces (verifying) is finished by it.
+        self.finish(
+            &stack,
+            Outcome::Failed {
+                reason: "rolled back before its checks finished".into(),
+            },
+        )
+        .await;
+        self.board.begin_rollback(&plan, Utc::now());
+        self.watches
+            .rollback_started(&stack, &plan.from, &plan.to, by, Utc::now());
+        if let Some(id) = id {
+            self.track(id, &stack, Action::Rollback);
+            self.answer(id, &stack, Action::Rollback, Answer::Accepted)
+                .await;
+        }
+        self.emit_board().await;
+        self.start_deploy(stack, plan.to, Action::Rollback);
     }
 
-    pub(super) async fn abort(&mut self, stack: StackId) {
-        match self.board.check_abort(&stack) {
-            Err(refusal) => {
-                self.emit(Event::Refused {
-                    action: Action::Abort,
-                    refusal,
-                })
-                .await
-            }
-            Ok(deployment) => {
-                self.record(Entry::new("abort").stack(&stack).deployment(&deployment.id))
-                    .await;
-                if !self.platform.capabilities().abort {
-                    let msg = format!(
-                        "not supported: {} cannot abort deployments",
-                        self.platform.describe()
-                    );
-                    self.problem(format!("abort {stack}"), msg).await;
-                    return;
-                }
-                let platform = self.platform.clone();
-                let tx = self.internal.clone();
-                self.tasks.spawn(async move {
-                    let result = platform.abort(&stack, &deployment.id).await;
-                    let _ = tx.send(Internal::AbortResult(stack, result)).await;
-                });
-            }
+    pub(super) async fn abort(&mut self, id: RequestId, stack: StackId) {
+        let deployment = match self.board.check_abort(&stack) {
+            Ok(d) => d,
+            Err(refusal) => return self.refuse(Some(id), &stack, Action::Abort, refusal).await,
+        };
+        if let Err(refusal) = self.take_lock(&stack, "aborting").await {
+            return self.refuse(Some(id), &stack, Action::Abort, refusal).await;
         }
+        self.record(Entry::new("abort").stack(&stack).deployment(&deployment.id))
+            .await;
+        self.track(id, &stack, Action::Abort);
+        self.answer(id, &stack, Action::Abort, Answer::Accepted)
+            .await;
+        if !self.platform.capabilities().abort {
+            let msg = format!(
+                "not supported: {} cannot abort deployments",
+                self.platform.describe()
+            );
+            self.problem(format!("abort {stack}"), msg.clone()).await;
+            self.abort_answered(&stack, Outcome::Failed { reason: msg })
+                .await;
+            return;
+        }
+        let platform = self.platform.clone();
+        let tx = self.internal.clone();
+        self.tasks.spawn(async move {
+            let result = platform.abort(&stack, &deployment.id).await;
+            let _ = tx.send(Internal::AbortResult(stack, result)).await;
+        });
     }
 
     /// A version typed by hand must exist in the repository (when there is one): the
@@ -223,6 +256,16 @@ impl Engine {
                 self.emit_board().await;
                 self.problem(format!("{} {stack}", action.verb()), e.to_string())
                     .await;
+                let outcome = if rejected {
+                    Outcome::NotStarted {
+                        reason: e.to_string(),
+                    }
+                } else {
+                    Outcome::Failed {
+                        reason: e.to_string(),
+                    }
+                };
+                self.finish(&stack, outcome).await;
             }
         }
     }
@@ -295,10 +338,13 @@ impl Engine {
             .stack(&stack)
             .is_some_and(|s| !s.smoke.is_empty());
         let succeeded = status.state == DeployState::Succeeded;
+        // A deployment this engine only followed was started, and is journaled and
+        // verified, by whoever started it: recorded here it would be recorded twice.
+        let ours = kind != Some(TransferKind::External);
         let verify = succeeded
             && has_checks
             && self.config.smoke.after_promotion
-            && kind != Some(TransferKind::Rollback);
+            && kind == Some(TransferKind::Promotion);
         let info = self.deploy_info(&stack);
         let mut entry = Entry::new("deploy_finished")
             .stack(&stack)
@@ -310,7 +356,9 @@ impl Engine {
         if let Some(m) = &status.message {
             entry = entry.detail(m.clone());
         }
-        self.record(entry).await;
+        if ours {
+            self.record(entry).await;
+        }
         self.watches.deploy_finished(&stack, succeeded, Utc::now());
         self.board.deployment_finished(
             &stack,
@@ -345,6 +393,7 @@ impl Engine {
                 self.run_smoke(stack.clone(), SmokeCause::Rollback).await;
             }
         }
+        self.settle(&stack).await;
         self.refresh();
     }
 
@@ -436,6 +485,7 @@ impl Engine {
         self.board
             .verification_finished(&stack, passed, format!("smoke tests failed: {summary}"));
         self.emit_board().await;
+        self.settle(&stack).await;
         if !passed && self.config.smoke.auto_rollback {
             let name = self
                 .board
@@ -446,7 +496,7 @@ impl Engine {
                 "{name}: smoke tests failed; rolling back automatically (auto_rollback = true)"
             )))
             .await;
-            Box::pin(self.rollback(stack, None)).await;
+            Box::pin(self.rollback(None, stack, None)).await;
         }
     }
 }

@@ -6,6 +6,13 @@ use crate::model::{DeployState, DeploymentId, DeploymentRef, Env, Instance, Stac
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// What became of a request (promote, rollback, abort), named by its id.
+    Answer {
+        id: super::RequestId,
+        stack: StackId,
+        action: Action,
+        answer: Answer,
+    },
     /// The release board changed (versions, phases). Small, so it is sent whole.
     Board(Board),
     /// A full round of version reads finished (each stack either updated or reported an error).
@@ -15,6 +22,8 @@ pub enum Event {
         action: Action,
         refusal: Refusal,
     },
+    /// Who holds the release lock now (`None`: nobody).
+    Lock(Option<crate::engine::lock::Holder>),
     /// Something went wrong outside slipway (platform, feed); the dashboard goes on.
     Problem {
         context: String,
@@ -98,6 +107,42 @@ pub enum Event {
     ConfigDiff {
         stack: StackId,
         result: Result<crate::configdiff::ConfigDiff, String>,
+    },
+}
+
+/// The engine's word on one request: taken, refused, or finished with an outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Checked and under way: the journal has it, the platform is being asked.
+    Accepted,
+    /// Not carried out (nothing was sent).
+    Refused(Refusal),
+    Finished(Outcome),
+}
+
+/// How an accepted request ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Live runs `version` and, where checks are configured, passed them.
+    Live {
+        version: Version,
+    },
+    RolledBack {
+        version: Version,
+    },
+    /// The abort was requested from the platform; the deployment ends aborted.
+    AbortRequested,
+    /// The deployment ended aborted; live runs `live`.
+    Aborted {
+        live: Version,
+    },
+    /// The platform refused or could not be reached: nothing changed on live.
+    NotStarted {
+        reason: String,
+    },
+    /// It failed (the deployment, its smoke checks, or an outcome left in doubt).
+    Failed {
+        reason: String,
     },
 }
 

@@ -1,39 +1,44 @@
-//! The engine's side of the journal: entries are written in order by one task, off the
-//! engine loop; a failure to write is reported once, not on every entry.
+//! The engine's side of the journal. Each entry is written, flushed and synced before the
+//! engine goes on: the entry of a promotion is on disk before its request goes out, and a
+//! CLI that exits right after an outcome has recorded it. A failure to write is reported
+//! once, not on every entry, and the action goes on unrecorded.
 
 use std::path::PathBuf;
 
-use tokio::sync::mpsc;
-
-use super::Event;
 use crate::journal::{self, Entry};
 
-pub fn spawn(path: PathBuf, events: mpsc::Sender<Event>) -> mpsc::Sender<Entry> {
-    let (tx, mut rx) = mpsc::channel::<Entry>(256);
-    tokio::spawn(async move {
-        let mut failing = false;
-        while let Some(entry) = rx.recv().await {
-            let p = path.clone();
-            let result = tokio::task::spawn_blocking(move || journal::append(&p, &entry))
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-            match result {
-                Err(e) if !failing => {
-                    failing = true;
-                    let _ = events
-                        .send(Event::Problem {
-                            context: "journal".into(),
-                            message: format!(
-                                "cannot write {}: {e}; actions go on unrecorded",
-                                path.display()
-                            ),
-                        })
-                        .await;
-                }
-                Err(_) => {}
-                Ok(()) => failing = false,
+pub struct JournalWriter {
+    path: PathBuf,
+    failing: bool,
+}
+
+impl JournalWriter {
+    pub fn new(path: PathBuf) -> JournalWriter {
+        JournalWriter {
+            path,
+            failing: false,
+        }
+    }
+
+    /// Writes one entry; `Some(message)` the first time writing fails.
+    pub async fn write(&mut self, entry: Entry) -> Option<String> {
+        let path = self.path.clone();
+        let result = tokio::task::spawn_blocking(move || journal::append(&path, &entry))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        match result {
+            Ok(()) => {
+                self.failing = false;
+                None
+            }
+            Err(_) if self.failing => None,
+            Err(e) => {
+                self.failing = true;
+                Some(format!(
+                    "cannot write {}: {e}; actions go on unrecorded",
+                    self.path.display()
+                ))
             }
         }
-    });
-    tx
+    }
 }

@@ -8,13 +8,15 @@ mod deploy_watch;
 mod deploys;
 mod event;
 mod journal_writer;
+pub mod lock;
 mod logs;
 pub mod release;
 mod repo_tasks;
+mod requests;
 mod runner;
 mod watches;
 
-pub use runner::{EVENT_CAPACITY, EngineHandle, start};
+pub use runner::{EVENT_CAPACITY, EngineHandle, Feeds, start, start_with};
 
-pub use command::Command;
-pub use event::{Action, DiffResult, Event, RepoState, SmokeCause};
+pub use command::{Command, Request, RequestId};
+pub use event::{Action, Answer, DiffResult, Event, Outcome, RepoState, SmokeCause};

@@ -152,6 +152,10 @@ pub enum Refusal {
         "{stack}: {version} is not a commit or tag of the repository; nothing was sent (fetch first if it is new)"
     )]
     UnknownVersion { stack: String, version: String },
+    #[error("the release is locked by {holder}")]
+    Locked { holder: String },
+    #[error("cannot take the release lock: {reason}")]
+    LockUnavailable { reason: String },
     #[error("{stack}: no deployment is in flight to abort")]
     NothingToAbort { stack: String },
     #[error(

@@ -15,7 +15,7 @@ use super::changes::{Changes, Pair, RepoState};
 use super::deploy_watch::WatchReport;
 use super::logs::{LogFollower, Start};
 use super::release::{Board, StackRelease};
-use super::{Command, Event, SmokeCause, announce};
+use super::{Command, Event, Request, RequestId, SmokeCause, announce};
 use crate::config::Config;
 use crate::feeds::smoke::SmokeReport;
 use crate::model::{DeploymentRef, Env, Instance, StackId, StackVersions};
@@ -30,19 +30,22 @@ const COMMAND_CAPACITY: usize = 64;
 /// How a front end talks to a running engine.
 #[derive(Clone)]
 pub struct EngineHandle {
-    commands: mpsc::Sender<Command>,
+    commands: mpsc::Sender<Request>,
 }
 
 impl EngineHandle {
-    /// Queues a command without waiting; `false` when the engine is gone or its queue is
+    /// Queues a request without waiting; `false` when the engine is gone or its queue is
     /// full (the front end tells the user rather than freezing).
-    pub fn try_send(&self, cmd: Command) -> bool {
-        self.commands.try_send(cmd).is_ok()
+    pub fn try_send(&self, req: impl Into<Request>) -> bool {
+        self.commands.try_send(req.into()).is_ok()
     }
 
-    /// Queues a command, waiting for room. For the CLI, where waiting is fine.
-    pub async fn send(&self, cmd: Command) -> bool {
-        self.commands.send(cmd).await.is_ok()
+    /// Queues a request, waiting for room (for the CLI, where waiting is fine). Its id, or
+    /// `None` when the engine is gone.
+    pub async fn send(&self, req: impl Into<Request>) -> Option<RequestId> {
+        let req = req.into();
+        let id = req.id;
+        self.commands.send(req).await.ok().map(|()| id)
     }
 }
 
@@ -63,10 +66,40 @@ pub(super) enum Internal {
     Journal(std::io::Result<(Vec<crate::journal::Entry>, usize)>),
 }
 
-/// Starts the engine on the current tokio runtime. It runs until every handle is dropped.
+/// Which feeds a front end wants: the dashboard all of them, a CLI command none (it reads
+/// versions and follows its own deployment), so a command does not scrape metrics or open
+/// an ssh session nobody reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Feeds {
+    pub metrics: bool,
+    pub logs: bool,
+}
+
+impl Feeds {
+    pub const ALL: Feeds = Feeds {
+        metrics: true,
+        logs: true,
+    };
+    pub const NONE: Feeds = Feeds {
+        metrics: false,
+        logs: false,
+    };
+}
+
+/// Starts the engine with every feed on the current tokio runtime. It runs until every
+/// handle is dropped.
 pub fn start(
     config: Arc<Config>,
     platform: Arc<dyn Platform>,
+) -> (EngineHandle, mpsc::Receiver<Event>) {
+    start_with(config, platform, Feeds::ALL)
+}
+
+/// Starts the engine with only the feeds asked for.
+pub fn start_with(
+    config: Arc<Config>,
+    platform: Arc<dyn Platform>,
+    feeds: Feeds,
 ) -> (EngineHandle, mpsc::Receiver<Event>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_CAPACITY);
     let (event_tx, event_rx) = mpsc::channel(EVENT_CAPACITY);
@@ -89,7 +122,8 @@ pub fn start(
         .announce
         .as_ref()
         .map(|cfg| announce::spawn(cfg, event_tx.clone()));
-    let journal = super::journal_writer::spawn(config.release.journal_path(), event_tx.clone());
+    let journal = super::journal_writer::JournalWriter::new(config.release.journal_path());
+    let lock = super::lock::ReleaseLock::beside(&config.release.journal_path());
     let engine = Engine {
         journal,
         recovered: HashMap::new(),
@@ -115,16 +149,20 @@ pub fn start(
         tasks: JoinSet::new(),
         watchers: HashMap::new(),
         refreshing: false,
+        lock_check: true,
         instances: instances_tx,
         watches: super::watches::Watches::new(horizon),
+        lock,
+        lock_seen: None,
+        pending: Default::default(),
     };
-    tokio::spawn(engine.run(cmd_rx, internal_rx, watch_rx));
+    tokio::spawn(engine.run(cmd_rx, internal_rx, watch_rx, feeds));
     (EngineHandle { commands: cmd_tx }, event_rx)
 }
 
 pub(super) struct Engine {
-    /// Entries for the release journal, written in order by their own task.
-    pub(super) journal: mpsc::Sender<crate::journal::Entry>,
+    /// The release journal: each entry on disk before the engine goes on.
+    pub(super) journal: super::journal_writer::JournalWriter,
     /// Rollback targets read from the journal: stack → (live before, live after).
     recovered: HashMap<String, (String, String)>,
     pub(super) changes: Changes,
@@ -146,32 +184,46 @@ pub(super) struct Engine {
     pub(super) tasks: JoinSet<()>,
     pub(super) watchers: HashMap<StackId, AbortHandle>,
     refreshing: bool,
+    /// The lock file is looked at again with the next round of versions.
+    lock_check: bool,
     /// Live instances per stack, for the metric feed and the log follower.
     pub(super) instances: watch::Sender<HashMap<StackId, Vec<Instance>>>,
     /// Which change of live each stack's metrics are judged against.
     pub(super) watches: super::watches::Watches,
+    /// The release lock, and its holder as last told to front ends.
+    pub(super) lock: super::lock::ReleaseLock,
+    pub(super) lock_seen: Option<super::lock::Holder>,
+    /// Requests accepted and not yet finished.
+    pub(super) pending: super::requests::Pending,
 }
 
 impl Engine {
     async fn run(
         mut self,
-        mut commands: mpsc::Receiver<Command>,
+        mut commands: mpsc::Receiver<Request>,
         mut internal: mpsc::Receiver<Internal>,
         mut watch_reports: mpsc::Receiver<(StackId, WatchReport)>,
+        feeds: Feeds,
     ) {
         self.emit(Event::Board(self.board.clone())).await;
         self.emit(Event::Repo(self.changes.state.clone())).await;
         if self.changes.state == RepoState::Cloning {
             self.clone_repo();
         }
-        self.start_metrics();
+        if feeds.metrics {
+            self.start_metrics();
+        }
         self.read_journal();
         self.refresh();
         let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
-        for stack in &stacks {
-            self.list_instances(stack.clone(), Env::Live);
+        if feeds.metrics || feeds.logs {
+            for stack in &stacks {
+                self.list_instances(stack.clone(), Env::Live);
+            }
         }
-        if let Some(first) = stacks.first() {
+        if feeds.logs
+            && let Some(first) = stacks.first()
+        {
             self.logs.want(first.clone(), None);
         }
         let mut refresh =
@@ -205,9 +257,11 @@ impl Engine {
         self.emit(Event::Board(self.board.clone())).await;
     }
 
-    /// Records an action or outcome in the release journal.
-    pub(super) async fn record(&self, entry: crate::journal::Entry) {
-        let _ = self.journal.send(entry).await;
+    /// Records an action or outcome in the release journal, synced before returning.
+    pub(super) async fn record(&mut self, entry: crate::journal::Entry) {
+        if let Some(message) = self.journal.write(entry).await {
+            self.problem("journal", message).await;
+        }
     }
 
     fn read_journal(&mut self) {
@@ -242,17 +296,19 @@ impl Engine {
         .await;
     }
 
-    async fn command(&mut self, cmd: Command) {
-        tracing::info!(command = %cmd.describe(), "command");
+    async fn command(&mut self, req: Request) {
+        let Request { id, command: cmd } = req;
+        tracing::info!(request = %id, command = %cmd.describe(), "command");
         match cmd {
             Command::Refresh => self.refresh(),
             Command::Promote {
                 stack,
                 expected,
                 override_order,
-            } => self.promote(stack, expected, override_order).await,
-            Command::Rollback { stack, to } => self.rollback(stack, to).await,
-            Command::Abort { stack } => self.abort(stack).await,
+            } => self.promote(id, stack, expected, override_order).await,
+            Command::Rollback { stack, to } => self.rollback(Some(id), stack, to).await,
+            Command::Abort { stack } => self.abort(id, stack).await,
+            Command::StealLock { reason } => self.steal_lock(reason).await,
             Command::Smoke { stack } => self.run_smoke(stack, SmokeCause::Request).await,
             Command::Select { stack } => {
                 self.selected = Some(stack.clone());
@@ -381,6 +437,7 @@ impl Engine {
         if self.refreshing {
             return;
         }
+        self.lock_check = true;
         self.refreshing = true;
         let platform = self.platform.clone();
         let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
@@ -438,6 +495,9 @@ impl Engine {
                     }
                 }
                 self.apply_recovered();
+                if std::mem::take(&mut self.lock_check) {
+                    self.publish_lock().await;
+                }
                 self.emit_board().await;
                 self.emit(Event::Refreshed).await;
                 self.want_diffs();
@@ -521,7 +581,16 @@ impl Engine {
                     self.emit(Event::Notice(format!("{stack}: abort requested")))
                         .await
                 }
-                Err(e) => self.problem(format!("abort {stack}"), e.to_string()).await,
+                Err(e) => {
+                    self.problem(format!("abort {stack}"), e.to_string()).await;
+                    self.abort_answered(
+                        &stack,
+                        super::Outcome::Failed {
+                            reason: e.to_string(),
+                        },
+                    )
+                    .await;
+                }
             },
             Internal::Smoke(stack, cause, report) => self.smoke_done(stack, cause, report).await,
         }
@@ -532,7 +601,11 @@ impl Engine {
     /// Live's version as read: a change nobody here made starts a watch and is said;
     /// `true` when the journal should be read for who made it (or, at start, for the
     /// change a restart interrupted).
-    async fn observe_live(&mut self, stack: &StackId, live: &crate::model::Version) -> bool {
+    pub(super) async fn observe_live(
+        &mut self,
+        stack: &StackId,
+        live: &crate::model::Version,
+    ) -> bool {
         match self.watches.observed(stack, live, Utc::now()) {
             super::watches::Seen::First => true,
             super::watches::Seen::Same | super::watches::Seen::Expected => false,

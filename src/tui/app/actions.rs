@@ -251,34 +251,30 @@ impl App {
         )));
     }
 
-    /// Sends a confirmed command and shows its effect at once: the board is updated with
-    /// the same pure transition the engine will make, so a second request made before
-    /// the engine answers is refused here too. The engine's next board replaces this.
+    /// Sends a confirmed command. Until the engine answers it, another request for the
+    /// same stack is held back here; the board is never edited by the dashboard, only
+    /// replaced by the engine's.
     pub(super) fn send_confirmed(&mut self, cmd: Command) {
-        let now = chrono::Utc::now();
-        match &cmd {
-            Command::Promote {
-                stack,
-                expected,
-                override_order,
-            } => {
-                match self
-                    .board
-                    .check_promote(stack, expected.as_ref(), *override_order)
-                {
-                    Ok(plan) => self.board.begin_promotion(&plan, now),
-                    Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
-                }
-            }
-            Command::Rollback { stack, to } => {
-                match self.board.check_rollback(stack, to.as_ref()) {
-                    Ok(plan) => self.board.begin_rollback(&plan, now),
-                    Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
-                }
-            }
-            _ => {}
+        let stack = match &cmd {
+            Command::Promote { stack, .. }
+            | Command::Rollback { stack, .. }
+            | Command::Abort { stack } => Some(stack.clone()),
+            _ => None,
+        };
+        if let Some(stack) = &stack
+            && let Some(id) = self.pending.get(stack)
+        {
+            let name = self.name_of(stack);
+            return self.say(
+                Level::Warn,
+                format!("{name}: request {id} is still waiting for the engine's answer"),
+            );
         }
-        self.outbox.push(cmd);
+        let req = crate::engine::Request::from(cmd);
+        if let Some(stack) = stack {
+            self.pending.insert(stack, req.id);
+        }
+        self.send_request(req);
     }
 }
 

@@ -62,6 +62,9 @@ impl App {
                 ));
             }
         }
+        if let Some(holder) = &self.lock {
+            text.push_str(&format!(" · 🔒 locked by {}", holder.describe()));
+        }
         let clock = match &self.clock {
             Some(fixed) => format!("{fixed} "),
             None => chrono::Local::now().format("%H:%M ").to_string(),

@@ -64,7 +64,7 @@ impl App {
                 None => self.request_rollback(s),
             }),
             "abort" | "x" => stack(self, 0).map(|s| self.request_abort(s)),
-            "smoke" | "s" => stack(self, 0).map(|s| self.outbox.push(Command::Smoke { stack: s })),
+            "smoke" | "s" => stack(self, 0).map(|s| self.send(Command::Smoke { stack: s })),
             "stack" | "select" => match args.first() {
                 None => Err(":stack needs a name".into()),
                 Some(_) => stack(self, 0).map(|s| {
@@ -74,15 +74,15 @@ impl App {
                 }),
             },
             "fetch" => {
-                self.outbox.push(Command::Fetch);
+                self.send(Command::Fetch);
                 Ok(())
             }
             "refresh" => {
-                self.outbox.push(Command::Refresh);
+                self.send(Command::Refresh);
                 Ok(())
             }
             "announce" => {
-                self.outbox.push(Command::DraftAnnouncement {
+                self.send(Command::DraftAnnouncement {
                     completion: self.release_announced,
                 });
                 Ok(())

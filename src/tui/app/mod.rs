@@ -90,8 +90,13 @@ pub struct App {
     overlay: Option<Overlay>,
     status: StatusLine,
     layout: ScreenLayout,
-    /// Commands for the engine, taken by the event loop after each update.
-    outbox: Vec<Command>,
+    /// Requests for the engine, taken by the event loop after each update.
+    outbox: Vec<crate::engine::Request>,
+    /// Promotions, rollbacks and aborts sent and not yet finished, by stack: a second
+    /// one for the same stack waits for the engine's answer rather than guess.
+    pending: std::collections::HashMap<StackId, crate::engine::RequestId>,
+    /// Who holds the release lock, when someone else does.
+    lock: Option<crate::engine::lock::Holder>,
     /// Text to put on the clipboard (the event loop writes it as OSC 52).
     clipboard: Option<String>,
     /// Announcement texts the user edited and closed without sending, by kind
@@ -130,6 +135,8 @@ impl App {
             status: StatusLine::default(),
             layout: ScreenLayout::default(),
             outbox: Vec::new(),
+            pending: Default::default(),
+            lock: None,
             clipboard: None,
             announce_edits: Default::default(),
             release_announced: false,
@@ -149,13 +156,22 @@ impl App {
         self.quit
     }
 
-    pub fn take_commands(&mut self) -> Vec<Command> {
+    pub fn take_commands(&mut self) -> Vec<crate::engine::Request> {
         std::mem::take(&mut self.outbox)
     }
 
     /// An OSC 52 sequence to write to the terminal, if a pane asked to copy text.
     pub fn take_clipboard(&mut self) -> Option<String> {
         self.clipboard.take()
+    }
+
+    /// Queues a command for the engine.
+    fn send(&mut self, cmd: Command) {
+        self.send_request(crate::engine::Request::from(cmd));
+    }
+
+    fn send_request(&mut self, req: crate::engine::Request) {
+        self.outbox.push(req);
     }
 
     /// An answer to what the user just did: always shown, whatever the line said.
@@ -191,6 +207,26 @@ impl App {
     /// Returns whether the screen needs redrawing.
     pub fn on_engine_event(&mut self, event: Event) -> bool {
         let mut dirty = match &event {
+            Event::Lock(holder) => {
+                self.lock = holder.clone().filter(|h| !h.is_me());
+                true
+            }
+            Event::Answer { id, stack, .. } => {
+                let ours = self.pending.get(stack) == Some(id);
+                if ours
+                    && matches!(
+                        &event,
+                        Event::Answer {
+                            answer: crate::engine::Answer::Refused(_)
+                                | crate::engine::Answer::Finished(_),
+                            ..
+                        }
+                    )
+                {
+                    self.pending.remove(stack);
+                }
+                self.notice(&event)
+            }
             Event::Board(board) => {
                 let selected_id = self.selected_stack().cloned();
                 self.board = board.clone();
@@ -288,13 +324,13 @@ impl App {
                         AnnounceResult::Redraft => {
                             self.announce_edits.remove(&completion);
                             self.overlay = None;
-                            self.outbox.push(Command::DraftAnnouncement { completion });
+                            self.send(Command::DraftAnnouncement { completion });
                         }
                         AnnounceResult::Send(text) => {
                             // Kept until delivered everywhere, so a retry starts from it.
                             self.announce_edits.insert(completion, text.clone());
                             self.overlay = None;
-                            self.outbox.push(Command::Announce {
+                            self.send(Command::Announce {
                                 text,
                                 completion,
                                 force: false,
@@ -333,7 +369,7 @@ impl App {
                 }
             }
             KeyCode::Char('r') if ctrl => {
-                self.outbox.push(Command::Refresh);
+                self.send(Command::Refresh);
                 self.say(Level::Info, "Reading versions from the platform…");
             }
             KeyCode::Char(c @ '1'..='9') if !ctrl => {
@@ -360,7 +396,7 @@ impl App {
             KeyCode::Char('s') => {
                 if let Some(stack) = selected {
                     let name = self.name_of(&stack);
-                    self.outbox.push(Command::Smoke { stack });
+                    self.send(Command::Smoke { stack });
                     self.say(Level::Info, format!("Running {name}'s smoke checks…"));
                 }
             }
@@ -378,7 +414,7 @@ impl App {
             }
             KeyCode::Char('a') => {
                 let completion = self.release_announced;
-                self.outbox.push(Command::DraftAnnouncement { completion });
+                self.send(Command::DraftAnnouncement { completion });
                 let what = if completion {
                     "the completion message"
                 } else {
@@ -420,7 +456,7 @@ impl App {
             Intent::Promote(s) => self.request_promote(s),
             Intent::Rollback(s) => self.request_rollback(s),
             Intent::Abort(s) => self.request_abort(s),
-            Intent::Send(cmd) => self.outbox.push(cmd),
+            Intent::Send(cmd) => self.send(cmd),
             Intent::Say(text) => self.say(Level::Info, text),
             Intent::Copy(osc52) => {
                 self.clipboard = Some(osc52);
@@ -441,7 +477,7 @@ impl App {
             self.with_pane(id, |p, ctx| p.on_select(ctx));
         }
         let stack = self.board.stacks[i].id.clone();
-        self.outbox.push(Command::Select { stack });
+        self.send(Command::Select { stack });
     }
 
     fn cycle_focus(&mut self, step: isize) {

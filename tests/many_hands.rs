@@ -1,0 +1,255 @@
+//! Many slipway processes on one release, started at the same instant: the real binary
+//! against a loopback deploy platform that counts what it is asked. Exactly one
+//! deployment per round, whether or not the platform itself refuses a second one (409);
+//! the others are refused naming the holder of the release lock or what already moved;
+//! the journal holds each action once.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+const OLD: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const NEW: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+/// How long a deployment runs on the fake platform.
+const DEPLOY_TIME: Duration = Duration::from_millis(400);
+
+#[derive(Default)]
+struct Platform {
+    /// Answer 409 while a deployment is in flight, as most platforms do.
+    conflicts: bool,
+    live: String,
+    posts: usize,
+    /// id → (version, started)
+    deployments: HashMap<u64, (String, Instant)>,
+    active: Option<u64>,
+}
+
+type Shared = Arc<Mutex<Platform>>;
+
+fn lock(p: &Shared) -> std::sync::MutexGuard<'_, Platform> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Settles deployments whose time is up: live moves to their version.
+fn settle(p: &mut Platform) {
+    if let Some(id) = p.active
+        && let Some((version, started)) = p.deployments.get(&id).cloned()
+        && started.elapsed() >= DEPLOY_TIME
+    {
+        p.live = version;
+        p.active = None;
+    }
+}
+
+async fn env(
+    State(p): State<Shared>,
+    UrlPath((_stack, env)): UrlPath<(String, String)>,
+) -> Response {
+    let mut p = lock(&p);
+    settle(&mut p);
+    let version = if env == "test" {
+        NEW.to_string()
+    } else {
+        p.live.clone()
+    };
+    let deployment = p
+        .active
+        .filter(|_| env == "live")
+        .map(|id| json!({"id": id.to_string(), "state": "running"}));
+    Json(json!({"version": version, "deployment": deployment})).into_response()
+}
+
+async fn deploy(State(p): State<Shared>, Json(body): Json<Value>) -> Response {
+    let mut p = lock(&p);
+    settle(&mut p);
+    p.posts += 1;
+    if p.conflicts && p.active.is_some() {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "a deployment is already in flight"})),
+        )
+            .into_response();
+    }
+    let id = 1000 + p.posts as u64;
+    let version = body["version"].as_str().unwrap_or_default().to_string();
+    p.deployments.insert(id, (version, Instant::now()));
+    p.active = Some(id);
+    (StatusCode::CREATED, Json(json!({"id": id.to_string()}))).into_response()
+}
+
+async fn status(State(p): State<Shared>, UrlPath((_s, id)): UrlPath<(String, u64)>) -> Response {
+    let mut p = lock(&p);
+    settle(&mut p);
+    let done = p
+        .deployments
+        .get(&id)
+        .is_some_and(|(_, t)| t.elapsed() >= DEPLOY_TIME);
+    let state = if done { "succeeded" } else { "running" };
+    Json(json!({"id": id.to_string(), "state": state})).into_response()
+}
+
+async fn output(UrlPath((_s, id)): UrlPath<(String, u64)>) -> Response {
+    Json(json!({"lines": [format!("deployment {id} running")], "next_offset": 1, "complete": true}))
+        .into_response()
+}
+
+async fn serve(p: Shared) -> SocketAddr {
+    let router = Router::new()
+        .route("/stacks/{stack}/environments/{env}", get(env))
+        .route(
+            "/stacks/{stack}/environments/{env}/deployments",
+            post(deploy),
+        )
+        .route("/stacks/{stack}/deployments/{id}", get(status))
+        .route("/stacks/{stack}/deployments/{id}/output", get(output))
+        .with_state(p);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    addr
+}
+
+fn write_config(dir: &Path, addr: SocketAddr) -> PathBuf {
+    let path = dir.join("slipway.toml");
+    let journal = dir.join("journal.jsonl");
+    std::fs::write(
+        &path,
+        format!(
+            r#"[release]
+name = "hands"
+journal = "{}"
+
+[platform]
+kind = "http"
+base_url = "http://{addr}"
+timeout_secs = 5
+poll_ms = 50
+
+[platform.capabilities]
+config = false
+instances = false
+
+[[stacks]]
+id = "www"
+"#,
+            journal.display()
+        ),
+    )
+    .expect("write config");
+    path
+}
+
+fn promote(config: &Path, state: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .arg("--config")
+        .arg(config)
+        .args(["promote", "www", "--yes"])
+        .env("XDG_STATE_HOME", state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("slipway runs")
+}
+
+fn journal(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("journal.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every journal line is whole JSON"))
+        .collect()
+}
+
+fn count(entries: &[Value], action: &str) -> usize {
+    entries.iter().filter(|e| e["action"] == action).count()
+}
+
+/// `n` promotions of one stack started together, `rounds` times.
+async fn rounds(conflicts: bool, n: usize, rounds: usize) {
+    let p: Shared = Arc::new(Mutex::new(Platform {
+        conflicts,
+        live: OLD.into(),
+        ..Platform::default()
+    }));
+    let addr = serve(Arc::clone(&p)).await;
+    for round in 0..rounds {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = write_config(dir.path(), addr);
+        {
+            let mut p = lock(&p);
+            p.live = OLD.into();
+            p.active = None;
+            p.posts = 0;
+        }
+        let children: Vec<_> = (0..n).map(|_| promote(&config, dir.path())).collect();
+        let outputs: Vec<Output> = tokio::task::spawn_blocking(move || {
+            children
+                .into_iter()
+                .map(|c| c.wait_with_output().expect("wait"))
+                .collect()
+        })
+        .await
+        .expect("join");
+        let posts = lock(&p).posts;
+        let said: Vec<String> = outputs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        assert_eq!(
+            posts, 1,
+            "round {round} (409: {conflicts}, {n} at once): {posts} deployments asked for\n{said:#?}"
+        );
+        let ok = outputs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(ok, 1, "round {round}: one promotion succeeds\n{said:#?}");
+        for (o, text) in outputs.iter().zip(&said) {
+            if !o.status.success() {
+                assert_eq!(o.status.code(), Some(2), "refused, not failed: {text}");
+                assert!(
+                    text.contains("locked by")
+                        || text.contains("already runs")
+                        || text.contains("already in flight"),
+                    "the refusal names the holder or what moved: {text}"
+                );
+            }
+        }
+        // The journal: one promotion and its outcome, one refusal per other process.
+        let entries = journal(dir.path());
+        assert_eq!(count(&entries, "promote"), 1, "{entries:#?}");
+        assert_eq!(count(&entries, "deploy_finished"), 1, "{entries:#?}");
+        assert_eq!(count(&entries, "refused"), n - 1, "{entries:#?}");
+        assert!(
+            !dir.path().join("journal.lock").exists(),
+            "the lock is released when the action ends"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_promotions_at_once_start_one_deployment_without_409() {
+    rounds(false, 2, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_promotions_at_once_start_one_deployment_with_409() {
+    rounds(true, 2, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_promotions_at_once_start_one_deployment() {
+    rounds(false, 5, 5).await;
+}
