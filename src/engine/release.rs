@@ -516,6 +516,13 @@ impl Board {
         {
             v.live = transfer.to.clone();
         }
+        // A deployment followed from elsewhere is as much a promotion to roll back.
+        if state == DeployState::Succeeded
+            && transfer.kind == TransferKind::External
+            && transfer.from != transfer.to
+        {
+            stack.previous_live = Some(transfer.from.clone());
+        }
         stack.phase = match state {
             DeployState::Running => return,
             DeployState::Succeeded if rollback => Phase::RolledBack(transfer),

@@ -387,3 +387,13 @@ fn previous_live_is_recovered_only_while_live_runs_what_was_promoted() {
     assert!(!b.recover_previous_live(&id("cedric"), &v("older"), &v("new")));
     assert!(b.get(&id("cedric")).unwrap().previous_live.is_none());
 }
+
+#[test]
+fn a_followed_deployment_that_lands_can_be_rolled_back() {
+    let mut b = board(0);
+    let cedric = id("cedric");
+    b.attach_external(&cedric, dep("9"), Utc::now());
+    b.deployment_finished(&cedric, DeployState::Succeeded, None, false);
+    let plan = b.check_rollback(&cedric, None).unwrap();
+    assert_eq!(plan.to, Version::new("old"));
+}

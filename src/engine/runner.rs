@@ -213,7 +213,13 @@ impl Engine {
         if feeds.metrics {
             self.start_metrics();
         }
-        self.read_journal();
+        // Read before the first versions, so a command deciding on them (a rollback's
+        // target) already knows what the journal recorded.
+        let path = self.config.release.journal_path();
+        let read = tokio::task::spawn_blocking(move || crate::journal::read(&path))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        self.internal(Internal::Journal(read)).await;
         self.refresh();
         let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
         if feeds.metrics || feeds.logs {

@@ -224,16 +224,24 @@ impl Detector {
                     },
                 }
             }
-            Evidence::NotWorse => {
+            evidence @ (Evidence::NotWorse | Evidence::NotWorseThanOthers) => {
                 self.bad_run = 0;
+                // Cleared by the other stacks alone, the baseline is still too short to
+                // call the series ok.
+                let settled = match evidence {
+                    Evidence::NotWorse => Verdict::Ok,
+                    _ => Verdict::NotEvaluated {
+                        reason: short_baseline(history, settings.min_baseline_samples),
+                    },
+                };
                 let Some((shift, basis)) = self.flag else {
                     self.since = None;
-                    return Verdict::Ok;
+                    return settled;
                 };
                 self.good_run = self.good_run.saturating_add(1);
                 if self.good_run >= needed {
                     *self = Detector::default();
-                    return Verdict::Ok;
+                    return settled;
                 }
                 let hold = Hold::Recovering {
                     ok: self.good_run,
@@ -289,6 +297,9 @@ enum Evidence {
     /// Looks worse, not significantly so: neither a flag nor a pass.
     Elevated,
     NotWorse,
+    /// The baseline is short, and the stacks still on the old version are no better:
+    /// enough to clear a flag raised against them, not enough to call it ok.
+    NotWorseThanOthers,
     /// No evidence either way this round, and why.
     Nothing(Verdict),
 }
@@ -359,11 +370,12 @@ fn judge(
     }
     let base_values = values(&baseline);
     if base_values.len() < s.min_baseline_samples {
-        // The stacks still on the old version stand in for the short baseline.
-        if let Some(c) = ctx.control
-            && c.worse
-        {
-            return Evidence::Worse(c.shift, Basis::OtherStacks);
+        // The stacks still on the old version stand in for the short baseline: worse than
+        // them raises a flag, and no longer worse is the recovery that clears it.
+        match ctx.control {
+            Some(c) if c.worse => return Evidence::Worse(c.shift, Basis::OtherStacks),
+            Some(_) => return Evidence::NotWorseThanOthers,
+            None => {}
         }
         let reason = if base_values.is_empty() {
             Insufficient::NoBaseline
@@ -397,6 +409,19 @@ fn elevated(recent: &[f64], reference: &[f64], bad: BadDirection, s: &AnomalyCon
             -sh.relative >= s.min_effect
                 && quantile(reference, NORMAL_RANGE).is_some_and(|q| sh.recent_median < q)
         }
+    }
+}
+
+/// Why a short baseline cannot be judged by, in the detector's words.
+fn short_baseline(history: &SeriesHistory, need: usize) -> Insufficient {
+    let have = history
+        .baseline()
+        .filter(|p| p.value.is_some_and(f64::is_finite))
+        .count();
+    if have == 0 {
+        Insufficient::NoBaseline
+    } else {
+        Insufficient::FewBaselineSamples { have, need }
     }
 }
 

@@ -313,6 +313,29 @@ fn a_short_baseline_is_judged_against_the_other_stacks() {
         Verdict::Spike(flag) => assert_eq!(flag.basis, Basis::OtherStacks),
         other => panic!("{other:?}"),
     }
+    // Rolled back: no longer worse than the other stacks is the recovery that clears a
+    // flag raised against them; with the baseline still short it is no pass either.
+    let fine = ControlComparison {
+        worse: false,
+        ..worse.clone()
+    };
+    let v: Vec<_> = (0..3).map(|_| with(&mut run, Some(&fine))).collect();
+    assert!(
+        matches!(
+            v[0].flag().and_then(|f| f.hold),
+            Some(Hold::Recovering { ok: 1, .. })
+        ),
+        "{v:?}"
+    );
+    assert!(
+        matches!(
+            v[2],
+            Verdict::NotEvaluated {
+                reason: Insufficient::FewBaselineSamples { need: 12, .. }
+            }
+        ),
+        "cleared after as many rounds as raised it, and not called ok: {v:?}"
+    );
 }
 
 #[test]

@@ -94,6 +94,8 @@ impl App {
                         .any(|s| s.verdict == crate::feeds::metrics::Verdict::Ok);
                     let why = if recovered {
                         "metrics back to the baseline, no longer flagged"
+                    } else if update.watch.is_some() {
+                        "no longer flagged: no worse than the stacks on the old version"
                     } else {
                         "no longer flagged: the change it was about is gone"
                     };
