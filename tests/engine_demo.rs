@@ -416,3 +416,83 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
     assert_eq!(target.as_str(), env.versions().live_recent);
     env.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
+    let env = start(DemoOptions::fast()).await.expect("demo starts");
+    let config = Arc::new(fast(env.config().expect("demo config"), false));
+    let messages = || async {
+        let url = format!("{}/chat/messages", env.base_url());
+        let v: serde_json::Value = reqwest::get(&url)
+            .await
+            .expect("chat stand-in answers")
+            .json()
+            .await
+            .expect("json");
+        v.as_array().cloned().unwrap_or_default()
+    };
+    {
+        let platform = slipway::platform::from_config(&config).expect("platform");
+        let (handle, mut events) = engine::start(config.clone(), platform);
+        handle
+            .send(Command::Announce {
+                text: "Releasing belfrage".into(),
+                completion: false,
+                force: false,
+            })
+            .await;
+        until(&mut events, 20, "the announcement posted", |e| match e {
+            Event::Announced { .. } => Some(()),
+            _ => None,
+        })
+        .await;
+        // The engine goes away (a crash or a quit) with the thread known only to it.
+    }
+    // Each channel's announcement starts its thread.
+    let threads: std::collections::HashMap<String, String> = messages()
+        .await
+        .iter()
+        .filter(|m| m["text"] == "Releasing belfrage")
+        .filter_map(|m| {
+            Some((
+                m["channel"].as_str()?.to_string(),
+                m["ts"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    assert!(!threads.is_empty(), "the announcement is in the channels");
+
+    let platform = slipway::platform::from_config(&config).expect("platform");
+    let (handle, mut events) = engine::start(config.clone(), platform);
+    until(&mut events, 20, "the first refresh", |e| {
+        matches!(e, Event::Refreshed).then_some(())
+    })
+    .await;
+    handle
+        .send(Command::Promote {
+            stack: StackId::new("www"),
+            expected: None,
+            override_order: false,
+        })
+        .await;
+    until(&mut events, 20, "the deploy start posted", |e| match e {
+        Event::Announced { what, .. } if what.contains("deploy start") => Some(()),
+        _ => None,
+    })
+    .await;
+    let replies: Vec<_> = messages()
+        .await
+        .into_iter()
+        .filter(|m| m["text"] != "Releasing belfrage")
+        .collect();
+    // One update per channel, each in the thread its announcement started.
+    let mut replied: Vec<&str> = replies
+        .iter()
+        .filter_map(|m| m["thread_ts"].as_str())
+        .collect();
+    let mut started: Vec<&str> = threads.values().map(String::as_str).collect();
+    replied.sort_unstable();
+    started.sort_unstable();
+    assert_eq!(replied, started, "{replies:#?}");
+    env.shutdown().await;
+}

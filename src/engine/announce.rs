@@ -38,17 +38,26 @@ pub enum Job {
 pub fn spawn(
     config: &AnnounceConfig,
     events: mpsc::Sender<Event>,
+    saved: std::path::PathBuf,
 ) -> Result<mpsc::Sender<Job>, String> {
     let templates = Templates::from_config(config).map_err(|e| e.to_string())?;
     let targets = match config.kind {
         AnnounceKind::Slack => config.channels.clone(),
         AnnounceKind::Webhook => vec!["the webhook".to_string()],
     };
-    let mut notifier = Notifier::from_config(config).map_err(|e| e.to_string());
+    // A restarted slipway carries on in the same threads, and posts nothing twice.
+    let restored = load_state(&saved);
+    let mut announced = restored
+        .as_ref()
+        .is_some_and(|s| s.delivered.iter().any(|k| k.action == "announce"));
+    let mut notifier = Notifier::from_config(config)
+        .map(|n| match restored {
+            Some(state) => n.with_state(state),
+            None => n,
+        })
+        .map_err(|e| e.to_string());
     let (tx, mut rx) = mpsc::channel::<Job>(32);
     tokio::spawn(async move {
-        // Deploy updates go into the announcement's thread: none before it was posted.
-        let mut announced = false;
         while let Some(job) = rx.recv().await {
             let event = match job {
                 Job::DeployStarted(_) | Job::DeployFinished(..) if !announced => continue,
@@ -75,7 +84,11 @@ pub fn spawn(
                     }
                 }
                 job => match &mut notifier {
-                    Ok(n) => post(n, job, &mut announced).await,
+                    Ok(n) => {
+                        let event = post(n, job, &mut announced).await;
+                        save_state(&saved, n.state()).await;
+                        event
+                    }
                     Err(e) => problem(format!("cannot post: {e}")),
                 },
             };
@@ -133,6 +146,58 @@ async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event 
     match result {
         Ok((what, delivery)) => Event::Announced { what, delivery },
         Err(e) => problem(e.to_string()),
+    }
+}
+
+/// Threads and deliveries are kept this long: a release is a day's work; the next one
+/// starts new threads.
+const STATE_KEPT_HOURS: i64 = 12;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedState {
+    saved_at: chrono::DateTime<chrono::Utc>,
+    state: crate::notify::NotifierState,
+}
+
+/// What was posted where, saved by an earlier run of this release, if recent.
+fn load_state(path: &std::path::Path) -> Option<crate::notify::NotifierState> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > 4 * 1024 * 1024 {
+        tracing::warn!(path = %path.display(), "announcement state too large; ignored");
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    match serde_json::from_str::<SavedState>(&text) {
+        Ok(s) if chrono::Utc::now() - s.saved_at < chrono::Duration::hours(STATE_KEPT_HOURS) => {
+            Some(s.state)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "announcement state unreadable; ignored");
+            None
+        }
+    }
+}
+
+async fn save_state(path: &std::path::Path, state: &crate::notify::NotifierState) {
+    let saved = SavedState {
+        saved_at: chrono::Utc::now(),
+        state: state.clone(),
+    };
+    let path = path.to_path_buf();
+    let result = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
+        let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, &path)
+    })
+    .await
+    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "cannot save the announcement state");
     }
 }
 

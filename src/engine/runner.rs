@@ -118,10 +118,13 @@ pub fn start_with(
     let horizon = chrono::Duration::seconds(
         (config.metrics.interval_secs.max(1) * config.metrics.history as u64).max(1800) as i64,
     );
-    let announcer = config
-        .announce
-        .as_ref()
-        .map(|cfg| announce::spawn(cfg, event_tx.clone()));
+    let announcer = config.announce.as_ref().map(|cfg| {
+        let saved = config
+            .release
+            .journal_path()
+            .with_extension("announce.json");
+        announce::spawn(cfg, event_tx.clone(), saved)
+    });
     let journal = super::journal_writer::JournalWriter::new(config.release.journal_path());
     let lock = super::lock::ReleaseLock::beside(&config.release.journal_path());
     let engine = Engine {
