@@ -21,6 +21,10 @@ pub struct Entry {
     /// Who ran slipway ($USER), and where.
     pub user: String,
     pub host: String,
+    /// The process that wrote it: a restarted slipway can tell whether the starter of an
+    /// unfinished deployment is gone (on this host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
     /// `promote`, `rollback`, `abort`, `deploy_started`, `deploy_finished`, `smoke`,
     /// `announce`, `refused`.
     pub action: String,
@@ -44,6 +48,7 @@ impl Entry {
             at: Utc::now(),
             user: os_user(),
             host: host_name(),
+            pid: Some(std::process::id()),
             action: action.to_string(),
             stack: None,
             from: None,

@@ -253,3 +253,61 @@ async fn two_promotions_at_once_start_one_deployment_with_409() {
 async fn five_promotions_at_once_start_one_deployment() {
     rounds(false, 5, 5).await;
 }
+
+/// `kill -9` of a promoting CLI at a random moment, then the same command again (a
+/// restart), 40 times: no journal line is ever torn, every deployment the platform ran is
+/// named in the journal by its id (journaled by its starter, adopted by the restart, or
+/// recorded as observed), and the dead process's lock is taken over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_promotion_then_restart_leaves_a_whole_journal() {
+    let p: Shared = Arc::new(Mutex::new(Platform {
+        conflicts: true,
+        live: OLD.into(),
+        ..Platform::default()
+    }));
+    let addr = serve(Arc::clone(&p)).await;
+    let mut rng = fastrand::Rng::with_seed(9);
+    let (mut adopted, mut observed, mut taken_over) = (0, 0, 0);
+    for round in 0..40 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = write_config(dir.path(), addr);
+        {
+            let mut p = lock(&p);
+            p.live = OLD.into();
+            p.active = None;
+            p.deployments.clear();
+        }
+        let mut first = promote(&config, dir.path());
+        let delay = Duration::from_millis(rng.u64(0..700));
+        tokio::time::sleep(delay).await;
+        let _ = first.kill(); // SIGKILL
+        let _ = first.wait();
+        // The restart: the same command again, to its end.
+        let second = promote(&config, dir.path());
+        let out = tokio::task::spawn_blocking(move || second.wait_with_output())
+            .await
+            .expect("join")
+            .expect("wait");
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        // Let a deployment the restart did not follow finish on the platform.
+        tokio::time::sleep(DEPLOY_TIME).await;
+        let entries = journal(dir.path());
+        let ids: Vec<String> = lock(&p).deployments.keys().map(u64::to_string).collect();
+        for id in &ids {
+            assert!(
+                entries.iter().any(|e| e["deployment"] == id.as_str()),
+                "round {round} (killed after {delay:?}): deployment {id} is not in the journal\n{said}\n{entries:#?}"
+            );
+        }
+        adopted += count(&entries, "adopted");
+        observed += count(&entries, "observed");
+        taken_over += count(&entries, "lock_taken_over");
+        assert!(
+            !dir.path().join("journal.lock").exists(),
+            "round {round}: the lock is released at the end\n{said}"
+        );
+    }
+    eprintln!(
+        "40 kill -9 rounds: {adopted} deployments adopted, {observed} observed, {taken_over} locks taken over"
+    );
+}

@@ -270,7 +270,7 @@ impl Engine {
         }
     }
 
-    fn watch(&mut self, stack: StackId, deployment: DeploymentRef) {
+    pub(super) fn watch(&mut self, stack: StackId, deployment: DeploymentRef) {
         if let Some(old) = self.watchers.remove(&stack) {
             old.abort();
         }

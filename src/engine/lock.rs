@@ -48,7 +48,7 @@ impl Holder {
     }
 
     /// Dead when it ran on this host and its pid is gone.
-    fn is_dead_here(&self) -> bool {
+    pub fn is_dead_here(&self) -> bool {
         if self.host != crate::journal::host_name() {
             return false;
         }

@@ -481,6 +481,23 @@ impl Board {
         });
     }
 
+    /// The deployment in flight was started by a process that died: it is what the
+    /// journal says it was (its versions and kind), and this engine carries it through.
+    pub fn adopt(&mut self, id: &StackId, from: &Version, to: &Version, kind: TransferKind) {
+        if let Some(stack) = self.get_mut(id)
+            && let Phase::Promoting(t) = &mut stack.phase
+        {
+            t.from = from.clone();
+            t.to = to.clone();
+            t.kind = kind;
+            if kind == TransferKind::Rollback {
+                stack.phase = Phase::RollingBack(t.clone());
+            } else {
+                stack.previous_live = Some(from.clone());
+            }
+        }
+    }
+
     pub fn progress(&mut self, id: &StackId, progress: Option<f32>, message: Option<String>) {
         if let Some(stack) = self.get_mut(id)
             && let Phase::Promoting(t) | Phase::RollingBack(t) = &mut stack.phase

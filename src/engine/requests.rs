@@ -109,9 +109,20 @@ impl Engine {
         self.publish_lock().await;
     }
 
-    /// Tells front ends who holds the lock now, when that changed.
+    /// Tells front ends who holds the lock now, when that changed. A lock whose holder
+    /// died on this host is cleared (and journaled) rather than shown as held.
     pub(super) async fn publish_lock(&mut self) {
-        let holder = self.lock.holder();
+        let mut holder = self.lock.holder();
+        if let Some(dead) = holder.clone().filter(|h| h.is_dead_here()) {
+            self.lock.steal();
+            let entry = Entry::new("lock_taken_over").detail(format!(
+                "the release lock of {} (pid {}) was cleared: that process is gone",
+                dead.describe(),
+                dead.pid
+            ));
+            self.record(entry).await;
+            holder = self.lock.holder();
+        }
         if holder != self.lock_seen {
             self.lock_seen = holder.clone();
             self.emit(Event::Lock(holder)).await;

@@ -158,6 +158,8 @@ pub fn start_with(
         lock,
         lock_seen: None,
         pending: Default::default(),
+        recovery: Default::default(),
+        first_round: true,
     };
     tokio::spawn(engine.run(cmd_rx, internal_rx, watch_rx, feeds));
     (EngineHandle { commands: cmd_tx }, event_rx)
@@ -198,6 +200,10 @@ pub(super) struct Engine {
     pub(super) lock_seen: Option<super::lock::Holder>,
     /// Requests accepted and not yet finished.
     pub(super) pending: super::requests::Pending,
+    /// What the journal read at start says was left half done.
+    pub(super) recovery: super::recovery::Recovery,
+    /// The first round of versions has not been read yet.
+    first_round: bool,
 }
 
 impl Engine {
@@ -493,8 +499,11 @@ impl Engine {
                             let external = versions.live_deployment.clone();
                             read_journal |= self.observe_live(&stack, &versions.live).await;
                             self.board.apply_versions(&stack, versions);
-                            if let Some(id) = external {
-                                read_journal |= self.attach_if_unknown(&stack, id);
+                            if let Some(id) = external
+                                && self.attach_if_unknown(&stack, id.clone())
+                            {
+                                read_journal = true;
+                                self.account_for(&stack, &id).await;
                             }
                         }
                         Err(e) => {
@@ -504,6 +513,9 @@ impl Engine {
                     }
                 }
                 self.apply_recovered();
+                if std::mem::take(&mut self.first_round) {
+                    self.reattach_orphans().await;
+                }
                 if std::mem::take(&mut self.lock_check) {
                     self.publish_lock().await;
                 }
@@ -525,6 +537,9 @@ impl Engine {
                         self.problem("journal", msg).await;
                     }
                     self.recovered = crate::journal::previous_live(&entries);
+                    if self.first_round {
+                        self.recovery = super::recovery::Recovery::from_journal(&entries);
+                    }
                     self.watches.journal(&entries, Utc::now());
                     if self.apply_recovered() {
                         self.emit_board().await;
