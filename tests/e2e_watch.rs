@@ -457,3 +457,60 @@ fn with_a_baseline_the_flag_clears_after_the_rollback() {
     assert!(!series(&screen, "errors").contains('▲'), "{screen}");
     quit(&t);
 }
+
+/// The journal of the served release, as its config names it.
+fn journal_of(s: &Serve) -> Vec<serde_json::Value> {
+    let cfg: toml::Value =
+        toml::from_str(&std::fs::read_to_string(&s.config).expect("config")).expect("toml");
+    let path = cfg["release"]["journal"].as_str().expect("journal path");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("whole JSON lines"))
+        .collect()
+}
+
+#[test]
+fn the_dashboard_and_the_cli_promoting_at_once_start_one_deployment() {
+    let s = serve();
+    let t = s.dashboard();
+    t.wait_for("WWW's Promote button", 60, |sc| {
+        row(sc, "WWW").contains("[Promote]")
+    });
+    t.keys(&["Enter"]);
+    t.wait_text("Promote WWW to live?", 10);
+    // The colleague's CLI and this dashboard's confirmation, at the same moment.
+    let cli = s
+        .cli(&["promote", "www", "--yes"])
+        .spawn()
+        .expect("cli runs");
+    t.keys(&["Enter"]);
+    let out = cli.wait_with_output().expect("cli ends");
+    let said = text(&out.stderr);
+    t.wait_for("WWW live", 60, |sc| row(sc, "WWW").contains("✓ live"));
+    let entries = journal_of(&s);
+    let started: Vec<_> = entries
+        .iter()
+        .filter(|e| e["action"] == "deploy_started" && e["stack"] == "www")
+        .collect();
+    assert_eq!(
+        started.len(),
+        1,
+        "one deployment of WWW, whoever asked first: CLI said {said}\n{entries:#?}"
+    );
+    let refused = entries
+        .iter()
+        .filter(|e| e["action"] == "refused" && e["stack"] == "www")
+        .count();
+    assert_eq!(
+        refused, 1,
+        "the other request is refused once: {entries:#?}"
+    );
+    // Whoever lost was told why: the CLI on stderr, or the dashboard on its status line.
+    let screen = t.screen();
+    assert!(
+        said.contains("refused") || status(&screen).contains("Not promoting"),
+        "CLI: {said}\nscreen:\n{screen}"
+    );
+    quit(&t);
+}

@@ -33,13 +33,12 @@ impl Recovery {
                 "deploy_started" if e.outcome.is_none() => {
                     unfinished.insert(stack, e.clone());
                 }
-                "deploy_finished" => {
+                "deploy_finished"
                     if unfinished
                         .get(&stack)
-                        .is_some_and(|u| u.deployment.as_deref() == Some(id))
-                    {
-                        unfinished.remove(&stack);
-                    }
+                        .is_some_and(|u| u.deployment.as_deref() == Some(id)) =>
+                {
+                    unfinished.remove(&stack);
                 }
                 _ => {}
             }
