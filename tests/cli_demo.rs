@@ -184,3 +184,33 @@ fn diff_fetch_clones_a_repository_given_by_url_and_lists_the_changes() {
 fn text_of(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// Each CLI command's journal entries, counted: every smoke run of four stacks is four
+/// entries, a refusal is one, and none are lost because the command exited.
+#[test]
+fn every_command_journals_each_of_its_actions_once() {
+    let s = serve();
+    let journal = {
+        let cfg: toml::Value =
+            toml::from_str(&std::fs::read_to_string(&s.config).expect("config")).expect("toml");
+        PathBuf::from(cfg["release"]["journal"].as_str().expect("journal path"))
+    };
+    let count = |action: &str| {
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("whole JSON lines"))
+            .filter(|e| e["action"] == action)
+            .count()
+    };
+    for run in 1..=5 {
+        let out = slipway(&s, &["smoke"]);
+        assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+        assert_eq!(count("smoke"), 4 * run, "smoke run {run}");
+    }
+    for run in 1..=4 {
+        let out = slipway(&s, &["promote", "sally", "--yes"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert_eq!(count("refused"), run, "refusal {run}");
+    }
+}

@@ -311,3 +311,49 @@ async fn kill_9_mid_promotion_then_restart_leaves_a_whole_journal() {
         "40 kill -9 rounds: {adopted} deployments adopted, {observed} observed, {taken_over} locks taken over"
     );
 }
+
+/// A promotion that ends live has journaled its outcome before the command exits, so a
+/// rollback started right after finds its target, 10 times in 10.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_right_after_a_cli_promotion_finds_its_target() {
+    let p: Shared = Arc::new(Mutex::new(Platform {
+        conflicts: true,
+        live: OLD.into(),
+        ..Platform::default()
+    }));
+    let addr = serve(Arc::clone(&p)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), addr);
+    for round in 0..10 {
+        let promoted = promote(&config, dir.path());
+        let out = tokio::task::spawn_blocking(move || promoted.wait_with_output())
+            .await
+            .expect("join")
+            .expect("wait");
+        assert!(
+            out.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let entries = journal(dir.path());
+        assert_eq!(
+            count(&entries, "deploy_finished"),
+            2 * round + 1,
+            "{entries:#?}"
+        );
+        let back = Command::new(env!("CARGO_BIN_EXE_slipway"))
+            .arg("--config")
+            .arg(&config)
+            .args(["rollback", "www", "--yes"])
+            .env("XDG_STATE_HOME", dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("rollback runs");
+        assert!(
+            back.status.success(),
+            "round {round}: the rollback finds its target: {}",
+            String::from_utf8_lossy(&back.stderr)
+        );
+        assert_eq!(lock(&p).live, OLD, "round {round}");
+    }
+}
