@@ -148,3 +148,15 @@ pub struct StackVersions {
     pub live: Version,
     pub live_deployment: Option<DeploymentId>,
 }
+
+/// Who holds a release lock (the lock file, or the platform's lock where it has one):
+/// the same words on every machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockHolder {
+    pub user: String,
+    pub host: String,
+    pub pid: u32,
+    /// `promoting Sally`, `rolling back Bruce`.
+    pub action: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+}

@@ -33,6 +33,8 @@ struct Platform {
     /// id → (version, started)
     deployments: HashMap<u64, (String, Instant)>,
     active: Option<u64>,
+    /// The platform's release lock (its optional endpoints): the holder's JSON.
+    lock: Option<Value>,
 }
 
 type Shared = Arc<Mutex<Platform>>;
@@ -104,8 +106,41 @@ async fn output(UrlPath((_s, id)): UrlPath<(String, u64)>) -> Response {
         .into_response()
 }
 
+async fn take_lock(State(p): State<Shared>, Json(me): Json<Value>) -> Response {
+    let mut p = lock(&p);
+    match &p.lock {
+        Some(h) if h["pid"] != me["pid"] || h["host"] != me["host"] => {
+            (StatusCode::CONFLICT, Json(h.clone())).into_response()
+        }
+        _ => {
+            p.lock = Some(me);
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+async fn release_lock(State(p): State<Shared>, Json(body): Json<Value>) -> Response {
+    let mut p = lock(&p);
+    let mine = p
+        .lock
+        .as_ref()
+        .is_some_and(|h| h["pid"] == body["holder"]["pid"] && h["host"] == body["holder"]["host"]);
+    if mine || body["force"] == true {
+        p.lock = None;
+    }
+    StatusCode::OK.into_response()
+}
+
+async fn read_lock(State(p): State<Shared>) -> Response {
+    match lock(&p).lock.clone() {
+        Some(h) => Json(h).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn serve(p: Shared) -> SocketAddr {
     let router = Router::new()
+        .route("/lock", get(read_lock).post(take_lock).delete(release_lock))
         .route("/stacks/{stack}/environments/{env}", get(env))
         .route(
             "/stacks/{stack}/environments/{env}/deployments",
@@ -125,6 +160,11 @@ async fn serve(p: Shared) -> SocketAddr {
 }
 
 fn write_config(dir: &Path, addr: SocketAddr) -> PathBuf {
+    write_config_locking(dir, addr, false)
+}
+
+/// With `platform_lock`, the platform's release lock is used too.
+fn write_config_locking(dir: &Path, addr: SocketAddr, platform_lock: bool) -> PathBuf {
     let path = dir.join("slipway.toml");
     let journal = dir.join("journal.jsonl");
     std::fs::write(
@@ -143,6 +183,7 @@ poll_ms = 50
 [platform.capabilities]
 config = false
 instances = false
+lock = {platform_lock}
 
 [[stacks]]
 id = "www"
@@ -355,5 +396,56 @@ async fn a_rollback_right_after_a_cli_promotion_finds_its_target() {
             String::from_utf8_lossy(&back.stderr)
         );
         assert_eq!(lock(&p).live, OLD, "round {round}");
+    }
+}
+
+/// Two machines (each its own state directory, so no shared lock file) promoting at the
+/// same instant: the platform's lock makes them exclude each other, 10 rounds of 10.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_machines_exclude_each_other_through_the_platform_lock() {
+    let p: Shared = Arc::new(Mutex::new(Platform {
+        conflicts: false,
+        live: OLD.into(),
+        ..Platform::default()
+    }));
+    let addr = serve(Arc::clone(&p)).await;
+    for round in 0..10 {
+        let (a, b) = (
+            tempfile::tempdir().expect("machine a"),
+            tempfile::tempdir().expect("machine b"),
+        );
+        let (ca, cb) = (
+            write_config_locking(a.path(), addr, true),
+            write_config_locking(b.path(), addr, true),
+        );
+        {
+            let mut p = lock(&p);
+            p.live = OLD.into();
+            p.active = None;
+            p.posts = 0;
+        }
+        let children = vec![promote(&ca, a.path()), promote(&cb, b.path())];
+        let outputs: Vec<Output> = tokio::task::spawn_blocking(move || {
+            children
+                .into_iter()
+                .map(|c| c.wait_with_output().expect("wait"))
+                .collect()
+        })
+        .await
+        .expect("join");
+        let said: Vec<String> = outputs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        assert_eq!(lock(&p).posts, 1, "round {round}: {said:#?}");
+        assert_eq!(
+            outputs.iter().filter(|o| o.status.success()).count(),
+            1,
+            "round {round}: {said:#?}"
+        );
+        assert!(
+            lock(&p).lock.is_none(),
+            "round {round}: the platform's lock is let go at the end"
+        );
     }
 }

@@ -227,6 +227,10 @@ pub struct HttpCapabilities {
     pub config: bool,
     #[serde(default = "defaults::yes")]
     pub instances: bool,
+    /// The platform holds a release lock (`lock_*` endpoints), so slipways on different
+    /// machines exclude each other, not only those sharing a state directory.
+    #[serde(default)]
+    pub lock: bool,
 }
 
 impl Default for HttpCapabilities {
@@ -235,6 +239,7 @@ impl Default for HttpCapabilities {
             abort: true,
             config: true,
             instances: true,
+            lock: false,
         }
     }
 }
@@ -250,6 +255,9 @@ pub struct HttpEndpoints {
     pub abort: String,
     pub instances: String,
     pub config: String,
+    pub lock_take: String,
+    pub lock_release: String,
+    pub lock_read: String,
 }
 
 impl Default for HttpEndpoints {
@@ -262,6 +270,9 @@ impl Default for HttpEndpoints {
             abort: "POST /stacks/{stack}/deployments/{id}/abort".into(),
             instances: "GET /stacks/{stack}/environments/{env}/instances".into(),
             config: "GET /stacks/{stack}/environments/{env}/config".into(),
+            lock_take: "POST /lock".into(),
+            lock_release: "DELETE /lock".into(),
+            lock_read: "GET /lock".into(),
         }
     }
 }

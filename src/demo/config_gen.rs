@@ -89,6 +89,9 @@ retry_backoff_ms = 250
 poll_ms = 300            # how often a running deployment's status and output are read
 test_env = "test"
 live_env = "live"
+# The platform holds a release lock too (POST/DELETE/GET /lock), so slipways on different
+# machines exclude each other, not only those sharing a state directory.
+capabilities = {{ lock = true }}
 # No [platform.auth] table: the demo needs no token. A real platform would name where
 # the token is, never the token itself:
 #   [platform.auth]

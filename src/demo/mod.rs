@@ -12,6 +12,7 @@ mod assets;
 mod chat;
 mod config_gen;
 mod env_config;
+mod lock;
 mod logs;
 mod platform_sim;
 mod repo;
@@ -199,6 +200,7 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
         log_dir: log_dir.clone(),
         tick: Duration::from_millis(opts.tick_ms.max(1)),
         chat: chat::Chat::default(),
+        lock: lock::Lock::default(),
     });
     {
         // Instances have been up for a while: live ones since their last release.

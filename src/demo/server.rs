@@ -62,7 +62,13 @@ pub fn router(world: Arc<World>) -> Router {
         .route("/stacks/{stack}/environments/{env}/config", get(env_config))
         .route("/stacks/{stack}/deployments/{id}", get(status))
         .route("/stacks/{stack}/deployments/{id}/output", get(output))
-        .route("/stacks/{stack}/deployments/{id}/abort", post(abort));
+        .route("/stacks/{stack}/deployments/{id}/abort", post(abort))
+        .route(
+            "/lock",
+            get(super::lock::read)
+                .post(super::lock::take)
+                .delete(super::lock::release),
+        );
     Router::new()
         .nest("/api", api)
         .route("/instances/{instance}/metrics", get(metrics))

@@ -33,6 +33,8 @@ pub struct World {
     pub tick: Duration,
     /// What announcements posted to the simulated chat.
     pub chat: super::chat::Chat,
+    /// The platform's release lock.
+    pub lock: super::lock::Lock,
 }
 
 impl World {

@@ -110,14 +110,14 @@ impl Engine {
             .versions(&plan.from, &plan.to);
         let by = entry.actor();
         self.record(entry).await;
-        // The promotion this replaces (verifying) is finished by it.
-        self.finish(
-            &stack,
-            Outcome::Failed {
+        // The promotion this replaces (verifying) is finished by it; the lock stays.
+        if let Some((old, action)) = self.pending.transfers.remove(&stack) {
+            let outcome = Outcome::Failed {
                 reason: "rolled back before its checks finished".into(),
-            },
-        )
-        .await;
+            };
+            self.answer(old, &stack, action, Answer::Finished(outcome))
+                .await;
+        }
         self.board.begin_rollback(&plan, Utc::now());
         self.watches
             .rollback_started(&stack, &plan.from, &plan.to, by, Utc::now());

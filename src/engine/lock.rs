@@ -6,19 +6,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Local, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{Local, Utc};
 
-/// Who holds the lock, as written in the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Holder {
-    pub user: String,
-    pub host: String,
-    pub pid: u32,
-    /// `promoting Sally`, `rolling back Bruce`.
-    pub action: String,
-    pub since: DateTime<Utc>,
-}
+/// Who holds the lock, as written in the file (and sent to a platform that holds one).
+pub use crate::model::LockHolder as Holder;
 
 impl Holder {
     /// This process, doing `action`.

@@ -19,7 +19,7 @@ const REREAD_LIMIT: Duration = Duration::from_secs(30);
 /// Requests accepted and not finished, by stack (one transfer per stack at a time).
 #[derive(Debug, Default)]
 pub struct Pending {
-    transfers: HashMap<StackId, (RequestId, Action)>,
+    pub(super) transfers: HashMap<StackId, (RequestId, Action)>,
     aborts: HashMap<StackId, RequestId>,
 }
 
@@ -52,6 +52,8 @@ impl Engine {
             .stack(stack)
             .detail(format!("{}: {refusal}", action.verb()));
         self.record(entry).await;
+        // The lock goes before the answer: a command exits on its answer.
+        self.release_lock_if_idle().await;
         self.emit(Event::Refused {
             action,
             refusal: refusal.clone(),
@@ -61,7 +63,6 @@ impl Engine {
             self.answer(id, stack, action, Answer::Refused(refusal))
                 .await;
         }
-        self.release_lock_if_idle();
     }
 
     /// Takes the release lock for an action on `stack` (`promoting Sally`).
@@ -88,8 +89,55 @@ impl Engine {
             }),
             Err(LockError::Io(reason)) => Err(Refusal::LockUnavailable { reason }),
         };
+        let result = match result {
+            Ok(()) => self.take_platform_lock(stack, doing).await,
+            refused => refused,
+        };
         self.publish_lock().await;
         result
+    }
+
+    /// Where the platform holds a lock too, it is taken after the local one (so two
+    /// machines exclude each other). Refused there, the local lock is let go again.
+    async fn take_platform_lock(&mut self, stack: &StackId, doing: &str) -> Result<(), Refusal> {
+        if !self.platform.capabilities().lock {
+            return Ok(());
+        }
+        let me = Holder::me(format!("{doing} {}", self.stack_name(stack)));
+        let mut answer = self.platform.take_lock(&me).await;
+        // A holder that died on this host cannot let go: take it over, on record.
+        if let Ok(Some(dead)) = &answer
+            && dead.is_dead_here()
+        {
+            let dead = dead.clone();
+            if self.platform.release_lock(&dead, true).await.is_ok() {
+                self.record(Entry::new("lock_taken_over").stack(stack).detail(format!(
+                    "the platform's release lock of {} (pid {}) was taken over: that process is gone",
+                    dead.describe(),
+                    dead.pid
+                )))
+                .await;
+                answer = self.platform.take_lock(&me).await;
+            }
+        }
+        match answer {
+            Ok(None) => {
+                self.platform_lock_held = true;
+                Ok(())
+            }
+            Ok(Some(holder)) => {
+                self.lock.release();
+                Err(Refusal::Locked {
+                    holder: format!("{} (on the platform)", holder.describe()),
+                })
+            }
+            Err(e) => {
+                self.lock.release();
+                Err(Refusal::LockUnavailable {
+                    reason: format!("the platform's lock: {e}"),
+                })
+            }
+        }
     }
 
     /// Removes another operator's lock on purpose; the reason goes to the journal.
@@ -99,6 +147,16 @@ impl Engine {
             .await
             .ok()
             .flatten();
+        let mut before = before;
+        if self.platform.capabilities().lock {
+            let on_platform = self.platform.read_lock().await.ok().flatten();
+            let me = Holder::me("stealing the lock");
+            if let Err(e) = self.platform.release_lock(&me, true).await {
+                self.problem("release lock", format!("the platform's lock: {e}"))
+                    .await;
+            }
+            before = before.or(on_platform);
+        }
         let detail = match &before {
             Some(h) => format!("took the release lock from {}: {reason}", h.describe()),
             None => format!("no one held the release lock: {reason}"),
@@ -113,6 +171,9 @@ impl Engine {
     /// died on this host is cleared (and journaled) rather than shown as held.
     pub(super) async fn publish_lock(&mut self) {
         let mut holder = self.lock.holder();
+        if holder.is_none() && self.platform.capabilities().lock {
+            holder = self.platform.read_lock().await.ok().flatten();
+        }
         if let Some(dead) = holder.clone().filter(|h| h.is_dead_here()) {
             self.lock.steal();
             let entry = Entry::new("lock_taken_over").detail(format!(
@@ -129,8 +190,21 @@ impl Engine {
         }
     }
 
-    /// Lets the lock go once nothing this engine started is moving.
-    pub(super) fn release_lock_if_idle(&mut self) {
+    /// Lets the lock go once nothing this engine started is moving (the platform's too).
+    /// Awaited, so a command that exits on its answer has let the platform's lock go.
+    pub(super) async fn release_lock_if_idle(&mut self) {
+        self.release_local_lock_if_idle();
+        if self.lock.holder().is_none_or(|h| !h.is_me()) && self.platform_lock_held {
+            self.platform_lock_held = false;
+            let me = Holder::me("releasing");
+            if let Err(e) = self.platform.release_lock(&me, false).await {
+                self.problem("release lock", format!("the platform's lock: {e}"))
+                    .await;
+            }
+        }
+    }
+
+    fn release_local_lock_if_idle(&mut self) {
         let moving = self.pending.transfers.keys().any(|s| {
             self.board
                 .get(s)
@@ -171,11 +245,12 @@ impl Engine {
 
     /// The outcome of an abort request.
     pub(super) async fn abort_answered(&mut self, stack: &StackId, outcome: Outcome) {
-        if let Some(id) = self.pending.aborts.remove(stack) {
+        let id = self.pending.aborts.remove(stack);
+        self.release_lock_if_idle().await;
+        if let Some(id) = id {
             self.answer(id, stack, Action::Abort, Answer::Finished(outcome))
                 .await;
         }
-        self.release_lock_if_idle();
     }
 
     /// When the stack's phase has settled, the request that moved it is finished.
@@ -210,12 +285,17 @@ impl Engine {
 
     /// Finishes the stack's pending request with `outcome` (a refused start, say).
     pub(super) async fn finish(&mut self, stack: &StackId, outcome: Outcome) {
-        if let Some((id, action)) = self.pending.transfers.remove(stack) {
+        let transfer = self.pending.transfers.remove(stack);
+        // An abort whose deployment ended is finished with it.
+        let abort = self.pending.aborts.remove(stack);
+        // The lock goes before the answers: a command exits on its answer.
+        self.release_lock_if_idle().await;
+        self.publish_lock().await;
+        if let Some((id, action)) = transfer {
             self.answer(id, stack, action, Answer::Finished(outcome))
                 .await;
         }
-        // An abort whose deployment ended is finished with it.
-        if let Some(id) = self.pending.aborts.remove(stack) {
+        if let Some(id) = abort {
             let live = self
                 .board
                 .get(stack)
@@ -230,8 +310,6 @@ impl Engine {
             )
             .await;
         }
-        self.release_lock_if_idle();
-        self.publish_lock().await;
     }
 
     pub(super) fn stack_name(&self, stack: &StackId) -> String {

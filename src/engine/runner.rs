@@ -157,6 +157,7 @@ pub fn start_with(
         watches: super::watches::Watches::new(horizon),
         lock,
         lock_seen: None,
+        platform_lock_held: false,
         pending: Default::default(),
         recovery: Default::default(),
         first_round: true,
@@ -198,6 +199,8 @@ pub(super) struct Engine {
     /// The release lock, and its holder as last told to front ends.
     pub(super) lock: super::lock::ReleaseLock,
     pub(super) lock_seen: Option<super::lock::Holder>,
+    /// This engine holds the platform's lock too (where the platform has one).
+    pub(super) platform_lock_held: bool,
     /// Requests accepted and not yet finished.
     pub(super) pending: super::requests::Pending,
     /// What the journal read at start says was left half done.

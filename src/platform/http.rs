@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::{Capabilities, OutputChunk, Platform, PlatformError};
 use crate::config::HttpPlatformConfig;
 use crate::model::{
-    DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, Instance, StackId, StackVersions,
-    Version,
+    DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, Instance, LockHolder, StackId,
+    StackVersions, Version,
 };
 use crate::text::one_line;
 
@@ -82,7 +82,7 @@ impl Endpoint {
     }
 }
 
-struct Endpoints {
+pub(super) struct Endpoints {
     versions: Endpoint,
     promote: Endpoint,
     deployment: Endpoint,
@@ -90,14 +90,17 @@ struct Endpoints {
     abort: Endpoint,
     instances: Endpoint,
     config: Endpoint,
+    pub(super) lock_take: Endpoint,
+    pub(super) lock_release: Endpoint,
+    pub(super) lock_read: Endpoint,
 }
 
 pub struct HttpPlatform {
-    cfg: HttpPlatformConfig,
-    endpoints: Endpoints,
-    client: reqwest::Client,
+    pub(super) cfg: HttpPlatformConfig,
+    pub(super) endpoints: Endpoints,
+    pub(super) client: reqwest::Client,
     /// `(header name, header value)` with the secret; never logged or displayed.
-    auth: Option<(String, String)>,
+    pub(super) auth: Option<(String, String)>,
 }
 
 impl HttpPlatform {
@@ -111,6 +114,9 @@ impl HttpPlatform {
             abort: ep(&cfg.endpoints.abort)?,
             instances: ep(&cfg.endpoints.instances)?,
             config: ep(&cfg.endpoints.config)?,
+            lock_take: ep(&cfg.endpoints.lock_take)?,
+            lock_release: ep(&cfg.endpoints.lock_release)?,
+            lock_read: ep(&cfg.endpoints.lock_read)?,
         };
         let auth = match &cfg.auth {
             None => None,
@@ -147,7 +153,7 @@ impl HttpPlatform {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{}", self.cfg.base_url.trim_end_matches('/'), path)
     }
 
@@ -202,7 +208,7 @@ impl HttpPlatform {
         })
     }
 
-    fn transport_error(&self, action: &str, e: &reqwest::Error) -> PlatformError {
+    pub(super) fn transport_error(&self, action: &str, e: &reqwest::Error) -> PlatformError {
         if e.is_timeout() {
             PlatformError::Timeout {
                 action: action.to_string(),
@@ -342,7 +348,20 @@ impl Platform for HttpPlatform {
             abort: self.cfg.capabilities.abort,
             config: self.cfg.capabilities.config,
             instances: self.cfg.capabilities.instances,
+            lock: self.cfg.capabilities.lock,
         }
+    }
+
+    async fn take_lock(&self, holder: &LockHolder) -> Result<Option<LockHolder>, PlatformError> {
+        self.take_release_lock(holder).await
+    }
+
+    async fn release_lock(&self, holder: &LockHolder, force: bool) -> Result<(), PlatformError> {
+        self.let_release_lock_go(holder, force).await
+    }
+
+    async fn read_lock(&self) -> Result<Option<LockHolder>, PlatformError> {
+        self.read_release_lock().await
     }
 
     async fn versions(&self, stack: &StackId) -> Result<StackVersions, PlatformError> {

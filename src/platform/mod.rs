@@ -1,6 +1,7 @@
 //! Deployment platforms behind one trait. The engine only talks to `dyn Platform`.
 
 pub mod http;
+mod http_lock;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::config::{Config, PlatformConfig};
 use crate::model::{
-    DeployStatus, DeploymentId, DeploymentRef, Env, Instance, StackId, StackVersions, Version,
+    DeployStatus, DeploymentId, DeploymentRef, Env, Instance, LockHolder, StackId, StackVersions,
+    Version,
 };
 
 /// What went wrong talking to a platform, phrased for the person at the keyboard.
@@ -72,6 +74,8 @@ pub struct Capabilities {
     pub abort: bool,
     pub config: bool,
     pub instances: bool,
+    /// The platform holds a release lock across machines.
+    pub lock: bool,
 }
 
 #[async_trait]
@@ -109,6 +113,31 @@ pub trait Platform: Send + Sync {
     ) -> Result<BTreeMap<String, String>, PlatformError>;
     /// How often a running deployment should be polled.
     fn poll_interval(&self) -> std::time::Duration;
+
+    /// Takes the platform's release lock for `holder`, where the platform holds one (so
+    /// two machines exclude each other): `None` when taken (or already ours), `Some` with
+    /// whoever holds it otherwise.
+    async fn take_lock(&self, holder: &LockHolder) -> Result<Option<LockHolder>, PlatformError> {
+        let _ = holder;
+        Err(PlatformError::Unsupported {
+            action: "a release lock".into(),
+        })
+    }
+
+    /// Lets the platform's lock go: `holder`'s own, or anyone's with `force`.
+    async fn release_lock(&self, holder: &LockHolder, force: bool) -> Result<(), PlatformError> {
+        let _ = (holder, force);
+        Err(PlatformError::Unsupported {
+            action: "a release lock".into(),
+        })
+    }
+
+    /// Who holds the platform's lock now.
+    async fn read_lock(&self) -> Result<Option<LockHolder>, PlatformError> {
+        Err(PlatformError::Unsupported {
+            action: "a release lock".into(),
+        })
+    }
 }
 
 /// Builds the platform named in config.
