@@ -386,10 +386,8 @@ fn promote_and_see_sally_flagged(t: &Tmux, s: &Serve, old: &str) {
 
 /// The scenario as a user runs it: open the dashboard, promote from another terminal
 /// at once. Sally's own baseline is too short then, so she is flagged against the
-/// stacks still on the old version. The flag must hold through the rollback and after
-/// it. Whether it clears is not asserted here: with a baseline that stays short, the
-/// detector currently never counts the healthy data as recovery (the flag is held as
-/// "not evaluated: baseline n/12"); the next test covers the clearing.
+/// stacks still on the old version. The flag must hold through the rollback and until
+/// she is no worse than those stacks again.
 #[test]
 fn promotions_by_the_cli_are_watched_and_the_flag_holds_through_the_rollback() {
     let s = serve();
@@ -408,15 +406,53 @@ fn promotions_by_the_cli_are_watched_and_the_flag_holds_through_the_rollback() {
     promote_and_see_sally_flagged(&t, &s, &old);
 
     let (screen, recovered) =
-        rollback_watching_the_flag(&t, &s, (&old, &old_full), Duration::from_secs(10));
-    match recovered {
-        Some(after) => eprintln!("recovered {:.1}s after the rollback", after.as_secs_f32()),
-        None => {
-            // The flag holds, and the pane says the series was flagged.
-            assert!(series(&screen, "errors").contains("▲ SPIKE"), "{screen}");
-        }
-    }
+        rollback_watching_the_flag(&t, &s, (&old, &old_full), Duration::from_secs(60));
+    // No worse than the stacks on the old version is the recovery that clears a flag
+    // raised against them (the baseline is still short: the series is not called ok).
+    let after = recovered.unwrap_or_else(|| panic!("the flag never cleared:\n{screen}"));
+    eprintln!("recovered {:.1}s after the rollback", after.as_secs_f32());
     assert!(metrics_title(&screen).contains("rolled back"), "{screen}");
+    quit(&t);
+}
+
+/// `kill -9` of the dashboard while Sally is flagged, and a new one opened: the watch is
+/// picked up from the journal (who promoted, when it took traffic) and the saved metric
+/// history, and Sally is flagged again.
+#[test]
+fn a_dashboard_killed_mid_release_picks_the_watch_up_again() {
+    let s = serve();
+    let t = s.dashboard();
+    let first = t.wait_for("the first frame with versions", 30, |sc| {
+        row(sc, "WWW").contains("[Promote]") && row(sc, "Sally").contains("[Promote]")
+    });
+    let old = live_version(&first, "Sally");
+    t.keys(&["3"]);
+    promote_and_see_sally_flagged(&t, &s, &old);
+    // Let the history be saved once more (every 5 rounds), then kill it without warning.
+    std::thread::sleep(Duration::from_secs(11));
+    let out = Command::new("pkill")
+        .args(["-KILL", "-P", &t.pane_pid().to_string(), "slipway"])
+        .output()
+        .expect("pkill runs");
+    assert!(out.status.success(), "the dashboard was found and killed");
+    drop(t);
+
+    let t = s.dashboard();
+    t.wait_for("the first frame", 30, |sc| {
+        row(sc, "Sally").contains("c570")
+    });
+    t.keys(&["3"]);
+    let restarted = Instant::now();
+    let screen = t.wait_for("Sally flagged again after the restart", 60, sally_flagged);
+    eprintln!(
+        "flagged again {:.1}s after the restart",
+        restarted.elapsed().as_secs_f32()
+    );
+    let title = metrics_title(&screen);
+    assert!(
+        title.contains("promoted by"),
+        "the journal says who promoted: {screen}"
+    );
     quit(&t);
 }
 

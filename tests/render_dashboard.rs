@@ -193,8 +193,9 @@ fn out_of_order_dialog_shows_the_override_and_enter_sends_nothing_until_o() {
         ),
         "{sent:?}"
     );
-    // The stack shows as starting at once, before the engine answers.
-    assert!(draw(&mut f.app, 80, 24).contains("⟳ starting"));
+    // The stack shows as requested at once, before the engine answers; the dashboard
+    // does not edit the board, the engine's next board replaces it.
+    assert!(draw(&mut f.app, 80, 24).contains("⟳ requested"));
 }
 
 #[test]

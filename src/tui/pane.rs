@@ -49,6 +49,9 @@ pub struct Ctx<'a> {
     pub selected: usize,
     pub theme: &'a Theme,
     pub focused: bool,
+    /// Stacks with a request sent and not yet answered (shown as requested until the
+    /// engine's board says where they are).
+    pub requested: &'a std::collections::HashMap<crate::model::StackId, crate::engine::RequestId>,
 }
 
 impl Ctx<'_> {

@@ -194,6 +194,7 @@ impl App {
     /// Runs `f` with a pane and the context it needs (split borrow of self).
     fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &Ctx) -> R) -> R {
         let ctx = Ctx {
+            requested: &self.pending,
             board: &self.board,
             selected: self.selected,
             theme: &self.theme,

@@ -136,6 +136,14 @@ impl StacksPane {
     }
 }
 
+/// The state cell, with a request of this dashboard's still unanswered shown as such.
+fn state_cell(stack: &StackRelease, ctx: &Ctx) -> Span<'static> {
+    if ctx.requested.contains_key(&stack.id) && stack.phase.in_flight().is_none() {
+        return Span::styled("⟳ requested", ctx.theme.accent);
+    }
+    phase_cell(stack, ctx.theme)
+}
+
 /// The state cell: a word and a symbol, never colour alone.
 pub fn phase_cell(stack: &StackRelease, theme: &Theme) -> Span<'static> {
     let pct = |p: Option<f32>| {
@@ -340,7 +348,7 @@ impl Pane for StacksPane {
             .iter()
             .skip(first)
             .take(visible)
-            .map(|s| phase_cell(s, theme).content.width())
+            .map(|s| state_cell(s, ctx).content.width())
             .max()
             .unwrap_or(0);
         for (i, stack) in ctx.board.stacks.iter().enumerate() {
@@ -365,7 +373,7 @@ impl Pane for StacksPane {
                 (i + 1) % 10,
                 truncate(&stack.name, name_w)
             );
-            let cell = phase_cell(stack, theme);
+            let cell = state_cell(stack, ctx);
             let spans = vec![
                 Span::styled(prefix.clone(), theme.text),
                 Span::styled(format!("{live:<7} "), drift_style),
@@ -510,6 +518,7 @@ mod tests {
     fn rows(pane: &mut StacksPane, board: &Board, width: u16) -> Vec<String> {
         let theme = Theme::default();
         let ctx = Ctx {
+            requested: &Default::default(),
             board,
             selected: 0,
             theme: &theme,
@@ -529,6 +538,7 @@ mod tests {
     fn feed(pane: &mut StacksPane, board: &Board, event: &Event) -> bool {
         let theme = Theme::default();
         let ctx = Ctx {
+            requested: &Default::default(),
             board,
             selected: 0,
             theme: &theme,
@@ -601,6 +611,7 @@ mod tests {
         feed(&mut pane, &board, &spike("www"));
         let theme = Theme::default();
         let ctx = Ctx {
+            requested: &Default::default(),
             board: &board,
             selected: 1,
             theme: &theme,
