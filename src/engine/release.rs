@@ -481,6 +481,83 @@ impl Board {
         });
     }
 
+    /// What another slipway journaled about a promotion this board saw land: its smoke
+    /// checks failed after it, so the stack is failed here too, not live (two processes
+    /// on one release show the same state). Only stacks that look live on the version
+    /// that promotion deployed are changed.
+    pub fn apply_journaled_smoke(&mut self, entries: &[crate::journal::Entry]) -> bool {
+        let me = std::process::id();
+        let mut changed = false;
+        for stack in &mut self.stacks {
+            if !matches!(stack.phase, Phase::Live | Phase::Pending) {
+                continue;
+            }
+            let Some(live) = stack.versions.as_ref().map(|v| v.live.clone()) else {
+                continue;
+            };
+            let id = stack.id.as_str();
+            let for_stack = |e: &&crate::journal::Entry| e.stack.as_deref() == Some(id);
+            // The promotion that put live's version there…
+            let Some(landed) = entries.iter().rev().filter(for_stack).find(|e| {
+                e.action == "deploy_finished"
+                    && e.outcome.as_deref() == Some("succeeded")
+                    && e.to.as_deref() == Some(live.as_str())
+            }) else {
+                continue;
+            };
+            // …and the latest checks since: failed ones run for that promotion by whoever
+            // made it (a later passing run on demand counts as live again).
+            let Some(smoke) = entries
+                .iter()
+                .rev()
+                .filter(for_stack)
+                .find(|e| e.action == "smoke" && e.at >= landed.at)
+            else {
+                continue;
+            };
+            let after_promotion = smoke
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("Promotion"));
+            if !after_promotion
+                || smoke.outcome.as_deref() != Some("failed")
+                || smoke.pid == Some(me)
+            {
+                continue;
+            }
+            let from = landed
+                .from
+                .clone()
+                .map(Version::new)
+                .unwrap_or(live.clone());
+            if from != live {
+                stack.previous_live.get_or_insert(from.clone());
+            }
+            stack.phase = Phase::Failed {
+                transfer: Transfer {
+                    from,
+                    to: live,
+                    deployment: None,
+                    started: landed.at,
+                    progress: Some(1.0),
+                    message: None,
+                    kind: TransferKind::Promotion,
+                },
+                reason: format!(
+                    "smoke tests failed (run by {}): {}",
+                    smoke.actor(),
+                    smoke
+                        .detail
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim_start_matches("Promotion: ")
+                ),
+            };
+            changed = true;
+        }
+        changed
+    }
+
     /// The deployment in flight was started by a process that died: it is what the
     /// journal says it was (its versions and kind), and this engine carries it through.
     pub fn adopt(&mut self, id: &StackId, from: &Version, to: &Version, kind: TransferKind) {

@@ -397,3 +397,51 @@ fn a_followed_deployment_that_lands_can_be_rolled_back() {
     let plan = b.check_rollback(&cedric, None).unwrap();
     assert_eq!(plan.to, Version::new("old"));
 }
+
+#[test]
+fn smoke_failures_journaled_by_another_process_fail_the_stack_here_too() {
+    let entry = |action: &str, secs: i64, outcome: &str, detail: &str| {
+        let mut e = crate::journal::Entry::new(action)
+            .stack("sally")
+            .versions("old", "new")
+            .outcome(outcome)
+            .detail(detail);
+        e.at = Utc::now() + chrono::Duration::seconds(secs);
+        e.pid = Some(1);
+        e.user = "alice".into();
+        e
+    };
+    let mut b = board(2);
+    b.apply_versions(&id("sally"), versions("new", "new"));
+    assert_eq!(
+        b.get(&id("sally")).map(|s| s.phase.clone()),
+        Some(Phase::Live)
+    );
+    let journal = vec![
+        entry("deploy_finished", 0, "succeeded", "promote"),
+        entry(
+            "smoke",
+            2,
+            "failed",
+            "Promotion: 2/3 passed; article: expected 200, got 500",
+        ),
+    ];
+    assert!(b.apply_journaled_smoke(&journal));
+    match &b.get(&id("sally")).unwrap().phase {
+        Phase::Failed { reason, .. } => {
+            assert!(reason.contains("run by alice"), "{reason}");
+            assert!(reason.contains("article: expected 200"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        b.check_rollback(&id("sally"), None).is_ok(),
+        "and it can be rolled back"
+    );
+    // A later passing run on demand: live again (nothing changes here).
+    let mut b = board(2);
+    b.apply_versions(&id("sally"), versions("new", "new"));
+    let mut later = journal.clone();
+    later.push(entry("smoke", 9, "passed", "Request: 3/3 passed"));
+    assert!(!b.apply_journaled_smoke(&later));
+}

@@ -161,6 +161,7 @@ pub fn start_with(
         pending: Default::default(),
         recovery: Default::default(),
         first_round: true,
+        journal_seen: None,
     };
     tokio::spawn(engine.run(cmd_rx, internal_rx, watch_rx, feeds));
     (EngineHandle { commands: cmd_tx }, event_rx)
@@ -207,6 +208,8 @@ pub(super) struct Engine {
     pub(super) recovery: super::recovery::Recovery,
     /// The first round of versions has not been read yet.
     first_round: bool,
+    /// When the journal file was last seen modified.
+    journal_seen: Option<std::time::SystemTime>,
 }
 
 impl Engine {
@@ -525,6 +528,15 @@ impl Engine {
                 self.emit_board().await;
                 self.emit(Event::Refreshed).await;
                 self.want_diffs();
+                // Another process wrote to the journal since it was last read (its smoke
+                // results, say): read it again.
+                let modified = std::fs::metadata(self.config.release.journal_path())
+                    .and_then(|m| m.modified())
+                    .ok();
+                if modified != self.journal_seen {
+                    self.journal_seen = modified;
+                    read_journal = true;
+                }
                 if read_journal {
                     self.read_journal();
                 }
@@ -544,7 +556,8 @@ impl Engine {
                         self.recovery = super::recovery::Recovery::from_journal(&entries);
                     }
                     self.watches.journal(&entries, Utc::now());
-                    if self.apply_recovered() {
+                    let smoke = self.board.apply_journaled_smoke(&entries);
+                    if self.apply_recovered() || smoke {
                         self.emit_board().await;
                     }
                 }
