@@ -47,9 +47,37 @@ pub fn init(log_file: Option<&Path>) -> Result<WorkerGuard, String> {
     let filter = EnvFilter::try_from_env("SLIPWAY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
+        .with_writer(Redacting(writer))
         .with_ansi(false)
         .try_init()
         .map_err(|e| format!("cannot start logging: {e}"))?;
     Ok(guard)
+}
+
+/// A log writer that replaces every registered secret (`text::redact`) before a record
+/// reaches the file, whatever its level or source: a field that holds an answer echoing
+/// the token is written with `[redacted]`. The fmt layer writes each record whole, so a
+/// secret is never split across two writes.
+#[derive(Clone)]
+pub struct Redacting<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(&crate::text::redact::redact_bytes(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<'a, M: tracing_subscriber::fmt::MakeWriter<'a>> tracing_subscriber::fmt::MakeWriter<'a>
+    for Redacting<M>
+{
+    type Writer = Redacting<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        Redacting(self.0.make_writer())
+    }
 }

@@ -1,5 +1,10 @@
 //! The command line. Every subcommand that acts drives the same engine as the dashboard.
 
+// First: its `println!`/`eprintln!` (sanitising, redacting, quiet on a closed pipe)
+// replace std's in every module below.
+#[macro_use]
+pub(crate) mod out;
+
 mod act;
 mod announce;
 mod check_config;
