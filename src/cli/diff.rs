@@ -88,6 +88,14 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
         },
         None => loaded.config.stacks.clone(),
     };
+    // Without a repository there is nothing to compute: say so now, not after the wait.
+    if loaded.config.repo.is_none() {
+        eprintln!(
+            "slipway: no [repo] section in {}: diff needs the repository (add [repo] path = \"…\" or url = \"…\"), or use diff --repo PATH --live REV --test REV",
+            loaded.path.display()
+        );
+        return ExitCode::from(exit::REFUSED);
+    }
     let release = loaded.config.release.name.clone();
     let fetch_timeout = loaded
         .config

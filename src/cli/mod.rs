@@ -132,6 +132,9 @@ pub enum Cmd {
         /// Send again where an earlier post's outcome was unknown (check the channel first).
         #[arg(long)]
         force: bool,
+        /// Post although this release's message was already sent (the journal says so).
+        #[arg(long)]
+        again: bool,
     },
     /// Print an instance's log: the same source, sanitising and filter as the Logs pane.
     #[command(
@@ -262,12 +265,14 @@ async fn dispatch(cli: Cli) -> ExitCode {
             complete,
             yes,
             force,
+            again,
         } => {
             let args = announce::AnnounceArgs {
                 dry_run,
                 complete,
                 yes,
                 force,
+                again,
             };
             announce::run(config, args).await
         }

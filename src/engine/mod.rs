@@ -16,5 +16,6 @@ mod watches;
 
 pub use runner::{EVENT_CAPACITY, EngineHandle, start};
 
+pub use announce::release_key;
 pub use command::Command;
 pub use event::{Action, DiffResult, Event, RepoState, SmokeCause};

@@ -282,8 +282,12 @@ impl Engine {
                 force,
             } => {
                 let what = if completion { "completion" } else { "release" };
-                let entry = crate::journal::Entry::new("announce")
+                let mut entry = crate::journal::Entry::new("announce")
                     .detail(format!("{what} message sent to chat"));
+                // Which release it announced: `slipway announce` posts it once.
+                if let Some((live, test)) = announce::release_key(&self.board) {
+                    entry = entry.versions(live, test);
+                }
                 self.record(entry).await;
                 self.to_announcer(announce::Job::Announce {
                     text,
