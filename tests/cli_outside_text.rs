@@ -393,6 +393,12 @@ async fn every_subcommand_prints_outside_text_safely_and_never_the_token() {
         "{}",
         text_of("promote")
     );
+    // The chat stand-in's echo of the secret webhook address was shown, masked.
+    assert!(
+        text_of("announce --complete").contains("no such hook [redacted]"),
+        "{}",
+        text_of("announce --complete")
+    );
     // JSON keeps the text, escaped: a script reading it gets the same characters back.
     let status: serde_json::Value =
         serde_json::from_slice(&outputs[1].1.stdout).unwrap_or_else(|e| {
