@@ -94,6 +94,77 @@ fn history_into_a_pipe_closed_early_ends_quietly_with_status_0() {
     }
 }
 
+/// A repository with `n` commits, made in one `git fast-import` (seconds for thousands).
+fn long_history(dir: &Path, n: usize) {
+    let git = |args: &[&str], input: Option<&str>| {
+        let mut c = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        if let Some(text) = input {
+            std::io::Write::write_all(c.stdin.as_mut().unwrap(), text.as_bytes()).unwrap();
+        }
+        drop(c.stdin.take());
+        assert!(c.wait().unwrap().success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"], None);
+    let mut stream = String::new();
+    for i in 0..n {
+        let msg = format!("Change number {i} of the routing layer, with a long enough subject\n");
+        let file = format!("file {i}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{m}\ncommitter Dev <dev@example.com> {t} +0000\ndata {ml}\n{msg}",
+            m = i + 1,
+            t = 1_790_000_000 + i,
+            ml = msg.len()
+        ));
+        if i > 0 {
+            stream.push_str(&format!("from :{i}\n"));
+        }
+        stream.push_str(&format!(
+            "M 644 inline f{}.txt\ndata {}\n{file}\n",
+            i % 50,
+            file.len()
+        ));
+    }
+    git(&["fast-import", "--quiet"], Some(&stream));
+}
+
+#[test]
+fn diff_into_a_pipe_closed_early_ends_quietly_with_status_0() {
+    let dir = tempfile::tempdir().unwrap();
+    long_history(dir.path(), 3000);
+    let repo = dir.path().display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args([
+            "diff",
+            "--repo",
+            &repo,
+            "--live",
+            "main~2999",
+            "--test",
+            "main",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("2999 commits"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "quiet, not {stderr}");
+}
+
 #[test]
 fn without_a_repo_diff_and_announce_say_so_at_once_and_post_nothing() {
     let dir = tempfile::tempdir().unwrap();
