@@ -115,6 +115,13 @@ pub fn write_raw(stream: Stream, bytes: &[u8]) {
 /// written as `\uXXXX` escapes, so the document means the same and shows nothing raw.
 pub fn json_safe(json: &str) -> String {
     let json = crate::text::redact::redact(json);
+    // Every character to escape is DEL or starts with one of these UTF-8 lead bytes
+    // (C1: C2, U+061C: D8, the other bidi controls: E2): a long range's JSON is usually
+    // copied without looking at its characters.
+    let bytes = json.as_bytes();
+    if memchr::memchr(0x7f, bytes).is_none() && memchr::memchr3(0xc2, 0xd8, 0xe2, bytes).is_none() {
+        return json.into_owned();
+    }
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         // C0 controls in strings are escaped already; outside strings they are JSON's own
