@@ -181,7 +181,10 @@ pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+    let line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+    // A detail that echoes a configured secret is recorded with `[redacted]` (valid JSON:
+    // the marker needs no escaping).
+    let mut line = crate::text::redact::redact(&line).into_owned();
     line.push('\n');
     let mut f = std::fs::OpenOptions::new()
         .create(true)

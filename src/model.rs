@@ -59,9 +59,22 @@ impl fmt::Display for Env {
 #[serde(transparent)]
 pub struct Version(String);
 
+/// An identifier as every front end may show it: control and bidi characters are never
+/// part of a version or an id (a version holding U+202E would read reversed), so they
+/// are dropped whichever platform sent them.
+fn identifier(s: String) -> String {
+    if s.chars().any(crate::text::sanitize::removed) {
+        s.chars()
+            .filter(|c| !crate::text::sanitize::removed(*c))
+            .collect()
+    } else {
+        s
+    }
+}
+
 impl Version {
     pub fn new(v: impl Into<String>) -> Self {
-        Version(v.into())
+        Version(identifier(v.into()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -86,7 +99,7 @@ pub struct DeploymentId(String);
 
 impl DeploymentId {
     pub fn new(id: impl Into<String>) -> Self {
-        DeploymentId(id.into())
+        DeploymentId(identifier(id.into()))
     }
     pub fn as_str(&self) -> &str {
         &self.0

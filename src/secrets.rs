@@ -2,9 +2,16 @@
 
 use std::path::Path;
 
-/// Reads a secret from the named environment variable, else the named file.
-/// The error says where it looked, never what it found.
+/// Reads a secret from the named environment variable, else the named file, and
+/// registers its value so that outside text echoing it shows `[redacted]` (see
+/// `text::redact`). The error says where it looked, never what it found.
 pub fn read_secret(env: Option<&str>, file: Option<&Path>) -> Result<String, String> {
+    let value = read_unregistered(env, file)?;
+    crate::text::redact::register(&value);
+    Ok(value)
+}
+
+fn read_unregistered(env: Option<&str>, file: Option<&Path>) -> Result<String, String> {
     if let Some(var) = env {
         match std::env::var(var) {
             Ok(v) if !v.trim().is_empty() => return Ok(v.trim().to_string()),
@@ -27,4 +34,31 @@ pub fn read_secret(env: Option<&str>, file: Option<&Path>) -> Result<String, Str
         };
     }
     Err("no token_env or token_file given".to_string())
+}
+
+/// Registers the values of every secret the config names (platform token, chat token or
+/// webhook URL and auth), for commands that print outside text without reading them
+/// otherwise (`history`). A secret that cannot be read is skipped quietly: the command
+/// that needs it says so.
+pub fn register_configured(config: &crate::config::Config) {
+    let mut refs: Vec<(Option<&str>, Option<&Path>)> = Vec::new();
+    match &config.platform {
+        crate::config::PlatformConfig::Http(h) => {
+            if let Some(a) = &h.auth {
+                refs.push((a.token_env.as_deref(), a.token_file.as_deref()));
+            }
+        }
+    }
+    if let Some(an) = &config.announce {
+        refs.push((an.token_env.as_deref(), an.token_file.as_deref()));
+        refs.push((an.url_env.as_deref(), an.url_file.as_deref()));
+        if let Some(a) = &an.auth {
+            refs.push((a.token_env.as_deref(), a.token_file.as_deref()));
+        }
+    }
+    for (env, file) in refs {
+        if env.is_some() || file.is_some() {
+            let _ = read_secret(env, file);
+        }
+    }
 }

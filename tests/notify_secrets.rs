@@ -67,6 +67,8 @@ async fn the_slack_token_never_shows() {
         "#belfrage",
         vec![
             Reply::OkFalse("invalid_auth"),
+            // A service that echoes the token back in its error.
+            Reply::OkFalse("invalid_auth: xoxb-SECRET-4242-do-not-show is revoked"),
             Reply::Status(500),
             Reply::RateLimited(0),
             Reply::Hang,
@@ -80,6 +82,7 @@ async fn the_slack_token_never_shows() {
         text: "Releasing belfrage".into(),
     };
     for mode in [
+        SendMode::Normal,
         SendMode::Normal,
         SendMode::Normal,
         SendMode::Normal,
@@ -134,6 +137,11 @@ async fn the_slack_token_never_shows() {
     assert!(log.contains("post failed"), "the log was written:\n{log}");
     assert!(log.contains("post outcome unknown"), "{log}");
     assert!(log.contains("invalid_auth"), "{log}");
+    // The echo was shown, with the token masked.
+    assert!(
+        shown.iter().any(|s| s.contains("[redacted] is revoked")),
+        "{shown:#?}"
+    );
     // The test means something only if the token really was sent.
     assert!(
         server

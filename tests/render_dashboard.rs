@@ -435,3 +435,29 @@ fn the_theme_can_be_switched_to_a_built_in_one() {
 fn commands(app: &mut App) -> Vec<slipway::engine::Command> {
     app.take_commands().into_iter().map(|r| r.command).collect()
 }
+
+#[test]
+fn a_version_holding_bidi_or_control_characters_shows_without_them() {
+    let mut f = fixture();
+    let mut board = Board::new(vec![StackRelease::new(StackId::new("www"), "WWW")]);
+    board.apply_versions(
+        &StackId::new("www"),
+        StackVersions {
+            test: Version::new("v2.0\u{202e}1.3\u{200f}\u{1b}\u{9b}"),
+            live: Version::new("v1.\u{2066}9"),
+            live_deployment: None,
+        },
+    );
+    f.app.on_engine_event(Event::Board(board));
+    let s = draw(&mut f.app, 120, 30);
+    assert!(s.contains("v2.01.3"), "{s}");
+    assert!(s.contains("v1.9"), "{s}");
+    let raw: Vec<char> = s
+        .chars()
+        .filter(|c| {
+            c.is_control() && *c != '\n'
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        })
+        .collect();
+    assert!(raw.is_empty(), "{raw:?}");
+}

@@ -13,6 +13,8 @@ pub struct AnnounceArgs {
     pub complete: bool,
     pub yes: bool,
     pub force: bool,
+    /// Post although the journal says this release was already announced.
+    pub again: bool,
 }
 
 pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
@@ -27,6 +29,16 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
         );
         return ExitCode::from(exit::REFUSED);
     }
+    // The announcement lists what ships: without the repository it would say "nothing"
+    // whatever the versions are. The completion message needs no commits.
+    if !args.complete && loaded.config.repo.is_none() {
+        eprintln!(
+            "slipway: no [repo] section in {}: the announcement lists the commits live..test, so it needs the repository (add [repo] path = \"…\" or url = \"…\"); `announce --complete` needs none",
+            loaded.path.display()
+        );
+        return ExitCode::from(exit::REFUSED);
+    }
+    let journal = loaded.config.release.journal_path();
     let mut s = match session::open(loaded.config) {
         Ok(s) => s,
         Err(code) => return code,
@@ -34,6 +46,23 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
     let (board, problems) = session::first_refresh(&mut s.events, &s.config).await;
     for p in &problems {
         eprintln!("slipway: {p}");
+    }
+    let kind = if args.complete {
+        "completion"
+    } else {
+        "release"
+    };
+    if !args.dry_run
+        && !args.again
+        && let Some(earlier) = already_announced(&journal, kind, &board)
+    {
+        eprintln!(
+            "slipway: the {kind} message of this release ({}) was already sent to chat {earlier}; add --again to post it once more",
+            crate::engine::release_key(&board)
+                .map(|(_, test)| test)
+                .unwrap_or_default()
+        );
+        return ExitCode::from(exit::REFUSED);
     }
     // The draft lists commits: wait for the diffs the board needs (bounded).
     let mut waiting: Vec<_> = board
@@ -46,18 +75,49 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
         })
         .filter(|(l, t)| l != t)
         .collect();
+    // Pairs whose commits could not be read, and why.
+    let mut unread: Vec<String> = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(60), async {
         while !waiting.is_empty() {
             match s.events.recv().await {
-                Some(Event::Changes { live, test, .. }) => {
-                    waiting.retain(|p| *p != (live.clone(), test.clone()))
+                Some(Event::Changes {
+                    live,
+                    test,
+                    changes,
+                }) => {
+                    let pair = (live.clone(), test.clone());
+                    if waiting.contains(&pair)
+                        && let Err(e) = changes.as_ref()
+                    {
+                        unread.push(format!("{}..{}: {e}", live.short(), test.short()));
+                    }
+                    waiting.retain(|p| *p != pair)
                 }
-                Some(Event::Repo(RepoState::NotConfigured | RepoState::Failed(_))) | None => break,
+                Some(Event::Repo(RepoState::Failed(e))) => {
+                    unread.push(format!("the repository: {e}"));
+                    break;
+                }
+                Some(Event::Repo(RepoState::NotConfigured)) | None => break,
                 Some(_) => {}
             }
         }
     })
     .await;
+    unread.extend(
+        waiting
+            .iter()
+            .map(|(l, t)| format!("{}..{}: not read within 60s", l.short(), t.short())),
+    );
+    // A draft built without the commits says "nothing to ship": never post that.
+    if !args.complete && !unread.is_empty() {
+        for u in &unread {
+            eprintln!("slipway: cannot list the commits of {u}");
+        }
+        if !args.dry_run {
+            eprintln!("slipway: not posting an announcement without the changes it announces");
+            return ExitCode::from(exit::FAILED);
+        }
+    }
     s.engine
         .send(Command::DraftAnnouncement {
             completion: args.complete,
@@ -113,6 +173,34 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
             ExitCode::from(exit::FAILED)
         }
     }
+}
+
+/// When (and by whom) the journal says this release's message of this kind was sent:
+/// ` at 2026-12-01 10:32 by alice@web-3`.
+fn already_announced(
+    journal: &Path,
+    kind: &str,
+    board: &crate::engine::release::Board,
+) -> Option<String> {
+    let (_, test) = crate::engine::release_key(board)?;
+    let (entries, _) = crate::journal::read(journal).ok()?;
+    let detail = format!("{kind} message");
+    entries
+        .iter()
+        .rev()
+        .find(|e| {
+            e.action == "announce"
+                && e.to.as_deref() == Some(test.as_str())
+                && e.detail.as_deref().is_some_and(|d| d.starts_with(&detail))
+        })
+        .map(|e| {
+            format!(
+                "at {} by {}@{}",
+                e.at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+                e.user,
+                e.host
+            )
+        })
 }
 
 /// Waits for the event `pick` accepts; an announcement problem ends the wait.

@@ -88,6 +88,14 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
         },
         None => loaded.config.stacks.clone(),
     };
+    // Without a repository there is nothing to compute: say so now, not after the wait.
+    if loaded.config.repo.is_none() {
+        eprintln!(
+            "slipway: no [repo] section in {}: diff needs the repository (add [repo] path = \"…\" or url = \"…\"), or use diff --repo PATH --live REV --test REV",
+            loaded.path.display()
+        );
+        return ExitCode::from(exit::REFUSED);
+    }
     let release = loaded.config.release.name.clone();
     let fetch_timeout = loaded
         .config
@@ -217,20 +225,8 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
 /// JSON for scripts: compact into a pipe (large ranges serialise fast), indented for a
 /// person at a terminal.
 fn print_json<T: serde::Serialize>(value: &T) {
-    use std::io::{IsTerminal, Write};
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = if std::io::stdout().is_terminal() {
-        serde_json::to_writer_pretty(&mut out, value)
-    } else {
-        serde_json::to_writer(&mut out, value)
-    };
-    if let Err(e) = written
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(out))
-    {
-        eprintln!("slipway: writing the JSON failed: {e}");
-    }
+    use std::io::IsTerminal;
+    super::out::json(value, std::io::stdout().is_terminal());
 }
 
 /// A readable listing: a summary line, then one line per commit (merged commits indented).

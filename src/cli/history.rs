@@ -21,6 +21,8 @@ pub fn run(config: Option<&Path>, stack: Option<String>, json: bool, last: usize
         },
         None => None,
     };
+    // What the journal holds came from outside: a secret it echoes shows `[redacted]`.
+    crate::secrets::register_configured(&loaded.config);
     let path = loaded.config.release.journal_path();
     let (entries, bad) = match crate::journal::read(&path) {
         Ok(r) => r,
@@ -42,13 +44,23 @@ pub fn run(config: Option<&Path>, stack: Option<String>, json: bool, last: usize
     let chosen = &chosen[chosen.len().saturating_sub(last)..];
     if json {
         for e in chosen {
-            println!("{}", serde_json::to_string(e).unwrap_or_default());
+            println!(
+                "{}",
+                super::out::json_safe(&serde_json::to_string(e).unwrap_or_default())
+            );
+            if super::out::stdout_closed() {
+                break;
+            }
         }
     } else if chosen.is_empty() {
         eprintln!("slipway: nothing recorded yet in {}", path.display());
     } else {
         for e in chosen {
             println!("{}", line(e));
+            // `| head` had enough.
+            if super::out::stdout_closed() {
+                break;
+            }
         }
     }
     ExitCode::SUCCESS

@@ -1,5 +1,10 @@
 //! The command line. Every subcommand that acts drives the same engine as the dashboard.
 
+// First: its `println!`/`eprintln!` (sanitising, redacting, quiet on a closed pipe)
+// replace std's in every module below.
+#[macro_use]
+pub(crate) mod out;
+
 mod act;
 mod announce;
 mod check_config;
@@ -152,6 +157,9 @@ pub enum Cmd {
         /// Send again where an earlier post's outcome was unknown (check the channel first).
         #[arg(long)]
         force: bool,
+        /// Post although this release's message was already sent (the journal says so).
+        #[arg(long)]
+        again: bool,
     },
     /// Print an instance's log: the same source, sanitising and filter as the Logs pane.
     #[command(
@@ -288,12 +296,14 @@ async fn dispatch(cli: Cli) -> ExitCode {
             complete,
             yes,
             force,
+            again,
         } => {
             let args = announce::AnnounceArgs {
                 dry_run,
                 complete,
                 yes,
                 force,
+                again,
             };
             announce::run(config, args).await
         }

@@ -88,10 +88,7 @@ pub async fn run(config: Option<&Path>, stack: Option<String>, as_json: bool) ->
                 )
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "stacks": doc })).unwrap_or_default()
-        );
+        super::out::json(&json!({ "stacks": doc }), true);
     } else {
         print!("{}", table(&stacks, &reports));
     }

@@ -24,7 +24,7 @@ pub async fn run(config: Option<&Path>, json: bool) -> ExitCode {
         eprintln!("slipway: {p}");
     }
     if json {
-        println!("{}", to_json(&release, &board));
+        println!("{}", super::out::json_safe(&to_json(&release, &board)));
     } else {
         print!("{}", table(&board));
     }

@@ -256,6 +256,24 @@ pub fn summary(release: &str, board: &Board, diffs: &HashMap<Pair, DiffResult>) 
     out
 }
 
+/// What an announcement is about, as the journal records it: the distinct live and test
+/// versions of the stacks (short, in stack order, joined by `,`), so that a second
+/// `slipway announce` of the same release can be recognised. `None` before any version
+/// is known.
+pub fn release_key(board: &Board) -> Option<(String, String)> {
+    let mut live: Vec<&str> = Vec::new();
+    let mut test: Vec<&str> = Vec::new();
+    for v in board.stacks.iter().filter_map(|s| s.versions.as_ref()) {
+        if !live.contains(&v.live.short()) {
+            live.push(v.live.short());
+        }
+        if !test.contains(&v.test.short()) {
+            test.push(v.test.short());
+        }
+    }
+    (!test.is_empty()).then(|| (live.join(","), test.join(",")))
+}
+
 /// Where every stack ended up, for the completion message.
 pub fn completion(release: &str, board: &Board) -> Completion {
     Completion {

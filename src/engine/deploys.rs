@@ -14,6 +14,9 @@ use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, 
 use crate::notify::{DeployInfo, DeployOutcome};
 use crate::platform::PlatformError;
 
+/// Ended deployments remembered so they are not followed again (bounded).
+const ENDED_KEPT: usize = 256;
+
 impl Engine {
     pub(super) async fn promote(
         &mut self,
@@ -293,7 +296,9 @@ impl Engine {
             .get(stack)
             .and_then(|s| s.phase.in_flight())
             .is_some();
-        if known {
+        // A platform that keeps naming a deployment that already ended as live's active
+        // one is not followed again (and again).
+        if known || self.ended.contains(&id) {
             return false;
         }
         let deployment = DeploymentRef { id, url: None };
@@ -328,6 +333,10 @@ impl Engine {
 
     async fn finished(&mut self, stack: StackId, deployment: DeploymentId, status: DeployStatus) {
         self.watchers.remove(&stack);
+        if self.ended.len() >= ENDED_KEPT {
+            self.ended.clear();
+        }
+        self.ended.insert(deployment.clone());
         let kind = self
             .board
             .get(&stack)

@@ -19,5 +19,6 @@ mod watches;
 
 pub use runner::{EVENT_CAPACITY, EngineHandle, Feeds, start, start_with};
 
+pub use announce::release_key;
 pub use command::{Command, Request, RequestId};
 pub use event::{Action, Answer, DiffResult, Event, Outcome, RepoState, SmokeCause};

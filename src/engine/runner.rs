@@ -162,6 +162,7 @@ pub fn start_with(
         recovery: Default::default(),
         first_round: true,
         journal_seen: None,
+        ended: Default::default(),
     };
     tokio::spawn(engine.run(cmd_rx, internal_rx, watch_rx, feeds));
     (EngineHandle { commands: cmd_tx }, event_rx)
@@ -210,6 +211,8 @@ pub(super) struct Engine {
     first_round: bool,
     /// When the journal file was last seen modified.
     journal_seen: Option<std::time::SystemTime>,
+    /// Deployments that ended here, never followed again.
+    pub(super) ended: std::collections::HashSet<crate::model::DeploymentId>,
 }
 
 impl Engine {
@@ -359,8 +362,12 @@ impl Engine {
                 force,
             } => {
                 let what = if completion { "completion" } else { "release" };
-                let entry = crate::journal::Entry::new("announce")
+                let mut entry = crate::journal::Entry::new("announce")
                     .detail(format!("{what} message sent to chat"));
+                // Which release it announced: `slipway announce` posts it once.
+                if let Some((live, test)) = announce::release_key(&self.board) {
+                    entry = entry.versions(live, test);
+                }
                 self.record(entry).await;
                 self.to_announcer(announce::Job::Announce {
                     text,

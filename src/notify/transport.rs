@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
+use crate::http_body::BodyError;
 use crate::text::one_line;
 
 /// Longest `Retry-After` we wait out inside one send; longer ones are reported so the
@@ -138,13 +139,24 @@ impl Transport {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let wait = retry_after(resp.headers());
-                match resp.text().await {
-                    Ok(body) if status == 429 => Try::RateLimited { wait, body },
-                    Ok(body) => Try::Done(PostOutcome::Answer { status, body }),
+                match crate::http_body::read_capped_text(resp, MAX_ANSWER_BYTES).await {
+                    // A chat service that echoes the token back shows `[redacted]`.
+                    Ok(body) if status == 429 => Try::RateLimited {
+                        wait,
+                        body: crate::text::redact::redact(&body).into_owned(),
+                    },
+                    Ok(body) => Try::Done(PostOutcome::Answer {
+                        status,
+                        body: crate::text::redact::redact(&body).into_owned(),
+                    }),
                     // The service answered, so it saw the request; its verdict is lost.
-                    Err(e) => Try::Done(PostOutcome::Unknown(format!(
+                    Err(BodyError::Transport(e)) => Try::Done(PostOutcome::Unknown(format!(
                         "HTTP {status}, then the answer was cut off ({})",
                         error_chain(&e)
+                    ))),
+                    Err(BodyError::TooLarge(limit)) => Try::Done(PostOutcome::Unknown(format!(
+                        "HTTP {status}, {}",
+                        BodyError::too_large(limit)
                     ))),
                 }
             }
@@ -163,6 +175,9 @@ impl Transport {
         }
     }
 }
+
+/// The largest chat answer read (Slack's are a few hundred bytes).
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// One attempt, before the retry policy has had its say.
 enum Try {

@@ -135,6 +135,15 @@ pub(super) fn url_from_config(cfg: &AnnounceConfig) -> Result<(String, String), 
             "the webhook URL (from url_env / url_file) must start with http:// or https://".into(),
         );
     }
+    // The address is the secret: it is redacted from outside text, and so is its path
+    // (an echo of the request line holds only that).
+    crate::text::redact::register(&url);
+    if let Some(path) = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+    {
+        crate::text::redact::register(path);
+    }
     let label = redacted_url(&url);
     Ok((url, label))
 }

@@ -11,11 +11,17 @@ use serde_json::Value;
 
 use super::{Capabilities, OutputChunk, Platform, PlatformError};
 use crate::config::HttpPlatformConfig;
+use crate::http_body::BodyError;
 use crate::model::{
     DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, Instance, LockHolder, StackId,
     StackVersions, Version,
 };
 use crate::text::one_line;
+
+/// The largest answer read from the platform (versions, statuses, instances, config).
+const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+/// The largest chunk of deploy output read in one poll.
+const MAX_OUTPUT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Marks transport errors where no connection was made, so nothing was sent.
 const CONNECT_FAILED: &str = "connection failed: ";
@@ -177,10 +183,20 @@ impl HttpPlatform {
             .await
             .map_err(|e| self.transport_error(action, &e))?;
         let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| self.transport_error(action, &e))?;
+        let limit = self.answer_limit(endpoint);
+        let text = match crate::http_body::read_capped_text(resp, limit).await {
+            Ok(t) => t,
+            Err(BodyError::Transport(e)) => return Err(self.transport_error(action, &e)),
+            Err(BodyError::TooLarge(limit)) => {
+                return Err(PlatformError::BadResponse {
+                    action: action.to_string(),
+                    detail: BodyError::too_large(limit),
+                });
+            }
+        };
+        // A platform that echoes a configured secret (the token in an error message or in
+        // deploy output) shows `[redacted]` everywhere downstream.
+        let text = crate::text::redact::redact(&text);
         if status.is_success() {
             if text.trim().is_empty() {
                 return Ok(Value::Null);
@@ -193,7 +209,7 @@ impl HttpPlatform {
         let detail = serde_json::from_str::<Value>(&text)
             .ok()
             .and_then(|v| v.pointer(&self.cfg.pointers.error).and_then(value_text))
-            .unwrap_or_else(|| one_line(&text, 200));
+            .map_or_else(|| one_line(&text, 200), |e| one_line(&e, 200));
         let detail = format!("{} {path}: {detail}", endpoint.method);
         if status.as_u16() == 409 {
             return Err(PlatformError::Conflict {
@@ -206,6 +222,16 @@ impl HttpPlatform {
             status: status.as_u16(),
             detail,
         })
+    }
+
+    /// How large an answer may be: deploy output chunks carry a job's terminal, every
+    /// other answer is a small JSON document.
+    fn answer_limit(&self, endpoint: &Endpoint) -> usize {
+        if endpoint == &self.endpoints.output {
+            MAX_OUTPUT_BYTES
+        } else {
+            MAX_ANSWER_BYTES
+        }
     }
 
     pub(super) fn transport_error(&self, action: &str, e: &reqwest::Error) -> PlatformError {
@@ -318,9 +344,10 @@ impl HttpPlatform {
         let active = body
             .pointer(&self.cfg.pointers.active_deployment)
             .and_then(value_text)
+            .map(|s| identifier(&s))
             .filter(|s| !s.is_empty())
             .map(DeploymentId::new);
-        Ok((Version::new(version.trim()), active))
+        Ok((Version::new(identifier(&version)), active))
     }
 
     fn map_state(&self, raw: &str) -> DeployState {
@@ -399,9 +426,12 @@ impl Platform for HttpPlatform {
             .write(&action, &self.endpoints.promote, &path, &body)
             .await?;
         let id = self.text_at(&action, &answer, &self.cfg.pointers.id)?;
-        let url = answer.pointer(&self.cfg.pointers.url).and_then(value_text);
+        let url = answer
+            .pointer(&self.cfg.pointers.url)
+            .and_then(value_text)
+            .map(|u| one_line(&u, 300));
         Ok(DeploymentRef {
-            id: DeploymentId::new(id),
+            id: DeploymentId::new(identifier(&id)),
             url,
         })
     }
@@ -521,11 +551,12 @@ impl Platform for HttpPlatform {
         items
             .iter()
             .map(|item| {
-                let id = self.text_at(&action, item, &self.cfg.pointers.instance_id)?;
+                let id =
+                    identifier(&self.text_at(&action, item, &self.cfg.pointers.instance_id)?);
                 let host = item
                     .pointer(&self.cfg.pointers.instance_host)
                     .and_then(value_text)
-                    .unwrap_or_else(|| id.clone());
+                    .map_or_else(|| id.clone(), |h| identifier(&h));
                 Ok(Instance { id, host })
             })
             .collect()
@@ -566,6 +597,19 @@ fn retryable(e: &PlatformError) -> bool {
         PlatformError::Status { status, .. } => *status >= 500,
         _ => false,
     }
+}
+
+/// A version or deployment id as both front ends show it: escape sequences, control
+/// and bidi characters removed (a version holding `ESC[2J` or U+202E is garbage, not an
+/// identifier anyone can type), surrounding space trimmed.
+fn identifier(raw: &str) -> String {
+    let trimmed = raw.trim();
+    if !trimmed.chars().any(crate::text::sanitize::removed) {
+        return trimmed.to_string();
+    }
+    let clean = one_line(trimmed, 200);
+    tracing::warn!(cleaned = %clean, "the platform sent an identifier with control characters");
+    clean
 }
 
 /// Strings as they are, numbers as text (platforms disagree on id types).

@@ -2,6 +2,7 @@
 //! is made safe for the terminal here before any front end shows it.
 
 pub mod filter;
+pub mod redact;
 pub mod ring;
 pub mod sanitize;
 pub mod styled;

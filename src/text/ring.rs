@@ -38,6 +38,15 @@ impl<T> LineRing<T> {
         self.next_seq() - 1
     }
 
+    /// Evicts (and counts) the oldest line, to keep within a budget other than the line
+    /// count (the Deploy pane's bytes).
+    pub fn evict_front(&mut self) -> Option<T> {
+        let item = self.items.pop_front()?;
+        self.first_seq += 1;
+        self.evicted += 1;
+        Some(item)
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -40,6 +40,8 @@ impl Default for SanitizeOptions {
 
 /// Sanitises one line (without its `\n`).
 pub fn sanitize(raw: &[u8], opts: &SanitizeOptions) -> StyledLine {
+    let raw = super::redact::redact_bytes(raw);
+    let raw = raw.as_ref();
     if let Some(line) = fast_path(raw, opts) {
         return line;
     }
@@ -50,6 +52,8 @@ pub fn sanitize(raw: &[u8], opts: &SanitizeOptions) -> StyledLine {
 /// Sanitises `raw` as the continuation of `prev`, a line that ended with `\r`: the cursor is
 /// back at column 0, so `raw` overwrites `prev` from the left.
 pub fn sanitize_over(prev: &StyledLine, raw: &[u8], opts: &SanitizeOptions) -> StyledLine {
+    let raw = super::redact::redact_bytes(raw);
+    let raw = raw.as_ref();
     let parsed = Parser::run(raw, opts);
     compose(Some(prev), &parsed, raw.len(), opts.max_chars)
 }
@@ -152,10 +156,20 @@ pub fn group_thousands(n: u64) -> String {
     out
 }
 
-/// Characters dropped outright: C0 and C1 controls, DEL, and bidi embedding/override/isolate
-/// controls (they would let a log line visually reorder itself).
-fn removed(c: char) -> bool {
-    matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// Characters dropped outright: C0 and C1 controls, DEL, and the bidi controls
+/// (embeddings, overrides, isolates and the invisible direction marks) that would let a
+/// line of text visually reorder itself: `abc\u{202e}fed` must not read as `abcdef`.
+pub fn removed(c: char) -> bool {
+    matches!(
+        c,
+        '\0'..='\x1f'
+            | '\x7f'..='\u{9f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -601,6 +615,16 @@ mod tests {
         assert_eq!(clean("x\u{9b}31my\u{9d}0;t\u{9c}z".as_bytes()), "xyz");
         assert_eq!(clean(b"\x1b(Bcharset"), "charset");
         assert_eq!(clean("a\u{202e}b".as_bytes()), "ab");
+        // Every bidi control, the fast path (no other escape) included.
+        for bidi in [
+            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}',
+        ] {
+            assert_eq!(
+                clean(format!("v1.2{bidi}3").as_bytes()),
+                "v1.23",
+                "{bidi:?}"
+            );
+        }
     }
 
     #[test]

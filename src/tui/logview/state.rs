@@ -94,6 +94,16 @@ pub struct LogViewState {
     pub(crate) row_lines: Vec<Option<u64>>,
     /// Lines that arrived while paused.
     pub(crate) unseen: u64,
+    /// Bytes the lines held may take (text and styles); older lines are evicted and
+    /// counted past it. `usize::MAX`: only the line count bounds the view.
+    byte_budget: usize,
+    /// Bytes the lines held take now (see [`entry_bytes`]).
+    bytes: usize,
+}
+
+/// What a line costs in memory, near enough: its text, its style runs and the entry.
+fn entry_bytes(e: &Entry) -> usize {
+    e.line.text().len() + std::mem::size_of_val(e.line.runs()) + std::mem::size_of::<Entry>()
 }
 
 impl LogViewState {
@@ -131,7 +141,22 @@ impl LogViewState {
             page_lines: 1,
             row_lines: Vec::new(),
             unseen: 0,
+            byte_budget: usize::MAX,
+            bytes: 0,
         }
+    }
+
+    /// Keeps the lines held within `bytes` as well as the line count: a deploy job that
+    /// prints 50 MB keeps its newest output, and the older lines are dropped and counted
+    /// (the view shows how many).
+    pub fn with_byte_budget(mut self, bytes: usize) -> Self {
+        self.byte_budget = bytes.max(1);
+        self
+    }
+
+    /// Bytes the lines held take now, near enough.
+    pub fn bytes_held(&self) -> usize {
+        self.bytes
     }
 
     // ---- ingest ----------------------------------------------------------------------
@@ -214,7 +239,15 @@ impl LogViewState {
                 .filter
                 .as_ref()
                 .is_none_or(|f| f.is_match(entry.line.text()));
+        // A full ring evicts its oldest line on push: take it off the byte count first.
+        if self.ring.len() == self.ring.capacity()
+            && let Some(oldest) = self.ring.get(self.ring.first_seq())
+        {
+            self.bytes = self.bytes.saturating_sub(entry_bytes(oldest));
+        }
+        self.bytes += entry_bytes(&entry);
         let seq = self.ring.push(entry);
+        self.keep_byte_budget();
         if self.filter.is_some() {
             if shown {
                 self.matches.push_back(seq);
@@ -243,14 +276,34 @@ impl LogViewState {
             }
         }
         if let Some(entry) = self.ring.back_mut() {
+            let before = entry_bytes(entry);
             entry.line = line;
+            let after = entry_bytes(entry);
+            self.bytes = self.bytes.saturating_sub(before) + after;
         }
         self.wraps.invalidate(seq);
+        self.keep_byte_budget();
+    }
+
+    /// Evicts the oldest lines (counted as dropped) while the budget is exceeded; the
+    /// newest line always stays.
+    fn keep_byte_budget(&mut self) {
+        while self.bytes > self.byte_budget && self.ring.len() > 1 {
+            match self.ring.evict_front() {
+                Some(old) => self.bytes = self.bytes.saturating_sub(entry_bytes(&old)),
+                None => break,
+            }
+        }
+        let first = self.ring.first_seq();
+        while self.matches.front().is_some_and(|&s| s < first) {
+            self.matches.pop_front();
+        }
     }
 
     /// Forgets every line (a new deployment in the Deploy pane); counts are reset too.
     pub fn clear(&mut self) {
         self.ring.clear();
+        self.bytes = 0;
         self.matches.clear();
         self.wraps.clear();
         self.joiner.close();

@@ -11,6 +11,10 @@ use crate::tui::logview::LogViewState;
 
 /// Deployments kept per stack.
 pub const MAX_JOBS: usize = 5;
+/// Output kept per deployment: the newest 16 MiB (text and styles); older lines are
+/// dropped and the view counts them. Five jobs per stack stay under 100 MB per stack
+/// whatever a job prints.
+pub const OUTPUT_BYTES: usize = 16 * 1024 * 1024;
 /// Forgotten ids remembered, so stray late output is not mistaken for a new deployment.
 const FORGOTTEN: usize = 16;
 
@@ -102,7 +106,7 @@ impl History {
             url: None,
             action: None,
             finished: None,
-            view: LogViewState::for_config(logs),
+            view: LogViewState::for_config(logs).with_byte_budget(OUTPUT_BYTES),
         });
         self.jobs.back_mut()
     }
@@ -114,6 +118,37 @@ mod tests {
 
     fn id(n: u32) -> DeploymentId {
         DeploymentId::new(n.to_string())
+    }
+
+    #[test]
+    fn fifty_megabytes_of_output_keep_the_newest_within_the_budget_and_count_the_rest() {
+        let logs = LogsConfig::default();
+        let mut h = History::default();
+        let job = h.get_or_insert(&id(1), &logs).unwrap();
+        // 50 MB of deploy output: 50,000 lines of 1,000 bytes, some coloured (far fewer
+        // lines than the line bound, so only the byte budget can hold it).
+        let plain = format!("{:<999}", "[12:00:00] Updating instances");
+        let coloured = format!("\x1b[32m{:<990}\x1b[0m", "[12:00:00] OK instance");
+        for i in 0..50_000u32 {
+            let raw = if i % 10 == 0 { &coloured } else { &plain };
+            job.view.push_raw(raw.as_bytes());
+        }
+        let held = job.view.bytes_held();
+        assert!(held <= OUTPUT_BYTES, "{held} bytes held");
+        assert!(
+            held > OUTPUT_BYTES / 2,
+            "the budget is used, not wasted: {held}"
+        );
+        let dropped = job.view.dropped();
+        assert_eq!(dropped as usize + job.view.len(), 50_000);
+        assert!(dropped > 30_000, "{dropped}");
+        // The newest line is the last one pushed.
+        assert!(
+            job.view
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("[12:00:00] Updating"))
+        );
     }
 
     #[test]
