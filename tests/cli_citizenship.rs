@@ -254,8 +254,8 @@ fn the_same_announcement_is_posted_once_unless_again() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("#belfrage: posted"), "{stderr}");
-    // The completion message is another kind: not refused for the announcement. (Its
-    // post from a new process fails for want of the thread, which is not persisted yet.)
+    // The completion message is another kind: not refused for the announcement, and
+    // posted into the thread the earlier process started (threads are saved).
     let out = run(&["announce", "--complete", "--yes"]);
     let stderr = text(&out.stderr);
     assert!(!stderr.contains("already sent"), "{stderr}");

@@ -439,6 +439,7 @@ async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
                 text: "Releasing belfrage".into(),
                 completion: false,
                 force: false,
+                again: false,
             })
             .await;
         until(&mut events, 20, "the announcement posted", |e| match e {

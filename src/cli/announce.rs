@@ -150,6 +150,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
             text,
             completion: args.complete,
             force: args.force,
+            again: args.again,
         })
         .await;
     match next_answer(&mut s.events, |ev| match ev {

@@ -27,6 +27,7 @@ pub enum Job {
         text: String,
         completion: bool,
         force: bool,
+        again: bool,
     },
     DeployStarted(DeployInfo),
     DeployFinished(DeployInfo, DeployOutcome, Option<String>),
@@ -107,8 +108,11 @@ async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event 
             text,
             completion,
             force,
+            again,
         } => {
-            let mode = if force {
+            let mode = if again {
+                SendMode::Again
+            } else if force {
                 SendMode::Force
             } else {
                 SendMode::Normal

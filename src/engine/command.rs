@@ -98,6 +98,8 @@ pub enum Command {
         text: String,
         completion: bool,
         force: bool,
+        /// Post once more even where it was delivered (`slipway announce --again`).
+        again: bool,
     },
     /// Follow one instance's log (None: the stack's first instance).
     FollowLogs {
@@ -126,6 +128,7 @@ impl Command {
                 completion,
                 force,
                 text,
+                ..
             } => {
                 format!(
                     "Announce {{ completion: {completion}, force: {force}, {} chars }}",

@@ -360,6 +360,7 @@ impl Engine {
                 text,
                 completion,
                 force,
+                again,
             } => {
                 let what = if completion { "completion" } else { "release" };
                 let mut entry = crate::journal::Entry::new("announce")
@@ -373,6 +374,7 @@ impl Engine {
                     text,
                     completion,
                     force,
+                    again,
                 })
                 .await
             }

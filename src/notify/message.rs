@@ -92,4 +92,6 @@ pub enum SendMode {
     Normal,
     /// Also send the unknown ones: the user has checked that they are not there.
     Force,
+    /// Post once more, even where it was delivered: the user asked for it by name.
+    Again,
 }

@@ -269,7 +269,9 @@ impl Notifier {
     }
 
     fn plan(&self, target: &str, action: &str, mode: SendMode) -> Plan {
-        if self.state.is_delivered(action, target) {
+        if mode == SendMode::Again {
+            Plan::Send
+        } else if self.state.is_delivered(action, target) {
             Plan::Skip
         } else if self.state.is_unknown(action, target) && mode == SendMode::Normal {
             Plan::NeedsForce

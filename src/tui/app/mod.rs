@@ -335,6 +335,7 @@ impl App {
                                 text,
                                 completion,
                                 force: false,
+                                again: false,
                             });
                             self.say(Level::Info, "Posting the announcement…");
                         }
