@@ -2,10 +2,13 @@
 //! command quietly; an announcement is posted once per release and kind unless asked
 //! `--again`; without a `[repo]`, `diff` and `announce` say so at once and post nothing.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::served::serve;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -191,42 +194,6 @@ fn without_a_repo_diff_and_announce_say_so_at_once_and_post_nothing() {
         hook.accept().is_err(),
         "nothing may be posted without the changes"
     );
-}
-
-struct Serve {
-    child: Child,
-    config: PathBuf,
-    state: tempfile::TempDir,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve() -> Serve {
-    let state = tempfile::tempdir().expect("state dir");
-    let config = state.path().join("demo.toml");
-    let child = Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .args(["demo", "--serve", "--step-ms", "30", "--write-config"])
-        .arg(&config)
-        .env("XDG_STATE_HOME", state.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("slipway demo --serve starts");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !config.exists() {
-        assert!(Instant::now() < deadline, "the config was not written");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Serve {
-        child,
-        config,
-        state,
-    }
 }
 
 #[test]

@@ -2,45 +2,12 @@
 //! second terminal would use it: status, promote (streaming the deploy output), the
 //! order refusal, check-config, history, and a clean stop on SIGTERM.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-struct Serve {
-    child: Child,
-    config: PathBuf,
-    state: tempfile::TempDir,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve() -> Serve {
-    let state = tempfile::tempdir().expect("state dir");
-    let config = state.path().join("demo.toml");
-    let child = Command::new(env!("CARGO_BIN_EXE_slipway"))
-        .args(["demo", "--serve", "--step-ms", "30", "--write-config"])
-        .arg(&config)
-        .env("XDG_STATE_HOME", state.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("slipway demo --serve starts");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !config.exists() {
-        assert!(Instant::now() < deadline, "the config was not written");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Serve {
-        child,
-        config,
-        state,
-    }
-}
+use support::served::{Serve, serve};
 
 fn slipway(s: &Serve, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_slipway"))

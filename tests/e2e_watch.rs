@@ -8,52 +8,13 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::served::{Serve, serve};
 
 use support::tmux::Tmux;
 
 const BIN: &str = env!("CARGO_BIN_EXE_slipway");
-
-/// `slipway demo --serve` as a separate process; killed when dropped.
-struct Serve {
-    child: Child,
-    config: PathBuf,
-    state: tempfile::TempDir,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve() -> Serve {
-    let state = tempfile::tempdir().expect("state dir");
-    let config = state.path().join("demo.toml");
-    let child = Command::new(BIN)
-        .args(["demo", "--serve", "--step-ms", "30", "--write-config"])
-        .arg(&config)
-        .env("XDG_STATE_HOME", state.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("slipway demo --serve starts");
-    let s = Serve {
-        child,
-        config,
-        state,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !s.config.exists() {
-        assert!(Instant::now() < deadline, "the config was not written");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    s
-}
 
 impl Serve {
     /// The command line against the served environment, as a second terminal runs it.

@@ -357,6 +357,39 @@ fn prometheus_binary() -> Option<std::path::PathBuf> {
     found
 }
 
+/// A real Prometheus on a free loopback port scraping `app` every second (labelled
+/// `stack="sally"`); its data lives in the returned directory.
+fn start_prometheus(
+    binary: &std::path::Path,
+    app: SocketAddr,
+) -> (tokio::process::Child, u16, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_path = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: app\n    static_configs:\n\
+             \x20     - targets: ['{app}']\n        labels:\n          stack: sally\n"
+        ),
+    )
+    .expect("write config");
+    let port = free_port();
+    let child = tokio::process::Command::new(binary)
+        .arg(format!("--config.file={}", config_path.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start prometheus");
+    (child, port, dir)
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -385,30 +418,7 @@ async fn a_real_prometheus_scraping_a_loopback_endpoint() {
         }),
     ))
     .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config_path = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config_path,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n  - job_name: app\n    static_configs:\n\
-             \x20     - targets: ['{app}']\n        labels:\n          stack: sally\n"
-        ),
-    )
-    .expect("write config");
-    let port = free_port();
-    let mut child = tokio::process::Command::new(binary)
-        .arg(format!("--config.file={}", config_path.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start prometheus");
+    let (mut child, port, _dir) = start_prometheus(&binary, app);
     let prom = Prometheus::new(&PrometheusConfig {
         url: format!("http://127.0.0.1:{port}"),
         timeout_secs: 2,
@@ -491,30 +501,7 @@ async fn a_flag_holds_when_the_real_prometheus_stops_answering() {
         }),
     ))
     .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config_path = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config_path,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n  - job_name: app\n    static_configs:\n\
-             \x20     - targets: ['{app}']\n        labels:\n          stack: sally\n"
-        ),
-    )
-    .expect("write config");
-    let port = free_port();
-    let mut child = tokio::process::Command::new(binary)
-        .arg(format!("--config.file={}", config_path.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start prometheus");
+    let (mut child, port, _dir) = start_prometheus(&binary, app);
     let prom_cfg = PrometheusConfig {
         url: format!("http://127.0.0.1:{port}"),
         timeout_secs: 1,

@@ -1,3 +1,4 @@
 pub mod gitrepo;
 pub mod rawhttp;
+pub mod served;
 pub mod tmux;
