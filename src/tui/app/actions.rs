@@ -91,7 +91,7 @@ impl App {
                 "Watch",
                 Span::styled(
                     format!(
-                        "⚠ baseline {}/{} samples, ready in ~{} s: until then judged against the other stacks only",
+                        "⚠ baseline {}/{}, ready in ~{} s; until then vs other stacks",
                         b.have,
                         b.need,
                         b.ready_in_secs()
