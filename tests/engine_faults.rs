@@ -92,6 +92,15 @@ fn script_versions(script: &Script) {
     }
 }
 
+/// An engine on a scripted platform serving the usual versions.
+async fn engine_on(script: &Script) -> (slipway::engine::EngineHandle, Receiver<Event>) {
+    script_versions(script);
+    let base = serve(script.clone()).await;
+    let cfg = Arc::new(config(&base));
+    let platform = slipway::platform::from_config(&cfg).expect("platform");
+    engine::start(cfg, platform)
+}
+
 /// Collects events until `done` says so or the time runs out.
 async fn until(
     events: &mut Receiver<Event>,
@@ -132,11 +141,7 @@ fn phase_of(events: &[Event], stack: &str) -> Option<Phase> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_answers_become_problems_and_the_good_stack_still_promotes() {
     let script = Script::default();
-    script_versions(&script);
-    let base = serve(script.clone()).await;
-    let cfg = Arc::new(config(&base));
-    let platform = slipway::platform::from_config(&cfg).expect("platform");
-    let (handle, mut events) = engine::start(cfg, platform);
+    let (handle, mut events) = engine_on(&script).await;
 
     let first = until(&mut events, 15, |e| matches!(e, Event::Refreshed)).await;
     let p = problems(&first);
@@ -244,11 +249,7 @@ async fn bad_answers_become_problems_and_the_good_stack_still_promotes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_or_lost_promote_is_failed_and_never_retried() {
     let script = Script::default();
-    script_versions(&script);
-    let base = serve(script.clone()).await;
-    let cfg = Arc::new(config(&base));
-    let platform = slipway::platform::from_config(&cfg).expect("platform");
-    let (handle, mut events) = engine::start(cfg, platform);
+    let (handle, mut events) = engine_on(&script).await;
     until(&mut events, 15, |e| matches!(e, Event::Refreshed)).await;
 
     script.on(
@@ -361,11 +362,7 @@ async fn fifty_promote_requests_start_exactly_one_deployment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_the_platform_rejects_is_a_message_not_a_state() {
     let script = Script::default();
-    script_versions(&script);
-    let base = serve(script.clone()).await;
-    let cfg = Arc::new(config(&base));
-    let platform = slipway::platform::from_config(&cfg).expect("platform");
-    let (handle, mut events) = engine::start(cfg, platform);
+    let (handle, mut events) = engine_on(&script).await;
     let run = until(&mut events, 15, |e| matches!(e, Event::Refreshed)).await;
     assert_eq!(phase_of(&run, "good"), Some(Phase::Pending));
 

@@ -208,6 +208,23 @@ fn promote(config: &Path, state: &Path) -> std::process::Child {
         .expect("slipway runs")
 }
 
+/// Waits for every process started together; their outputs and what each said.
+async fn finish_all(children: Vec<std::process::Child>) -> (Vec<Output>, Vec<String>) {
+    let outputs: Vec<Output> = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().expect("wait"))
+            .collect()
+    })
+    .await
+    .expect("join");
+    let said = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    (outputs, said)
+}
+
 fn journal(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("journal.jsonl"))
         .unwrap_or_default()
@@ -238,19 +255,8 @@ async fn rounds(conflicts: bool, n: usize, rounds: usize) {
             p.posts = 0;
         }
         let children: Vec<_> = (0..n).map(|_| promote(&config, dir.path())).collect();
-        let outputs: Vec<Output> = tokio::task::spawn_blocking(move || {
-            children
-                .into_iter()
-                .map(|c| c.wait_with_output().expect("wait"))
-                .collect()
-        })
-        .await
-        .expect("join");
+        let (outputs, said) = finish_all(children).await;
         let posts = lock(&p).posts;
-        let said: Vec<String> = outputs
-            .iter()
-            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-            .collect();
         assert_eq!(
             posts, 1,
             "round {round} (409: {conflicts}, {n} at once): {posts} deployments asked for\n{said:#?}"
@@ -425,18 +431,7 @@ async fn two_machines_exclude_each_other_through_the_platform_lock() {
             p.posts = 0;
         }
         let children = vec![promote(&ca, a.path()), promote(&cb, b.path())];
-        let outputs: Vec<Output> = tokio::task::spawn_blocking(move || {
-            children
-                .into_iter()
-                .map(|c| c.wait_with_output().expect("wait"))
-                .collect()
-        })
-        .await
-        .expect("join");
-        let said: Vec<String> = outputs
-            .iter()
-            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-            .collect();
+        let (outputs, said) = finish_all(children).await;
         assert_eq!(lock(&p).posts, 1, "round {round}: {said:#?}");
         assert_eq!(
             outputs.iter().filter(|o| o.status.success()).count(),
