@@ -461,3 +461,48 @@ fn a_version_holding_bidi_or_control_characters_shows_without_them() {
         .collect();
     assert!(raw.is_empty(), "{raw:?}");
 }
+
+#[test]
+fn a_second_promotion_waits_for_the_engine_but_an_abort_always_goes() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    commands(&mut f.app);
+    key(&mut f.app, KeyCode::Enter);
+    key(&mut f.app, KeyCode::Enter);
+    assert!(matches!(
+        commands(&mut f.app).as_slice(),
+        [slipway::engine::Command::Promote { .. }]
+    ));
+    // Again, before the engine has shown Cedric moving: held back here, and said why.
+    key(&mut f.app, KeyCode::Enter);
+    key(&mut f.app, KeyCode::Enter);
+    assert!(commands(&mut f.app).is_empty());
+    let s = draw(&mut f.app, 120, 30);
+    assert!(s.contains("still waiting for the engine"), "{s}");
+    assert!(s.contains("⟳ requested"), "{s}");
+    // The engine's board: Cedric's deployment is under way. An abort goes at once.
+    let mut board = f.app.board().clone();
+    let cedric = StackId::new("cedric");
+    let plan = board
+        .check_promote(&cedric, None, false)
+        .expect("cedric may be promoted");
+    board.begin_promotion(&plan, chrono::Utc::now());
+    board.deployment_started(
+        &cedric,
+        slipway::model::DeploymentRef {
+            id: slipway::model::DeploymentId::new("77"),
+            url: None,
+        },
+    );
+    f.app.on_engine_event(Event::Board(board));
+    key(&mut f.app, KeyCode::Char('x'));
+    key(&mut f.app, KeyCode::Enter);
+    assert!(
+        matches!(
+            commands(&mut f.app).as_slice(),
+            [slipway::engine::Command::Abort { .. }]
+        ),
+        "{}",
+        draw(&mut f.app, 120, 30)
+    );
+}

@@ -251,18 +251,22 @@ impl App {
         )));
     }
 
-    /// Sends a confirmed command. Until the engine answers it, another request for the
-    /// same stack is held back here; the board is never edited by the dashboard, only
-    /// replaced by the engine's.
+    /// Sends a confirmed command. A promotion or rollback is held back here while an
+    /// earlier one for the same stack is sent but not yet shown moving on the engine's
+    /// board (the moment a second Enter would slip through); once it shows, the engine's
+    /// own rules decide (a rollback during verification is allowed, an abort always
+    /// goes). The board is never edited by the dashboard, only replaced by the engine's.
     pub(super) fn send_confirmed(&mut self, cmd: Command) {
-        let stack = match &cmd {
-            Command::Promote { stack, .. }
-            | Command::Rollback { stack, .. }
-            | Command::Abort { stack } => Some(stack.clone()),
+        let transfer = match &cmd {
+            Command::Promote { stack, .. } | Command::Rollback { stack, .. } => Some(stack.clone()),
             _ => None,
         };
-        if let Some(stack) = &stack
+        if let Some(stack) = &transfer
             && let Some(id) = self.pending.get(stack)
+            && self
+                .board
+                .get(stack)
+                .is_none_or(|s| s.phase.in_flight().is_none())
         {
             let name = self.name_of(stack);
             return self.say(
@@ -271,7 +275,7 @@ impl App {
             );
         }
         let req = crate::engine::Request::from(cmd);
-        if let Some(stack) = stack {
+        if let Some(stack) = transfer {
             self.pending.insert(stack, req.id);
         }
         self.send_request(req);
