@@ -210,11 +210,9 @@ impl Engine {
                 .get(s)
                 .is_some_and(|r| r.phase.in_flight().is_some())
         });
-        if self.pending.transfers.is_empty() || !moving {
-            self.pending.transfers.clear();
-            if self.pending.aborts.is_empty() {
-                self.lock.release();
-            }
+        // Nothing is dropped here: a pending request is only ever ended by its answer.
+        if !moving && self.pending.aborts.is_empty() {
+            self.lock.release();
         }
     }
 
