@@ -31,26 +31,32 @@ impl fmt::Display for StackId {
     }
 }
 
-/// The two environments a release moves between.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Env {
-    Test,
-    Live,
-}
+/// A named environment from config (`test`, `live`; or `dev`, `staging`, `live`). The
+/// configured order is the promotion order and the last one is live, where users are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Env(String);
 
 impl Env {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Env::Test => "test",
-            Env::Live => "live",
-        }
+    pub fn new(name: impl AsRef<str>) -> Self {
+        Env(name.as_ref().trim().to_lowercase())
+    }
+    /// The first environment of the default pair.
+    pub fn test() -> Self {
+        Env("test".into())
+    }
+    /// The last environment of the default pair.
+    pub fn live() -> Self {
+        Env("live".into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
 impl fmt::Display for Env {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.0)
     }
 }
 
@@ -153,13 +159,130 @@ pub struct DeploymentRef {
     pub url: Option<String>,
 }
 
-/// A stack's versions in both environments, plus a deployment in flight if the platform
+/// One environment's version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvVersion {
+    pub env: Env,
+    pub version: Version,
+}
+
+/// A deployment the platform reports in flight, and the environment it deploys to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlight {
+    pub env: Env,
+    pub id: DeploymentId,
+}
+
+/// A stack's version in every environment, plus a deployment in flight if the platform
 /// reports one (started by someone else, or by an earlier run of slipway).
+///
+/// `stage` picks the pair the release is about: the promotion from the source
+/// environment `envs[stage - 1]` to the target `envs[stage]`. Platforms answer with the last pair (into live); the engine moves it to
+/// each stack's next promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackVersions {
-    pub test: Version,
-    pub live: Version,
-    pub live_deployment: Option<DeploymentId>,
+    pub envs: Vec<EnvVersion>,
+    pub in_flight: Option<InFlight>,
+    pub stage: usize,
+}
+
+impl StackVersions {
+    /// Versions in the configured order, the pair set to the last two (into live).
+    /// `envs` holds at least two environments (config refuses fewer).
+    pub fn new(envs: Vec<EnvVersion>, in_flight: Option<InFlight>) -> Self {
+        let stage = envs.len().saturating_sub(1).max(1);
+        StackVersions {
+            envs,
+            in_flight,
+            stage,
+        }
+    }
+
+    /// The default two environments, `test` then `live`.
+    pub fn pair(test: Version, live: Version, in_flight: Option<DeploymentId>) -> Self {
+        StackVersions::new(
+            vec![
+                EnvVersion {
+                    env: Env::test(),
+                    version: test,
+                },
+                EnvVersion {
+                    env: Env::live(),
+                    version: live,
+                },
+            ],
+            in_flight.map(|id| InFlight {
+                env: Env::live(),
+                id,
+            }),
+        )
+    }
+
+    fn at(&self, index: usize) -> &EnvVersion {
+        // `stage` is kept within 1..len by every writer; clamp rather than panic if not.
+        let last = self.envs.len().saturating_sub(1);
+        &self.envs[index.min(last)]
+    }
+
+    /// The version the next promotion takes forward (on the earlier environment).
+    pub fn source(&self) -> &Version {
+        &self.at(self.stage.saturating_sub(1)).version
+    }
+    /// The version the next promotion replaces (on the later environment).
+    pub fn target(&self) -> &Version {
+        &self.at(self.stage).version
+    }
+    pub fn source_env(&self) -> &Env {
+        &self.at(self.stage.saturating_sub(1)).env
+    }
+    pub fn target_env(&self) -> &Env {
+        &self.at(self.stage).env
+    }
+    /// The version on live (the last environment), whatever the pair.
+    pub fn live(&self) -> &Version {
+        &self.at(usize::MAX).version
+    }
+    pub fn live_env(&self) -> &Env {
+        &self.at(usize::MAX).env
+    }
+    /// Records a finished deployment onto the target before the platform is read again.
+    pub fn set_target(&mut self, version: Version) {
+        let last = self.envs.len().saturating_sub(1);
+        if let Some(e) = self.envs.get_mut(self.stage.min(last)) {
+            e.version = version;
+        }
+    }
+    /// The pair targets live.
+    pub fn targets_live(&self) -> bool {
+        self.stage + 1 >= self.envs.len()
+    }
+    pub fn version(&self, env: &Env) -> Option<&Version> {
+        self.envs.iter().find(|e| &e.env == env).map(|e| &e.version)
+    }
+    pub fn index_of(&self, env: &Env) -> Option<usize> {
+        self.envs.iter().position(|e| &e.env == env)
+    }
+    /// A deployment in flight into the pair's later environment.
+    pub fn target_deployment(&self) -> Option<&DeploymentId> {
+        self.in_flight
+            .as_ref()
+            .filter(|f| &f.env == self.target_env())
+            .map(|f| &f.id)
+    }
+    /// The next promotion: the pair nearest live whose versions differ, so a version
+    /// that has reached staging goes to live before the next one leaves dev. With every
+    /// environment alike, the last pair.
+    pub fn next_stage(&self) -> usize {
+        (1..self.envs.len())
+            .rev()
+            .find(|&k| self.envs[k - 1].version != self.envs[k].version)
+            .unwrap_or(self.envs.len().saturating_sub(1).max(1))
+    }
+    /// The same versions with the pair moved to `stage` (kept in range).
+    pub fn at_stage(mut self, stage: usize) -> Self {
+        self.stage = stage.clamp(1, self.envs.len().saturating_sub(1).max(1));
+        self
+    }
 }
 
 /// Who holds a release lock (the lock file, or the platform's lock where it has one):

@@ -9,9 +9,21 @@ use std::time::{Duration, Instant};
 
 use slipway::demo::{DemoEnvironment, DemoOptions, FIRST_DEPLOYMENT_ID};
 use slipway::model::{DeployState, DeployStatus, DeploymentId, Env, StackId, Version};
-use slipway::platform::{Platform, PlatformError};
+use slipway::platform::{DeployRequest, Platform, PlatformError};
 
 const STACKS: [&str; 4] = ["www", "cedric", "sally", "bruce"];
+
+/// A deployment of `version` to `env`, as the engine asks for one.
+fn req(stack: &StackId, env: Env, version: &Version, rollback: bool) -> DeployRequest {
+    DeployRequest {
+        stack: stack.clone(),
+        env,
+        version: version.clone(),
+        previous: version.clone(),
+        rollback,
+        user: "tester".into(),
+    }
+}
 
 async fn demo(step_ms: u64) -> (DemoEnvironment, Arc<dyn Platform>) {
     let env = slipway::demo::start(DemoOptions {
@@ -65,10 +77,13 @@ async fn versions_instances_and_config_look_like_the_reference_setup() {
     let mut tests = Vec::new();
     for s in STACKS {
         let v = p.versions(&StackId::new(s)).await.unwrap();
-        assert!(is_full_hash(&v.test) && is_full_hash(&v.live), "{v:?}");
-        assert_ne!(v.test, v.live, "{s}: something to release");
-        assert_eq!(v.live_deployment, None);
-        tests.push(v.test.clone());
+        assert!(
+            is_full_hash(&v.source()) && is_full_hash(&v.live()),
+            "{v:?}"
+        );
+        assert_ne!(v.source(), v.live(), "{s}: something to release");
+        assert_eq!(v.in_flight, None);
+        tests.push(v.source().clone());
     }
     assert!(
         tests.windows(2).all(|w| w[0] == w[1]),
@@ -79,8 +94,8 @@ async fn versions_instances_and_config_look_like_the_reference_setup() {
 
     let mut counts = Vec::new();
     for s in STACKS {
-        let live = p.instances(&StackId::new(s), Env::Live).await.unwrap();
-        let test = p.instances(&StackId::new(s), Env::Test).await.unwrap();
+        let live = p.instances(&StackId::new(s), &Env::live()).await.unwrap();
+        let test = p.instances(&StackId::new(s), &Env::test()).await.unwrap();
         assert!((1..=2).contains(&test.len()));
         assert!(
             live.iter()
@@ -90,8 +105,14 @@ async fn versions_instances_and_config_look_like_the_reference_setup() {
     }
     assert_eq!(counts, vec![2, 3, 4, 6]);
 
-    let live = p.config(&StackId::new("sally"), Env::Live).await.unwrap();
-    let test = p.config(&StackId::new("sally"), Env::Test).await.unwrap();
+    let live = p
+        .config(&StackId::new("sally"), &Env::live())
+        .await
+        .unwrap();
+    let test = p
+        .config(&StackId::new("sally"), &Env::test())
+        .await
+        .unwrap();
     assert_ne!(live, test);
     assert!(live.contains_key("DB_PASSWORD") && live.contains_key("API_TOKEN"));
 
@@ -111,7 +132,7 @@ async fn promoting_www_streams_the_deploy_terminal_and_moves_live() {
     let www = StackId::new("www");
     let before = p.versions(&www).await.unwrap();
     let started = p
-        .deploy(&www, Env::Live, &before.test, false)
+        .deploy(&req(&www, Env::live(), &before.source(), false))
         .await
         .unwrap();
     assert_eq!(started.id.as_str(), FIRST_DEPLOYMENT_ID.to_string());
@@ -123,7 +144,7 @@ async fn promoting_www_streams_the_deploy_terminal_and_moves_live() {
     );
     // While it runs, the versions endpoint shows it, so a second slipway would attach.
     let during = p.versions(&www).await.unwrap();
-    assert_eq!(during.live_deployment.as_ref(), Some(&started.id));
+    assert_eq!(during.in_flight.as_ref().map(|f| &f.id), Some(&started.id));
 
     let (status, lines) = follow(p.as_ref(), &www, &started.id).await;
     assert_eq!(status.state, DeployState::Succeeded);
@@ -164,11 +185,11 @@ async fn promoting_www_streams_the_deploy_terminal_and_moves_live() {
     assert!(text.contains("\u{1b}[33mWARN\u{1b}[0m"), "raw ANSI yellow");
 
     let after = p.versions(&www).await.unwrap();
-    assert_eq!(after.live, before.test);
-    assert_eq!(after.live_deployment, None);
+    assert_eq!(after.live(), before.source());
+    assert_eq!(after.in_flight, None);
     // Other stacks are untouched.
     let cedric = p.versions(&StackId::new("cedric")).await.unwrap();
-    assert_ne!(cedric.live, cedric.test);
+    assert_ne!(cedric.live(), cedric.source());
     env.shutdown().await;
 }
 
@@ -178,10 +199,12 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
     let bruce = StackId::new("bruce");
     let before = p.versions(&bruce).await.unwrap();
     let first = p
-        .deploy(&bruce, Env::Live, &before.test, false)
+        .deploy(&req(&bruce, Env::live(), &before.source(), false))
         .await
         .unwrap();
-    let second = p.deploy(&bruce, Env::Live, &before.test, false).await;
+    let second = p
+        .deploy(&req(&bruce, Env::live(), &before.source(), false))
+        .await;
     match second {
         Err(PlatformError::Conflict { detail, .. }) => {
             assert!(detail.contains("5639226"), "{detail}")
@@ -190,12 +213,12 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
     }
     // Test is a different environment: no conflict there.
     let on_test = p
-        .deploy(
+        .deploy(&req(
             &bruce,
-            Env::Test,
+            Env::test(),
             &Version::new(env.versions().live_older),
             true,
-        )
+        ))
         .await
         .unwrap();
 
@@ -214,15 +237,15 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
     // Waiting longer than the deployment would have taken changes nothing.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let after = p.versions(&bruce).await.unwrap();
-    assert_eq!(after.live, before.live);
-    assert_eq!(after.live_deployment, None);
+    assert_eq!(after.live(), before.live());
+    assert_eq!(after.in_flight, None);
     // Aborting a finished deployment is refused; a new promotion is allowed again.
     assert!(matches!(
         p.abort(&bruce, &first.id).await,
         Err(PlatformError::Conflict { .. })
     ));
     let again = p
-        .deploy(&bruce, Env::Live, &before.test, false)
+        .deploy(&req(&bruce, Env::live(), &before.source(), false))
         .await
         .unwrap();
     assert_eq!(again.id.as_str(), (FIRST_DEPLOYMENT_ID + 2).to_string());
@@ -235,12 +258,12 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
 async fn bad_requests_get_json_errors() {
     let (env, p) = demo(20).await;
     let unknown_version = p
-        .deploy(
+        .deploy(&req(
             &StackId::new("www"),
-            Env::Live,
+            Env::live(),
             &Version::new("0123456789abcdef0123456789abcdef01234567"),
             false,
-        )
+        ))
         .await;
     assert!(
         matches!(&unknown_version, Err(PlatformError::Status { status: 400, detail, .. }) if detail.contains("unknown version")),
@@ -343,7 +366,7 @@ async fn window(
 async fn metrics_are_prometheus_text_and_counters_grow() {
     let (env, p) = demo(20).await;
     let instances = p
-        .instances(&StackId::new("cedric"), Env::Live)
+        .instances(&StackId::new("cedric"), &Env::live())
         .await
         .unwrap();
     let client = reqwest::Client::new();
@@ -401,7 +424,7 @@ fn sizes(dir: &Path) -> BTreeMap<String, u64> {
 async fn instance_log_files_grow() {
     let (env, p) = demo(20).await;
     let sally = p
-        .instances(&StackId::new("sally"), Env::Live)
+        .instances(&StackId::new("sally"), &Env::live())
         .await
         .unwrap();
     // The config's log path template names files the demo writes.
@@ -439,7 +462,7 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
     let sally = StackId::new("sally");
     let client = reqwest::Client::new();
     let ids: Vec<String> = p
-        .instances(&sally, Env::Live)
+        .instances(&sally, &Env::live())
         .await
         .unwrap()
         .into_iter()
@@ -460,9 +483,9 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
     assert!(home.text().await.unwrap().contains("<title>"));
 
     let versions = p.versions(&sally).await.unwrap();
-    let old = versions.live.clone();
+    let old = versions.live().clone();
     let promote = p
-        .deploy(&sally, Env::Live, &versions.test, false)
+        .deploy(&req(&sally, Env::live(), &versions.source(), false))
         .await
         .unwrap();
     let (status, lines) = follow(p.as_ref(), &sally, &promote.id).await;
@@ -503,7 +526,12 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
     // Other stacks are fine on the same release.
     let www = p.versions(&StackId::new("www")).await.unwrap();
     let w = p
-        .deploy(&StackId::new("www"), Env::Live, &www.test, false)
+        .deploy(&req(
+            &StackId::new("www"),
+            Env::live(),
+            &www.source(),
+            false,
+        ))
         .await
         .unwrap();
     follow(p.as_ref(), &StackId::new("www"), &w.id).await;
@@ -514,11 +542,14 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
         .unwrap();
     assert_eq!(www_article.status(), 200);
 
-    let rollback = p.deploy(&sally, Env::Live, &old, true).await.unwrap();
+    let rollback = p
+        .deploy(&req(&sally, Env::live(), &old, true))
+        .await
+        .unwrap();
     let (status, lines) = follow(p.as_ref(), &sally, &rollback.id).await;
     assert_eq!(status.state, DeployState::Succeeded);
     assert!(lines[0].contains("rollback of"));
-    assert_eq!(p.versions(&sally).await.unwrap().live, old);
+    assert_eq!(p.versions(&sally).await.unwrap().live(), &old);
     let (errors_after, _) = window(&client, &env, &ids).await;
     assert!(
         errors_after < 0.02,
@@ -531,7 +562,7 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
     let log = std::fs::read_to_string(env.log_dir().join(format!("{}.log", ids[0]))).unwrap();
     assert!(log.contains(&format!(
         "Starting belfrage {}",
-        &versions.test.as_str()[..7]
+        &versions.source().as_str()[..7]
     )));
     assert!(log.contains(&format!("Starting belfrage {}", &old.as_str()[..7])));
     env.shutdown().await;
@@ -558,7 +589,9 @@ async fn shutdown_stops_the_server_and_removes_the_temporary_dir() {
     let www = StackId::new("www");
     let v = p.versions(&www).await.unwrap();
     // A deployment in flight must not keep anything alive.
-    p.deploy(&www, Env::Live, &v.test, false).await.unwrap();
+    p.deploy(&req(&www, Env::live(), &v.source(), false))
+        .await
+        .unwrap();
     assert!(dir.join("repo").join(".git").is_dir());
     env.shutdown().await;
     assert!(!dir.exists(), "{} removed", dir.display());

@@ -366,7 +366,7 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
         },
     )
     .await;
-    assert_eq!(phase.live.as_str(), env.versions().test);
+    assert_eq!(phase.live().as_str(), env.versions().test);
     drop(handle);
 
     // The journal recorded who promoted what, and a new engine (a restart, or the CLI in

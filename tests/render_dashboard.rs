@@ -62,11 +62,7 @@ fn fixture() -> Fixture {
     ] {
         board.apply_versions(
             &StackId::new(id),
-            StackVersions {
-                test: Version::new(test.clone()),
-                live: Version::new(l.clone()),
-                live_deployment: None,
-            },
+            StackVersions::pair(Version::new(test.clone()), Version::new(l.clone()), None),
         );
     }
     let info = AppInfo {
@@ -442,11 +438,11 @@ fn a_version_holding_bidi_or_control_characters_shows_without_them() {
     let mut board = Board::new(vec![StackRelease::new(StackId::new("www"), "WWW")]);
     board.apply_versions(
         &StackId::new("www"),
-        StackVersions {
-            test: Version::new("v2.0\u{202e}1.3\u{200f}\u{1b}\u{9b}"),
-            live: Version::new("v1.\u{2066}9"),
-            live_deployment: None,
-        },
+        StackVersions::pair(
+            Version::new("v2.0\u{202e}1.3\u{200f}\u{1b}\u{9b}"),
+            Version::new("v1.\u{2066}9"),
+            None,
+        ),
     );
     f.app.on_engine_event(Event::Board(board));
     let s = draw(&mut f.app, 120, 30);

@@ -492,7 +492,7 @@ fn instance_picker_lists_instances_and_follows_the_chosen_one() {
         s.lines("www-1a15", APP_LOG);
         s.event(Event::Instances {
             stack: www(),
-            env: Env::Live,
+            env: Env::live(),
             instances: instances(),
         });
         s.focus(PaneId::Logs);
@@ -503,7 +503,7 @@ fn instance_picker_lists_instances_and_follows_the_chosen_one() {
             commands(&mut s.app),
             [Command::ListInstances {
                 stack: www(),
-                env: Env::Live
+                env: Env::live()
             }]
         );
         let body = s.body(PaneId::Logs);
@@ -600,6 +600,7 @@ fn promoting(id: &str, progress: f32) -> Event {
         started: chrono::Utc::now(),
         progress: Some(progress),
         message: None,
+        env: slipway::model::Env::live(),
         kind: TransferKind::Promotion,
     });
     Event::Board(b)

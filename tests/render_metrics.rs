@@ -263,11 +263,11 @@ fn board() -> Board {
             .map(|(id, name)| {
                 let mut s = StackRelease::new(StackId::new(id), *name);
                 let live = if *id == "bruce" { "3f2a1c9" } else { "9be77d1" };
-                s.versions = Some(StackVersions {
-                    test: Version::new("9be77d1"),
-                    live: Version::new(live),
-                    live_deployment: None,
-                });
+                s.versions = Some(StackVersions::pair(
+                    Version::new("9be77d1"),
+                    Version::new(live),
+                    None,
+                ));
                 s.phase = if *id == "bruce" {
                     Phase::Pending
                 } else {
@@ -524,6 +524,7 @@ fn after_a_rollback_the_marker_is_called_what_it_was() {
         progress: None,
         message: None,
         kind: TransferKind::Rollback,
+        env: slipway::model::Env::live(),
     });
     let when = clock(promoted());
     assert!(

@@ -71,7 +71,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
         .filter_map(|st| {
             st.versions
                 .as_ref()
-                .map(|v| (v.live.clone(), v.test.clone()))
+                .map(|v| (v.target().clone(), v.source().clone()))
         })
         .filter(|(l, t)| l != t)
         .collect();

@@ -118,7 +118,7 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
     let mut need: BTreeMap<(Version, Version), Option<crate::engine::DiffResult>> = BTreeMap::new();
     for st in &wanted {
         if let Some(v) = board.get(&st.id).and_then(|b| b.versions.as_ref()) {
-            need.insert((v.live.clone(), v.test.clone()), None);
+            need.insert((v.target().clone(), v.source().clone()), None);
         }
     }
     let mut fetched = !args.fetch;
@@ -186,7 +186,7 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
             continue;
         };
         let result = need
-            .get(&(v.live.clone(), v.test.clone()))
+            .get(&(v.target().clone(), v.source().clone()))
             .cloned()
             .flatten();
         let result: Result<ChangeSet, DiffError> = match result {
@@ -203,7 +203,11 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
                 Ok(cs) => print!(
                     "{}",
                     text(
-                        &format!("{name}: live {} ⇢ test {}", v.live.short(), v.test.short()),
+                        &format!(
+                            "{name}: live {} ⇢ test {}",
+                            v.target().short(),
+                            v.source().short()
+                        ),
                         cs
                     )
                 ),

@@ -89,10 +89,10 @@ async fn run_inner(config: Option<&Path>, args: LogsArgs) -> Result<ExitCode, Fa
             .map_err(|e| Failure::Say(exit::REFUSED, format!("--grep: {e}")))?,
         None => None,
     };
-    let env = config.logs.env;
+    let env = config.logs.env.clone();
     let max_chars = config.logs.max_line_chars;
-    let instances = list_instances(config, &stack, env).await?;
-    let instance = choose(&stack, env, &instances, args.instance.as_deref())?;
+    let instances = list_instances(config, &stack, env.clone()).await?;
+    let instance = choose(&stack, &env, &instances, args.instance.as_deref())?;
     let vars = TemplateVars {
         stack: stack.to_string(),
         instance: instance.id.clone(),
@@ -133,7 +133,7 @@ async fn list_instances(
         .engine
         .send(Command::ListInstances {
             stack: stack.clone(),
-            env,
+            env: env.clone(),
         })
         .await
         .is_none()
@@ -194,7 +194,7 @@ fn instances_timeout(config: &Config) -> Duration {
 
 fn choose(
     stack: &StackId,
-    env: Env,
+    env: &Env,
     instances: &[Instance],
     wanted: Option<&str>,
 ) -> Result<Instance, Failure> {
@@ -326,14 +326,17 @@ mod tests {
     fn picks_the_named_or_the_first_instance_and_names_the_others() {
         let stack = StackId::new("sally");
         let list = [inst("a"), inst("b")];
-        assert_eq!(choose(&stack, Env::Live, &list, None).unwrap().id, "a");
-        assert_eq!(choose(&stack, Env::Live, &list, Some("b")).unwrap().id, "b");
-        let Err(Failure::Say(code, msg)) = choose(&stack, Env::Live, &list, Some("zz")) else {
+        assert_eq!(choose(&stack, &Env::live(), &list, None).unwrap().id, "a");
+        assert_eq!(
+            choose(&stack, &Env::live(), &list, Some("b")).unwrap().id,
+            "b"
+        );
+        let Err(Failure::Say(code, msg)) = choose(&stack, &Env::live(), &list, Some("zz")) else {
             panic!("an unknown instance is refused");
         };
         assert_eq!(code, exit::REFUSED);
         assert_eq!(msg, "no instance 'zz' in sally (live instances: a, b)");
-        let Err(Failure::Say(code, msg)) = choose(&stack, Env::Live, &[], None) else {
+        let Err(Failure::Say(code, msg)) = choose(&stack, &Env::live(), &[], None) else {
             panic!("no instances is a failure");
         };
         assert_eq!(

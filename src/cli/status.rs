@@ -48,8 +48,8 @@ pub fn to_json(release: &str, board: &Board) -> String {
                 "order": i + 1,
                 "id": s.id,
                 "name": s.name,
-                "live": v.map(|v| v.live.as_str()),
-                "test": v.map(|v| v.test.as_str()),
+                "live": v.map(|v| v.target().as_str()),
+                "test": v.map(|v| v.source().as_str()),
                 "phase": s.phase.label(),
                 "deployment": t.and_then(|t| t.deployment.as_ref()).map(|d| d.id.as_str()),
                 "progress": t.and_then(|t| t.progress),
@@ -75,8 +75,8 @@ pub fn table(board: &Board) -> String {
     );
     for (i, s) in board.stacks.iter().enumerate() {
         let v = s.versions.as_ref();
-        let live = v.map(|v| v.live.short()).unwrap_or("?");
-        let test = v.map(|v| v.test.short()).unwrap_or("?");
+        let live = v.map(|v| v.target().short()).unwrap_or("?");
+        let test = v.map(|v| v.source().short()).unwrap_or("?");
         let mut state = s.phase.label().to_string();
         if let Some(t) = s.phase.in_flight() {
             if let Some(d) = &t.deployment {

@@ -64,9 +64,20 @@ pub struct ReleaseConfig {
     /// The release journal (JSON Lines); default `~/.local/state/slipway/journal/<name>.jsonl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journal: Option<PathBuf>,
+    /// The environments a version moves through, in order; the last is live.
+    #[serde(default = "defaults::environments")]
+    pub environments: Vec<String>,
 }
 
 impl ReleaseConfig {
+    /// The configured environments in promotion order (validation keeps two or more).
+    pub fn environments(&self) -> Vec<crate::model::Env> {
+        self.environments
+            .iter()
+            .map(crate::model::Env::new)
+            .collect()
+    }
+
     pub fn journal_path(&self) -> PathBuf {
         self.journal
             .clone()
@@ -192,6 +203,10 @@ pub struct HttpPlatformConfig {
     pub test_env: String,
     #[serde(default = "defaults::live_env")]
     pub live_env: String,
+    /// The platform's own name for an environment, where it differs from slipway's
+    /// (`{ staging = "stg" }`). `test_env` and `live_env` name `test` and `live`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env_names: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthConfig>,
     #[serde(default)]
@@ -573,7 +588,7 @@ impl Default for LogsConfig {
     fn default() -> Self {
         LogsConfig {
             source: None,
-            env: crate::model::Env::Live,
+            env: crate::model::Env::live(),
             buffer_lines: defaults::buffer_lines(),
             initial_lines: defaults::initial_lines(),
             max_line_chars: defaults::max_line_chars(),
@@ -777,6 +792,9 @@ mod defaults {
     pub fn poll_ms() -> u64 {
         500
     }
+    pub fn environments() -> Vec<String> {
+        vec!["test".into(), "live".into()]
+    }
     pub fn test_env() -> String {
         "test".into()
     }
@@ -823,7 +841,7 @@ mod defaults {
         300
     }
     pub fn live() -> crate::model::Env {
-        crate::model::Env::Live
+        crate::model::Env::live()
     }
     pub fn theme() -> String {
         "dark".into()

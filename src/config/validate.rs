@@ -13,6 +13,7 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
     if config.release.name.trim().is_empty() {
         return err("release.name", "must not be empty");
     }
+    validate_environments(&config.release.environments)?;
     if config.release.refresh_secs == 0 {
         return err("release.refresh_secs", "must be at least 1");
     }
@@ -647,4 +648,36 @@ mod tests {
             }
         }
     }
+}
+
+/// Two or more distinct, non-empty names: a promotion needs somewhere to come from.
+fn validate_environments(envs: &[String]) -> Result<(), (String, String)> {
+    let key = "release.environments";
+    let err = |key: &str, msg: &str| Err((key.to_string(), msg.to_string()));
+    if envs.len() < 2 {
+        return err(
+            key,
+            "needs two or more environments in promotion order, e.g. [\"test\", \"live\"]",
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    for name in envs {
+        let norm = name.trim().to_lowercase();
+        if norm.is_empty() {
+            return err(key, "an environment name is empty");
+        }
+        if !norm
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return err(
+                key,
+                &format!("'{name}' should be letters, digits, '-' or '_'"),
+            );
+        }
+        if !seen.insert(norm) {
+            return err(key, &format!("'{name}' is listed twice"));
+        }
+    }
+    Ok(())
 }

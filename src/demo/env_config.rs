@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::Env;
+use super::topology::Env;
 
 pub fn for_env(stack: &str, env: Env) -> BTreeMap<String, String> {
     let mut c: BTreeMap<String, String> = [

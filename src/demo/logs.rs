@@ -13,10 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::assets::{LogTemplates, pick_weighted, render};
 use super::ticker::Ticker;
+use super::topology::Env;
 use super::topology::{STACKS, SimInstance};
 use super::traffic::{Profile, ROUTES, normal};
 use super::world::World;
-use crate::model::Env;
 
 pub const ROTATE_BYTES: u64 = 5 * 1024 * 1024;
 /// Seconds of history written at start-up, so the Logs pane is not empty on first look.

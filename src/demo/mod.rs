@@ -209,8 +209,8 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
             .instances
             .iter()
             .map(|i| match i.env {
-                crate::model::Env::Live => 6.0 * 3600.0,
-                crate::model::Env::Test => 3600.0,
+                topology::Env::Live => 6.0 * 3600.0,
+                topology::Env::Test => 3600.0,
             })
             .collect();
         world.traffic().prefill(&profiles, &uptime);

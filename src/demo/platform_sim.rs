@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::assets::{DeployScript, StepKind, render};
 use super::repo::RepoInfo;
+use super::topology::Env;
 use super::topology::{STACKS, Topology, stack_index};
-use crate::model::Env;
 
 /// Cosmos' deployment numbers were around here in the reference process.
 pub const FIRST_DEPLOYMENT_ID: u64 = 5_639_226;

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::platform_sim::SimError;
+use super::topology::Env;
 use super::topology::{STACKS, stack_index};
 use super::world::World;
-use crate::model::Env;
 
 pub struct ApiError(StatusCode, String);
 

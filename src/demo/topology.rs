@@ -2,7 +2,21 @@
 //! (WWW, Cedric, Sally, Bruce, least busy first) and their instances. Everything here is
 //! derived from constants, so instance ids and hosts are the same on every run.
 
-use crate::model::Env;
+/// The simulator's environments. The embedded demo keeps the default two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Env {
+    Test,
+    Live,
+}
+
+impl Env {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Env::Test => "test",
+            Env::Live => "live",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StackSpec {

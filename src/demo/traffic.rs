@@ -343,7 +343,7 @@ pub async fn run(world: Arc<World>, cancel: CancellationToken) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Env;
+    use crate::demo::topology::Env;
 
     fn profile(error_ratio: f64, generation: u64) -> Profile {
         Profile {

@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::config_gen::{self, Endpoints};
+use super::topology::Env;
 use super::topology::{STACKS, Topology};
 use super::traffic::{Profile, Traffic};
 use super::world::{BAD_ERROR_RATIO, BAD_LATENCY_FACTOR, GOOD_ERROR_RATIO};
 use crate::feeds::metrics::{Feed, LiveView, MetricsUpdate, Watch};
-use crate::model::{Env, Instance, StackId, Version};
+use crate::model::{Instance, StackId, Version};
 
 const INTERVAL: i64 = 2;
 

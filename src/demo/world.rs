@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use super::platform_sim::PlatformSim;
 use super::repo::RepoInfo;
+use super::topology::Env;
 use super::topology::{STACKS, TEST_RPS, Topology};
 use super::traffic::{Profile, Traffic};
-use crate::model::Env;
 
 /// Error ratio of a healthy release.
 pub const GOOD_ERROR_RATIO: f64 = 0.003;

@@ -225,11 +225,11 @@ pub fn summary(release: &str, board: &Board, diffs: &HashMap<Pair, DiffResult>) 
         out.stacks.push(StackLine {
             id: s.id.to_string(),
             name: s.name.clone(),
-            live: v.live.short().to_string(),
-            test: v.test.short().to_string(),
+            live: v.target().short().to_string(),
+            test: v.source().short().to_string(),
         });
         if let Some(Ok(cs)) = diffs
-            .get(&(v.live.clone(), v.test.clone()))
+            .get(&(v.target().clone(), v.source().clone()))
             .map(|r| r.as_ref())
         {
             if cs.drift.is_some() {
@@ -268,11 +268,11 @@ pub fn release_key(board: &Board) -> Option<(String, String)> {
     let mut live: Vec<&str> = Vec::new();
     let mut test: Vec<&str> = Vec::new();
     for v in board.stacks.iter().filter_map(|s| s.versions.as_ref()) {
-        if !live.contains(&v.live.short()) {
-            live.push(v.live.short());
+        if !live.contains(&v.target().short()) {
+            live.push(v.target().short());
         }
-        if !test.contains(&v.test.short()) {
-            test.push(v.test.short());
+        if !test.contains(&v.source().short()) {
+            test.push(v.source().short());
         }
     }
     (!test.is_empty()).then(|| (live.join(","), test.join(",")))
@@ -291,7 +291,7 @@ pub fn completion(release: &str, board: &Board) -> Completion {
                 version: s
                     .versions
                     .as_ref()
-                    .map(|v| v.live.short().to_string())
+                    .map(|v| v.target().short().to_string())
                     .unwrap_or_default(),
                 outcome: match &s.phase {
                     Phase::Live => DeployOutcome::Succeeded,

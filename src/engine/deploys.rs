@@ -10,9 +10,9 @@ use super::runner::{Engine, Internal};
 use super::{Action, Answer, Event, Outcome, RequestId, SmokeCause};
 use crate::feeds::smoke::SmokeReport;
 use crate::journal::Entry;
-use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, StackId, Version};
+use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, StackId, Version};
 use crate::notify::{DeployInfo, DeployOutcome};
-use crate::platform::PlatformError;
+use crate::platform::{DeployRequest, PlatformError};
 
 /// Ended deployments remembered so they are not followed again (bounded).
 const ENDED_KEPT: usize = 256;
@@ -72,7 +72,17 @@ impl Engine {
         self.answer(id, &stack, Action::Promote, Answer::Accepted)
             .await;
         self.emit_board().await;
-        self.start_deploy(stack, plan.to, Action::Promote);
+        self.start_deploy(
+            DeployRequest {
+                stack,
+                env: plan.env,
+                version: plan.to,
+                previous: plan.from,
+                rollback: false,
+                user: crate::journal::os_user(),
+            },
+            Action::Promote,
+        );
     }
 
     /// `id` is `None` for a rollback the engine starts itself (auto_rollback).
@@ -130,7 +140,17 @@ impl Engine {
                 .await;
         }
         self.emit_board().await;
-        self.start_deploy(stack, plan.to, Action::Rollback);
+        self.start_deploy(
+            DeployRequest {
+                stack,
+                env: plan.env,
+                version: plan.to,
+                previous: plan.from,
+                rollback: true,
+                user: crate::journal::os_user(),
+            },
+            Action::Rollback,
+        );
     }
 
     pub(super) async fn abort(&mut self, id: RequestId, stack: StackId) {
@@ -196,16 +216,14 @@ impl Engine {
         }
     }
 
-    fn start_deploy(&mut self, stack: StackId, version: Version, action: Action) {
+    fn start_deploy(&mut self, request: DeployRequest, action: Action) {
         let platform = self.platform.clone();
         let tx = self.internal.clone();
         self.tasks.spawn(async move {
-            let result = platform
-                .deploy(&stack, Env::Live, &version, action == Action::Rollback)
-                .await;
+            let result = platform.deploy(&request).await;
             let _ = tx
                 .send(Internal::Started {
-                    stack,
+                    stack: request.stack,
                     action,
                     result,
                 })
@@ -395,7 +413,7 @@ impl Engine {
         }
         if succeeded {
             // Instances are usually replaced by a deployment.
-            self.list_instances(stack.clone(), Env::Live);
+            self.list_instances(stack.clone(), self.live_env());
             if verify {
                 self.run_smoke(stack.clone(), SmokeCause::Promotion).await;
             } else if has_checks && kind == Some(TransferKind::Rollback) {

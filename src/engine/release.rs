@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{DeployState, DeploymentRef, StackId, StackVersions, Version};
+use crate::model::{DeployState, DeploymentRef, Env, StackId, StackVersions, Version};
 
 /// Where one stack is in the release.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +43,9 @@ pub struct Transfer {
     pub progress: Option<f32>,
     pub message: Option<String>,
     pub kind: TransferKind,
+    /// The environment the version moves onto.
+    #[serde(default = "Env::live")]
+    pub env: Env,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,8 +89,11 @@ pub struct StackRelease {
     pub name: String,
     pub versions: Option<StackVersions>,
     pub phase: Phase,
-    /// What live ran before the last promotion started: the default rollback target.
+    /// What the target ran before the last promotion started: the default rollback target.
     pub previous_live: Option<Version>,
+    /// Where the last promotion went (and so where a rollback goes); live when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_env: Option<Env>,
     /// The most recent deployment this engine saw for the stack (for the Deploy pane title).
     pub last_deployment: Option<DeploymentRef>,
     /// The phase and rollback target before the request in flight was made, put back if
@@ -104,6 +110,7 @@ impl StackRelease {
             versions: None,
             phase: Phase::Unknown,
             previous_live: None,
+            last_env: None,
             last_deployment: None,
             before_request: None,
         }
@@ -176,6 +183,8 @@ pub struct PromotePlan {
     pub stack: StackId,
     pub from: Version,
     pub to: Version,
+    /// The environment it goes to.
+    pub env: Env,
     /// Stacks earlier in the order that are not live yet (non-empty only with an override).
     pub skipped: Vec<StackId>,
 }
@@ -186,6 +195,8 @@ pub struct RollbackPlan {
     pub stack: StackId,
     pub from: Version,
     pub to: Version,
+    /// The environment rolled back.
+    pub env: Env,
 }
 
 /// All stacks, in promotion order (least busy first).
@@ -221,7 +232,7 @@ impl Board {
         let Some(stack) = self.get_mut(id) else {
             return;
         };
-        let same = versions.test == versions.live;
+        let same = versions.source() == versions.target();
         let derived = if same { Phase::Live } else { Phase::Pending };
         stack.phase = match std::mem::replace(&mut stack.phase, Phase::Unknown) {
             Phase::Unknown | Phase::Pending | Phase::Live => derived,
@@ -231,8 +242,8 @@ impl Board {
                     Phase::Aborted(t) | Phase::RolledBack(t) => t,
                     _ => unreachable!("matched above"),
                 };
-                let still_about_it = (versions.live == t.from || versions.live == t.to)
-                    && (versions.test == t.to || t.kind == TransferKind::Rollback);
+                let still_about_it = (versions.target() == &t.from || versions.target() == &t.to)
+                    && (versions.source() == &t.to || t.kind == TransferKind::Rollback);
                 if still_about_it { sticky } else { derived }
             }
             moving => moving,
@@ -250,7 +261,7 @@ impl Board {
             Phase::Failed { transfer, .. } => stack
                 .versions
                 .as_ref()
-                .is_some_and(|v| v.live == transfer.to),
+                .is_some_and(|v| v.target() == &transfer.to),
             _ => false,
         };
         if deployed {
@@ -281,18 +292,18 @@ impl Board {
             return Err(in_flight(&name, t));
         }
         if let Some(expected) = expected
-            && expected != &versions.test
+            && expected != versions.source()
         {
             return Err(Refusal::TestMoved {
                 stack: name,
                 expected: expected.short().to_string(),
-                actual: versions.test.short().to_string(),
+                actual: versions.source().short().to_string(),
             });
         }
-        if versions.test == versions.live {
+        if versions.source() == versions.target() {
             return Err(Refusal::AlreadyLive {
                 stack: name,
-                version: versions.live.short().to_string(),
+                version: versions.target().short().to_string(),
             });
         }
         let waiting: Vec<&StackRelease> =
@@ -305,8 +316,9 @@ impl Board {
         }
         Ok(PromotePlan {
             stack: id.clone(),
-            from: versions.live.clone(),
-            to: versions.test.clone(),
+            from: versions.target().clone(),
+            to: versions.source().clone(),
+            env: versions.target_env().clone(),
             skipped: waiting.iter().map(|s| s.id.clone()).collect(),
         })
     }
@@ -318,6 +330,7 @@ impl Board {
             stack.before_request =
                 Some(Box::new((stack.phase.clone(), stack.previous_live.clone())));
             stack.previous_live = Some(plan.from.clone());
+            stack.last_env = Some(plan.env.clone());
             stack.phase = Phase::Promoting(Transfer {
                 from: plan.from.clone(),
                 to: plan.to.clone(),
@@ -326,6 +339,7 @@ impl Board {
                 progress: None,
                 message: None,
                 kind: TransferKind::Promotion,
+                env: plan.env.clone(),
             });
         }
     }
@@ -358,7 +372,14 @@ impl Board {
             .ok_or_else(|| Refusal::NothingToRollBack {
                 stack: name.clone(),
             })?;
-        if target == versions.live {
+        // A rollback undoes the last promotion, wherever it went; live when unknown.
+        let env = stack
+            .last_env
+            .clone()
+            .filter(|e| versions.index_of(e).is_some())
+            .unwrap_or_else(|| versions.live_env().clone());
+        let current = versions.version(&env).unwrap_or(versions.live());
+        if &target == current {
             return Err(Refusal::RollbackToCurrent {
                 stack: name,
                 version: target.short().to_string(),
@@ -366,8 +387,9 @@ impl Board {
         }
         Ok(RollbackPlan {
             stack: id.clone(),
-            from: versions.live.clone(),
+            from: current.clone(),
             to: target,
+            env,
         })
     }
 
@@ -383,6 +405,7 @@ impl Board {
                 progress: None,
                 message: None,
                 kind: TransferKind::Rollback,
+                env: plan.env.clone(),
             });
         }
     }
@@ -410,7 +433,7 @@ impl Board {
         let Some(stack) = self.get_mut(id) else {
             return false;
         };
-        let live_is_to = stack.versions.as_ref().is_some_and(|v| &v.live == to);
+        let live_is_to = stack.versions.as_ref().is_some_and(|v| v.target() == to);
         if stack.previous_live.is_none() && live_is_to && from != to {
             stack.previous_live = Some(from.clone());
             return true;
@@ -469,15 +492,28 @@ impl Board {
             return;
         }
         let Some(v) = &stack.versions else { return };
+        // The platform says where it goes; the pair's target otherwise.
+        let env = v
+            .in_flight
+            .as_ref()
+            .filter(|f| f.id == deployment.id)
+            .map_or_else(|| v.target_env().clone(), |f| f.env.clone());
+        let from = v.version(&env).unwrap_or(v.target()).clone();
+        let to = v
+            .index_of(&env)
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| v.envs.get(i))
+            .map_or_else(|| v.source().clone(), |e| e.version.clone());
         stack.last_deployment = Some(deployment.clone());
         stack.phase = Phase::Promoting(Transfer {
-            from: v.live.clone(),
-            to: v.test.clone(),
+            from,
+            to,
             deployment: Some(deployment),
             started: now,
             progress: None,
             message: None,
             kind: TransferKind::External,
+            env,
         });
     }
 
@@ -492,7 +528,11 @@ impl Board {
             if !matches!(stack.phase, Phase::Live | Phase::Pending) {
                 continue;
             }
-            let Some(live) = stack.versions.as_ref().map(|v| v.live.clone()) else {
+            let Some((live, env)) = stack
+                .versions
+                .as_ref()
+                .map(|v| (v.target().clone(), v.target_env().clone()))
+            else {
                 continue;
             };
             let id = stack.id.as_str();
@@ -542,6 +582,7 @@ impl Board {
                     progress: Some(1.0),
                     message: None,
                     kind: TransferKind::Promotion,
+                    env,
                 },
                 reason: format!(
                     "smoke tests failed (run by {}): {}",
@@ -608,7 +649,7 @@ impl Board {
         if state == DeployState::Succeeded
             && let Some(v) = &mut stack.versions
         {
-            v.live = transfer.to.clone();
+            v.set_target(transfer.to.clone());
         }
         // A deployment followed from elsewhere is as much a promotion to roll back.
         if state == DeployState::Succeeded
@@ -653,7 +694,7 @@ impl Board {
 
 fn live_or_pending(v: Option<&StackVersions>) -> Phase {
     match v {
-        Some(v) if v.test == v.live => Phase::Live,
+        Some(v) if v.source() == v.target() => Phase::Live,
         Some(_) => Phase::Pending,
         None => Phase::Unknown,
     }

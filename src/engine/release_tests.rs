@@ -10,11 +10,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn versions(test: &str, live: &str) -> StackVersions {
-    StackVersions {
-        test: v(test),
-        live: v(live),
-        live_deployment: None,
-    }
+    StackVersions::pair(v(test), v(live), None)
 }
 
 fn dep(id: &str) -> DeploymentRef {
@@ -184,7 +180,7 @@ fn successful_promotion_without_smoke_tests_goes_live_and_updates_live_version()
     b.deployment_finished(&id("www"), DeployState::Succeeded, None, false);
     assert_eq!(phase(&b, "www"), Phase::Live);
     let s = b.get(&id("www")).unwrap();
-    assert_eq!(s.versions.as_ref().unwrap().live, v("new"));
+    assert_eq!(s.versions.as_ref().unwrap().live(), &v("new"));
     assert_eq!(s.previous_live, Some(v("old")));
     // The next stack is now in order.
     assert!(b.check_promote(&id("cedric"), None, false).is_ok());
@@ -229,8 +225,8 @@ fn failed_deployment_is_failed_and_keeps_the_old_live_version() {
     );
     assert!(matches!(phase(&b, "www"), Phase::Failed { reason, .. } if reason == "health check"));
     assert_eq!(
-        b.get(&id("www")).unwrap().versions.as_ref().unwrap().live,
-        v("old")
+        b.get(&id("www")).unwrap().versions.as_ref().unwrap().live(),
+        &v("old")
     );
     // A failed stack can be tried again.
     assert!(b.check_promote(&id("www"), None, false).is_ok());
@@ -332,8 +328,8 @@ fn rollback_goes_to_the_version_recorded_when_promotion_started() {
     b.deployment_finished(&id("www"), DeployState::Succeeded, None, true);
     assert!(matches!(phase(&b, "www"), Phase::RolledBack(_)));
     assert_eq!(
-        b.get(&id("www")).unwrap().versions.as_ref().unwrap().live,
-        v("old")
+        b.get(&id("www")).unwrap().versions.as_ref().unwrap().live(),
+        &v("old")
     );
 }
 

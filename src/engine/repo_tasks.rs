@@ -17,7 +17,7 @@ impl Engine {
         let pair_of = |s: &StackRelease| -> Option<Pair> {
             s.versions
                 .as_ref()
-                .map(|v| (v.live.clone(), v.test.clone()))
+                .map(|v| (v.target().clone(), v.source().clone()))
         };
         let first = self
             .selected
@@ -29,7 +29,7 @@ impl Engine {
         // would revert, and what "just went out" on a stack that is live.
         pairs.extend(self.board.stacks.iter().filter_map(|s| {
             let prev = s.previous_live.clone()?;
-            let live = s.versions.as_ref()?.live.clone();
+            let live = s.versions.as_ref()?.target().clone();
             (prev != live).then_some((prev, live))
         }));
         self.changes.want(pairs, first);
@@ -150,6 +150,19 @@ impl Engine {
     }
 
     pub(super) fn config_diff(&mut self, stack: StackId) {
+        // Between the two environments of the stack's next promotion.
+        let (target, source) = self
+            .board
+            .get(&stack)
+            .and_then(|s| s.versions.as_ref())
+            .map_or_else(
+                || {
+                    let mut envs = self.config.release.environments().into_iter().rev();
+                    let target = envs.next().unwrap_or_else(Env::live);
+                    (target, envs.next().unwrap_or_else(Env::test))
+                },
+                |v| (v.target_env().clone(), v.source_env().clone()),
+            );
         let platform = self.platform.clone();
         let events = self.events.clone();
         let patterns = self.config.changes.secret_patterns.clone();
@@ -161,8 +174,8 @@ impl Engine {
                 ))
             } else {
                 let (live, test) = tokio::join!(
-                    platform.config(&stack, Env::Live),
-                    platform.config(&stack, Env::Test)
+                    platform.config(&stack, &target),
+                    platform.config(&stack, &source)
                 );
                 match (live, test, crate::configdiff::SecretMatcher::new(&patterns)) {
                     (Ok(l), Ok(t), Ok(secrets)) => Ok(crate::configdiff::diff(&l, &t, &secrets)),

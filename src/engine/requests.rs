@@ -221,8 +221,8 @@ impl Engine {
     pub(super) async fn reread(&mut self, stack: &StackId) {
         let read = tokio::time::timeout(REREAD_LIMIT, self.platform.versions(stack)).await;
         if let Ok(Ok(versions)) = read {
-            let external = versions.live_deployment.clone();
-            self.observe_live(stack, &versions.live).await;
+            let external = versions.in_flight.as_ref().map(|f| f.id.clone());
+            self.observe_live(stack, versions.live()).await;
             self.board.apply_versions(stack, versions);
             if let Some(d) = external {
                 self.attach_if_unknown(stack, d);
@@ -262,7 +262,7 @@ impl Engine {
         let live = release
             .versions
             .as_ref()
-            .map(|v| v.live.clone())
+            .map(|v| v.target().clone())
             .unwrap_or_else(|| crate::model::Version::new("?"));
         let outcome = match &release.phase {
             Phase::Live | Phase::Pending => Outcome::Live { version: live },
@@ -298,7 +298,7 @@ impl Engine {
                 .board
                 .get(stack)
                 .and_then(|s| s.versions.as_ref())
-                .map(|v| v.live.clone())
+                .map(|v| v.target().clone())
                 .unwrap_or_else(|| crate::model::Version::new("?"));
             self.answer(
                 id,

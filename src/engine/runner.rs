@@ -133,7 +133,7 @@ pub fn start_with(
         changes: Changes::new(&config),
         selected: None,
         logs: LogFollower::default(),
-        test_instances: HashMap::new(),
+        other_instances: HashMap::new(),
         http: reqwest::Client::builder()
             .user_agent(concat!(
                 "slipway/",
@@ -177,7 +177,8 @@ pub(super) struct Engine {
     /// The stack the user looks at (its diff is computed first, its log followed).
     pub(super) selected: Option<StackId>,
     pub(super) logs: LogFollower,
-    pub(super) test_instances: HashMap<StackId, Vec<Instance>>,
+    /// Instances outside live (for the Logs pane), by stack and environment.
+    pub(super) other_instances: HashMap<(StackId, Env), Vec<Instance>>,
     /// For smoke checks (each request sets its own timeout); None if it cannot be built.
     pub(super) http: Option<reqwest::Client>,
     /// The announcement task, or why it could not start.
@@ -242,7 +243,7 @@ impl Engine {
         let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
         if feeds.metrics || feeds.logs {
             for stack in &stacks {
-                self.list_instances(stack.clone(), Env::Live);
+                self.list_instances(stack.clone(), self.live_env());
             }
         }
         if feeds.logs
@@ -445,22 +446,34 @@ impl Engine {
         let Some(stack) = self.logs.wanted_stack() else {
             return;
         };
-        let instances = self.instances_of(&stack, self.config.logs.env);
+        let instances = self.instances_of(&stack, &self.config.logs.env);
         match self
             .logs
             .start_due(&self.config, instances.as_ref(), &self.events)
         {
             Start::Idle => {}
-            Start::NeedInstances(s) => self.list_instances(s, self.config.logs.env),
+            Start::NeedInstances(s) => self.list_instances(s, self.config.logs.env.clone()),
             Start::Announce(event) => self.emit(event).await,
         }
     }
 
-    fn instances_of(&self, stack: &StackId, env: Env) -> Option<Vec<Instance>> {
-        match env {
-            Env::Live => self.instances.borrow().get(stack).cloned(),
-            Env::Test => self.test_instances.get(stack).cloned(),
+    fn instances_of(&self, stack: &StackId, env: &Env) -> Option<Vec<Instance>> {
+        if env == &self.live_env() {
+            self.instances.borrow().get(stack).cloned()
+        } else {
+            self.other_instances
+                .get(&(stack.clone(), env.clone()))
+                .cloned()
         }
+    }
+
+    /// The last configured environment, where users are.
+    pub(super) fn live_env(&self) -> Env {
+        self.config
+            .release
+            .environments()
+            .pop()
+            .unwrap_or_else(Env::live)
     }
 
     pub(super) fn refresh(&mut self) {
@@ -497,7 +510,7 @@ impl Engine {
             let result = if !configured.is_empty() {
                 Ok(configured)
             } else {
-                platform.instances(&stack, env).await
+                platform.instances(&stack, &env).await
             };
             let _ = tx.send(Internal::Instances(stack, env, result)).await;
         });
@@ -511,8 +524,8 @@ impl Engine {
                 for (stack, result) in results {
                     match result {
                         Ok(versions) => {
-                            let external = versions.live_deployment.clone();
-                            read_journal |= self.observe_live(&stack, &versions.live).await;
+                            let external = versions.in_flight.as_ref().map(|f| f.id.clone());
+                            read_journal |= self.observe_live(&stack, versions.live()).await;
                             self.board.apply_versions(&stack, versions);
                             if let Some(id) = external
                                 && self.attach_if_unknown(&stack, id.clone())
@@ -594,13 +607,13 @@ impl Engine {
             } => self.started(stack, action, result).await,
             Internal::Instances(stack, env, result) => match result {
                 Ok(instances) => {
-                    match env {
-                        Env::Live => self.instances.send_modify(|m| {
+                    if env == self.live_env() {
+                        self.instances.send_modify(|m| {
                             m.insert(stack.clone(), instances.clone());
-                        }),
-                        Env::Test => {
-                            self.test_instances.insert(stack.clone(), instances.clone());
-                        }
+                        });
+                    } else {
+                        self.other_instances
+                            .insert((stack.clone(), env.clone()), instances.clone());
                     }
                     if env == self.config.logs.env {
                         self.logs.instances_changed(&stack, &instances);

@@ -9,12 +9,12 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{Capabilities, OutputChunk, Platform, PlatformError};
+use super::{Capabilities, DeployRequest, OutputChunk, Platform, PlatformError};
 use crate::config::HttpPlatformConfig;
 use crate::http_body::BodyError;
 use crate::model::{
-    DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, Instance, LockHolder, StackId,
-    StackVersions, Version,
+    DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, EnvVersion, InFlight, Instance,
+    LockHolder, StackId, StackVersions, Version,
 };
 use crate::text::one_line;
 
@@ -103,6 +103,8 @@ pub(super) struct Endpoints {
 
 pub struct HttpPlatform {
     pub(super) cfg: HttpPlatformConfig,
+    /// slipway's environments in promotion order (the platform may name them otherwise).
+    environments: Vec<Env>,
     pub(super) endpoints: Endpoints,
     pub(super) client: reqwest::Client,
     /// `(header name, header value)` with the secret; never logged or displayed.
@@ -110,7 +112,7 @@ pub struct HttpPlatform {
 }
 
 impl HttpPlatform {
-    pub fn new(cfg: HttpPlatformConfig) -> Result<Self, PlatformError> {
+    pub fn new(cfg: HttpPlatformConfig, environments: Vec<Env>) -> Result<Self, PlatformError> {
         let ep = |s: &str| Endpoint::parse(s).map_err(PlatformError::Config);
         let endpoints = Endpoints {
             versions: ep(&cfg.endpoints.versions)?,
@@ -146,16 +148,22 @@ impl HttpPlatform {
             .map_err(|e| PlatformError::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(HttpPlatform {
             cfg,
+            environments,
             endpoints,
             client,
             auth,
         })
     }
 
-    fn env_name(&self, env: Env) -> &str {
-        match env {
-            Env::Test => &self.cfg.test_env,
-            Env::Live => &self.cfg.live_env,
+    /// The platform's name for one of slipway's environments.
+    fn env_name<'a>(&'a self, env: &'a Env) -> &'a str {
+        if let Some(name) = self.cfg.env_names.get(env.as_str()) {
+            return name;
+        }
+        match env.as_str() {
+            "test" => &self.cfg.test_env,
+            "live" => &self.cfg.live_env,
+            other => other,
         }
     }
 
@@ -326,7 +334,7 @@ impl HttpPlatform {
     async fn env_version(
         &self,
         stack: &StackId,
-        env: Env,
+        env: &Env,
     ) -> Result<(Version, Option<DeploymentId>), PlatformError> {
         let action = format!("read {stack} {env} version");
         let path = self
@@ -392,30 +400,39 @@ impl Platform for HttpPlatform {
     }
 
     async fn versions(&self, stack: &StackId) -> Result<StackVersions, PlatformError> {
-        let (test, live) = tokio::join!(
-            self.env_version(stack, Env::Test),
-            self.env_version(stack, Env::Live)
-        );
-        let (test, _) = test?;
-        let (live, live_deployment) = live?;
-        Ok(StackVersions {
-            test,
-            live,
-            live_deployment,
-        })
+        let answers = futures::future::join_all(
+            self.environments
+                .iter()
+                .map(|env| self.env_version(stack, env)),
+        )
+        .await;
+        let mut envs = Vec::with_capacity(answers.len());
+        let mut in_flight = None;
+        for (env, answer) in self.environments.iter().zip(answers) {
+            let (version, deployment) = answer?;
+            if let Some(id) = deployment {
+                in_flight = Some(InFlight {
+                    env: env.clone(),
+                    id,
+                });
+            }
+            envs.push(EnvVersion {
+                env: env.clone(),
+                version,
+            });
+        }
+        Ok(StackVersions::new(envs, in_flight))
     }
 
-    async fn deploy(
-        &self,
-        stack: &StackId,
-        env: Env,
-        version: &Version,
-        rollback: bool,
-    ) -> Result<DeploymentRef, PlatformError> {
-        let action = format!(
-            "{} {stack} to {env}",
-            if rollback { "roll back" } else { "promote" }
-        );
+    async fn deploy(&self, request: &DeployRequest) -> Result<DeploymentRef, PlatformError> {
+        let DeployRequest {
+            stack,
+            env,
+            version,
+            rollback,
+            ..
+        } = request;
+        let action = request.describe();
         let path = self.endpoints.promote.render(&[
             ("stack", stack.as_str()),
             ("env", self.env_name(env)),
@@ -531,7 +548,7 @@ impl Platform for HttpPlatform {
         .map(|_| ())
     }
 
-    async fn instances(&self, stack: &StackId, env: Env) -> Result<Vec<Instance>, PlatformError> {
+    async fn instances(&self, stack: &StackId, env: &Env) -> Result<Vec<Instance>, PlatformError> {
         let action = format!("list {stack} {env} instances");
         if !self.cfg.capabilities.instances {
             return Err(PlatformError::Unsupported { action });
@@ -565,7 +582,7 @@ impl Platform for HttpPlatform {
     async fn config(
         &self,
         stack: &StackId,
-        env: Env,
+        env: &Env,
     ) -> Result<BTreeMap<String, String>, PlatformError> {
         let action = format!("read {stack} {env} configuration");
         if !self.cfg.capabilities.config {

@@ -78,21 +78,42 @@ pub struct Capabilities {
     pub lock: bool,
 }
 
+/// One deployment to start: everything a platform may need to name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployRequest {
+    pub stack: StackId,
+    /// Where it goes.
+    pub env: Env,
+    pub version: Version,
+    /// What `env` runs now (the version a rollback template may restore from).
+    pub previous: Version,
+    pub rollback: bool,
+    /// Who asked (`alice`), for commit messages and audit trails.
+    pub user: String,
+}
+
+impl DeployRequest {
+    /// `promote www to live`, `roll back www on live`.
+    pub fn describe(&self) -> String {
+        if self.rollback {
+            format!("roll back {} on {}", self.stack, self.env)
+        } else {
+            format!("promote {} to {}", self.stack, self.env)
+        }
+    }
+}
+
 #[async_trait]
 pub trait Platform: Send + Sync {
     /// A short name for messages (`http https://deploy.example`).
     fn describe(&self) -> String;
     fn capabilities(&self) -> Capabilities;
-    /// Test and live versions of a stack, plus a live deployment in flight if any.
+    /// The stack's version in every configured environment, in order, plus a deployment
+    /// in flight if any.
     async fn versions(&self, stack: &StackId) -> Result<StackVersions, PlatformError>;
-    /// Starts deploying `version` to `env`. Never retried: a lost answer is `OutcomeUnknown`.
-    async fn deploy(
-        &self,
-        stack: &StackId,
-        env: Env,
-        version: &Version,
-        rollback: bool,
-    ) -> Result<DeploymentRef, PlatformError>;
+    /// Starts deploying a version to an environment. Never retried: a lost answer is
+    /// `OutcomeUnknown`.
+    async fn deploy(&self, request: &DeployRequest) -> Result<DeploymentRef, PlatformError>;
     async fn deployment_status(
         &self,
         stack: &StackId,
@@ -105,11 +126,11 @@ pub trait Platform: Send + Sync {
         offset: u64,
     ) -> Result<OutputChunk, PlatformError>;
     async fn abort(&self, stack: &StackId, id: &DeploymentId) -> Result<(), PlatformError>;
-    async fn instances(&self, stack: &StackId, env: Env) -> Result<Vec<Instance>, PlatformError>;
+    async fn instances(&self, stack: &StackId, env: &Env) -> Result<Vec<Instance>, PlatformError>;
     async fn config(
         &self,
         stack: &StackId,
-        env: Env,
+        env: &Env,
     ) -> Result<BTreeMap<String, String>, PlatformError>;
     /// How often a running deployment should be polled.
     fn poll_interval(&self) -> std::time::Duration;
@@ -142,7 +163,8 @@ pub trait Platform: Send + Sync {
 
 /// Builds the platform named in config.
 pub fn from_config(config: &Config) -> Result<Arc<dyn Platform>, PlatformError> {
+    let envs = config.release.environments();
     match &config.platform {
-        PlatformConfig::Http(http) => Ok(Arc::new(http::HttpPlatform::new(http.clone())?)),
+        PlatformConfig::Http(http) => Ok(Arc::new(http::HttpPlatform::new(http.clone(), envs)?)),
     }
 }

@@ -25,8 +25,8 @@ pub fn diff(
     // time of a long diff). git itself does not on reads, and objects in a local
     // repository are checked when they arrive (fetch, clone), so reading skips it.
     git2::opts::strict_hash_verification(false);
-    let live_id = resolve(repo, live, Env::Live)?;
-    let test_id = resolve(repo, test, Env::Test)?;
+    let live_id = resolve(repo, live, Env::live())?;
+    let test_id = resolve(repo, test, Env::test())?;
     // Every commit in the range (newest first), and the first-parent line through it.
     let all = walk(repo, test_id, &[live_id], false)?;
     let first_parent = walk(repo, test_id, &[live_id], true)?;
@@ -131,7 +131,7 @@ fn assign_merged(
 
 fn resolve(repo: &Repository, rev: &str, env: Env) -> Result<Oid, DiffError> {
     let unknown = || DiffError::UnknownVersion {
-        env,
+        env: env.clone(),
         version: rev.to_string(),
     };
     let obj = repo.revparse_single(rev).map_err(|_| unknown())?;

@@ -57,8 +57,8 @@ impl App {
             if let Some(v) = &s.versions {
                 text.push_str(&format!(
                     " · test {} ⇢ live {}",
-                    v.test.short(),
-                    v.live.short()
+                    v.source().short(),
+                    v.target().short()
                 ));
             }
         }

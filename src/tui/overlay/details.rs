@@ -40,8 +40,8 @@ impl DetailsOverlay {
         let ver = |x: Option<&crate::model::Version>| {
             x.map(|x| x.to_string()).unwrap_or_else(|| "unknown".into())
         };
-        lines.push(row("Live", Span::raw(ver(v.map(|v| &v.live)))));
-        lines.push(row("Test", Span::raw(ver(v.map(|v| &v.test)))));
+        lines.push(row("Live", Span::raw(ver(v.map(|v| v.target())))));
+        lines.push(row("Test", Span::raw(ver(v.map(|v| v.source())))));
         let (phase, style) = match &stack.phase {
             Phase::Failed { reason, .. } => {
                 (format!("failed: {}", one_line(reason, 300)), theme.error)

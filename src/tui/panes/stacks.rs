@@ -360,9 +360,9 @@ impl Pane for StacksPane {
             let row_area = Rect::new(area.x, y, area.width, 1);
             let selected = i == ctx.selected;
             let versions = stack.versions.as_ref();
-            let live = short(versions.map(|v| &v.live));
-            let test = short(versions.map(|v| &v.test));
-            let drift_style = if versions.is_some_and(|v| v.live != v.test) {
+            let live = short(versions.map(|v| v.target()));
+            let test = short(versions.map(|v| v.source()));
+            let drift_style = if versions.is_some_and(|v| v.target() != v.source()) {
                 theme.warn
             } else {
                 theme.text
@@ -434,11 +434,11 @@ mod tests {
     fn board() -> Board {
         let stack = |id: &str, name: &str, phase: Phase| {
             let mut s = StackRelease::new(StackId::new(id), name);
-            s.versions = Some(StackVersions {
-                test: Version::new("c570624"),
-                live: Version::new("c570624"),
-                live_deployment: None,
-            });
+            s.versions = Some(StackVersions::pair(
+                Version::new("c570624"),
+                Version::new("c570624"),
+                None,
+            ));
             s.phase = phase;
             s
         };

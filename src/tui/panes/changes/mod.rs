@@ -73,10 +73,10 @@ impl ChangesPane {
         let stack = ctx.selected_stack()?;
         let v = stack.versions.as_ref()?;
         match &stack.previous_live {
-            Some(prev) if v.live == v.test && prev != &v.live => {
-                Some((prev.clone(), v.live.clone(), true))
+            Some(prev) if v.target() == v.source() && prev != v.target() => {
+                Some((prev.clone(), v.target().clone(), true))
             }
-            _ => Some((v.live.clone(), v.test.clone(), false)),
+            _ => Some((v.target().clone(), v.source().clone(), false)),
         }
     }
 

@@ -44,8 +44,11 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     if stack.versions.is_none() {
         return say(buf, "Waiting for the platform's versions…", theme.dim);
     }
-    let nothing_to_ship =
-        stack.versions.as_ref().is_some_and(|v| v.live == v.test) && stack.previous_live.is_none();
+    let nothing_to_ship = stack
+        .versions
+        .as_ref()
+        .is_some_and(|v| v.target() == v.source())
+        && stack.previous_live.is_none();
     if nothing_to_ship {
         return say(buf, "Nothing to ship: live runs test's version.", theme.dim);
     }

@@ -69,7 +69,7 @@ impl DeployPane {
         let live = ctx
             .selected_stack()
             .and_then(|s| s.versions.as_ref())
-            .map(|v| v.live.short().to_string());
+            .map(|v| v.target().short().to_string());
         let stays = |t: &crate::engine::release::Transfer| match &live {
             Some(l) if l == t.from.short() => format!(", live stays on {l}"),
             _ => String::new(),

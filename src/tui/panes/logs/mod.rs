@@ -217,7 +217,7 @@ impl LogsPane {
         // Instances come and go with deployments: ask again each time.
         Outcome::Intent(Intent::Send(Command::ListInstances {
             stack,
-            env: self.logs.env,
+            env: self.logs.env.clone(),
         }))
     }
 }
