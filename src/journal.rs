@@ -30,6 +30,10 @@ pub struct Entry {
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<String>,
+    /// The environment a promotion or rollback went to; absent in entries written before
+    /// environments were configurable, which were all about live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +55,7 @@ impl Entry {
             pid: Some(std::process::id()),
             action: action.to_string(),
             stack: None,
+            env: None,
             from: None,
             to: None,
             deployment: None,
@@ -66,6 +71,17 @@ impl Entry {
         } else {
             format!("{}@{}", self.user, self.host)
         }
+    }
+
+    pub fn env(mut self, env: impl ToString) -> Self {
+        self.env = Some(env.to_string());
+        self
+    }
+
+    /// About `live` (the name of the last environment): entries without an environment
+    /// predate configurable environments and were.
+    pub fn is_about(&self, live: &str) -> bool {
+        self.env.as_deref().is_none_or(|e| e == live)
     }
 
     pub fn stack(mut self, s: impl ToString) -> Self {

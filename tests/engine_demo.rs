@@ -102,6 +102,7 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
             stack: sally(),
             expected: None,
             override_order: true,
+            to: None,
         })
         .await;
     // The deployment succeeds, then the smoke checks fail: the stack is Failed, not Live.
@@ -252,6 +253,7 @@ async fn auto_rollback_starts_by_itself_and_says_so() {
             stack: sally(),
             expected: None,
             override_order: true,
+            to: None,
         })
         .await;
     let notice = until(
@@ -306,6 +308,7 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
         stack: StackId::new("www"),
         expected: None,
         override_order: false,
+        to: None,
     };
     handle.send(promote()).await;
     handle.send(promote()).await;
@@ -474,6 +477,7 @@ async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
             stack: StackId::new("www"),
             expected: None,
             override_order: false,
+            to: None,
         })
         .await;
     until(&mut events, 20, "the deploy start posted", |e| match e {

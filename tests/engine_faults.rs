@@ -214,7 +214,8 @@ async fn bad_answers_become_problems_and_the_good_stack_still_promotes() {
             .send(Command::Promote {
                 stack: StackId::new("good"),
                 expected: None,
-                override_order: false
+                override_order: false,
+                to: None,
             })
             .await
             .is_some()
@@ -262,6 +263,7 @@ async fn a_refused_or_lost_promote_is_failed_and_never_retried() {
             stack: StackId::new("good"),
             expected: None,
             override_order: false,
+            to: None,
         })
         .await;
     let run = until(&mut events, 10, |e| matches!(e, Event::Problem { .. })).await;
@@ -296,6 +298,7 @@ async fn a_refused_or_lost_promote_is_failed_and_never_retried() {
             stack: StackId::new("good"),
             expected: None,
             override_order: false,
+            to: None,
         })
         .await;
     let run = until(&mut events, 10, |e| matches!(e, Event::Problem { .. })).await;
@@ -341,6 +344,7 @@ async fn fifty_promote_requests_start_exactly_one_deployment() {
                 stack: StackId::new("good"),
                 expected: None,
                 override_order: false,
+                to: None,
             })
             .await;
     }
@@ -376,6 +380,7 @@ async fn a_request_the_platform_rejects_is_a_message_not_a_state() {
             stack: StackId::new("good"),
             expected: None,
             override_order: false,
+            to: None,
         })
         .await;
     let run = until(&mut events, 10, |e| matches!(e, Event::Problem { .. })).await;

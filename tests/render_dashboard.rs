@@ -184,6 +184,7 @@ fn out_of_order_dialog_shows_the_override_and_enter_sends_nothing_until_o() {
             sent.as_slice(),
             [slipway::engine::Command::Promote {
                 override_order: true,
+                to: None,
                 ..
             }]
         ),

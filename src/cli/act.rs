@@ -118,6 +118,7 @@ pub async fn promote(
         stack: p.stack.clone(),
         expected: Some(plan.to),
         override_order,
+        to: None,
     };
     run_action(p, cmd, steal).await
 }

@@ -50,6 +50,8 @@ pub enum Command {
         stack: StackId,
         expected: Option<Version>,
         override_order: bool,
+        /// Onto this environment instead of the stack's next promotion's target.
+        to: Option<Env>,
     },
     /// Deploy the previous live version (or `to`) back onto live.
     Rollback {

@@ -10,7 +10,7 @@ use super::runner::{Engine, Internal};
 use super::{Action, Answer, Event, Outcome, RequestId, SmokeCause};
 use crate::feeds::smoke::SmokeReport;
 use crate::journal::Entry;
-use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, StackId, Version};
+use crate::model::{DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, StackId, Version};
 use crate::notify::{DeployInfo, DeployOutcome};
 use crate::platform::{DeployRequest, PlatformError};
 
@@ -24,11 +24,12 @@ impl Engine {
         stack: StackId,
         expected: Option<Version>,
         override_order: bool,
+        to: Option<Env>,
     ) {
         // Cheap checks first (unknown stack, in flight here), so a refusal needs no lock.
-        if let Err(refusal) = self
-            .board
-            .check_promote(&stack, expected.as_ref(), override_order)
+        if let Err(refusal) =
+            self.board
+                .check_promote_to(&stack, expected.as_ref(), override_order, to.as_ref())
         {
             return self
                 .refuse(Some(id), &stack, Action::Promote, refusal)
@@ -40,10 +41,12 @@ impl Engine {
                 .await;
         }
         self.reread(&stack).await;
-        let plan = match self
-            .board
-            .check_promote(&stack, expected.as_ref(), override_order)
-        {
+        let plan = match self.board.check_promote_to(
+            &stack,
+            expected.as_ref(),
+            override_order,
+            to.as_ref(),
+        ) {
             Ok(plan) => plan,
             Err(refusal) => {
                 return self
@@ -53,6 +56,7 @@ impl Engine {
         };
         let mut entry = Entry::new("promote")
             .stack(&stack)
+            .env(&plan.env)
             .versions(&plan.from, &plan.to);
         if !plan.skipped.is_empty() {
             tracing::warn!(stack = %stack, skipped = ?plan.skipped, "promotion out of order by override");
@@ -66,8 +70,11 @@ impl Engine {
         // On disk before the request goes out.
         self.record(entry).await;
         self.board.begin_promotion(&plan, Utc::now());
-        self.watches
-            .promotion_started(&stack, &plan.from, &plan.to, by, Utc::now());
+        // Metrics watch live: a step between earlier environments changes nothing there.
+        if plan.env == self.live_env() {
+            self.watches
+                .promotion_started(&stack, &plan.from, &plan.to, by, Utc::now());
+        }
         self.track(id, &stack, Action::Promote);
         self.answer(id, &stack, Action::Promote, Answer::Accepted)
             .await;
@@ -120,6 +127,7 @@ impl Engine {
         }
         let entry = Entry::new("rollback")
             .stack(&stack)
+            .env(&plan.env)
             .versions(&plan.from, &plan.to);
         let by = entry.actor();
         self.record(entry).await;
@@ -132,8 +140,10 @@ impl Engine {
                 .await;
         }
         self.board.begin_rollback(&plan, Utc::now());
-        self.watches
-            .rollback_started(&stack, &plan.from, &plan.to, by, Utc::now());
+        if plan.env == self.live_env() {
+            self.watches
+                .rollback_started(&stack, &plan.from, &plan.to, by, Utc::now());
+        }
         if let Some(id) = id {
             self.track(id, &stack, Action::Rollback);
             self.answer(id, &stack, Action::Rollback, Answer::Accepted)
@@ -216,6 +226,14 @@ impl Engine {
         }
     }
 
+    /// The stack's move in flight goes to live (or nothing says otherwise).
+    fn moving_live(&self, stack: &StackId) -> bool {
+        self.board
+            .get(stack)
+            .and_then(|s| s.phase.in_flight())
+            .is_none_or(|t| t.env == self.live_env())
+    }
+
     fn start_deploy(&mut self, request: DeployRequest, action: Action) {
         let platform = self.platform.clone();
         let tx = self.internal.clone();
@@ -243,7 +261,7 @@ impl Engine {
                     .stack(&stack)
                     .deployment(&deployment.id);
                 if let Some(t) = self.board.get(&stack).and_then(|s| s.phase.in_flight()) {
-                    entry = entry.versions(&t.from, &t.to);
+                    entry = entry.env(&t.env).versions(&t.from, &t.to);
                 }
                 self.record(entry.detail(action.verb())).await;
                 self.board.deployment_started(&stack, deployment.clone());
@@ -261,6 +279,7 @@ impl Engine {
             }
             Err(e) => {
                 let rejected = e.is_rejection();
+                let on_live = self.moving_live(&stack);
                 self.record(
                     Entry::new("deploy_started")
                         .stack(&stack)
@@ -273,7 +292,9 @@ impl Engine {
                 } else {
                     self.board.start_failed(&stack, e.to_string());
                 }
-                self.watches.deploy_finished(&stack, false, Utc::now());
+                if on_live {
+                    self.watches.deploy_finished(&stack, false, Utc::now());
+                }
                 self.emit_board().await;
                 self.problem(format!("{} {stack}", action.verb()), e.to_string())
                     .await;
@@ -378,7 +399,7 @@ impl Engine {
             .deployment(&deployment)
             .outcome(format!("{:?}", status.state).to_lowercase());
         if let Some(t) = self.board.get(&stack).and_then(|s| s.phase.in_flight()) {
-            entry = entry.versions(&t.from, &t.to);
+            entry = entry.env(&t.env).versions(&t.from, &t.to);
         }
         if let Some(m) = &status.message {
             entry = entry.detail(m.clone());
@@ -386,7 +407,9 @@ impl Engine {
         if ours {
             self.record(entry).await;
         }
-        self.watches.deploy_finished(&stack, succeeded, Utc::now());
+        if self.moving_live(&stack) {
+            self.watches.deploy_finished(&stack, succeeded, Utc::now());
+        }
         self.board.deployment_finished(
             &stack,
             status.state.clone(),

@@ -130,8 +130,26 @@ pub enum Refusal {
     UnknownStack(String),
     #[error("{stack}: versions are not known yet (the platform has not answered)")]
     VersionsUnknown { stack: String },
-    #[error("{stack} already runs {version} on live")]
-    AlreadyLive { stack: String, version: String },
+    #[error("{stack} already runs {version} on {env}")]
+    AlreadyLive {
+        stack: String,
+        env: String,
+        version: String,
+    },
+    #[error(
+        "{stack}: {version} has not been on {next} yet (it runs on {on}); promote it to {next} before {target}"
+    )]
+    NotProvenYet {
+        stack: String,
+        version: String,
+        on: String,
+        next: String,
+        target: String,
+    },
+    #[error("no environment named '{env}' (known: {})", known.join(", "))]
+    UnknownEnv { env: String, known: Vec<String> },
+    #[error("{env} is the first environment: nothing is promoted onto it")]
+    FirstEnv { env: String },
     #[error("{stack}: a {what} is already in flight{}", deployment.as_ref().map(|d| format!(" (deployment {d})")).unwrap_or_default())]
     InFlight {
         stack: String,
@@ -144,10 +162,11 @@ pub enum Refusal {
         waiting_on: Vec<String>,
     },
     #[error(
-        "{stack}: test now runs {actual}, not {expected} as confirmed; look again before promoting"
+        "{stack}: {env} now runs {actual}, not {expected} as confirmed; look again before promoting"
     )]
     TestMoved {
         stack: String,
+        env: String,
         expected: String,
         actual: String,
     },
@@ -228,10 +247,28 @@ impl Board {
     /// candidate on test, or live changed by someone else). A stack that failed its smoke
     /// checks runs test's version, yet it is not live in any sense that matters.
     /// In-flight phases are untouched.
+    ///
+    /// With more than two environments the pair is the stack's next promotion
+    /// ([`StackVersions::next_stage`]), except while a move is in flight or on screen as
+    /// failed, aborted or rolled back: then it stays the pair that move was about.
     pub fn apply_versions(&mut self, id: &StackId, versions: StackVersions) {
         let Some(stack) = self.get_mut(id) else {
             return;
         };
+        let moving_env = match &stack.phase {
+            Phase::Promoting(t)
+            | Phase::Verifying(t)
+            | Phase::RollingBack(t)
+            | Phase::Aborted(t)
+            | Phase::RolledBack(t)
+            | Phase::Failed { transfer: t, .. } => Some(t.env.clone()),
+            _ => None,
+        };
+        let stage = moving_env
+            .and_then(|env| versions.index_of(&env))
+            .filter(|&i| i > 0)
+            .unwrap_or_else(|| versions.next_stage());
+        let versions = versions.at_stage(stage);
         let same = versions.source() == versions.target();
         let derived = if same { Phase::Live } else { Phase::Pending };
         stack.phase = match std::mem::replace(&mut stack.phase, Phase::Unknown) {
@@ -270,12 +307,25 @@ impl Board {
         deployed
     }
 
-    /// May `id` be promoted now? `expected` is the test version the user confirmed.
+    /// May `id` be promoted now, on its next promotion? `expected` is the version on the
+    /// source environment the user confirmed.
     pub fn check_promote(
         &self,
         id: &StackId,
         expected: Option<&Version>,
         override_order: bool,
+    ) -> Result<PromotePlan, Refusal> {
+        self.check_promote_to(id, expected, override_order, None)
+    }
+
+    /// As [`Board::check_promote`], onto `to` (an environment after the first) instead of
+    /// the next promotion's target. Only what runs on the environment before `to` can go.
+    pub fn check_promote_to(
+        &self,
+        id: &StackId,
+        expected: Option<&Version>,
+        override_order: bool,
+        to: Option<&Env>,
     ) -> Result<PromotePlan, Refusal> {
         let pos = self
             .position(id)
@@ -291,23 +341,44 @@ impl Board {
         if let Some(t) = stack.phase.in_flight() {
             return Err(in_flight(&name, t));
         }
+        let asked;
+        let versions = match to {
+            None => versions,
+            Some(env) => {
+                let stage = versions.index_of(env).ok_or_else(|| Refusal::UnknownEnv {
+                    env: env.to_string(),
+                    known: versions.envs.iter().map(|e| e.env.to_string()).collect(),
+                })?;
+                if stage == 0 {
+                    return Err(Refusal::FirstEnv {
+                        env: env.to_string(),
+                    });
+                }
+                asked = versions.clone().at_stage(stage);
+                &asked
+            }
+        };
         if let Some(expected) = expected
             && expected != versions.source()
         {
             return Err(Refusal::TestMoved {
                 stack: name,
+                env: versions.source_env().to_string(),
                 expected: expected.short().to_string(),
                 actual: versions.source().short().to_string(),
             });
         }
         if versions.source() == versions.target() {
-            return Err(Refusal::AlreadyLive {
-                stack: name,
-                version: versions.target().short().to_string(),
-            });
+            return Err(already_there(&name, versions));
         }
-        let waiting: Vec<&StackRelease> =
-            self.stacks[..pos].iter().filter(|s| !s.is_done()).collect();
+        // The order holds among stacks whose next promotion goes to the same environment:
+        // one still on its way to staging does not hold back another's step to live.
+        let target = versions.target_env();
+        let waiting: Vec<&StackRelease> = self.stacks[..pos]
+            .iter()
+            .filter(|s| !s.is_done())
+            .filter(|s| s.versions.as_ref().is_none_or(|v| v.target_env() == target))
+            .collect();
         if !waiting.is_empty() && !override_order {
             return Err(Refusal::OutOfOrder {
                 stack: name,
@@ -697,6 +768,29 @@ fn live_or_pending(v: Option<&StackVersions>) -> Phase {
         Some(v) if v.source() == v.target() => Phase::Live,
         Some(_) => Phase::Pending,
         None => Phase::Unknown,
+    }
+}
+
+/// Nothing to promote onto the pair's target: it runs what its source runs. When an
+/// earlier environment has something newer, say where it must go first.
+fn already_there(name: &str, versions: &StackVersions) -> Refusal {
+    let stage = versions.stage;
+    let newer = (1..stage)
+        .rev()
+        .find(|&k| versions.envs[k - 1].version != versions.envs[k].version);
+    match newer {
+        Some(k) => Refusal::NotProvenYet {
+            stack: name.to_string(),
+            version: versions.envs[k - 1].version.short().to_string(),
+            on: versions.envs[k - 1].env.to_string(),
+            next: versions.envs[k].env.to_string(),
+            target: versions.target_env().to_string(),
+        },
+        None => Refusal::AlreadyLive {
+            stack: name.to_string(),
+            env: versions.target_env().to_string(),
+            version: versions.target().short().to_string(),
+        },
     }
 }
 

@@ -441,3 +441,127 @@ fn smoke_failures_journaled_by_another_process_fail_the_stack_here_too() {
     later.push(entry("smoke", 9, "passed", "Request: 3/3 passed"));
     assert!(!b.apply_journaled_smoke(&later));
 }
+
+/// dev → staging → live versions for one stack.
+fn three(dev: &str, staging: &str, live: &str) -> StackVersions {
+    let e = |env: &str, ver: &str| crate::model::EnvVersion {
+        env: Env::new(env),
+        version: v(ver),
+    };
+    StackVersions::new(
+        vec![e("dev", dev), e("staging", staging), e("live", live)],
+        None,
+    )
+}
+
+fn three_board(rows: &[(&str, &str, &str, &str)]) -> Board {
+    let mut b = Board::new(
+        rows.iter()
+            .map(|(s, ..)| StackRelease::new(id(s), s.to_uppercase()))
+            .collect(),
+    );
+    for (s, dev, staging, live) in rows {
+        b.apply_versions(&id(s), three(dev, staging, live));
+    }
+    b
+}
+
+#[test]
+fn with_three_environments_the_next_promotion_is_the_differing_pair_nearest_live() {
+    let b = three_board(&[("www", "v3", "v2", "v1")]);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    assert_eq!(
+        (plan.env.as_str(), plan.from.as_str(), plan.to.as_str()),
+        ("live", "v1", "v2")
+    );
+
+    let b = three_board(&[("www", "v2", "v1", "v1")]);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    assert_eq!(
+        (plan.env.as_str(), plan.from.as_str(), plan.to.as_str()),
+        ("staging", "v1", "v2")
+    );
+    assert_eq!(phase(&b, "www"), Phase::Pending);
+
+    let b = three_board(&[("www", "v2", "v2", "v2")]);
+    assert_eq!(phase(&b, "www"), Phase::Live);
+}
+
+#[test]
+fn a_version_only_on_dev_cannot_skip_staging() {
+    let b = three_board(&[("www", "v2", "v1", "v1")]);
+    let err = b
+        .check_promote_to(&id("www"), None, false, Some(&Env::new("live")))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Refusal::NotProvenYet { on, next, .. } if on == "dev" && next == "staging")
+    );
+    assert_eq!(
+        err.to_string(),
+        "WWW: v2 has not been on staging yet (it runs on dev); promote it to staging before live"
+    );
+    assert!(matches!(
+        b.check_promote_to(&id("www"), None, false, Some(&Env::new("dev"))),
+        Err(Refusal::FirstEnv { .. })
+    ));
+    assert!(matches!(
+        b.check_promote_to(&id("www"), None, false, Some(&Env::new("prod"))),
+        Err(Refusal::UnknownEnv { .. })
+    ));
+}
+
+#[test]
+fn asking_for_an_earlier_step_takes_what_the_environment_before_runs() {
+    // staging → live is next, but the user asks for dev → staging.
+    let b = three_board(&[("www", "v3", "v2", "v1")]);
+    let plan = b
+        .check_promote_to(&id("www"), None, false, Some(&Env::new("staging")))
+        .unwrap();
+    assert_eq!(
+        (plan.env.as_str(), plan.from.as_str(), plan.to.as_str()),
+        ("staging", "v2", "v3")
+    );
+}
+
+#[test]
+fn the_order_holds_among_stacks_stepping_onto_the_same_environment() {
+    // WWW is on its way to staging; Cedric's step to live is not held back by it,
+    // but Sally's step to staging is.
+    let b = three_board(&[
+        ("www", "v2", "v1", "v1"),
+        ("cedric", "v2", "v2", "v1"),
+        ("sally", "v2", "v1", "v1"),
+    ]);
+    assert!(b.check_promote(&id("cedric"), None, false).is_ok());
+    assert!(matches!(
+        b.check_promote(&id("sally"), None, false),
+        Err(Refusal::OutOfOrder { waiting_on, .. }) if waiting_on == vec!["WWW".to_string()]
+    ));
+}
+
+#[test]
+fn a_promotion_in_flight_keeps_its_pair_and_a_rollback_goes_where_it_went() {
+    let mut b = three_board(&[("www", "v2", "v1", "v1")]);
+    let plan = b.check_promote(&id("www"), None, false).unwrap();
+    b.begin_promotion(&plan, now());
+    b.deployment_started(&id("www"), dep("d1"));
+    // The platform already reports staging on v2 while the deployment runs: the pair
+    // stays dev → staging, not the next one.
+    b.apply_versions(&id("www"), three("v2", "v2", "v1"));
+    let s = b.get(&id("www")).unwrap();
+    assert_eq!(
+        s.versions.as_ref().unwrap().target_env().as_str(),
+        "staging"
+    );
+    b.deployment_finished(&id("www"), DeployState::Succeeded, None, false);
+    b.apply_versions(&id("www"), three("v2", "v2", "v1"));
+    // Done: now the next promotion is staging → live …
+    let next = b.check_promote(&id("www"), None, false).unwrap();
+    assert_eq!(next.env.as_str(), "live");
+    // … and a rollback undoes the step to staging, not live.
+    let rb = b.check_rollback(&id("www"), None).unwrap();
+    assert_eq!(
+        (rb.env.as_str(), rb.from.as_str(), rb.to.as_str()),
+        ("staging", "v2", "v1")
+    );
+}

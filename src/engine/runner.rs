@@ -127,6 +127,11 @@ pub fn start_with(
     });
     let journal = super::journal_writer::JournalWriter::new(config.release.journal_path());
     let lock = super::lock::ReleaseLock::beside(&config.release.journal_path());
+    let live_env = config
+        .release
+        .environments()
+        .pop()
+        .unwrap_or_else(Env::live);
     let engine = Engine {
         journal,
         recovered: HashMap::new(),
@@ -154,7 +159,7 @@ pub fn start_with(
         refreshing: false,
         lock_check: true,
         instances: instances_tx,
-        watches: super::watches::Watches::new(horizon),
+        watches: super::watches::Watches::new(horizon).for_live_env(&live_env),
         lock,
         lock_seen: None,
         platform_lock_held: false,
@@ -330,7 +335,8 @@ impl Engine {
                 stack,
                 expected,
                 override_order,
-            } => self.promote(id, stack, expected, override_order).await,
+                to,
+            } => self.promote(id, stack, expected, override_order, to).await,
             Command::Rollback { stack, to } => self.rollback(Some(id), stack, to).await,
             Command::Abort { stack } => self.abort(id, stack).await,
             Command::StealLock { reason } => self.steal_lock(reason).await,

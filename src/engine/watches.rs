@@ -39,6 +39,8 @@ pub struct Watches {
     restored: HashMap<StackId, bool>,
     /// How far back a journal entry may start a watch after a restart.
     horizon: Duration,
+    /// The last environment's name: journal entries about other environments start no watch.
+    live_env: String,
 }
 
 impl Watches {
@@ -51,7 +53,14 @@ impl Watches {
             prior: HashMap::new(),
             restored: HashMap::new(),
             horizon,
+            live_env: crate::model::Env::live().to_string(),
         }
+    }
+
+    /// Watches for a release whose last environment is called `env`.
+    pub fn for_live_env(mut self, env: &crate::model::Env) -> Watches {
+        self.live_env = env.to_string();
+        self
     }
 
     pub fn subscribe(&self) -> watch::Receiver<LiveView> {
@@ -315,8 +324,10 @@ impl Watches {
             return false;
         }
         let earliest = w.baseline_until - Duration::hours(1);
+        let live_env = self.live_env.clone();
         let Some(start) = entries.iter().rev().find(|e| {
             is_start(e)
+                && e.is_about(&live_env)
                 && e.stack.as_deref() == Some(stack.as_str())
                 && e.to.as_deref() == Some(w.now.as_str())
                 && e.at >= earliest
@@ -352,12 +363,9 @@ impl Watches {
             return false;
         };
         let for_stack = |e: &&Entry| e.stack.as_deref() == Some(stack.as_str());
-        let Some(start) = entries
-            .iter()
-            .rev()
-            .filter(for_stack)
-            .find(|e| is_start(e) && e.to.as_deref() == Some(live.as_str()))
-        else {
+        let Some(start) = entries.iter().rev().filter(for_stack).find(|e| {
+            is_start(e) && e.is_about(&self.live_env) && e.to.as_deref() == Some(live.as_str())
+        }) else {
             return false;
         };
         let Some(from) = start.from.clone().map(Version::new) else {

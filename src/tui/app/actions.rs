@@ -60,6 +60,7 @@ impl App {
                 stack,
                 expected: Some(plan.to.clone()),
                 override_order: false,
+                to: None,
             }),
         );
         if let Some(w) = order_warning {

@@ -224,6 +224,7 @@ mod tests {
                 stack: StackId::new("sally"),
                 expected: None,
                 override_order: false,
+                to: None,
             }),
         )
     }
