@@ -278,6 +278,27 @@ impl StackVersions {
             .find(|&k| self.envs[k - 1].version != self.envs[k].version)
             .unwrap_or(self.envs.len().saturating_sub(1).max(1))
     }
+    /// The pair in words, old → new: `live ce4e1c5 → c570624 from test`, or
+    /// `live c570624 = test` when there is nothing to promote.
+    pub fn step_words(&self) -> String {
+        if self.source() == self.target() {
+            format!(
+                "{} {} = {}",
+                self.target_env(),
+                self.target().short(),
+                self.source_env()
+            )
+        } else {
+            format!(
+                "{} {} → {} from {}",
+                self.target_env(),
+                self.target().short(),
+                self.source().short(),
+                self.source_env()
+            )
+        }
+    }
+
     /// The same versions with the pair moved to `stage` (kept in range).
     pub fn at_stage(mut self, stage: usize) -> Self {
         self.stage = stage.clamp(1, self.envs.len().saturating_sub(1).max(1));

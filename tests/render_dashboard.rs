@@ -128,7 +128,9 @@ fn changes_and_risk_flags_at_200x60() {
     let mut f = fixture();
     key(&mut f.app, KeyCode::Char('2')); // Cedric: three commits to ship
     let s = draw(&mut f.app, 200, 60);
-    assert!(s.contains("Cedric · test"), "{s}");
+    // One form everywhere: the environment, old → new, and where the new one comes from.
+    assert!(s.contains("Cedric · live "), "{s}");
+    assert!(s.contains(" from test"), "{s}");
     assert!(
         s.contains("3 commits · 2 risky"),
         "the header summary:\n{s}"
@@ -184,9 +186,9 @@ fn out_of_order_dialog_shows_the_override_and_enter_sends_nothing_until_o() {
             sent.as_slice(),
             [slipway::engine::Command::Promote {
                 override_order: true,
-                to: None,
+                to: Some(env),
                 ..
-            }]
+            }] if env.as_str() == "live"
         ),
         "{sent:?}"
     );

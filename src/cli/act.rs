@@ -86,6 +86,7 @@ pub(super) fn confirm(question: &str) -> bool {
 pub async fn promote(
     config: Option<&Path>,
     typed: &str,
+    to: Option<crate::model::Env>,
     yes: bool,
     override_order: bool,
     steal: Option<String>,
@@ -94,7 +95,10 @@ pub async fn promote(
         Ok(p) => p,
         Err(code) => return code,
     };
-    let plan = match p.board.check_promote(&p.stack, None, override_order) {
+    let plan = match p
+        .board
+        .check_promote_to(&p.stack, None, override_order, to.as_ref())
+    {
         Ok(plan) => plan,
         Err(r) => return refuse_here(&p, "promote", &r),
     };
@@ -104,9 +108,18 @@ pub async fn promote(
             names(&p.board, &plan.skipped)
         );
     }
+    let source = p
+        .board
+        .get(&p.stack)
+        .and_then(|s| s.versions.as_ref())
+        .and_then(|v| v.index_of(&plan.env))
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| p.session.config.release.environments().get(i).cloned());
     let question = format!(
-        "Promote {} to live: {} → {}?",
+        "Promote {} {}to {}: {} → {}?",
         p.name,
+        source.map_or_else(String::new, |e| format!("from {e} ")),
+        plan.env,
         plan.from.short(),
         plan.to.short()
     );
@@ -118,7 +131,7 @@ pub async fn promote(
         stack: p.stack.clone(),
         expected: Some(plan.to),
         override_order,
-        to: None,
+        to: Some(plan.env),
     };
     run_action(p, cmd, steal).await
 }

@@ -85,10 +85,15 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Promote a stack's test version to live, streaming the deployment's output.
+    /// Promote a stack one environment on (test → live by default), streaming the
+    /// deployment's output.
     Promote {
         /// Stack id or name (case-insensitive).
         stack: String,
+        /// The environment to promote onto (default: the stack's next step); it gets what
+        /// the environment before it runs.
+        #[arg(long, value_name = "ENV")]
+        to: Option<String>,
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
@@ -259,10 +264,14 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Cmd::Status { json } => status::run(config, json).await,
         Cmd::Promote {
             stack,
+            to,
             yes,
             override_order,
             lock,
-        } => act::promote(config, &stack, yes, override_order, lock.steal()).await,
+        } => {
+            let to = to.as_deref().map(crate::model::Env::new);
+            act::promote(config, &stack, to, yes, override_order, lock.steal()).await
+        }
         Cmd::Rollback {
             stack,
             to,

@@ -44,11 +44,24 @@ pub fn to_json(release: &str, board: &Board) -> String {
         .map(|(i, s)| {
             let v = s.versions.as_ref();
             let t = s.phase.in_flight();
+            let by_env: serde_json::Map<String, serde_json::Value> = v
+                .map(|v| {
+                    v.envs
+                        .iter()
+                        .map(|e| (e.env.to_string(), json!(e.version.as_str())))
+                        .collect()
+                })
+                .unwrap_or_default();
             json!({
                 "order": i + 1,
                 "id": s.id,
                 "name": s.name,
-                "live": v.map(|v| v.target().as_str()),
+                // Every environment's version, in promotion order.
+                "versions": by_env,
+                // The stack's next promotion.
+                "next": v.map(|v| json!({ "from": v.source_env(), "to": v.target_env() })),
+                "live": v.map(|v| v.live().as_str()),
+                // What the next promotion takes forward (test's version with two environments).
                 "test": v.map(|v| v.source().as_str()),
                 "phase": s.phase.label(),
                 "deployment": t.and_then(|t| t.deployment.as_ref()).map(|d| d.id.as_str()),
@@ -61,6 +74,7 @@ pub fn to_json(release: &str, board: &Board) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into())
 }
 
+/// One row per stack: its version in each environment (in promotion order), and state.
 pub fn table(board: &Board) -> String {
     let name_w = board
         .stacks
@@ -69,16 +83,31 @@ pub fn table(board: &Board) -> String {
         .max()
         .unwrap_or(5)
         .max(5);
-    let mut out = format!(
-        "{:<3}{:<name_w$}  {:<8} {:<8} STATE\n",
-        "#", "STACK", "LIVE", "TEST"
-    );
+    let envs: Vec<String> = board
+        .stacks
+        .iter()
+        .find_map(|s| s.versions.as_ref())
+        .map(|v| v.envs.iter().map(|e| e.env.to_string()).collect())
+        .unwrap_or_else(|| vec!["test".into(), "live".into()]);
+    let col_w = envs.iter().map(String::len).max().unwrap_or(4).max(8);
+    let mut out = format!("{:<3}{:<name_w$}  ", "#", "STACK");
+    for e in &envs {
+        out.push_str(&format!("{:<col_w$} ", e.to_uppercase()));
+    }
+    out.push_str("STATE\n");
     for (i, s) in board.stacks.iter().enumerate() {
         let v = s.versions.as_ref();
-        let live = v.map(|v| v.target().short()).unwrap_or("?");
-        let test = v.map(|v| v.source().short()).unwrap_or("?");
         let mut state = s.phase.label().to_string();
+        if let Some(v) = v
+            && envs.len() > 2
+            && matches!(s.phase, Phase::Pending)
+        {
+            state.push_str(&format!(" {} → {}", v.source_env(), v.target_env()));
+        }
         if let Some(t) = s.phase.in_flight() {
+            if envs.len() > 2 {
+                state.push_str(&format!(" to {}", t.env));
+            }
             if let Some(d) = &t.deployment {
                 state.push_str(&format!(" #{}", d.id));
             }
@@ -89,13 +118,15 @@ pub fn table(board: &Board) -> String {
         if let Phase::Failed { reason, .. } = &s.phase {
             state.push_str(&format!(": {reason}"));
         }
-        out.push_str(&format!(
-            "{:<3}{:<name_w$}  {:<8} {:<8} {state}\n",
-            i + 1,
-            s.name,
-            live,
-            test
-        ));
+        out.push_str(&format!("{:<3}{:<name_w$}  ", i + 1, s.name));
+        for e in &envs {
+            let version = v
+                .and_then(|v| v.version(&crate::model::Env::new(e)))
+                .map_or("?", |x| x.short());
+            out.push_str(&format!("{version:<col_w$} "));
+        }
+        out.push_str(&state);
+        out.push('\n');
     }
     out
 }

@@ -79,6 +79,9 @@ pub enum Command {
     /// Compare a stack's configuration on test and live (answered with `Event::ConfigDiff`).
     ConfigDiff {
         stack: StackId,
+        /// The two environments to compare (later, earlier); the stack's next promotion's
+        /// when `None`.
+        between: Option<(Env, Env)>,
     },
     /// Run a stack's smoke checks now (answered with `Event::Smoke`).
     Smoke {

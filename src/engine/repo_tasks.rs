@@ -25,6 +25,14 @@ impl Engine {
             .and_then(|id| self.board.get(id))
             .and_then(pair_of);
         let mut pairs: Vec<Pair> = self.board.stacks.iter().filter_map(pair_of).collect();
+        // Every other step between environments too, for the Changes pane's `e`.
+        pairs.extend(self.board.stacks.iter().filter_map(|s| s.versions.as_ref()).flat_map(|v| {
+            v.envs
+                .windows(2)
+                .filter(|w| w[0].version != w[1].version)
+                .map(|w| (w[1].version.clone(), w[0].version.clone()))
+                .collect::<Vec<_>>()
+        }));
         // What the last promotion shipped (previous live..live): the commits a rollback
         // would revert, and what "just went out" on a stack that is live.
         pairs.extend(self.board.stacks.iter().filter_map(|s| {
@@ -149,20 +157,21 @@ impl Engine {
         });
     }
 
-    pub(super) fn config_diff(&mut self, stack: StackId) {
-        // Between the two environments of the stack's next promotion.
-        let (target, source) = self
-            .board
-            .get(&stack)
-            .and_then(|s| s.versions.as_ref())
-            .map_or_else(
+    pub(super) fn config_diff(&mut self, stack: StackId, between: Option<(Env, Env)>) {
+        // Between the two environments asked for, or of the stack's next promotion.
+        let (target, source) = between.unwrap_or_else(|| {
+            self.board
+                .get(&stack)
+                .and_then(|s| s.versions.as_ref())
+                .map_or_else(
                 || {
                     let mut envs = self.config.release.environments().into_iter().rev();
                     let target = envs.next().unwrap_or_else(Env::live);
                     (target, envs.next().unwrap_or_else(Env::test))
                 },
-                |v| (v.target_env().clone(), v.source_env().clone()),
-            );
+                    |v| (v.target_env().clone(), v.source_env().clone()),
+                )
+        });
         let platform = self.platform.clone();
         let events = self.events.clone();
         let patterns = self.config.changes.secret_patterns.clone();

@@ -350,7 +350,7 @@ impl Engine {
             Command::ListInstances { stack, env } => self.list_instances(stack, env),
             Command::Fetch => self.fetch().await,
             Command::LineStats { commit } => self.line_stats(commit),
-            Command::ConfigDiff { stack } => self.config_diff(stack),
+            Command::ConfigDiff { stack, between } => self.config_diff(stack, between),
             Command::WriteFile { path, contents } => self.write_file(path, contents),
             Command::DraftAnnouncement { completion } => {
                 let summary =

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use super::{App, Overlay};
 use crate::engine::Command;
 use crate::engine::release::Refusal;
-use crate::model::{StackId, Version};
+use crate::model::{Env, StackId, Version};
 use crate::tui::overlay::confirm::{ConfirmDialog, OnConfirm};
 use crate::tui::status::Level;
 
@@ -32,35 +32,40 @@ impl App {
             Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
         };
         let name = self.name_of(&stack);
+        let source = self.source_env_of(&stack, &plan.env);
+        let env_style = self.env_style(&plan.env);
         let theme = &self.theme;
         let body = vec![
             field(
                 "Stack",
                 Span::styled(format!("{name} ({stack})"), theme.title),
             ),
-            field("Live now", Span::raw(plan.from.short().to_string())),
+            field(
+                &format!("{} now", capitalise(plan.env.as_str())),
+                Span::raw(plan.from.short().to_string()),
+            ),
             field(
                 "Deploy",
                 Span::styled(
-                    format!("{}  (the version on test)", plan.to.short()),
+                    format!("{}  (the version on {source})", plan.to.short()),
                     theme.accent,
                 ),
             ),
-            field("Environment", Span::styled("live", theme.warn)),
+            field("Environment", Span::styled(plan.env.to_string(), env_style)),
             field("Platform", Span::raw(self.info.platform.clone())),
         ];
         let mut body = body;
         body.push(self.watch_line(&stack));
         body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
         let mut dialog = ConfirmDialog::new(
-            format!("Promote {name} to live?"),
+            format!("Promote {name} to {}?", plan.env),
             body,
             "Promote",
             OnConfirm::Send(Command::Promote {
                 stack,
                 expected: Some(plan.to.clone()),
                 override_order: false,
-                to: None,
+                to: Some(plan.env.clone()),
             }),
         );
         if let Some(w) = order_warning {
@@ -169,24 +174,30 @@ impl App {
                 "Stack",
                 Span::styled(format!("{name} ({stack})"), self.theme.title),
             ),
-            field("Live now", Span::raw(plan.from.short().to_string())),
+            field(
+                &format!("{} now", capitalise(plan.env.as_str())),
+                Span::raw(plan.from.short().to_string()),
+            ),
             field(
                 "Roll back to",
                 Span::styled(
                     if explicit {
                         format!("{}  (as you asked)", plan.to.short())
                     } else {
-                        format!("{}  (live before the promotion)", plan.to.short())
+                        format!("{}  ({} before the promotion)", plan.to.short(), plan.env)
                     },
                     self.theme.accent,
                 ),
             ),
-            field("Environment", Span::styled("live", self.theme.warn)),
+            field(
+                "Environment",
+                Span::styled(plan.env.to_string(), self.env_style(&plan.env)),
+            ),
         ];
         let mut body = body;
         body.extend(self.changes_lines(&plan.to, &plan.from, "Reverts"));
         self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
-            format!("Roll {name} back on live?"),
+            format!("Roll {name} back on {}?", plan.env),
             body,
             "Roll back",
             OnConfirm::Send(Command::Rollback {
@@ -196,19 +207,51 @@ impl App {
         )));
     }
 
+    /// The environment a promotion onto `env` takes its version from.
+    fn source_env_of(&self, stack: &StackId, env: &Env) -> String {
+        self.board
+            .get(stack)
+            .and_then(|s| s.versions.as_ref())
+            .and_then(|v| {
+                let i = v.index_of(env)?.checked_sub(1)?;
+                v.envs.get(i).map(|e| e.env.to_string())
+            })
+            .unwrap_or_else(|| "test".into())
+    }
+
+    /// Live stands out in dialogs: it is where users are.
+    fn env_style(&self, env: &Env) -> ratatui::style::Style {
+        let live = self
+            .board
+            .stacks
+            .iter()
+            .find_map(|s| s.versions.as_ref())
+            .map_or(env.as_str() == "live", |v| v.live_env() == env);
+        if live {
+            self.theme.warn
+        } else {
+            self.theme.accent
+        }
+    }
+
     pub(super) fn request_abort(&mut self, stack: StackId) {
         let deployment = match self.board.check_abort(&stack) {
             Ok(d) => d,
             Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
         };
         let name = self.name_of(&stack);
+        let env = self
+            .board
+            .get(&stack)
+            .and_then(|s| s.phase.in_flight())
+            .map_or_else(Env::live, |t| t.env.clone());
         let body = vec![
             field(
                 "Stack",
                 Span::styled(format!("{name} ({stack})"), self.theme.title),
             ),
             field("Deployment", Span::raw(format!("#{}", deployment.id))),
-            field("Environment", Span::styled("live", self.theme.warn)),
+            field("Environment", Span::styled(env.to_string(), self.env_style(&env))),
             Line::raw(""),
             Line::styled(
                 "Some instances may already run the new version.",
@@ -285,4 +328,12 @@ impl App {
 
 fn field(label: &str, value: Span<'static>) -> Line<'static> {
     Line::from(vec![Span::raw(format!("  {label:<13}")), value])
+}
+
+/// `live` → `Live`, for field labels.
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect()
+    })
 }

@@ -55,11 +55,7 @@ impl App {
         if let Some(s) = self.board.stacks.get(self.selected) {
             text.push_str(&format!(" · {}", s.name));
             if let Some(v) = &s.versions {
-                text.push_str(&format!(
-                    " · test {} ⇢ live {}",
-                    v.source().short(),
-                    v.target().short()
-                ));
+                text.push_str(&format!(" · {}", v.step_words()));
             }
         }
         if let Some(holder) = &self.lock {

@@ -336,7 +336,19 @@ impl Pane for StacksPane {
             .max()
             .unwrap_or(5)
             .clamp(5, 12);
-        let header = format!("   {:<name_w$}  {:<7} {:<7} state", "stack", "live", "test");
+        // One column per environment, live first (then the one before it, and so on).
+        let envs: Vec<String> = ctx
+            .board
+            .stacks
+            .iter()
+            .find_map(|s| s.versions.as_ref())
+            .map(|v| v.envs.iter().rev().map(|e| e.env.to_string()).collect())
+            .unwrap_or_else(|| vec!["live".into(), "test".into()]);
+        let mut header = format!("   {:<name_w$}  ", "stack");
+        for e in &envs {
+            header.push_str(&format!("{:<7} ", truncate(e, 7)));
+        }
+        header.push_str("state");
         buf.set_line(area.x, area.y, &Line::styled(header, theme.dim), area.width);
         // Scroll so the selected row stays visible when the pane is short.
         let visible = (area.height - 1) as usize;
@@ -360,13 +372,7 @@ impl Pane for StacksPane {
             let row_area = Rect::new(area.x, y, area.width, 1);
             let selected = i == ctx.selected;
             let versions = stack.versions.as_ref();
-            let live = short(versions.map(|v| v.target()));
-            let test = short(versions.map(|v| v.source()));
-            let drift_style = if versions.is_some_and(|v| v.target() != v.source()) {
-                theme.warn
-            } else {
-                theme.text
-            };
+            let drift = versions.is_some_and(|v| v.target() != v.source());
             let marker = if selected { "▶" } else { " " };
             let prefix = format!(
                 "{marker}{:>1} {:<name_w$}  ",
@@ -374,12 +380,21 @@ impl Pane for StacksPane {
                 truncate(&stack.name, name_w)
             );
             let cell = state_cell(stack, ctx);
-            let spans = vec![
-                Span::styled(prefix.clone(), theme.text),
-                Span::styled(format!("{live:<7} "), drift_style),
-                Span::styled(format!("{test:<7} "), theme.text),
-                cell.clone(),
-            ];
+            let mut spans = vec![Span::styled(prefix.clone(), theme.text)];
+            for e in &envs {
+                let env = crate::model::Env::new(e);
+                let version = short(versions.and_then(|v| v.version(&env)));
+                // The next promotion's target stands out while it differs from its
+                // source; environments outside the pair are quieter.
+                let style = match versions {
+                    Some(v) if v.target_env() == &env && drift => theme.warn,
+                    Some(v) if v.target_env() == &env || v.source_env() == &env => theme.text,
+                    Some(_) => theme.dim,
+                    None => theme.text,
+                };
+                spans.push(Span::styled(format!("{version:<7} "), style));
+            }
+            spans.push(cell.clone());
             let mut line = Line::from(spans);
             if selected {
                 let sel = if ctx.focused {
@@ -391,7 +406,7 @@ impl Pane for StacksPane {
                 buf.set_style(row_area, sel);
             }
             buf.set_line(area.x, y, &line, area.width);
-            let cell_x = area.x + (prefix.chars().count() + 16) as u16;
+            let cell_x = area.x + (prefix.chars().count() + 8 * envs.len()) as u16;
             let (aligned, tight) = (cell_x as usize + state_w, cell_x as usize + cell.width());
             self.draw_extras(stack, aligned, tight, y, area, buf, theme);
             let button = (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())

@@ -14,7 +14,7 @@ use ratatui::text::Line;
 
 use crate::configdiff::ConfigDiff;
 use crate::engine::{Command, DiffResult, Event, RepoState};
-use crate::model::{StackId, Version};
+use crate::model::{StackId, StackVersions, Version};
 use crate::tui::input::{InputResult, LineInput};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use crate::vcs::{ChangeSet, Commit};
@@ -47,6 +47,9 @@ pub struct ChangesPane {
     detail: Option<(Commit, u16)>,
     /// Rows as last drawn: screen row → list row, for clicks.
     drawn: Vec<(u16, usize)>,
+    /// The pair of environments picked with `e` (index of the later one); `None` is the
+    /// selected stack's next promotion.
+    stage: Option<usize>,
 }
 
 impl ChangesPane {
@@ -64,14 +67,18 @@ impl ChangesPane {
             input: None,
             detail: None,
             drawn: Vec::new(),
+            stage: None,
         }
     }
 
     /// The versions the pane compares for the selected stack: live..test, or, once live
     /// runs test's version after a promotion here, what that promotion shipped.
-    fn pair(ctx: &Ctx) -> Option<(Version, Version, bool)> {
+    fn pair(&self, ctx: &Ctx) -> Option<(Version, Version, bool)> {
         let stack = ctx.selected_stack()?;
-        let v = stack.versions.as_ref()?;
+        let v = self.versions(ctx)?;
+        if self.stage.is_some() {
+            return Some((v.target().clone(), v.source().clone(), false));
+        }
         match &stack.previous_live {
             Some(prev) if v.target() == v.source() && prev != v.target() => {
                 Some((prev.clone(), v.target().clone(), true))
@@ -80,9 +87,29 @@ impl ChangesPane {
         }
     }
 
+    /// The selected stack's versions, with the pair picked with `e` if any.
+    fn versions(&self, ctx: &Ctx) -> Option<StackVersions> {
+        let v = ctx.selected_stack()?.versions.clone()?;
+        Some(match self.stage {
+            Some(stage) => v.at_stage(stage),
+            None => v,
+        })
+    }
+
+    /// The next pair of environments to compare (`e`), wrapping round to the stack's
+    /// own next promotion.
+    fn next_stage(&mut self, ctx: &Ctx) {
+        let Some(v) = ctx.selected_stack().and_then(|s| s.versions.as_ref()) else {
+            return;
+        };
+        let current = self.stage.unwrap_or(v.stage);
+        let next = if current + 1 < v.envs.len() { current + 1 } else { 1 };
+        self.stage = (next != v.stage).then_some(next);
+    }
+
     /// The diff for the selected stack, if computed.
     pub fn current<'a>(&'a self, ctx: &Ctx) -> Option<&'a DiffResult> {
-        let (from, to, _) = Self::pair(ctx)?;
+        let (from, to, _) = self.pair(ctx)?;
         self.diffs.get(&(from, to))
     }
 
@@ -163,6 +190,22 @@ impl ChangesPane {
     }
 }
 
+impl ChangesPane {
+    /// Asks the engine for the configuration diff of the pair on screen.
+    fn ask_config_diff(&mut self, ctx: &Ctx) -> Outcome {
+        let (Some(stack), Some(v)) = (ctx.selected_stack(), self.versions(ctx)) else {
+            return Outcome::Handled;
+        };
+        self.config_diffs.remove(&stack.id);
+        Outcome::Intent(Intent::Send(Command::ConfigDiff {
+            stack: stack.id.clone(),
+            between: self
+                .stage
+                .map(|_| (v.target_env().clone(), v.source_env().clone())),
+        }))
+    }
+}
+
 impl Default for ChangesPane {
     fn default() -> Self {
         Self::new()
@@ -175,7 +218,7 @@ impl Pane for ChangesPane {
     }
 
     fn title(&self, ctx: &Ctx) -> Line<'static> {
-        let Some((from, to, shipped)) = Self::pair(ctx) else {
+        let Some((from, to, shipped)) = self.pair(ctx) else {
             return Line::from(" Changes ");
         };
         let view = match self.view {
@@ -183,17 +226,21 @@ impl Pane for ChangesPane {
             View::Drift => " · drift",
             View::Config => " · config",
         };
+        let (target, source) = self.versions(ctx).map_or_else(
+            || ("live".to_string(), "test".to_string()),
+            |v| (v.target_env().to_string(), v.source_env().to_string()),
+        );
         let mut t = if shipped {
             format!(
-                " Changes{view}: shipped {} ⇢ {} (live = test)",
+                " Changes{view}: shipped to {target} {} → {}",
                 from.short(),
                 to.short()
             )
         } else {
             format!(
-                " Changes{view}: test {} ⇢ live {}",
-                to.short(),
-                from.short()
+                " Changes{view}: {target} {} → {} from {source}",
+                from.short(),
+                to.short()
             )
         };
         if let Some(s) = self.summary(ctx) {
@@ -226,7 +273,7 @@ impl Pane for ChangesPane {
                     }
                 }
                 self.diffs.insert(key.clone(), changes.clone());
-                Self::pair(ctx).is_some_and(|(from, to, _)| from == key.0 && to == key.1)
+                self.pair(ctx).is_some_and(|(from, to, _)| from == key.0 && to == key.1)
             }
             Event::LineStats(commit) => match &mut self.detail {
                 Some((open, _)) if open.id == commit.id => {
@@ -245,6 +292,7 @@ impl Pane for ChangesPane {
     }
 
     fn on_select(&mut self, _ctx: &Ctx) {
+        self.stage = None;
         self.selected = 0;
         self.offset = 0;
         self.detail = None;
@@ -316,12 +364,16 @@ impl Pane for ChangesPane {
                 } else {
                     View::Config
                 };
-                if self.view == View::Config
-                    && let Some(stack) = ctx.selected_stack()
-                {
-                    return Outcome::Intent(Intent::Send(Command::ConfigDiff {
-                        stack: stack.id.clone(),
-                    }));
+                if self.view == View::Config {
+                    return self.ask_config_diff(ctx);
+                }
+            }
+            KeyCode::Char('e') if self.versions(ctx).is_some_and(|v| v.envs.len() > 2) => {
+                self.next_stage(ctx);
+                self.selected = 0;
+                self.offset = 0;
+                if self.view == View::Config {
+                    return self.ask_config_diff(ctx);
                 }
             }
             KeyCode::Char('d') => {
@@ -359,19 +411,23 @@ impl Pane for ChangesPane {
         render::render(self, area, buf, ctx);
     }
 
-    fn hints(&self, _ctx: &Ctx) -> Vec<Hint> {
+    fn hints(&self, ctx: &Ctx) -> Vec<Hint> {
         if self.input.is_some() {
             return vec![Hint::new("⏎", "keep search"), Hint::new("Esc", "cancel")];
         }
         if self.detail.is_some() {
             return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll")];
         }
-        vec![
+        let mut hints = vec![
             Hint::new("⏎", "open/unfold"),
             Hint::new("/", "search"),
             Hint::new("c", "config diff"),
             Hint::new("d", "drift"),
-            Hint::new("f", "fetch"),
-        ]
+        ];
+        if self.versions(ctx).is_some_and(|v| v.envs.len() > 2) {
+            hints.push(Hint::new("e", "other environments"));
+        }
+        hints.push(Hint::new("f", "fetch"));
+        hints
     }
 }
