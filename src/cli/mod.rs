@@ -79,6 +79,10 @@ pub enum Cmd {
         /// Milliseconds per deployment step (default 900: a deployment takes ~15 s).
         #[arg(long, value_name = "MS")]
         step_ms: Option<u64>,
+        /// How many environments the simulated world has: 2 (test, live) or 3 (dev,
+        /// staging, live).
+        #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=3))]
+        environments: u8,
     },
     /// Print each stack's live and test versions and where it is in the release.
     Status {
@@ -260,7 +264,8 @@ async fn dispatch(cli: Cli) -> ExitCode {
             serve,
             write_config,
             step_ms,
-        } => session::demo(serve, write_config, step_ms).await,
+            environments,
+        } => session::demo(serve, write_config, step_ms, environments.into()).await,
         Cmd::Status { json } => status::run(config, json).await,
         Cmd::Promote {
             stack,

@@ -153,8 +153,12 @@ pub async fn demo(
     serve: bool,
     write_config: Option<std::path::PathBuf>,
     step_ms: Option<u64>,
+    environments: usize,
 ) -> ExitCode {
-    let mut opts = crate::demo::DemoOptions::default();
+    let mut opts = crate::demo::DemoOptions {
+        environments,
+        ..crate::demo::DemoOptions::default()
+    };
     if let Some(ms) = step_ms {
         opts.step_ms = ms;
     }

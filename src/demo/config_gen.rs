@@ -18,6 +18,8 @@ pub struct Endpoints<'a> {
     pub repo: &'a Path,
     /// The file holding the simulated chat's bot token.
     pub chat_token: &'a Path,
+    /// The environments in promotion order.
+    pub environments: &'a [&'a str],
 }
 
 fn scrape_url(base: &str) -> String {
@@ -74,6 +76,8 @@ pub fn toml_text(e: &Endpoints<'_>) -> String {
 name = "belfrage"
 # How often versions are re-read while nothing is moving.
 refresh_secs = 5
+# The environments a version goes through, in order; the last is live.
+environments = {environments}
 # Who did what, when, with which versions. The demo keeps its own, beside its logs, so it
 # never mixes with a real release's record (default: ~/.local/state/slipway/journal/).
 journal = {journal}
@@ -87,8 +91,6 @@ timeout_secs = 10        # every request has a timeout
 retries = 3              # reads only; promote, rollback and abort are never retried
 retry_backoff_ms = 250
 poll_ms = 300            # how often a running deployment's status and output are read
-test_env = "test"
-live_env = "live"
 # The platform holds a release lock too (POST/DELETE/GET /lock), so slipways on different
 # machines exclude each other, not only those sharing a state directory.
 capabilities = {{ lock = true }}
@@ -178,6 +180,12 @@ source = {{ kind = "file", path = {logs} }}
         chat_api = q(&format!("{}/chat/api", e.base_url)),
         base = e.base_url,
         chat_token = q(&e.chat_token.display().to_string()),
+        environments = toml::Value::Array(
+            e.environments
+                .iter()
+                .map(|n| toml::Value::String(n.to_string()))
+                .collect()
+        ),
     )
 }
 
@@ -194,6 +202,7 @@ mod tests {
             log_dir: dir,
             repo: dir,
             chat_token: dir,
+            environments: &["test", "live"],
         };
         let text = toml_text(&e);
         let parsed = build(&e).unwrap_or_else(|err| panic!("{err}\n{text}"));

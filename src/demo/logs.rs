@@ -13,7 +13,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::assets::{LogTemplates, pick_weighted, render};
 use super::ticker::Ticker;
-use super::topology::Env;
 use super::topology::{STACKS, SimInstance};
 use super::traffic::{Profile, ROUTES, normal};
 use super::world::World;
@@ -112,10 +111,7 @@ impl LogWriter {
         dt: f64,
         until: DateTime<Utc>,
     ) -> String {
-        let base = match inst.env {
-            Env::Live => 3.0,
-            Env::Test => 1.0,
-        };
+        let base = if inst.env.is_live() { 3.0 } else { 1.0 };
         // Errors add lines on top of the usual ones: a failing release is noisier.
         let per_sec = base + p.error_ratio * 25.0;
         let owed = self.owed.get(index).copied().unwrap_or(0.0) + per_sec * dt;

@@ -54,6 +54,8 @@ pub struct DemoOptions {
     /// Where the repository and the logs go; `None` is a temporary directory removed
     /// on shutdown.
     pub dir: Option<PathBuf>,
+    /// 2 (`test`, `live`) or 3 (`dev`, `staging`, `live`).
+    pub environments: usize,
 }
 
 impl Default for DemoOptions {
@@ -62,6 +64,7 @@ impl Default for DemoOptions {
             step_ms: 900,
             tick_ms: 1000,
             dir: None,
+            environments: 2,
         }
     }
 }
@@ -73,6 +76,7 @@ impl DemoOptions {
             step_ms: 20,
             tick_ms: 50,
             dir: None,
+            environments: 2,
         }
     }
 }
@@ -99,6 +103,8 @@ pub struct DemoEnvironment {
     cancel: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     temp: Option<TempDir>,
+    /// How many environments the simulated world has.
+    env_count: usize,
 }
 
 /// A directory removed when dropped (the demo's default home).
@@ -183,7 +189,8 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
     let base_url = format!("http://127.0.0.1:{port}");
 
     let cancel = CancellationToken::new();
-    let topo = Arc::new(topology::Topology::new());
+    let topo = Arc::new(topology::Topology::with_envs(opts.environments));
+    let topo_envs = topo.env_count;
     let platform = platform_sim::PlatformSim::new(
         topo.clone(),
         Arc::new(repo_info),
@@ -208,9 +215,12 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
         let uptime: Vec<f64> = topo
             .instances
             .iter()
-            .map(|i| match i.env {
-                topology::Env::Live => 6.0 * 3600.0,
-                topology::Env::Test => 3600.0,
+            .map(|i| {
+                if i.env.is_live() {
+                    6.0 * 3600.0
+                } else {
+                    3600.0
+                }
             })
             .collect();
         world.traffic().prefill(&profiles, &uptime);
@@ -244,6 +254,7 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
         cancel,
         tasks,
         temp,
+        env_count: topo_envs,
     })
 }
 
@@ -317,6 +328,7 @@ impl DemoEnvironment {
             log_dir: &self.log_dir,
             repo: self.repo_path(),
             chat_token: &self.dir.join("chat-token"),
+            environments: topology::Env::names(self.env_count),
         })
     }
 
@@ -329,6 +341,7 @@ impl DemoEnvironment {
             log_dir: &self.log_dir,
             repo: self.repo_path(),
             chat_token: &self.dir.join("chat-token"),
+            environments: topology::Env::names(self.env_count),
         })
     }
 

@@ -164,8 +164,8 @@ impl Deployment {
 }
 
 struct State {
-    /// `[stack][0 = test, 1 = live]`.
-    envs: Vec<[EnvState; 2]>,
+    /// `[stack][environment slot]`, in promotion order (the last is live).
+    envs: Vec<Vec<EnvState>>,
     deployments: BTreeMap<u64, Deployment>,
     next_id: u64,
 }
@@ -188,20 +188,7 @@ pub struct PlatformSim {
 }
 
 fn env_slot(env: Env) -> usize {
-    match env {
-        Env::Test => 0,
-        Env::Live => 1,
-    }
-}
-
-fn parse_env(name: &str) -> Result<Env, SimError> {
-    match name {
-        "test" => Ok(Env::Test),
-        "live" => Ok(Env::Live),
-        other => Err(SimError::NotFound(format!(
-            "unknown environment '{other}' (known: test, live)"
-        ))),
-    }
+    env.slot()
 }
 
 fn find_stack(id: &str) -> Result<usize, SimError> {
@@ -248,20 +235,29 @@ impl PlatformSim {
                 } else {
                     repo.live_older.clone()
                 };
-                [
-                    EnvState {
-                        version: repo.head.clone(),
-                        deployed_at: now - chrono::Duration::minutes(50 + 7 * i as i64),
-                        active: None,
-                        generation: 0,
-                    },
-                    EnvState {
-                        version: live,
-                        deployed_at: now - chrono::Duration::hours(if i < 2 { 26 } else { 74 }),
-                        active: None,
-                        generation: 0,
-                    },
-                ]
+                // New versions arrive on the first environment; any between it and live
+                // still run live's version, so each stack's next step is the first one.
+                Env::all(topo.env_count)
+                    .map(|env| {
+                        let (version, deployed_at) = if env.slot() == 0 {
+                            (
+                                repo.head.clone(),
+                                now - chrono::Duration::minutes(50 + 7 * i as i64),
+                            )
+                        } else {
+                            (
+                                live.clone(),
+                                now - chrono::Duration::hours(if i < 2 { 26 } else { 74 }),
+                            )
+                        };
+                        EnvState {
+                            version,
+                            deployed_at,
+                            active: None,
+                            generation: 0,
+                        }
+                    })
+                    .collect()
             })
             .collect();
         Arc::new(PlatformSim {
@@ -284,17 +280,35 @@ impl PlatformSim {
         Arc::clone(&self.repo)
     }
 
-    pub fn snapshot(&self) -> Vec<[EnvSnapshot; 2]> {
+    pub fn snapshot(&self) -> Vec<Vec<EnvSnapshot>> {
         let st = lock(&self.state);
         st.envs
             .iter()
-            .map(|pair| {
-                pair.each_ref().map(|e| EnvSnapshot {
-                    version: e.version.clone(),
-                    generation: e.generation,
-                })
+            .map(|envs| {
+                envs.iter()
+                    .map(|e| EnvSnapshot {
+                        version: e.version.clone(),
+                        generation: e.generation,
+                    })
+                    .collect()
             })
             .collect()
+    }
+
+    /// The environment called `name` in this world.
+    fn parse_env(&self, name: &str) -> Result<Env, SimError> {
+        Env::parse(name, self.topo.env_count).ok_or_else(|| {
+            SimError::NotFound(format!(
+                "unknown environment '{}' (known: {})",
+                crate::text::one_line(name, 40),
+                Env::names(self.topo.env_count).join(", ")
+            ))
+        })
+    }
+
+    /// Live in this world.
+    pub fn live_env(&self) -> Env {
+        Env::live(self.topo.env_count)
     }
 
     pub fn version_of(&self, stack: usize, env: Env) -> Option<String> {
@@ -304,7 +318,7 @@ impl PlatformSim {
 
     pub fn env_view(&self, stack_id: &str, env_name: &str) -> Result<EnvView, SimError> {
         let stack = find_stack(stack_id)?;
-        let env = parse_env(env_name)?;
+        let env = self.parse_env(env_name)?;
         let st = lock(&self.state);
         let e = &st.envs[stack][env_slot(env)];
         let deployment = e.active.and_then(|id| {
@@ -326,7 +340,7 @@ impl PlatformSim {
 
     pub fn instances(&self, stack_id: &str, env_name: &str) -> Result<Vec<InstanceView>, SimError> {
         let stack = find_stack(stack_id)?;
-        let env = parse_env(env_name)?;
+        let env = self.parse_env(env_name)?;
         let st = lock(&self.state);
         let e = &st.envs[stack][env_slot(env)];
         Ok(self
@@ -351,7 +365,7 @@ impl PlatformSim {
         env_name: &str,
     ) -> Result<BTreeMap<String, String>, SimError> {
         let stack = find_stack(stack_id)?;
-        let env = parse_env(env_name)?;
+        let env = self.parse_env(env_name)?;
         Ok(super::env_config::for_env(STACKS[stack].id, env))
     }
 
@@ -364,7 +378,7 @@ impl PlatformSim {
         rollback: bool,
     ) -> Result<DeploymentView, SimError> {
         let stack = find_stack(stack_id)?;
-        let env = parse_env(env_name)?;
+        let env = self.parse_env(env_name)?;
         let version = self.repo.resolve(version).ok_or_else(|| {
             SimError::BadRequest(format!(
                 "unknown version '{}': not a commit or tag of belfrage",
@@ -583,10 +597,10 @@ impl PlatformSim {
         v.insert("version", version.to_string());
         v.insert("short", short(version));
         v.insert("from_short", short(from));
-        let kind = match (rollback, env) {
+        let kind = match (rollback, env.is_live()) {
             (true, _) => "rollback of",
-            (false, Env::Live) => "promotion of",
-            (false, Env::Test) => "deployment of",
+            (false, true) => "promotion of",
+            (false, false) => "deployment of",
         };
         v.insert("kind", kind.to_string());
         v.insert("sha", (0..64).map(|_| rng.digit(16)).collect());
@@ -824,6 +838,9 @@ mod tests {
         assert!(lines[0].contains("rollback of"));
         let past = sim.output("cedric", &d.id, offset + 50).unwrap();
         assert!(past.lines.is_empty() && past.complete);
-        assert_eq!(sim.version_of(1, Env::Test), Some(repo.live_older.clone()));
+        assert_eq!(
+            sim.version_of(1, Env::first(2)),
+            Some(repo.live_older.clone())
+        );
     }
 }

@@ -18,7 +18,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::platform_sim::SimError;
-use super::topology::Env;
 use super::topology::{STACKS, stack_index};
 use super::world::World;
 
@@ -256,7 +255,7 @@ fn live_site(w: &World, stack: &str) -> ApiResult<(usize, String)> {
     let index = stack_index(stack).ok_or_else(unknown)?;
     let version = w
         .platform
-        .version_of(index, Env::Live)
+        .version_of(index, w.platform.live_env())
         .ok_or_else(unknown)?;
     Ok((index, version))
 }

@@ -360,7 +360,7 @@ mod tests {
             id: "sally-0a1b".into(),
             host: "10.0.4.17".into(),
             stack: 2,
-            env: Env::Live,
+            env: Env::live(2),
             zone: "eu-west-1a",
         }
     }

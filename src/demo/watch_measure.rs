@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::config_gen::{self, Endpoints};
-use super::topology::Env;
 use super::topology::{STACKS, Topology};
 use super::traffic::{Profile, Traffic};
 use super::world::{BAD_ERROR_RATIO, BAD_LATENCY_FACTOR, GOOD_ERROR_RATIO};
@@ -36,6 +35,7 @@ impl Sim {
             log_dir: dir,
             repo: dir,
             chat_token: dir,
+            environments: &["test", "live"],
         })
         .unwrap_or_else(|e| panic!("the demo config parses: {e}"));
         let topo = Topology::new();
@@ -83,7 +83,7 @@ impl Sim {
             .instances
             .iter()
             .enumerate()
-            .filter(|(_, i)| i.env == Env::Live)
+            .filter(|(_, i)| i.env.is_live())
             .filter_map(|(n, i)| {
                 let text = self.traffic.exposition(n, i, &self.profiles[n])?;
                 let instance = Instance {
@@ -99,7 +99,7 @@ impl Sim {
     /// A release of `stack` takes traffic now: its instances restart on it.
     fn release(&mut self, stack: usize, bad: bool, name: &str) {
         for (n, i) in self.topo.instances.iter().enumerate() {
-            if i.stack == stack && i.env == Env::Live {
+            if i.stack == stack && i.env.is_live() {
                 let p = &mut self.profiles[n];
                 p.generation += 1;
                 p.version = name.into();

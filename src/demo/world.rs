@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use super::platform_sim::PlatformSim;
 use super::repo::RepoInfo;
-use super::topology::Env;
 use super::topology::{STACKS, TEST_RPS, Topology};
 use super::traffic::{Profile, Traffic};
 
@@ -51,19 +50,18 @@ impl World {
             .instances
             .iter()
             .map(|i| {
-                let slot = match i.env {
-                    Env::Test => 0,
-                    Env::Live => 1,
-                };
+                let slot = i.env.slot();
                 let (version, generation) = snapshot
                     .get(i.stack)
-                    .map(|pair| (pair[slot].version.clone(), pair[slot].generation))
+                    .and_then(|envs| envs.get(slot))
+                    .map(|e| (e.version.clone(), e.generation))
                     .unwrap_or_default();
                 let bad = self.is_bad(i.stack, &version);
                 Profile {
-                    rps: match i.env {
-                        Env::Live => STACKS[i.stack].rps,
-                        Env::Test => TEST_RPS,
+                    rps: if i.env.is_live() {
+                        STACKS[i.stack].rps
+                    } else {
+                        TEST_RPS
                     },
                     error_ratio: if bad {
                         BAD_ERROR_RATIO

@@ -26,13 +26,19 @@ impl Engine {
             .and_then(pair_of);
         let mut pairs: Vec<Pair> = self.board.stacks.iter().filter_map(pair_of).collect();
         // Every other step between environments too, for the Changes pane's `e`.
-        pairs.extend(self.board.stacks.iter().filter_map(|s| s.versions.as_ref()).flat_map(|v| {
-            v.envs
-                .windows(2)
-                .filter(|w| w[0].version != w[1].version)
-                .map(|w| (w[1].version.clone(), w[0].version.clone()))
-                .collect::<Vec<_>>()
-        }));
+        pairs.extend(
+            self.board
+                .stacks
+                .iter()
+                .filter_map(|s| s.versions.as_ref())
+                .flat_map(|v| {
+                    v.envs
+                        .windows(2)
+                        .filter(|w| w[0].version != w[1].version)
+                        .map(|w| (w[1].version.clone(), w[0].version.clone()))
+                        .collect::<Vec<_>>()
+                }),
+        );
         // What the last promotion shipped (previous live..live): the commits a rollback
         // would revert, and what "just went out" on a stack that is live.
         pairs.extend(self.board.stacks.iter().filter_map(|s| {
@@ -164,11 +170,11 @@ impl Engine {
                 .get(&stack)
                 .and_then(|s| s.versions.as_ref())
                 .map_or_else(
-                || {
-                    let mut envs = self.config.release.environments().into_iter().rev();
-                    let target = envs.next().unwrap_or_else(Env::live);
-                    (target, envs.next().unwrap_or_else(Env::test))
-                },
+                    || {
+                        let mut envs = self.config.release.environments().into_iter().rev();
+                        let target = envs.next().unwrap_or_else(Env::live);
+                        (target, envs.next().unwrap_or_else(Env::test))
+                    },
                     |v| (v.target_env().clone(), v.source_env().clone()),
                 )
         });

@@ -33,6 +33,12 @@ impl ScreenLayout {
 
 /// Lays out the dashboard; with `zoom`, the focused pane takes the whole body.
 pub fn compute(area: Rect, zoom: Option<PaneId>, stacks: usize) -> ScreenLayout {
+    compute_for(area, zoom, stacks, 2)
+}
+
+/// As [`compute`] for a release with `envs` environments: the Stacks pane has a version
+/// column for each.
+pub fn compute_for(area: Rect, zoom: Option<PaneId>, stacks: usize, envs: usize) -> ScreenLayout {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return ScreenLayout {
             too_small: true,
@@ -75,10 +81,11 @@ pub fn compute(area: Rect, zoom: Option<PaneId>, stacks: usize) -> ScreenLayout 
         Constraint::Min(4),
     ])
     .areas(body);
+    let extra_columns = 8 * envs.saturating_sub(2).min(4) as u16;
     let stacks_width = if area.width >= 140 {
-        60
+        60 + extra_columns
     } else {
-        44.min(area.width / 2 + 4)
+        (44 + extra_columns).min(area.width / 2 + 4 + extra_columns / 2 + extra_columns / 4)
     };
     let [stacks_area, changes_area] =
         Layout::horizontal([Constraint::Length(stacks_width), Constraint::Min(10)]).areas(top_row);

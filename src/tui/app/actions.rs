@@ -12,23 +12,34 @@ use crate::tui::status::Level;
 
 impl App {
     pub(super) fn request_promote(&mut self, stack: StackId) {
-        let (plan, order_warning) = match self.board.check_promote(&stack, None, false) {
+        self.request_promote_to(stack, None);
+    }
+
+    /// Promote onto `to` (the stack's next step when `None`), through the dialog.
+    pub(super) fn request_promote_to(&mut self, stack: StackId, to: Option<Env>) {
+        let check = |b: &crate::engine::release::Board, over: bool| {
+            b.check_promote_to(&stack, None, over, to.as_ref())
+        };
+        let (plan, order_warning) = match check(&self.board, false) {
             Ok(plan) => (plan, None),
-            Err(Refusal::OutOfOrder { waiting_on, .. }) => {
-                match self.board.check_promote(&stack, None, true) {
-                    Ok(plan) => {
-                        let verb = if waiting_on.len() == 1 { "is" } else { "are" };
-                        (
-                            plan,
-                            Some(format!(
-                                "Out of order: {} {verb} not live yet.",
-                                waiting_on.join(", ")
-                            )),
-                        )
-                    }
-                    Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            Err(Refusal::OutOfOrder { waiting_on, .. }) => match check(&self.board, true) {
+                Ok(plan) => {
+                    let verb = if waiting_on.len() == 1 { "is" } else { "are" };
+                    let where_ = if self.env_style(&plan.env) == self.theme.warn {
+                        "live".to_string()
+                    } else {
+                        format!("on {}", plan.env)
+                    };
+                    (
+                        plan,
+                        Some(format!(
+                            "Out of order: {} {verb} not {where_} yet.",
+                            waiting_on.join(", ")
+                        )),
+                    )
                 }
-            }
+                Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            },
             Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
         };
         let name = self.name_of(&stack);
@@ -55,7 +66,10 @@ impl App {
             field("Platform", Span::raw(self.info.platform.clone())),
         ];
         let mut body = body;
-        body.push(self.watch_line(&stack));
+        // Metrics watch live: a step between earlier environments has no watch.
+        if self.env_style(&plan.env) == self.theme.warn {
+            body.push(self.watch_line(&stack));
+        }
         body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
         let mut dialog = ConfirmDialog::new(
             format!("Promote {name} to {}?", plan.env),
@@ -251,7 +265,10 @@ impl App {
                 Span::styled(format!("{name} ({stack})"), self.theme.title),
             ),
             field("Deployment", Span::raw(format!("#{}", deployment.id))),
-            field("Environment", Span::styled(env.to_string(), self.env_style(&env))),
+            field(
+                "Environment",
+                Span::styled(env.to_string(), self.env_style(&env)),
+            ),
             Line::raw(""),
             Line::styled(
                 "Some instances may already run the new version.",
@@ -333,7 +350,7 @@ fn field(label: &str, value: Span<'static>) -> Line<'static> {
 /// `live` → `Live`, for field labels.
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
-    chars.next().map_or_else(String::new, |c| {
-        c.to_uppercase().chain(chars).collect()
-    })
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }

@@ -18,7 +18,13 @@ impl App {
     pub fn render(&mut self, frame: &mut Frame) {
         let area = frame.area();
         let zoom = self.zoom.then_some(self.focus);
-        self.layout = layout::compute(area, zoom, self.board.stacks.len());
+        let envs = self
+            .board
+            .stacks
+            .iter()
+            .find_map(|s| s.versions.as_ref())
+            .map_or(2, |v| v.envs.len());
+        self.layout = layout::compute_for(area, zoom, self.board.stacks.len(), envs);
         let buf = frame.buffer_mut();
         if self.layout.too_small {
             let msg = format!(

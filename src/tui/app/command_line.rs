@@ -1,5 +1,5 @@
 //! The `:` command line (k9s habits): every action by name, the same dialogs and checks as
-//! its key. `:promote sally`, `:rollback sally [VERSION]`, `:abort`, `:smoke`, `:stack bruce`,
+//! its key. `:promote sally [ENV]`, `:rollback sally [VERSION]`, `:abort`, `:smoke`, `:stack bruce`,
 //! `:fetch`, `:refresh`, `:announce`, `:theme light`, `:help`, `:q`.
 
 use super::App;
@@ -11,8 +11,8 @@ use crate::tui::theme::Theme;
 /// The commands, for the help overlay and for "did you mean".
 pub const COMMANDS: &[(&str, &str)] = &[
     (
-        ":promote [STACK]",
-        "promote (the selected stack by default)",
+        ":promote [STACK] [ENV]",
+        "promote (the selected stack, its next step by default)",
     ),
     (
         ":rollback [STACK] [VERSION]",
@@ -58,7 +58,10 @@ impl App {
             }
         };
         let result: Result<(), String> = match verb {
-            "promote" | "p" => stack(self, 0).map(|s| self.request_promote(s)),
+            "promote" | "p" => stack(self, 0).map(|s| match args.get(1) {
+                Some(env) => self.request_promote_to(s, Some(crate::model::Env::new(env))),
+                None => self.request_promote(s),
+            }),
             "rollback" | "r" => stack(self, 0).map(|s| match args.get(1) {
                 Some(v) => self.request_rollback_to(s, Some(Version::new(*v))),
                 None => self.request_rollback(s),

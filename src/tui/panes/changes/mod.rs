@@ -103,7 +103,11 @@ impl ChangesPane {
             return;
         };
         let current = self.stage.unwrap_or(v.stage);
-        let next = if current + 1 < v.envs.len() { current + 1 } else { 1 };
+        let next = if current + 1 < v.envs.len() {
+            current + 1
+        } else {
+            1
+        };
         self.stage = (next != v.stage).then_some(next);
     }
 
@@ -273,7 +277,8 @@ impl Pane for ChangesPane {
                     }
                 }
                 self.diffs.insert(key.clone(), changes.clone());
-                self.pair(ctx).is_some_and(|(from, to, _)| from == key.0 && to == key.1)
+                self.pair(ctx)
+                    .is_some_and(|(from, to, _)| from == key.0 && to == key.1)
             }
             Event::LineStats(commit) => match &mut self.detail {
                 Some((open, _)) if open.id == commit.id => {
