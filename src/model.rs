@@ -262,6 +262,15 @@ impl StackVersions {
     pub fn index_of(&self, env: &Env) -> Option<usize> {
         self.envs.iter().position(|e| &e.env == env)
     }
+    /// A deployment in flight onto an environment promotions go to (any but the first:
+    /// new builds arriving on the first are not promotions).
+    pub fn promotion_in_flight(&self) -> Option<&DeploymentId> {
+        self.in_flight
+            .as_ref()
+            .filter(|f| self.index_of(&f.env).is_some_and(|i| i > 0))
+            .map(|f| &f.id)
+    }
+
     /// A deployment in flight into the pair's later environment.
     pub fn target_deployment(&self) -> Option<&DeploymentId> {
         self.in_flight

@@ -238,7 +238,14 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     let after = p.versions(&bruce).await.unwrap();
     assert_eq!(after.live(), before.live());
-    assert_eq!(after.in_flight, None);
+    assert!(
+        after
+            .in_flight
+            .as_ref()
+            .is_none_or(|f| f.env != Env::live()),
+        "nothing in flight on live: {:?}",
+        after.in_flight
+    );
     // Aborting a finished deployment is refused; a new promotion is allowed again.
     assert!(matches!(
         p.abort(&bruce, &first.id).await,

@@ -221,7 +221,7 @@ impl Engine {
     pub(super) async fn reread(&mut self, stack: &StackId) {
         let read = tokio::time::timeout(REREAD_LIMIT, self.platform.versions(stack)).await;
         if let Ok(Ok(versions)) = read {
-            let external = versions.in_flight.as_ref().map(|f| f.id.clone());
+            let external = versions.promotion_in_flight().cloned();
             self.observe_live(stack, versions.live()).await;
             self.board.apply_versions(stack, versions);
             if let Some(d) = external {

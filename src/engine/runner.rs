@@ -530,7 +530,7 @@ impl Engine {
                 for (stack, result) in results {
                     match result {
                         Ok(versions) => {
-                            let external = versions.in_flight.as_ref().map(|f| f.id.clone());
+                            let external = versions.promotion_in_flight().cloned();
                             read_journal |= self.observe_live(&stack, versions.live()).await;
                             self.board.apply_versions(&stack, versions);
                             if let Some(id) = external
