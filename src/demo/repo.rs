@@ -21,8 +21,12 @@ use super::repo_content::{
 };
 
 const SEED: u64 = 0x5119_3a72_2026;
-/// The first commit's date; the history then runs over working days from here.
+/// The first commit's date as written; the history then runs over working days from
+/// here (about 40 days), and is moved on by whole weeks so that it ends before today.
 const START: (i32, u32, u32) = (2026, 11, 1);
+/// Days from the first commit to today at least: the history (about 40 days) ends a few
+/// days ago, never in the future.
+const HISTORY_DAYS: i64 = 45;
 /// Plain pull requests between sally/bruce's live version and www/cedric's.
 const WINDOW_OLDER: usize = 8;
 /// Plain pull requests between www/cedric's live version and HEAD, besides the three risky ones.
@@ -115,6 +119,18 @@ enum Style {
     Merge { branch_commits: usize, delay: usize },
 }
 
+/// The first commit's time for a demo started at `now`: [`START`] moved by whole weeks
+/// (weekdays stay weekdays, so the history has the same shape and the same length)
+/// to the latest start that ends the history before `now`.
+fn start_for(now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let written = Utc
+        .with_ymd_and_hms(START.0, START.1, START.2, 9, 0, 0)
+        .single()?;
+    let latest = now - Duration::days(HISTORY_DAYS);
+    let weeks = (latest - written).num_days().div_euclid(7);
+    Some(written + Duration::weeks(weeks))
+}
+
 pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoInfo> {
     let mut opts = RepositoryInitOptions::new();
     opts.initial_head("main");
@@ -124,10 +140,7 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
     // loose object files take seconds to create (and to delete) on a busy disk.
     let odb = repo.odb()?;
     let mempack = odb.add_new_mempack_backend(1000)?;
-    let start = Utc
-        .with_ymd_and_hms(START.0, START.1, START.2, 9, 0, 0)
-        .single()
-        .context("bad demo start date")?;
+    let start = start_for(Utc::now()).context("bad demo start date")?;
     let mut g = Generator {
         repo: &repo,
         rng: fastrand::Rng::with_seed(SEED),
@@ -640,6 +653,28 @@ mod tests {
     }
 
     #[test]
+    fn the_history_ends_before_today_whatever_the_date() {
+        for now in [
+            "2026-12-01T08:00:00Z",
+            "2027-03-29T23:59:00Z",
+            "2025-06-15T12:00:00Z",
+        ] {
+            let now: DateTime<Utc> = now.parse().unwrap();
+            let start = start_for(now).unwrap();
+            assert_eq!(
+                start.weekday(),
+                Weekday::Sun,
+                "the shape of the week is kept"
+            );
+            assert!(start + Duration::days(40) < now, "{start} for {now}");
+            assert!(
+                start + Duration::days(HISTORY_DAYS + 7) > now,
+                "recent: {start}"
+            );
+        }
+    }
+
+    #[test]
     fn history_is_deterministic_and_windows_hold_the_risky_changes() {
         let material = crate::demo::assets::commit_material().unwrap();
         let a = tempfile::tempdir().unwrap();
@@ -656,6 +691,10 @@ mod tests {
             w.count()
         };
         assert!((200..=600).contains(&total), "{total} commits");
+        // The newest commit is in the past, days before today (a newcomer trusts dates).
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        let age = Utc::now().timestamp() - head.time().seconds();
+        assert!((86_400..20 * 86_400).contains(&age), "HEAD is {age}s old");
         assert_eq!(info.tags.get("v1.41.0"), Some(&info.live_older));
         assert!(info.tags.len() >= 4);
         // Every tag is a real annotated tag object on disk pointing at its release.
