@@ -70,6 +70,7 @@ fn fixture() -> Fixture {
         platform: "http https://deploy.example/api".into(),
         logs: Default::default(),
         metrics_series: 3,
+        stops_with_us: None,
     };
     let mut app = App::new(info, Theme::load("dark").expect("theme"), board.clone());
     app.freeze_clock("12:04");

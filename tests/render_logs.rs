@@ -52,6 +52,7 @@ impl Screen {
                 ..LogsConfig::default()
             },
             metrics_series: 0,
+            stops_with_us: None,
         };
         let app = App::new(info, Theme::load("dark").unwrap(), board());
         let term = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();

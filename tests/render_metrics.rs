@@ -801,6 +801,7 @@ fn the_dashboard_draws_at_tiny_and_odd_sizes() {
 fn with_metrics() -> AppInfo {
     AppInfo {
         metrics_series: 3,
+        stops_with_us: None,
         ..AppInfo::default()
     }
 }

@@ -108,6 +108,11 @@ pub async fn dashboard(explicit: Option<&Path>) -> ExitCode {
 
 /// Opens the dashboard on a config (a loaded one, or the demo's).
 pub async fn run_dashboard(config: Config) -> ExitCode {
+    run_dashboard_with(config, None).await
+}
+
+/// As [`run_dashboard`]; `stops_with_us` says why deployments end with this process.
+async fn run_dashboard_with(config: Config, stops_with_us: Option<String>) -> ExitCode {
     let theme = match Theme::for_terminal(&config.ui.theme) {
         Ok(t) => t,
         Err(e) => {
@@ -133,6 +138,7 @@ pub async fn run_dashboard(config: Config) -> ExitCode {
             platform: session.platform.clone(),
             logs: session.config.logs.clone(),
             metrics_series: session.config.metrics.series.len(),
+            stops_with_us,
         },
         theme,
         board,
@@ -208,7 +214,11 @@ pub async fn demo(
             return ExitCode::from(exit::FAILED);
         }
     };
-    let code = run_dashboard(config).await;
+    let code = run_dashboard_with(
+        config,
+        Some("the demo's simulated platform runs inside this slipway".into()),
+    )
+    .await;
     env.shutdown().await;
     code
 }

@@ -299,11 +299,17 @@ impl App {
             self.quit = true;
             return;
         }
-        let body = vec![
-            Line::raw(format!("A deployment is in flight: {}.", moving.join(", "))),
-            Line::raw("It goes on without the dashboard; slipway only stops watching."),
-            Line::raw("Run slipway again to follow it."),
-        ];
+        let body = match &self.info.stops_with_us {
+            None => vec![
+                Line::raw(format!("A deployment is in flight: {}.", moving.join(", "))),
+                Line::raw("It goes on without the dashboard; slipway only stops watching."),
+                Line::raw("Run slipway again to follow it."),
+            ],
+            Some(why) => vec![
+                Line::raw(format!("A deployment is in flight: {}.", moving.join(", "))),
+                Line::styled(format!("Quitting stops it: {why}."), self.theme.warn),
+            ],
+        };
         self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
             "Quit slipway?",
             body,

@@ -40,6 +40,9 @@ pub struct AppInfo {
     pub logs: crate::config::LogsConfig,
     /// How many metric series the config has (none: the Metrics pane says so).
     pub metrics_series: usize,
+    /// Why deployments in flight stop when this process does (the embedded demo, a
+    /// deploy command run as our child); `None` when they go on without us.
+    pub stops_with_us: Option<String>,
 }
 
 struct Panes {
