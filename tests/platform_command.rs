@@ -620,3 +620,216 @@ async fn the_engine_promotes_a_stack_through_commands() {
     .await;
     assert_eq!(std::fs::read_to_string(envs.join("live")).unwrap(), "v2\n");
 }
+
+/// The shipped Kubernetes example loads through the real config loader, and each of its
+/// templates renders to exactly the argv kubectl should get.
+#[test]
+fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
+    use slipway::platform::command::{CommandPlatform, Operation, TemplateValues};
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/kubernetes.toml");
+    let config = slipway::config::load_file(&path).unwrap().config;
+    let slipway::config::PlatformConfig::Command(cfg) = &config.platform else {
+        panic!("a command platform: {:?}", config.platform)
+    };
+    let envs = config.release.environments();
+    assert_eq!(envs, [Env::new("staging"), Env::new("production")]);
+    let p = CommandPlatform::new(cfg.clone(), envs).unwrap();
+    assert_eq!(p.describe(), "command kubectl");
+    let caps = p.capabilities();
+    assert!(caps.abort && caps.instances && caps.config && !caps.lock);
+    let values = TemplateValues {
+        stack: "shop-www",
+        env: "production",
+        version: "9be77d",
+        previous: "3f2a1c",
+        user: "alice",
+        id: "production-20250101-120000-abcd",
+    };
+    let argv = |op: Operation| -> Vec<Vec<String>> {
+        p.commands(op, &values)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| std::iter::once(c.program).chain(c.args).collect())
+            .collect()
+    };
+    let words = |s: &[&str]| s.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        argv(Operation::Versions),
+        [words(&[
+            "kubectl",
+            "get",
+            "deployment",
+            "shop-www",
+            "-n",
+            "production",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ])]
+    );
+    let set_image = words(&[
+        "kubectl",
+        "set",
+        "image",
+        "deployment/shop-www",
+        "-n",
+        "production",
+        "shop-www=registry.example.com/shop-www:9be77d",
+    ]);
+    let rollout_status = words(&[
+        "kubectl",
+        "rollout",
+        "status",
+        "deployment/shop-www",
+        "-n",
+        "production",
+        "--timeout=10m",
+    ]);
+    let annotate = |cause: &str| {
+        words(&[
+            "kubectl",
+            "annotate",
+            "deployment/shop-www",
+            "-n",
+            "production",
+            "--overwrite",
+            cause,
+        ])
+    };
+    assert_eq!(
+        argv(Operation::Promote),
+        [
+            annotate(
+                "kubernetes.io/change-cause=slipway production-20250101-120000-abcd: alice promoted 9be77d (was 3f2a1c)"
+            ),
+            set_image.clone(),
+            rollout_status.clone(),
+        ]
+    );
+    assert_eq!(
+        argv(Operation::Rollback),
+        [
+            annotate(
+                "kubernetes.io/change-cause=slipway production-20250101-120000-abcd: alice rolled back to 9be77d"
+            ),
+            set_image,
+            rollout_status,
+        ]
+    );
+    assert_eq!(
+        argv(Operation::Abort),
+        [words(&[
+            "kubectl",
+            "rollout",
+            "undo",
+            "deployment/shop-www",
+            "-n",
+            "production"
+        ])]
+    );
+    assert!(argv(Operation::Status).is_empty());
+    assert_eq!(
+        argv(Operation::Instances),
+        [words(&[
+            "kubectl",
+            "get",
+            "pods",
+            "-n",
+            "production",
+            "-l",
+            "app=shop-www",
+            "--field-selector=status.phase=Running",
+            "-o",
+            "json",
+        ])]
+    );
+    assert_eq!(
+        argv(Operation::Config),
+        [words(&[
+            "kubectl",
+            "get",
+            "configmap",
+            "shop-www-config",
+            "-n",
+            "production",
+            "-o",
+            "jsonpath={.data}",
+        ])]
+    );
+    // The display is what a dry run prints: pasted into a shell, the same argv.
+    let versions = p.commands(Operation::Versions, &values).unwrap();
+    assert_eq!(
+        versions[0].display(),
+        "kubectl get deployment shop-www -n production -o 'jsonpath={.spec.template.spec.containers[0].image}'"
+    );
+    // The versions read back are the image tags.
+    let tag = regex::Regex::new(cfg.version_regex.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        &tag.captures("registry.example.com/shop-www:9be77d")
+            .unwrap()[1],
+        "9be77d"
+    );
+    // The log source follows a pod's log with kubectl too.
+    match &config.logs.source {
+        Some(slipway::config::LogSourceConfig::Command { command, restart }) => {
+            assert!(
+                command.starts_with("kubectl logs -f") && *restart,
+                "{command}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `kill -9` of slipway leaves no cleanup to run: the deploy command still dies with it
+/// (PR_SET_PDEATHSIG), instead of deploying on with nobody watching.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_command_dies_with_a_killed_slipway() {
+    let f = Fixture::new();
+    let pidfile = f.path("deploy.pid");
+    let versions = f.script(
+        "versions.sh",
+        "case \"$1\" in test) echo v2 ;; *) echo v1 ;; esac",
+    );
+    // `exec`: the deploy command is slipway's own child, as kubectl is without a shell.
+    let deploy = f.script(
+        "deploy.sh",
+        &format!("echo $$ > '{}'\nexec sleep 1000", pidfile.display()),
+    );
+    let config = f.path("slipway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[release]\nname = \"cmd\"\njournal = \"{}\"\n\n[platform]\nkind = \"command\"\nversions = [\"{versions}\", \"{{env}}\"]\npromote = [\"{deploy}\"]\nrollback = [\"{deploy}\"]\n\n[[stacks]]\nid = \"www\"\n",
+            f.path("journal.jsonl").display()
+        ),
+    )
+    .unwrap();
+    let mut slipway = std::process::Command::new(env!("CARGO_BIN_EXE_slipway"))
+        .args([
+            "--config",
+            &config.display().to_string(),
+            "promote",
+            "www",
+            "--yes",
+        ])
+        .env("XDG_STATE_HOME", f.path("state"))
+        .env("XDG_CACHE_HOME", f.path("cache"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deploying = read_pid(&pidfile).await;
+    assert!(!gone(deploying));
+    slipway.kill().unwrap();
+    slipway.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !gone(deploying) {
+        assert!(
+            Instant::now() < deadline,
+            "the deploy command {deploying} outlived slipway"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
