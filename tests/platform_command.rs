@@ -833,3 +833,35 @@ async fn a_deploy_command_dies_with_a_killed_slipway() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A status command that keeps failing (the cluster unreachable) is retried, but it does
+/// not keep the deployment open past its deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_status_command_still_times_out() {
+    let f = Fixture::new();
+    let status = f.script("status.sh", "echo 'connection refused' >&2\nexit 1");
+    let p = f.deployer(
+        "\"true\"",
+        &format!("status = [\"{status}\", \"{{id}}\"]\ndeploy_timeout_secs = 1"),
+    );
+    let started = p.deploy(&request("v2")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut errors = 0;
+    loop {
+        assert!(Instant::now() < deadline, "never timed out");
+        match p.deployment_status(&www(), &started.id).await {
+            Err(e) => {
+                assert!(e.to_string().contains("connection refused"), "{e}");
+                errors += 1;
+            }
+            Ok(s) if s.state.is_finished() => {
+                assert_eq!(s.state, DeployState::Failed);
+                assert_eq!(s.message.as_deref(), Some("timed out after 1s"));
+                break;
+            }
+            Ok(_) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(errors > 0);
+}

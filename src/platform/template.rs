@@ -156,15 +156,21 @@ impl CommandTemplate {
             .collect()
     }
 
-    /// The program of the first step (`kubectl`), for messages such as `command kubectl`.
-    /// `sh` for a shell script.
+    /// The program of the first step (`kubectl`), for messages such as `command kubectl`;
+    /// for a shell script, its first word (`helm` in `helm list … | jq …`).
     pub fn program(&self) -> String {
         match self.steps.first() {
             Some(Step::Argv(args)) => args
                 .first()
                 .map(|a| a.render(&[], false))
                 .unwrap_or_default(),
-            Some(Step::Script(_)) | None => "sh".into(),
+            Some(Step::Script(script)) => script
+                .render(&[], false)
+                .split_whitespace()
+                .next()
+                .unwrap_or("sh")
+                .to_string(),
+            None => "sh".into(),
         }
     }
 
@@ -630,6 +636,7 @@ mod tests {
         let t = CommandTemplate::parse(&line("deploy {version} | tee log"), true, ALL).unwrap();
         let cmd = &t.render(&[("version", "a'b $(x)")])[0];
         assert_eq!(cmd.program, "sh");
+        assert_eq!(t.program(), "deploy");
         assert_eq!(cmd.args, vec!["-c", r#"deploy 'a'\''b $(x)' | tee log"#]);
         for bad in ["echo \"{version}\"", "echo '{version}'", "echo 'x"] {
             assert!(

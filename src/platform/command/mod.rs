@@ -275,12 +275,14 @@ impl CommandPlatform {
                 action: format!("read the status of deployment {id}"),
                 detail: "not an id this platform gives (ENV-YYYYMMDD-HHMMSS-XXXX)".into(),
             })?;
-        let status = self.ask_status(stack, &env, id).await?;
         let elapsed = (Utc::now() - started).to_std().unwrap_or_default();
-        if !status.state.is_finished() && elapsed.as_secs() >= self.cfg.deploy_timeout_secs {
-            return Ok(self.timed_out());
+        let past_deadline = elapsed.as_secs() >= self.cfg.deploy_timeout_secs;
+        match self.ask_status(stack, &env, id).await {
+            Ok(status) if !status.state.is_finished() && past_deadline => Ok(self.timed_out()),
+            Ok(status) => Ok(status),
+            Err(_) if past_deadline => Ok(self.timed_out()),
+            Err(e) => Err(e),
         }
-        Ok(status)
     }
 
     /// The abort command (its first step: an abort template is one command).
@@ -464,10 +466,21 @@ impl Platform for CommandPlatform {
                 message: None,
             }),
             Ran::CommandsSucceeded => {
-                let status = self.ask_status(stack, &d.env, id).await?;
+                let past_deadline = tokio::time::Instant::now() >= d.deadline;
+                let status = match self.ask_status(stack, &d.env, id).await {
+                    Ok(s) => s,
+                    // A status command that keeps failing does not keep the deployment
+                    // open past its deadline.
+                    Err(_) if past_deadline => {
+                        let failed = self.timed_out();
+                        d.set_ended(failed.clone());
+                        return Ok(failed);
+                    }
+                    Err(e) => return Err(e),
+                };
                 if status.state.is_finished() {
                     d.set_ended(status.clone());
-                } else if tokio::time::Instant::now() >= d.deadline {
+                } else if past_deadline {
                     let failed = self.timed_out();
                     d.set_ended(failed.clone());
                     return Ok(failed);
