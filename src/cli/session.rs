@@ -95,6 +95,8 @@ fn refresh_timeout(config: &Config) -> Duration {
             let per_try = h.timeout_secs + 1;
             Duration::from_secs(per_try * (u64::from(h.retries) + 1) + 5)
         }
+        // Every environment is read at once, one command each.
+        PlatformConfig::Command(c) => Duration::from_secs(c.timeout_secs + 5),
     }
 }
 

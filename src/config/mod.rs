@@ -2,6 +2,7 @@
 //! platform and the feeds are, and how the dashboard looks. Loaded from TOML with
 //! `deny_unknown_fields` so that a typo is an error naming the file, line and key.
 
+mod command;
 mod load;
 mod validate;
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use command::{CommandKind, CommandPlatformConfig};
 pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
 
 use crate::model::{Instance, StackId};
@@ -156,21 +158,26 @@ impl StackConfig {
 }
 
 /// The deployment platform. One kind per config, chosen by `kind`; see
-/// `docs/http-platform.md`. Each variant's struct carries its own `kind` key, so the
+/// `docs/http-platform.md` and `docs/command-platform.md`. Each variant's struct carries its own `kind` key, so the
 /// variant is deserialized straight from the document and errors keep their line and key
 /// (serde's tagged enums buffer their content and lose both).
+// One platform config per process: the variants' sizes do not matter, plain structs
+// keep matching on them simple.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum PlatformConfig {
     Http(HttpPlatformConfig),
+    Command(CommandPlatformConfig),
 }
 
 impl<'de> Deserialize<'de> for PlatformConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match load::platform_kind().as_deref() {
             Some("http") | None => HttpPlatformConfig::deserialize(d).map(PlatformConfig::Http),
+            Some("command") => CommandPlatformConfig::deserialize(d).map(PlatformConfig::Command),
             Some(other) => Err(serde::de::Error::custom(format!(
-                "unknown platform kind '{other}' (known: http)"
+                "unknown platform kind '{other}' (known: http, command)"
             ))),
         }
     }

@@ -75,6 +75,22 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
                 );
             }
         }
+        PlatformConfig::Command(cmd) => {
+            use crate::platform::command::templates::{Templates, check_numbers};
+            let in_platform = |(key, msg): (String, String)| (format!("platform.{key}"), msg);
+            check_numbers(cmd).map_err(in_platform)?;
+            Templates::from_config(cmd).map_err(in_platform)?;
+            if let Some(name) = cmd
+                .env_names
+                .keys()
+                .find(|k| !config.release.environments.contains(k))
+            {
+                return err(
+                    &format!("platform.env_names.{name}"),
+                    "is not one of release.environments",
+                );
+            }
+        }
     }
     validate_metrics(&config.metrics)?;
     if let Some(repo) = &config.repo {

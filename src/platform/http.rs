@@ -619,7 +619,7 @@ fn retryable(e: &PlatformError) -> bool {
 /// A version or deployment id as both front ends show it: escape sequences, control
 /// and bidi characters removed (a version holding `ESC[2J` or U+202E is garbage, not an
 /// identifier anyone can type), surrounding space trimmed.
-fn identifier(raw: &str) -> String {
+pub(super) fn identifier(raw: &str) -> String {
     let trimmed = raw.trim();
     if !trimmed.chars().any(crate::text::sanitize::removed) {
         return trimmed.to_string();
@@ -630,7 +630,7 @@ fn identifier(raw: &str) -> String {
 }
 
 /// Strings as they are, numbers as text (platforms disagree on id types).
-fn value_text(v: &Value) -> Option<String> {
+pub(super) fn value_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

@@ -1,7 +1,10 @@
 //! Deployment platforms behind one trait. The engine only talks to `dyn Platform`.
 
+pub mod command;
+pub mod exec;
 pub mod http;
 mod http_lock;
+pub mod template;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,6 +58,56 @@ impl PlatformError {
             | PlatformError::BadResponse { .. }
             | PlatformError::OutcomeUnknown { .. } => false,
         }
+    }
+
+    /// The same error told as part of `action` (`read www live version`): the action it
+    /// named before (a command, `` `kubectl get` ``) moves into the detail, so the message
+    /// says both what slipway was doing and what failed.
+    pub fn within(self, action: &str) -> PlatformError {
+        let action = action.to_string();
+        match self {
+            PlatformError::Unreachable { action: a, detail } => PlatformError::Unreachable {
+                action,
+                detail: join(a, detail),
+            },
+            PlatformError::Timeout { action: a, secs } => PlatformError::Timeout {
+                action: format!("{action} ({a})"),
+                secs,
+            },
+            PlatformError::Status {
+                action: a,
+                status,
+                detail,
+            } => PlatformError::Status {
+                action,
+                status,
+                detail: join(a, detail),
+            },
+            PlatformError::BadResponse { action: a, detail } => PlatformError::BadResponse {
+                action,
+                detail: join(a, detail),
+            },
+            PlatformError::Conflict { action: a, detail } => PlatformError::Conflict {
+                action,
+                detail: join(a, detail),
+            },
+            PlatformError::Unsupported { action: a } => PlatformError::Unsupported {
+                action: format!("{action} ({a})"),
+            },
+            PlatformError::OutcomeUnknown { action: a, detail } => PlatformError::OutcomeUnknown {
+                action,
+                detail: join(a, detail),
+            },
+            PlatformError::Config(m) => PlatformError::Config(m),
+        }
+    }
+}
+
+fn join(inner_action: String, detail: String) -> String {
+    if detail.contains(&inner_action) {
+        detail
+    } else {
+        format!("{inner_action} {detail}")
     }
 }
 
@@ -166,5 +219,8 @@ pub fn from_config(config: &Config) -> Result<Arc<dyn Platform>, PlatformError> 
     let envs = config.release.environments();
     match &config.platform {
         PlatformConfig::Http(http) => Ok(Arc::new(http::HttpPlatform::new(http.clone(), envs)?)),
+        PlatformConfig::Command(cmd) => {
+            Ok(Arc::new(command::CommandPlatform::new(cmd.clone(), envs)?))
+        }
     }
 }
