@@ -48,6 +48,8 @@ pub fn register_configured(config: &crate::config::Config) {
                 refs.push((a.token_env.as_deref(), a.token_file.as_deref()));
             }
         }
+        // The git platform's secrets are git's own (credential helpers, ssh keys).
+        crate::config::PlatformConfig::Git(_) => {}
     }
     if let Some(an) = &config.announce {
         refs.push((an.token_env.as_deref(), an.token_file.as_deref()));

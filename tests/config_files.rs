@@ -36,7 +36,9 @@ fn four_stack_example_keeps_the_promotion_order_and_references_its_token() {
     let c = slipway::config::load_file(&path).unwrap().config;
     let order: Vec<String> = c.stacks.iter().map(|s| s.display_name()).collect();
     assert_eq!(order, ["WWW", "Cedric", "Sally", "Bruce"]);
-    let PlatformConfig::Http(http) = &c.platform;
+    let PlatformConfig::Http(http) = &c.platform else {
+        panic!("an http platform")
+    };
     assert_eq!(
         http.auth.as_ref().and_then(|a| a.token_env.as_deref()),
         Some("DEPLOY_API_TOKEN")
@@ -64,7 +66,9 @@ id = "us"
 #[test]
 fn minimal_config_gets_documented_defaults() {
     let c = parse(MINIMAL).unwrap();
-    let PlatformConfig::Http(http) = &c.platform;
+    let PlatformConfig::Http(http) = &c.platform else {
+        panic!("an http platform")
+    };
     assert_eq!(http.timeout_secs, 10);
     assert_eq!(http.retries, 3);
     assert_eq!(

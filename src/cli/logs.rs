@@ -189,6 +189,7 @@ fn instances_timeout(config: &Config) -> Duration {
         PlatformConfig::Http(h) => {
             Duration::from_secs((h.timeout_secs + 1) * (u64::from(h.retries) + 1) + 5)
         }
+        PlatformConfig::Git(g) => Duration::from_secs(g.timeout_secs + 5),
     }
 }
 

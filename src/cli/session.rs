@@ -95,6 +95,8 @@ fn refresh_timeout(config: &Config) -> Duration {
             let per_try = h.timeout_secs + 1;
             Duration::from_secs(per_try * (u64::from(h.retries) + 1) + 5)
         }
+        // A first read may clone, then fetch.
+        PlatformConfig::Git(g) => Duration::from_secs(g.timeout_secs * 2 + 5),
     }
 }
 

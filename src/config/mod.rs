@@ -2,6 +2,7 @@
 //! platform and the feeds are, and how the dashboard looks. Loaded from TOML with
 //! `deny_unknown_fields` so that a typo is an error naming the file, line and key.
 
+mod git;
 mod load;
 mod validate;
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use git::{CommandSpec, GitKind, GitPlatformConfig, GitStatusConfig};
 pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
 
 use crate::model::{Instance, StackId};
@@ -156,21 +158,23 @@ impl StackConfig {
 }
 
 /// The deployment platform. One kind per config, chosen by `kind`; see
-/// `docs/http-platform.md`. Each variant's struct carries its own `kind` key, so the
+/// `docs/http-platform.md` and `docs/git-platform.md`. Each variant's struct carries its own `kind` key, so the
 /// variant is deserialized straight from the document and errors keep their line and key
 /// (serde's tagged enums buffer their content and lose both).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum PlatformConfig {
     Http(HttpPlatformConfig),
+    Git(GitPlatformConfig),
 }
 
 impl<'de> Deserialize<'de> for PlatformConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match load::platform_kind().as_deref() {
             Some("http") | None => HttpPlatformConfig::deserialize(d).map(PlatformConfig::Http),
+            Some("git") => GitPlatformConfig::deserialize(d).map(PlatformConfig::Git),
             Some(other) => Err(serde::de::Error::custom(format!(
-                "unknown platform kind '{other}' (known: http)"
+                "unknown platform kind '{other}' (known: http, git)"
             ))),
         }
     }

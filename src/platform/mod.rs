@@ -1,5 +1,6 @@
 //! Deployment platforms behind one trait. The engine only talks to `dyn Platform`.
 
+pub mod git;
 pub mod http;
 mod http_lock;
 
@@ -166,5 +167,6 @@ pub fn from_config(config: &Config) -> Result<Arc<dyn Platform>, PlatformError> 
     let envs = config.release.environments();
     match &config.platform {
         PlatformConfig::Http(http) => Ok(Arc::new(http::HttpPlatform::new(http.clone(), envs)?)),
+        PlatformConfig::Git(git) => Ok(Arc::new(git::GitPlatform::new(git.clone(), envs)?)),
     }
 }
