@@ -1,8 +1,10 @@
 //! Deployment platforms behind one trait. The engine only talks to `dyn Platform`.
 
+pub mod exec;
 pub mod git;
 pub mod http;
 mod http_lock;
+pub mod template;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

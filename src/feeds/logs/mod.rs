@@ -7,7 +7,7 @@
 
 mod backoff;
 mod batch;
-mod child;
+pub(crate) mod child;
 mod command;
 mod file;
 mod http;
