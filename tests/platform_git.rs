@@ -5,7 +5,6 @@ mod support;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use slipway::model::{DeployState, DeploymentId, Env, LockHolder, StackId, Version};
 use slipway::platform::{DeployRequest, Platform, PlatformError};
@@ -408,6 +407,99 @@ async fn a_promotion_on_top_of_someone_elses_change_to_the_file_is_refused() {
     assert_eq!(remote.head(), theirs, "their commit stands");
 }
 
+/// A stand-in for `argocd app get … -o json`: a real script that reports the old
+/// revision out of sync twice, then our commit synced and healthy.
+fn argocd_script(dir: &Path) -> std::path::PathBuf {
+    let script = dir.join("argocd.sh");
+    let count = dir.join("argocd.calls");
+    std::fs::write(
+        &script,
+        format!(
+            r#"#!/bin/sh
+# $1 = app ({{stack}}-{{env}}), $2 = the commit slipway pushed
+n=$(cat '{count}' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '{count}'
+echo "$1" >> '{count}.apps'
+if [ $n -lt 3 ]; then
+  printf '{{"status":{{"sync":{{"status":"OutOfSync","revision":"%s"}},"health":{{"status":"Progressing"}},"operationState":{{"message":"waiting for rollout"}}}}}}\n' "ce4e1c5aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+else
+  printf '{{"status":{{"sync":{{"status":"Synced","revision":"%s"}},"health":{{"status":"Healthy"}}}}}}\n' "$2"
+fi
+"#,
+            count = count.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn with_status(script: &Path) -> String {
+    format!(
+        "pointer = \"/image/tag\"\npoll_ms = 200\n\n[platform.status]\n\
+         command = [\"{}\", \"{{stack}}-{{env}}\", \"{{commit}}\"]\n\
+         synced_pointer = \"/status/sync/status\"\n\
+         healthy_pointer = \"/status/health/status\"\n\
+         revision_pointer = \"/status/sync/revision\"\n\
+         message_pointer = \"/status/operationState/message\"\n",
+        script.display()
+    )
+}
+
+#[tokio::test]
+async fn a_status_command_drives_the_deployment_from_running_to_succeeded() {
+    let (_seed, remote) = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let script = argocd_script(dir.path());
+    let p = platform_from(&config_text(
+        &remote.url(),
+        &dir.path().join("checkout"),
+        "Alice",
+        &with_status(&script),
+    ));
+    let www = StackId::new("www");
+    let d = p.deploy(&promote("www", NEW, OLD, "alice")).await.unwrap();
+    // Running until the controller reports our commit synced and healthy.
+    let in_flight = p.versions(&www).await.unwrap().in_flight;
+    assert_eq!(in_flight.map(|f| f.id), Some(d.id.clone()));
+    let mut states = Vec::new();
+    for _ in 0..20 {
+        let s = p.deployment_status(&www, &d.id).await.unwrap();
+        states.push((s.state.clone(), s.raw_state.clone()));
+        if s.state.is_finished() {
+            break;
+        }
+    }
+    assert_eq!(
+        states,
+        [
+            (DeployState::Running, "OutOfSync/Progressing".to_string()),
+            (DeployState::Running, "OutOfSync/Progressing".to_string()),
+            (DeployState::Succeeded, "Synced/Healthy".to_string()),
+        ]
+    );
+    let out = p.deployment_output(&www, &d.id, 0).await.unwrap();
+    assert!(out.complete);
+    let text = out.lines.join("\n");
+    assert!(text.contains("$ git push"), "{text}");
+    assert_eq!(
+        text.matches("sync OutOfSync · health Progressing").count(),
+        1,
+        "a status line only when it changes: {text}"
+    );
+    assert!(text.contains("waiting for rollout"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "sync Synced · health Healthy · at {}",
+            &d.id.as_str()[..7]
+        )),
+        "{text}"
+    );
+    let apps = std::fs::read_to_string(dir.path().join("argocd.calls.apps")).unwrap();
+    assert!(apps.lines().all(|l| l == "www-live"), "{apps}");
+    assert!(p.versions(&www).await.unwrap().in_flight.is_none());
+}
+
 #[tokio::test]
 async fn bad_inputs_give_clear_errors() {
     let (_seed, remote) = seed();
@@ -562,5 +654,4 @@ async fn without_lock_enabled_the_lock_is_unsupported() {
         p.read_lock().await,
         Err(PlatformError::Unsupported { .. })
     ));
-    let _ = Duration::ZERO;
 }

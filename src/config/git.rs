@@ -87,9 +87,13 @@ impl GitPlatformConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GitStatusConfig {
-    /// A command template: a string split like a shell would (no shell runs it) or an
-    /// array; `{stack} {env} {version} {previous} {user}` are substituted per argument.
-    pub command: CommandSpec,
+    /// A command template (docs/git-platform.md): a string split like a shell would (no
+    /// shell runs it) or an array; `{stack} {env} {version} {previous} {user} {commit}`
+    /// are substituted inside each argument.
+    pub command: crate::platform::template::TemplateSpec,
+    /// Run `command` as an `sh -c` script (values shell-quoted) instead.
+    #[serde(default)]
+    pub shell: bool,
     /// JSON pointer to the sync state, and the words that mean "synced".
     pub synced_pointer: String,
     #[serde(default = "defaults::synced_values")]
@@ -114,14 +118,6 @@ pub struct GitStatusConfig {
     /// Longest a rollout may take to be synced and healthy before it counts as failed.
     #[serde(default = "defaults::rollout_timeout_secs")]
     pub rollout_timeout_secs: u64,
-}
-
-/// A command as written in config: one string, or the program and its arguments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum CommandSpec {
-    Line(String),
-    Args(Vec<String>),
 }
 
 mod defaults {

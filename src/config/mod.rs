@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use git::{CommandSpec, GitKind, GitPlatformConfig, GitStatusConfig};
+pub use git::{GitKind, GitPlatformConfig, GitStatusConfig};
 pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
 
 use crate::model::{Instance, StackId};

@@ -29,12 +29,15 @@ use crate::model::{
     DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, EnvVersion, InFlight, Instance,
     LockHolder, StackId, StackVersions, Version,
 };
+use crate::platform::template::CommandTemplate;
 
 /// Keys read from one configuration file at most (a config diff, not a data dump).
 const MAX_CONFIG_KEYS: usize = 2000;
 
 pub struct GitPlatform {
     cfg: GitPlatformConfig,
+    /// The rollout status command, when there is one.
+    status_command: Option<CommandTemplate>,
     environments: Vec<Env>,
     checkout: Checkout,
     deployments: Deployments,
@@ -52,6 +55,13 @@ impl GitPlatform {
             Some(text) => Some(parse_identity(text).map_err(PlatformError::Config)?),
             None => None,
         };
+        let status_command = match &cfg.status {
+            Some(s) => Some(
+                rollout::template(s)
+                    .map_err(|e| PlatformError::Config(format!("status.command: {e}")))?,
+            ),
+            None => None,
+        };
         let checkout = Checkout::new(
             GitRunner::new(dir, identity),
             cfg.remote.clone(),
@@ -61,6 +71,7 @@ impl GitPlatform {
         );
         Ok(GitPlatform {
             cfg,
+            status_command,
             environments,
             checkout,
             deployments: Deployments::default(),
@@ -318,17 +329,44 @@ impl Platform for GitPlatform {
             Some(d) => d,
             None => self.adopt(stack, id).await?,
         };
-        let Some(status_cfg) = &self.cfg.status else {
+        let (Some(status_cfg), Some(command)) = (&self.cfg.status, &self.status_command) else {
             return Ok(deployment.status);
         };
         if deployment.status.state.is_finished() {
             return Ok(deployment.status);
         }
         let env_name = self.cfg.env_name(deployment.env.as_str()).to_string();
-        let (status, line) = rollout::read(status_cfg, &deployment, &env_name).await?;
-        self.deployments
-            .update(id.as_str(), status.clone(), Some(line));
-        Ok(status)
+        let stamp = chrono::Local::now().format("%H:%M:%S");
+        match rollout::read(status_cfg, command, &deployment, &env_name).await {
+            Ok((status, line)) => {
+                self.deployments
+                    .update(id.as_str(), status.clone(), Some(line));
+                Ok(status)
+            }
+            // A controller that cannot be asked for longer than a rollout may take ends
+            // the deployment as failed rather than leaving it running for ever.
+            Err(e)
+                if deployment.pushed_at.elapsed()
+                    >= Duration::from_secs(status_cfg.rollout_timeout_secs) =>
+            {
+                let status = DeployStatus {
+                    state: DeployState::Failed,
+                    raw_state: "unknown".into(),
+                    progress: None,
+                    message: Some(format!("the rollout could not be read: {e}")),
+                };
+                let line = format!("[{stamp}] giving up: {e}");
+                self.deployments
+                    .update(id.as_str(), status.clone(), Some(line));
+                Ok(status)
+            }
+            Err(e) => {
+                let line = format!("[{stamp}] status: {e}");
+                self.deployments
+                    .update(id.as_str(), deployment.status.clone(), Some(line));
+                Err(e)
+            }
+        }
     }
 
     async fn deployment_output(
