@@ -65,7 +65,7 @@ id = "www"
 [[stacks]]
 id = "cedric"
 "#,
-        journal = checkout.with_extension("jsonl").display(),
+        journal = checkout.with_extension("journal.jsonl").display(),
         checkout = checkout.display(),
         email = who.to_lowercase(),
     )
@@ -654,4 +654,114 @@ async fn without_lock_enabled_the_lock_is_unsupported() {
         p.read_lock().await,
         Err(PlatformError::Unsupported { .. })
     ));
+}
+
+/// Waits for an event `pick` accepts, collecting what went by.
+async fn until<T>(
+    events: &mut tokio::sync::mpsc::Receiver<slipway::engine::Event>,
+    secs: u64,
+    what: &str,
+    mut pick: impl FnMut(&slipway::engine::Event) -> Option<T>,
+) -> T {
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(secs), async {
+        while let Some(ev) = events.recv().await {
+            if let Some(t) = pick(&ev) {
+                return Some(t);
+            }
+            if !matches!(ev, slipway::engine::Event::Board(_)) {
+                seen.push(format!("{ev:?}").chars().take(300).collect::<String>());
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(t)) => t,
+        _ => panic!(
+            "timed out after {secs}s waiting for {what}; saw:\n{}",
+            seen.join("\n")
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_promotes_through_the_git_platform_and_the_board_shows_it_on_live() {
+    use slipway::engine::release::Phase;
+    use slipway::engine::{self, Command, Event};
+
+    let (_seed, remote) = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let script = argocd_script(dir.path());
+    let text = config_text(
+        &remote.url(),
+        &dir.path().join("checkout"),
+        "Alice",
+        &with_status(&script),
+    );
+    let config = Arc::new(
+        slipway::config::parse_str(&text, Path::new("gitops.toml"))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let platform = slipway::platform::from_config(&config).unwrap();
+    let (handle, mut events) = engine::start(config, platform);
+    let www = StackId::new("www");
+    let board_www = |e: &Event| match e {
+        Event::Board(b) => b.get(&www).cloned(),
+        _ => None,
+    };
+    // The board shows all three environments, live behind staging.
+    let row = until(&mut events, 30, "www's versions on the board", |e| {
+        board_www(e).filter(|r| r.versions.is_some())
+    })
+    .await;
+    let v = row.versions.unwrap();
+    assert_eq!(versions_of(&v)[2], ("live".to_string(), OLD.to_string()));
+    assert_eq!(
+        (v.source_env().as_str(), v.target_env().as_str()),
+        ("staging", "live")
+    );
+
+    handle
+        .send(Command::Promote {
+            stack: www.clone(),
+            expected: None,
+            override_order: false,
+        })
+        .await;
+    let pushed = until(
+        &mut events,
+        30,
+        "the git output in the Deploy pane",
+        |e| match e {
+            Event::DeployOutput { stack, lines, .. } if *stack == www => {
+                lines.iter().any(|l| l.contains("$ git push")).then_some(())
+            }
+            _ => None,
+        },
+    )
+    .await;
+    let _ = pushed;
+    let row = until(&mut events, 30, "www live on the board", |e| {
+        board_www(e).filter(|r| matches!(r.phase, Phase::Live))
+    })
+    .await;
+    assert_eq!(row.versions.unwrap().live().as_str(), NEW);
+    assert_eq!(
+        remote.git(&["log", "-1", "--format=%s", "main"]),
+        format!(
+            "promote www to live: {OLD} → {NEW} (by {})",
+            slipway::journal::os_user()
+        )
+    );
+    assert_eq!(remote.file("envs/live/www.yaml"), values("www", NEW));
+    // The platform's lock was taken for the promotion and let go after it.
+    let lock_gone = async {
+        while !remote.git(&["for-each-ref", "refs/slipway"]).is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), lock_gone)
+        .await
+        .expect("the lock ref is deleted once the promotion is done");
 }

@@ -328,13 +328,14 @@ pub fn run_error(action: &str, e: RunError) -> PlatformError {
     }
 }
 
-/// `<checkout>.lock`, beside the clone (the clone may not exist yet).
+/// `<checkout>.clone-lock`, beside the clone (which may not exist yet); a name of its own
+/// so that it never meets a release lock file (`<journal>.lock`) put beside it.
 fn lock_path(dir: &Path) -> PathBuf {
     let mut name = dir
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".lock");
+    name.push(".clone-lock");
     dir.with_file_name(name)
 }
 
@@ -366,8 +367,8 @@ impl FileLock {
             }
             if started.elapsed() >= wait {
                 return Err(format!(
-                    "another slipway process has been using the clone {} for {}s",
-                    path.with_extension("").display(),
+                    "another slipway process has held {} for {}s",
+                    path.display(),
                     wait.as_secs()
                 ));
             }
