@@ -729,7 +729,7 @@ async fn the_engine_promotes_through_the_git_platform_and_the_board_shows_it_on_
             override_order: false,
         })
         .await;
-    let pushed = until(
+    until(
         &mut events,
         30,
         "the git output in the Deploy pane",
@@ -741,7 +741,6 @@ async fn the_engine_promotes_through_the_git_platform_and_the_board_shows_it_on_
         },
     )
     .await;
-    let _ = pushed;
     let row = until(&mut events, 30, "www live on the board", |e| {
         board_www(e).filter(|r| matches!(r.phase, Phase::Live))
     })

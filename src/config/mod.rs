@@ -163,6 +163,9 @@ impl StackConfig {
 /// (serde's tagged enums buffer their content and lose both).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+// One per process, read once: the variants' sizes do not matter, and boxing them would
+// only make every match on the config noisier.
+#[allow(clippy::large_enum_variant)]
 pub enum PlatformConfig {
     Http(HttpPlatformConfig),
     Git(GitPlatformConfig),
