@@ -51,7 +51,7 @@ impl CommitInfo {
     pub fn describe(&self) -> String {
         format!(
             "{} by {} \"{}\"",
-            &self.hash[..self.hash.len().min(7)],
+            self.hash.get(..7).unwrap_or(&self.hash),
             self.author,
             self.subject
         )

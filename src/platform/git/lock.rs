@@ -180,7 +180,7 @@ async fn read_held(
         action: action.into(),
         detail: format!(
             "{lock_ref} ({}) does not hold a slipway lock holder: {}",
-            &commit[..7],
+            commit.get(..7).unwrap_or(&commit),
             crate::text::one_line(&message, 120)
         ),
     })?;

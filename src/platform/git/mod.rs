@@ -78,13 +78,14 @@ impl GitPlatform {
         })
     }
 
-    /// The environment file of a stack: `path` with `{stack}` and `{env}` filled in.
-    fn file(&self, stack: &StackId, env: &Env) -> String {
-        fill(
+    /// The environment file of a stack: `path` with `{stack}` and `{env}` filled in. A
+    /// stack id may hold dots: a path that would leave the repository is refused.
+    fn file(&self, stack: &StackId, env: &Env) -> Result<String, PlatformError> {
+        inside_repo(fill(
             &self.cfg.path,
             stack.as_str(),
             self.cfg.env_name(env.as_str()),
-        )
+        ))
     }
 
     fn locator(&self, stack: &StackId, env: &Env) -> Result<Locator, PlatformError> {
@@ -100,7 +101,7 @@ impl GitPlatform {
 
     async fn env_version(&self, stack: &StackId, env: &Env) -> Result<Version, PlatformError> {
         let action = format!("read {stack} {env} version");
-        let file = self.file(stack, env);
+        let file = self.file(stack, env)?;
         let text = self
             .checkout
             .read_remote(&action, &file)
@@ -204,7 +205,7 @@ impl GitPlatform {
             deployment.clone(),
             vec![format!(
                 "following {} again: {subject}",
-                &commit[..commit.len().min(7)]
+                commit.get(..7).unwrap_or(&commit)
             )],
         );
         Ok(deployment)
@@ -257,7 +258,7 @@ impl Platform for GitPlatform {
             rollback,
             user,
         } = request;
-        let file = self.file(stack, env);
+        let file = self.file(stack, env)?;
         let locator = self.locator(stack, env)?;
         let subject = if *rollback {
             format!(
@@ -414,7 +415,11 @@ impl Platform for GitPlatform {
             return Err(PlatformError::Unsupported { action });
         };
         self.refresh(&action).await?;
-        let file = fill(pattern, stack.as_str(), self.cfg.env_name(env.as_str()));
+        let file = inside_repo(fill(
+            pattern,
+            stack.as_str(),
+            self.cfg.env_name(env.as_str()),
+        ))?;
         let text = self
             .checkout
             .read_remote(&action, &file)
@@ -461,6 +466,16 @@ impl GitPlatform {
             })
         }
     }
+}
+
+/// A repository-relative path that stays inside the repository.
+fn inside_repo(path: String) -> Result<String, PlatformError> {
+    if path.starts_with('/') || path.split('/').any(|part| part == ".." || part.is_empty()) {
+        return Err(PlatformError::Config(format!(
+            "'{path}' is not a file inside the repository"
+        )));
+    }
+    Ok(path)
 }
 
 /// `{stack}` and `{env}` filled into a path or pointer.
@@ -636,5 +651,7 @@ mod tests {
                 .contains("{envs}")
         );
         assert_eq!(fill("/{stack}/{env}/tag", "www", "live"), "/www/live/tag");
+        assert!(inside_repo(fill("{stack}/v.yaml", "..", "live")).is_err());
+        assert!(inside_repo(fill("envs/{env}/{stack}.yaml", "a.b", "live")).is_ok());
     }
 }
