@@ -578,6 +578,47 @@ async fn bad_inputs_give_clear_errors() {
     assert!(e.to_string().contains("{stage}"), "{e}");
 }
 
+#[tokio::test]
+async fn config_path_gives_a_files_keys_for_the_config_diff() {
+    let (_seed, remote) = seed();
+    let mut ops = remote.clone_as_someone();
+    ops.commit(
+        "Ops",
+        "www settings",
+        &[(
+            "envs/live/www.config.yaml",
+            "# live settings\nenv:\n  LOG_LEVEL: info   # quiet\n  API_TOKEN: from-vault\nhosts: [a.example, b.example]\n",
+        )],
+    );
+    ops.git(&["push", "-q", "origin", "main"]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = platform_from(&config_text(
+        &remote.url(),
+        &dir.path().join("c"),
+        "Alice",
+        "pointer = \"/image/tag\"\nconfig_path = \"envs/{env}/{stack}.config.yaml\"",
+    ));
+    assert!(p.capabilities().config);
+    let www = StackId::new("www");
+    let keys = p.config(&www, &Env::new("live")).await.unwrap();
+    let pairs: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        pairs,
+        [
+            ("env.API_TOKEN", "from-vault"),
+            ("env.LOG_LEVEL", "info"),
+            ("hosts.0", "a.example"),
+            ("hosts.1", "b.example")
+        ]
+    );
+    let e = p.config(&www, &Env::new("dev")).await.unwrap_err();
+    assert!(e.to_string().contains("envs/dev/www.config.yaml"), "{e}");
+    assert!(matches!(
+        p.instances(&www, &Env::new("live")).await,
+        Err(PlatformError::Unsupported { .. })
+    ));
+}
+
 fn holder(user: &str, pid: u32) -> LockHolder {
     LockHolder {
         user: user.into(),

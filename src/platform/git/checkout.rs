@@ -99,7 +99,7 @@ impl Checkout {
             if let Some((at, e)) = &busy.state.clone_failed
                 && at.elapsed() < self.fetch_interval
             {
-                return Err(e.clone());
+                return Err(for_action(e.clone(), action));
             }
             match self.clone_once(action).await {
                 Err(e) => {
@@ -127,7 +127,7 @@ impl Checkout {
             && let Some((at, result)) = &busy.state.last_fetch
             && at.elapsed() < self.fetch_interval
         {
-            return result.clone();
+            return result.clone().map_err(|e| for_action(e, action));
         }
         let refspec = format!("+refs/heads/{0}:refs/remotes/origin/{0}", self.branch);
         let ran = self
@@ -315,6 +315,17 @@ pub fn local(action: &str, ran: Result<Ran, RunError>) -> Result<Ran, PlatformEr
             detail: format!("git: {}", r.complaint()),
         }),
         Err(e) => Err(run_error(action, e)),
+    }
+}
+
+/// A remembered failure, told about the action asking now.
+fn for_action(e: PlatformError, action: &str) -> PlatformError {
+    let action = action.to_string();
+    match e {
+        PlatformError::Unreachable { detail, .. } => PlatformError::Unreachable { action, detail },
+        PlatformError::Timeout { secs, .. } => PlatformError::Timeout { action, secs },
+        PlatformError::BadResponse { detail, .. } => PlatformError::BadResponse { action, detail },
+        other => other,
     }
 }
 

@@ -28,10 +28,16 @@ impl Ran {
         } else {
             &self.stderr
         };
+        // git's advice after a failed connection says nothing the first line did not.
+        let boilerplate = [
+            "Please make sure you have the correct access rights",
+            "and the repository exists.",
+        ];
         let lines: Vec<&str> = text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with("hint:"))
+            .filter(|l| !boilerplate.iter().any(|b| l.starts_with(b)))
             .collect();
         let tail = &lines[lines.len().saturating_sub(3)..];
         crate::text::one_line(&strip_credentials(&tail.join("; ")), 400)
