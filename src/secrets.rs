@@ -50,6 +50,8 @@ pub fn register_configured(config: &crate::config::Config) {
         }
         // Its commands read their own credentials (kubeconfig, cloud CLI login).
         crate::config::PlatformConfig::Command(_) => {}
+        // The git platform's secrets are git's own (credential helpers, ssh keys).
+        crate::config::PlatformConfig::Git(_) => {}
     }
     if let Some(an) = &config.announce {
         refs.push((an.token_env.as_deref(), an.token_file.as_deref()));

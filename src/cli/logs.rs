@@ -190,6 +190,7 @@ fn instances_timeout(config: &Config) -> Duration {
             Duration::from_secs((h.timeout_secs + 1) * (u64::from(h.retries) + 1) + 5)
         }
         PlatformConfig::Command(c) => Duration::from_secs(c.timeout_secs + 5),
+        PlatformConfig::Git(g) => Duration::from_secs(g.timeout_secs + 5),
     }
 }
 

@@ -97,6 +97,8 @@ fn refresh_timeout(config: &Config) -> Duration {
         }
         // Every environment is read at once, one command each.
         PlatformConfig::Command(c) => Duration::from_secs(c.timeout_secs + 5),
+        // A first read may clone, then fetch.
+        PlatformConfig::Git(g) => Duration::from_secs(g.timeout_secs * 2 + 5),
     }
 }
 

@@ -3,6 +3,7 @@
 //! `deny_unknown_fields` so that a typo is an error naming the file, line and key.
 
 mod command;
+mod git;
 mod load;
 mod validate;
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use command::{CommandKind, CommandPlatformConfig};
+pub use git::{GitKind, GitPlatformConfig, GitStatusConfig};
 pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
 
 use crate::model::{Instance, StackId};
@@ -158,7 +160,7 @@ impl StackConfig {
 }
 
 /// The deployment platform. One kind per config, chosen by `kind`; see
-/// `docs/http-platform.md` and `docs/command-platform.md`. Each variant's struct carries its own `kind` key, so the
+/// `docs/http-platform.md`, `docs/command-platform.md` and `docs/git-platform.md`. Each variant's struct carries its own `kind` key, so the
 /// variant is deserialized straight from the document and errors keep their line and key
 /// (serde's tagged enums buffer their content and lose both).
 // One platform config per process: the variants' sizes do not matter, plain structs
@@ -169,6 +171,7 @@ impl StackConfig {
 pub enum PlatformConfig {
     Http(HttpPlatformConfig),
     Command(CommandPlatformConfig),
+    Git(GitPlatformConfig),
 }
 
 impl<'de> Deserialize<'de> for PlatformConfig {
@@ -176,8 +179,9 @@ impl<'de> Deserialize<'de> for PlatformConfig {
         match load::platform_kind().as_deref() {
             Some("http") | None => HttpPlatformConfig::deserialize(d).map(PlatformConfig::Http),
             Some("command") => CommandPlatformConfig::deserialize(d).map(PlatformConfig::Command),
+            Some("git") => GitPlatformConfig::deserialize(d).map(PlatformConfig::Git),
             Some(other) => Err(serde::de::Error::custom(format!(
-                "unknown platform kind '{other}' (known: http, command)"
+                "unknown platform kind '{other}' (known: http, command, git)"
             ))),
         }
     }

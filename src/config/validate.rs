@@ -91,6 +91,11 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
                 );
             }
         }
+        PlatformConfig::Git(git) => {
+            if let Err((key, message)) = crate::platform::git::validate(git) {
+                return err(&format!("platform.{key}"), &message);
+            }
+        }
     }
     validate_metrics(&config.metrics)?;
     if let Some(repo) = &config.repo {

@@ -2,6 +2,7 @@
 
 pub mod command;
 pub mod exec;
+pub mod git;
 pub mod http;
 mod http_lock;
 pub mod template;
@@ -222,5 +223,6 @@ pub fn from_config(config: &Config) -> Result<Arc<dyn Platform>, PlatformError> 
         PlatformConfig::Command(cmd) => {
             Ok(Arc::new(command::CommandPlatform::new(cmd.clone(), envs)?))
         }
+        PlatformConfig::Git(git) => Ok(Arc::new(git::GitPlatform::new(git.clone(), envs)?)),
     }
 }

@@ -105,3 +105,75 @@ impl GitRepo {
         self.head()
     }
 }
+
+/// A bare repository on disk: the remote that clones fetch from and push to.
+pub struct BareRemote {
+    pub dir: tempfile::TempDir,
+}
+
+impl BareRemote {
+    /// A bare copy of `seed` (its `main` and everything on it).
+    pub fn from(seed: &GitRepo) -> BareRemote {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("remote.git");
+        seed.git(&[
+            "clone",
+            "-q",
+            "--bare",
+            ".",
+            target.to_str().expect("utf-8 path"),
+        ]);
+        BareRemote { dir }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("remote.git")
+    }
+
+    /// The remote as a string for config (`remote = "…"`).
+    pub fn url(&self) -> String {
+        self.path().to_string_lossy().into_owned()
+    }
+
+    /// Runs git in the bare repository; returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A file as it is on `main`, byte for byte.
+    pub fn file(&self, path: &str) -> String {
+        let out = Command::new("git")
+            .args(["show", &format!("main:{path}")])
+            .current_dir(self.path())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "no {path} on main");
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    pub fn head(&self) -> String {
+        self.git(&["rev-parse", "main"])
+    }
+
+    /// A clone of the remote to work in as someone else would.
+    pub fn clone_as_someone(&self) -> GitRepo {
+        let repo = GitRepo {
+            dir: tempfile::tempdir().expect("temp dir"),
+            clock: 1_795_000_000,
+        };
+        repo.git(&["clone", "-q", &self.url(), "."]);
+        repo
+    }
+}
