@@ -227,10 +227,16 @@ async fn run_action(mut p: Prepared, cmd: Command, steal: Option<String>) -> Exi
     tokio::select! {
         code = follow => code,
         _ = tokio::signal::ctrl_c() => {
-            eprintln!(
-                "\nslipway: stopped following {}; the deployment goes on without slipway (see `slipway status`)",
-                p.name
-            );
+            match &p.session.stops_with_us {
+                None => eprintln!(
+                    "\nslipway: stopped following {}; the deployment goes on without slipway (see `slipway status`)",
+                    p.name
+                ),
+                Some(why) => eprintln!(
+                    "\nslipway: stopped {}'s deployment: {why}, and ends with it (see `slipway status`)",
+                    p.name
+                ),
+            }
             ExitCode::from(exit::INTERRUPTED)
         }
     }

@@ -19,6 +19,8 @@ pub struct Session {
     pub engine: EngineHandle,
     pub events: mpsc::Receiver<Event>,
     pub platform: String,
+    /// Why deployments end with this process, if they do.
+    pub stops_with_us: Option<String>,
 }
 
 /// Finds and loads the config, printing a clear message on failure.
@@ -47,12 +49,14 @@ pub fn open_with(config: Config, feeds: engine::Feeds) -> Result<Session, ExitCo
         ExitCode::from(exit::REFUSED)
     })?;
     let described = platform.describe();
+    let stops_with_us = platform.stops_with_us();
     let (engine, events) = engine::start_with(config.clone(), platform, feeds);
     Ok(Session {
         config,
         engine,
         events,
         platform: described,
+        stops_with_us,
     })
 }
 
@@ -142,7 +146,7 @@ async fn run_dashboard_with(config: Config, stops_with_us: Option<String>) -> Ex
             platform: session.platform.clone(),
             logs: session.config.logs.clone(),
             metrics_series: session.config.metrics.series.len(),
-            stops_with_us,
+            stops_with_us: stops_with_us.or_else(|| session.stops_with_us.clone()),
         },
         theme,
         board,

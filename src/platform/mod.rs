@@ -161,6 +161,11 @@ impl DeployRequest {
 pub trait Platform: Send + Sync {
     /// A short name for messages (`http https://deploy.example`).
     fn describe(&self) -> String;
+    /// Why a deployment in flight ends when this process does, where it does (the deploy
+    /// runs as our child); `None` when the platform carries it on without us.
+    fn stops_with_us(&self) -> Option<String> {
+        None
+    }
     fn capabilities(&self) -> Capabilities;
     /// The stack's version in every configured environment, in order, plus a deployment
     /// in flight if any.

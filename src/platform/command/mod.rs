@@ -344,6 +344,10 @@ impl Drop for CommandPlatform {
 
 #[async_trait]
 impl Platform for CommandPlatform {
+    fn stops_with_us(&self) -> Option<String> {
+        Some("the deploy command runs as a child of this slipway".into())
+    }
+
     fn describe(&self) -> String {
         format!("command {}", self.templates.promote.program())
     }
