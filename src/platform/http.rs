@@ -155,6 +155,21 @@ impl HttpPlatform {
         })
     }
 
+    /// The path and JSON body of a deploy request: one place for the request sent and
+    /// the one a dry run shows.
+    fn deploy_request(&self, request: &DeployRequest) -> (String, Value) {
+        let path = self.endpoints.promote.render(&[
+            ("stack", request.stack.as_str()),
+            ("env", self.env_name(&request.env)),
+            ("version", request.version.as_str()),
+        ]);
+        let body = serde_json::json!({
+            "version": request.version.as_str(),
+            "rollback": request.rollback,
+        });
+        (path, body)
+    }
+
     /// The platform's name for one of slipway's environments.
     fn env_name<'a>(&'a self, env: &'a Env) -> &'a str {
         if let Some(name) = self.cfg.env_names.get(env.as_str()) {
@@ -424,21 +439,25 @@ impl Platform for HttpPlatform {
         Ok(StackVersions::new(envs, in_flight))
     }
 
+    fn plan_deploy(&self, request: &DeployRequest) -> Vec<String> {
+        let (path, body) = self.deploy_request(request);
+        let mut lines = vec![format!(
+            "{} {}",
+            self.endpoints.promote.method,
+            self.url(&path)
+        )];
+        if let Some((header, _)) = &self.auth {
+            // The secret never reaches the screen, even in a dry run.
+            lines.push(format!("{header}: [redacted]"));
+        }
+        lines.push("Content-Type: application/json".into());
+        lines.push(body.to_string());
+        lines
+    }
+
     async fn deploy(&self, request: &DeployRequest) -> Result<DeploymentRef, PlatformError> {
-        let DeployRequest {
-            stack,
-            env,
-            version,
-            rollback,
-            ..
-        } = request;
         let action = request.describe();
-        let path = self.endpoints.promote.render(&[
-            ("stack", stack.as_str()),
-            ("env", self.env_name(env)),
-            ("version", version.as_str()),
-        ]);
-        let body = serde_json::json!({ "version": version.as_str(), "rollback": rollback });
+        let (path, body) = self.deploy_request(request);
         let answer = self
             .write(&action, &self.endpoints.promote, &path, &body)
             .await?;

@@ -191,6 +191,18 @@ pub trait Platform: Send + Sync {
         stack: &StackId,
         env: &Env,
     ) -> Result<BTreeMap<String, String>, PlatformError>;
+    /// Exactly what [`Platform::deploy`] would do for `request`, for `--dry-run`: the
+    /// HTTP request, the command lines, or the commit and push. Nothing is sent.
+    fn plan_deploy(&self, request: &DeployRequest) -> Vec<String> {
+        vec![format!(
+            "{}: {} → {} ({} cannot show its exact request)",
+            request.describe(),
+            request.previous.short(),
+            request.version.short(),
+            self.describe()
+        )]
+    }
+
     /// How often a running deployment should be polled.
     fn poll_interval(&self) -> std::time::Duration;
 

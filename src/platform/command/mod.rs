@@ -397,6 +397,27 @@ impl Platform for CommandPlatform {
         Ok(StackVersions::new(envs, in_flight))
     }
 
+    fn plan_deploy(&self, request: &DeployRequest) -> Vec<String> {
+        let op = if request.rollback {
+            Operation::Rollback
+        } else {
+            Operation::Promote
+        };
+        let values = TemplateValues {
+            stack: request.stack.as_str(),
+            env: request.env.as_str(),
+            version: request.version.as_str(),
+            previous: request.previous.as_str(),
+            user: request.user.as_str(),
+            id: "(new)",
+        };
+        self.commands(op, &values)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| format!("$ {}", c.display()))
+            .collect()
+    }
+
     async fn deploy(&self, request: &DeployRequest) -> Result<DeploymentRef, PlatformError> {
         let action = request.describe();
         let busy = self

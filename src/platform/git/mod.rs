@@ -93,6 +93,47 @@ impl GitPlatform {
             .map_err(PlatformError::Config)
     }
 
+    /// The file a deployment changes, and its commit's subject and body: one place for
+    /// the commit made and the one a dry run shows.
+    fn commit_text(
+        &self,
+        request: &DeployRequest,
+    ) -> Result<(String, String, String), PlatformError> {
+        let DeployRequest {
+            stack,
+            env,
+            version,
+            previous,
+            rollback,
+            user,
+        } = request;
+        let file = self.file(stack, env)?;
+        let subject = if *rollback {
+            format!(
+                "roll back {stack} on {env}: {} → {} (by {user})",
+                previous.short(),
+                version.short()
+            )
+        } else {
+            format!(
+                "promote {stack} to {env}: {} → {} (by {user})",
+                previous.short(),
+                version.short()
+            )
+        };
+        let why = match (rollback, self.previous_env(env)) {
+            (true, _) => format!("restoring {version}"),
+            (false, Some(from)) => format!("the version on {from}"),
+            (false, None) => version.to_string(),
+        };
+        let body = format!(
+            "Sets {file} to {version} ({why}).\n\n\
+             Slipway-Stack: {stack}\nSlipway-Env: {env}\nSlipway-Version: {version}\n\
+             Slipway-Previous: {previous}\nSlipway-User: {user}"
+        );
+        Ok((file, subject, body))
+    }
+
     /// Fetches when the last fetch is older than the interval.
     async fn refresh(&self, action: &str) -> Result<(), PlatformError> {
         let mut busy = self.checkout.busy(action).await?;
@@ -248,6 +289,23 @@ impl Platform for GitPlatform {
         Ok(StackVersions::new(envs, in_flight))
     }
 
+    fn plan_deploy(&self, request: &DeployRequest) -> Vec<String> {
+        match self.commit_text(request) {
+            Ok((file, subject, _)) => vec![
+                format!(
+                    "edit {file} on {} of {}: {} → {}",
+                    self.cfg.branch, self.cfg.remote, request.previous, request.version
+                ),
+                format!(
+                    "$ git commit -m {}",
+                    crate::feeds::logs::template::shell_quote(&subject)
+                ),
+                format!("$ git push origin HEAD:refs/heads/{}", self.cfg.branch),
+            ],
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
     async fn deploy(&self, request: &DeployRequest) -> Result<DeploymentRef, PlatformError> {
         let action = request.describe();
         let DeployRequest {
@@ -255,34 +313,11 @@ impl Platform for GitPlatform {
             env,
             version,
             previous,
-            rollback,
             user,
+            ..
         } = request;
-        let file = self.file(stack, env)?;
         let locator = self.locator(stack, env)?;
-        let subject = if *rollback {
-            format!(
-                "roll back {stack} on {env}: {} → {} (by {user})",
-                previous.short(),
-                version.short()
-            )
-        } else {
-            format!(
-                "promote {stack} to {env}: {} → {} (by {user})",
-                previous.short(),
-                version.short()
-            )
-        };
-        let why = match (rollback, self.previous_env(env)) {
-            (true, _) => format!("restoring {version}"),
-            (false, Some(from)) => format!("the version on {from}"),
-            (false, None) => version.to_string(),
-        };
-        let body = format!(
-            "Sets {file} to {version} ({why}).\n\n\
-             Slipway-Stack: {stack}\nSlipway-Env: {env}\nSlipway-Version: {version}\n\
-             Slipway-Previous: {previous}\nSlipway-User: {user}"
-        );
+        let (file, subject, body) = self.commit_text(request)?;
         let published = publish(
             &self.checkout,
             &locator,
