@@ -183,7 +183,7 @@ pub enum Cmd {
         /// Keep following the log, like `tail -F` (reconnects, survives rotation).
         #[arg(long, short = 'f')]
         follow: bool,
-        /// Only lines containing PATTERN (case-insensitive unless it has capitals), or
+        /// Only lines containing PATTERN (case-insensitive), or
         /// matching a regex written /LIKE THIS/.
         #[arg(long, value_name = "PATTERN")]
         grep: Option<String>,

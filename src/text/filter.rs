@@ -1,6 +1,7 @@
 //! The `/` filter shared by the log view and `slipway logs --grep`: a substring, or a regex
-//! when written `/like this/` (or asked for explicitly). Smart case, as in vim and less:
-//! a pattern without capitals matches regardless of case.
+//! when written `/like this/` (or asked for explicitly). Case-insensitive, as in k9s:
+//! `ERROR` finds `level=error` and `"level":"error"` as well as `ERROR`, which is what
+//! someone hunting errors across log formats means. A regex can ask for case with `(?-i)`.
 
 use std::ops::Range;
 
@@ -53,7 +54,7 @@ impl Filter {
             regex::escape(body)
         };
         let regex = RegexBuilder::new(&source)
-            .case_insensitive(!has_capital(body, is_regex))
+            .case_insensitive(true)
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
             .map_err(|e| match e {
@@ -92,23 +93,6 @@ impl Filter {
     }
 }
 
-/// Smart case: does the pattern ask for capitals? In a regex, escapes like `\S` or `\W`
-/// are syntax, not letters.
-fn has_capital(pattern: &str, is_regex: bool) -> bool {
-    let mut escaped = false;
-    for c in pattern.chars() {
-        if is_regex && !escaped && c == '\\' {
-            escaped = true;
-            continue;
-        }
-        if !escaped && c.is_uppercase() {
-            return true;
-        }
-        escaped = false;
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,9 +105,13 @@ mod tests {
     }
 
     #[test]
-    fn substring_with_smart_case() {
+    fn substring_ignores_case_whatever_the_log_format() {
         assert!(f("error").is_match("an ERROR here"));
-        assert!(!f("Error").is_match("an ERROR here"));
+        assert!(f("ERROR").is_match("ts=1 level=error msg=boom"));
+        assert!(f("ERROR").is_match(r#"{"level":"error","msg":"boom"}"#));
+        assert!(f("Error").is_match("an ERROR here"));
+        // A regex can still ask for case.
+        assert!(!f("/(?-i)ERROR/").is_match("level=error"));
         assert!(f("a.b").is_match("xa.by"));
         assert!(!f("a.b").is_match("xaxby"));
     }
