@@ -9,6 +9,7 @@ mod act;
 mod announce;
 mod check_config;
 mod diff;
+mod docs;
 mod history;
 mod logs;
 mod session;
@@ -208,6 +209,14 @@ pub enum Cmd {
         /// The file to check (default: the config slipway would use).
         path: Option<PathBuf>,
     },
+    /// Print a shell completion script: `slipway completions bash > /etc/bash_completion.d/slipway`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `slipway man | man -l -`.
+    Man,
 }
 
 pub fn main() -> ExitCode {
@@ -219,6 +228,8 @@ pub fn main() -> ExitCode {
         Some(Cmd::CheckConfig { path }) => {
             return check_config::run(path.as_deref().or(cli.config.as_deref()));
         }
+        Some(Cmd::Completions { shell }) => return docs::completions(*shell),
+        Some(Cmd::Man) => return docs::man(),
         Some(Cmd::Diff {
             repo: Some(repo),
             live: Some(live),
@@ -339,6 +350,8 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
         // Handled before the runtime starts (see main).
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
+        Cmd::Completions { shell } => docs::completions(shell),
+        Cmd::Man => docs::man(),
         Cmd::History { stack, json, last } => history::run(config, stack, json, last),
     }
 }
