@@ -220,7 +220,10 @@ pub enum Cmd {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     // Commands that only read local files talk to nothing that could need diagnosing, and
     // need no async runtime: starting either would cost them more than their work on a
     // short range (see benches/diff_compare.sh).
@@ -267,6 +270,39 @@ pub fn main() -> ExitCode {
     code
 }
 
+/// Subcommands that change something: never offered as a guess for a mistyped word
+/// (`slipway report` must not be answered "did you mean abort").
+const MUTATING: &[&str] = &["promote", "rollback", "abort", "announce", "approve"];
+
+/// clap's message, except that a "did you mean" naming a mutating subcommand is replaced
+/// by the list of subcommands.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let suggests_mutating = e.kind() == ErrorKind::InvalidSubcommand
+        && match e.get(ContextKind::SuggestedSubcommand) {
+            Some(ContextValue::String(s)) => MUTATING.contains(&s.as_str()),
+            Some(ContextValue::Strings(v)) => v.iter().any(|s| MUTATING.contains(&s.as_str())),
+            _ => false,
+        };
+    if !suggests_mutating {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    let typed = match e.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let names: Vec<String> = <Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    eprintln!(
+        "error: unrecognized subcommand '{typed}'\n\nslipway's subcommands: {}\n\nFor more information, try '--help'.",
+        names.join(", ")
+    );
+    ExitCode::from(exit::REFUSED)
+}
+
 async fn dispatch(cli: Cli) -> ExitCode {
     let config = cli.config.as_deref();
     match cli.command.unwrap_or(Cmd::Tui) {
@@ -276,7 +312,19 @@ async fn dispatch(cli: Cli) -> ExitCode {
             write_config,
             step_ms,
             environments,
-        } => session::demo(serve, write_config, step_ms, environments.into()).await,
+        } => {
+            if let Some(path) = config {
+                // Ignoring it would leave the user believing their config is in use.
+                eprintln!(
+                    "slipway: demo runs on its own embedded environment and takes no --config ({}); \
+                     to use that config run `slipway --config {}`",
+                    path.display(),
+                    path.display()
+                );
+                return ExitCode::from(exit::REFUSED);
+            }
+            session::demo(serve, write_config, step_ms, environments.into()).await
+        }
         Cmd::Status { json } => status::run(config, json).await,
         Cmd::Promote {
             stack,

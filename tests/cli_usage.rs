@@ -48,3 +48,31 @@ fn man_page_is_roff_naming_the_commands_and_an_unknown_shell_is_refused() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("possible values"));
 }
+
+#[test]
+fn demo_refuses_a_config_rather_than_ignoring_it() {
+    let out = slipway(&["--config", "/tmp/mine.toml", "demo"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("takes no --config"), "{err}");
+    assert!(err.contains("slipway --config /tmp/mine.toml"), "{err}");
+}
+
+#[test]
+fn a_mistyped_word_is_never_answered_with_a_mutating_subcommand() {
+    // "abortt" is one letter from abort: clap alone would offer "a similar subcommand
+    // exists: 'abort'".
+    let out = slipway(&["abortt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("similar") && !err.contains("'abort'"),
+        "{err}"
+    );
+    assert!(err.contains("unrecognized subcommand 'abortt'"), "{err}");
+    assert!(err.contains("status"), "lists the subcommands: {err}");
+    // A read-only guess is still offered.
+    let out = slipway(&["statuss"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("similar subcommand exists: 'status'"), "{err}");
+}
