@@ -41,6 +41,10 @@ pub struct Cli {
     /// Write diagnostics here instead of the daily file in ~/.local/state/slipway/ (level: $SLIPWAY_LOG).
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Watch only: refuse promote, rollback, abort, announce and lock steals, and write
+    /// nothing to the journal (as `read_only = true` in [release]).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -212,6 +216,7 @@ pub enum Cmd {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    session::set_read_only(cli.read_only);
     // Commands that only read local files talk to nothing that could need diagnosing, and
     // need no async runtime: starting either would cost them more than their work on a
     // short range (see benches/diff_compare.sh).

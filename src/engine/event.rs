@@ -13,6 +13,9 @@ pub enum Event {
         action: Action,
         answer: Answer,
     },
+    /// The engine is read-only: it refuses whatever would change the release (sent once,
+    /// first, so the dashboard says so in its header).
+    ReadOnly,
     /// The release board changed (versions, phases). Small, so it is sent whole.
     Board(Board),
     /// A full round of version reads finished (each stack either updated or reported an error).
@@ -163,6 +166,10 @@ pub enum Action {
     Promote,
     Rollback,
     Abort,
+    /// Posting an announcement or completion message to chat.
+    Announce,
+    /// Taking the release lock from another operator.
+    StealLock,
 }
 
 impl Action {
@@ -171,6 +178,8 @@ impl Action {
             Action::Promote => "promote",
             Action::Rollback => "roll back",
             Action::Abort => "abort",
+            Action::Announce => "announce",
+            Action::StealLock => "steal the lock",
         }
     }
 }

@@ -10,6 +10,7 @@ mod event;
 mod journal_writer;
 pub mod lock;
 mod logs;
+mod read_only;
 mod recovery;
 pub mod release;
 mod repo_tasks;

@@ -125,7 +125,10 @@ pub fn start_with(
             .with_extension("announce.json");
         announce::spawn(cfg, event_tx.clone(), saved)
     });
-    let journal = super::journal_writer::JournalWriter::new(config.release.journal_path());
+    let mut journal = super::journal_writer::JournalWriter::new(config.release.journal_path());
+    if config.release.read_only {
+        journal = journal.read_only();
+    }
     let lock = super::lock::ReleaseLock::beside(&config.release.journal_path());
     let live_env = config
         .release
@@ -229,6 +232,9 @@ impl Engine {
         mut watch_reports: mpsc::Receiver<(StackId, WatchReport)>,
         feeds: Feeds,
     ) {
+        if self.read_only() {
+            self.emit(Event::ReadOnly).await;
+        }
         self.emit(Event::Board(self.board.clone())).await;
         self.emit(Event::Repo(self.changes.state.clone())).await;
         if self.changes.state == RepoState::Cloning {
@@ -328,6 +334,11 @@ impl Engine {
 
     async fn command(&mut self, req: Request) {
         let Request { id, command: cmd } = req;
+        if self.read_only()
+            && let Some(action) = cmd.mutation()
+        {
+            return self.refuse_read_only(id, &cmd, action).await;
+        }
         tracing::info!(request = %id, command = %cmd.describe(), "command");
         match cmd {
             Command::Refresh => self.refresh(),
@@ -389,6 +400,12 @@ impl Engine {
     }
 
     pub(super) async fn to_announcer(&self, job: announce::Job) {
+        // Commands that post were refused already; the deployment updates of a followed
+        // deployment are not posted from a read-only engine either.
+        if self.read_only() && !matches!(job, announce::Job::Draft { .. }) {
+            tracing::debug!("read-only: nothing posted to chat");
+            return;
+        }
         let asked = matches!(
             job,
             announce::Job::Draft { .. } | announce::Job::Announce { .. }

@@ -58,6 +58,10 @@ impl App {
         let area = self.layout.header;
         buf.set_style(area, self.theme.header);
         let mut text = format!(" slipway · {}", self.info.release);
+        // Early in the line, so a narrow terminal still shows it.
+        if self.read_only {
+            text.push_str(" · read-only");
+        }
         if let Some(s) = self.board.stacks.get(self.selected) {
             text.push_str(&format!(" · {}", s.name));
             if let Some(v) = &s.versions {

@@ -111,6 +111,8 @@ pub struct App {
     /// Per stack, the series flagged now (by name), so each new flag is announced once
     /// and a change in what is flagged is announced again.
     flagged: std::collections::HashMap<StackId, Vec<String>>,
+    /// The engine said it is read-only (the header says so; the engine refuses).
+    read_only: bool,
     quit: bool,
 }
 
@@ -143,6 +145,7 @@ impl App {
             clock: None,
             flagged: Default::default(),
             command_line: None,
+            read_only: false,
             quit: false,
         }
     }

@@ -35,6 +35,10 @@ impl App {
                 self.status.say(Level::Info, text.clone());
                 true
             }
+            Event::ReadOnly => {
+                self.read_only = true;
+                true
+            }
             Event::AnnouncementDraft {
                 completion,
                 text,
@@ -174,6 +178,8 @@ fn ing(verb: &str) -> String {
         "promote" => "promoting".into(),
         "roll back" => "rolling back".into(),
         "abort" => "aborting".into(),
+        "announce" => "announcing".into(),
+        "steal the lock" => "stealing the lock".into(),
         v => v.to_string(),
     }
 }
