@@ -7,6 +7,7 @@ mod command;
 mod deploy_watch;
 mod deploys;
 mod event;
+mod flags;
 mod journal_writer;
 pub mod lock;
 mod logs;

@@ -64,6 +64,7 @@ pub(super) enum Internal {
     Diff(Pair, Result<ChangeSet, DiffError>),
     Smoke(StackId, SmokeCause, SmokeReport),
     Journal(std::io::Result<(Vec<crate::journal::Entry>, usize)>),
+    FlagRaised(super::flags::Raised),
 }
 
 /// Which feeds a front end wants: the dashboard all of them, a CLI command none (it reads
@@ -455,8 +456,15 @@ impl Engine {
             tx,
         );
         let events = self.events.clone();
+        let internal = self.internal.clone();
         self.tasks.spawn(async move {
+            // Flags raised go to the engine loop for the journal; every update goes on
+            // to the front ends as it came.
+            let mut flags = super::flags::FlagTracker::default();
             while let Some(update) = rx.recv().await {
+                for raised in flags.update(&update) {
+                    let _ = internal.send(Internal::FlagRaised(raised)).await;
+                }
                 if events.send(Event::Metrics(Box::new(update))).await.is_err() {
                     break;
                 }
@@ -678,6 +686,7 @@ impl Engine {
                 }
             },
             Internal::Smoke(stack, cause, report) => self.smoke_done(stack, cause, report).await,
+            Internal::FlagRaised(raised) => self.flag_raised(raised).await,
         }
     }
 }
