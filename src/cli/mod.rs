@@ -11,6 +11,7 @@ mod check_config;
 mod diff;
 mod history;
 mod logs;
+mod report;
 mod session;
 mod smoke;
 mod status;
@@ -66,6 +67,12 @@ impl LockArgs {
         self.steal_lock
             .then(|| self.reason.clone().unwrap_or_default())
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +214,22 @@ pub enum Cmd {
         #[arg(short = 'n', long = "last", default_value_t = 50)]
         last: usize,
     },
+    /// The release report: what shipped, each stack's steps, smoke results and metric
+    /// flags, overrides, approvals and announcements, and who did what — from the journal.
+    #[command(
+        after_help = "A release is the entries from the first promotion of its version (with the announcement, approvals and overrides just before it) up to the next release's first promotion. Without --release, the newest release. --since alone takes everything recorded since then."
+    )]
+    Report {
+        /// markdown (to paste into a ticket or chat) or json.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        /// The release of this version (a commit id, or a prefix of one).
+        #[arg(long, value_name = "VERSION")]
+        release: Option<String>,
+        /// Only what was recorded since: 2026-11-22 12:00, 2026-11-22, RFC 3339, or an age (90m, 6h, 2d).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
     /// Check a config file and report every problem with its file, line and key.
     CheckConfig {
         /// The file to check (default: the config slipway would use).
@@ -234,6 +257,19 @@ pub fn main() -> ExitCode {
         }) => return diff::ad_hoc(repo, live, test, *json, *stat),
         Some(Cmd::History { stack, json, last }) => {
             return history::run(cli.config.as_deref(), stack.clone(), *json, *last);
+        }
+        // The journal and the repository are local files: no runtime, no log file.
+        Some(Cmd::Report {
+            format,
+            release,
+            since,
+        }) => {
+            return report::run(
+                cli.config.as_deref(),
+                *format,
+                release.clone(),
+                since.as_deref(),
+            );
         }
         _ => {}
     }
@@ -345,5 +381,10 @@ async fn dispatch(cli: Cli) -> ExitCode {
         // Handled before the runtime starts (see main).
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
         Cmd::History { stack, json, last } => history::run(config, stack, json, last),
+        Cmd::Report {
+            format,
+            release,
+            since,
+        } => report::run(config, format, release, since.as_deref()),
     }
 }
