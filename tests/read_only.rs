@@ -243,6 +243,17 @@ async fn lock_steal_is_refused_and_nothing_is_sent() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posting_the_report_is_refused_and_nothing_is_posted() {
+    refused_and_nothing_sent(
+        Command::PostReport {
+            text: "# Release report".into(),
+        },
+        Action::PostReport,
+    )
+    .await;
+}
+
 /// The control: the same engine and server, not read-only, do send the promotion (and
 /// journal it), so the empty records above are the engine's doing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -116,6 +116,15 @@ pub enum Command {
         stack: StackId,
         env: Env,
     },
+    /// Build the release report from the journal and the diff (answered with
+    /// `Event::ReportDraft`).
+    DraftReport {
+        scope: crate::report::Scope,
+    },
+    /// Post the release report (as read, perhaps edited) to the release's chat thread.
+    PostReport {
+        text: String,
+    },
 }
 
 impl Command {
@@ -134,6 +143,7 @@ impl Command {
             Command::Abort { .. } => Some(Action::Abort),
             Command::StealLock { .. } => Some(Action::StealLock),
             Command::Announce { .. } => Some(Action::Announce),
+            Command::PostReport { .. } => Some(Action::PostReport),
             // Reads: the platform's versions and instances, the repository, the feeds.
             Command::Refresh
             | Command::Select { .. }
@@ -142,7 +152,8 @@ impl Command {
             | Command::ConfigDiff { .. }
             | Command::FollowLogs { .. }
             | Command::ListInstances { .. }
-            | Command::DraftAnnouncement { .. } => None,
+            | Command::DraftAnnouncement { .. }
+            | Command::DraftReport { .. } => None,
             // GET requests to the stack's own endpoints: they change nothing, and a
             // read-only watcher may want to know whether the site answers.
             Command::Smoke { .. } => None,
@@ -194,6 +205,7 @@ impl Command {
                 )
             }
             Command::LineStats { commit } => format!("LineStats {{ {} }}", commit.short),
+            Command::PostReport { text } => format!("PostReport {{ {} chars }}", text.len()),
             other => format!("{other:?}"),
         }
     }
@@ -271,6 +283,12 @@ mod tests {
                 stack,
                 env: Env::live(),
             },
+            Command::DraftReport {
+                scope: Default::default(),
+            },
+            Command::PostReport {
+                text: String::new(),
+            },
         ]
     }
 
@@ -291,6 +309,8 @@ mod tests {
             Command::Announce { .. } => 12,
             Command::FollowLogs { .. } => 13,
             Command::ListInstances { .. } => 14,
+            Command::DraftReport { .. } => 15,
+            Command::PostReport { .. } => 16,
         }
     }
 
@@ -302,7 +322,7 @@ mod tests {
         kinds.dedup();
         assert_eq!(
             kinds,
-            (0..=14).collect::<Vec<_>>(),
+            (0..=16).collect::<Vec<_>>(),
             "one sample per command"
         );
         let mutating: Vec<(usize, Action)> = all
@@ -318,6 +338,7 @@ mod tests {
                 (3, Action::Abort),
                 (4, Action::StealLock),
                 (12, Action::Announce),
+                (16, Action::PostReport),
             ]
         );
     }

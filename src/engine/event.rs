@@ -107,6 +107,8 @@ pub enum Event {
         path: std::path::PathBuf,
         result: Result<usize, String>,
     },
+    /// The release report asked for with `Command::DraftReport`, or why there is none.
+    ReportDraft(Result<crate::report::Draft, String>),
     ConfigDiff {
         stack: StackId,
         result: Result<crate::configdiff::ConfigDiff, String>,
@@ -170,6 +172,8 @@ pub enum Action {
     Announce,
     /// Taking the release lock from another operator.
     StealLock,
+    /// Posting the release report to the release's chat thread.
+    PostReport,
 }
 
 impl Action {
@@ -180,6 +184,7 @@ impl Action {
             Action::Abort => "abort",
             Action::Announce => "announce",
             Action::StealLock => "steal the lock",
+            Action::PostReport => "post the report",
         }
     }
 }

@@ -15,6 +15,7 @@ mod read_only;
 mod recovery;
 pub mod release;
 mod repo_tasks;
+mod report;
 mod requests;
 mod runner;
 mod watches;

@@ -364,6 +364,8 @@ impl Engine {
             Command::LineStats { commit } => self.line_stats(commit),
             Command::ConfigDiff { stack, between } => self.config_diff(stack, between),
             Command::WriteFile { path, contents } => self.write_file(path, contents),
+            Command::DraftReport { scope } => self.draft_report(scope),
+            Command::PostReport { text } => self.post_report(text).await,
             Command::DraftAnnouncement { completion } => {
                 let summary =
                     announce::summary(&self.config.release.name, &self.board, self.changes.diffs());
@@ -409,7 +411,9 @@ impl Engine {
         }
         let asked = matches!(
             job,
-            announce::Job::Draft { .. } | announce::Job::Announce { .. }
+            announce::Job::Draft { .. }
+                | announce::Job::Announce { .. }
+                | announce::Job::Report { .. }
         );
         let trouble = match &self.announcer {
             Some(Ok(tx)) => tx

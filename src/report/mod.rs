@@ -293,3 +293,29 @@ pub fn short(v: &str) -> &str {
         v
     }
 }
+
+/// A report built for the dashboard to preview: the text, where saving puts it, and where
+/// posting would send it (or why it cannot be posted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// `belfrage 9be77d1`.
+    pub title: String,
+    pub markdown: String,
+    pub save_to: PathBuf,
+    pub post_to: Result<Vec<String>, String>,
+}
+
+impl Draft {
+    pub fn new(report: &Report, post_to: Result<Vec<String>, String>) -> Draft {
+        let title = match report.version.as_deref() {
+            Some(v) => format!("{} {}", report.service, short(v)),
+            None => report.service.clone(),
+        };
+        Draft {
+            title,
+            markdown: markdown(report),
+            save_to: file_name(report),
+            post_to,
+        }
+    }
+}

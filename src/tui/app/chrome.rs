@@ -50,6 +50,7 @@ impl App {
             Some(Overlay::Help(h)) => h.render(area, buf, &self.theme),
             Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
+            Some(Overlay::Report(d)) => d.render(area, buf, &self.theme),
             None => {}
         }
     }

@@ -19,6 +19,7 @@ use super::overlay::announce::{AnnounceDialog, AnnounceResult};
 use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
+use super::overlay::report::{ReportOverlay, ReportResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
 use super::panes::deploy::DeployPane;
@@ -77,6 +78,7 @@ enum Overlay {
     Help(HelpOverlay),
     Announce(AnnounceDialog),
     Details(DetailsOverlay),
+    Report(ReportOverlay),
 }
 
 pub struct App {
@@ -316,6 +318,22 @@ impl App {
                         self.overlay = None;
                     }
                 }
+                Overlay::Report(d) => match d.on_key(key) {
+                    ReportResult::Open => {}
+                    ReportResult::Closed => self.overlay = None,
+                    ReportResult::Save(path, contents) => {
+                        self.say(
+                            Level::Info,
+                            format!("Saving the report to {}…", path.display()),
+                        );
+                        self.send(Command::WriteFile { path, contents });
+                    }
+                    ReportResult::Post(text) => {
+                        self.send(Command::PostReport { text });
+                        self.say(Level::Info, "Posting the report to the release thread…");
+                    }
+                    ReportResult::Say(text) => self.say(Level::Warn, text),
+                },
                 Overlay::Announce(d) => {
                     let completion = d.completion;
                     match d.on_key(key) {
@@ -417,6 +435,12 @@ impl App {
                     )));
                 }
             }
+            KeyCode::Char('R') => {
+                self.send(Command::DraftReport {
+                    scope: Default::default(),
+                });
+                self.say(Level::Info, "Building the release report from the journal…");
+            }
             KeyCode::Char('a') => {
                 let completion = self.release_announced;
                 self.send(Command::DraftAnnouncement { completion });
@@ -511,6 +535,10 @@ impl App {
                 Hint::new("Esc/n", "cancel"),
                 Hint::new("o", "override the promotion order"),
                 Hint::new("Tab", "switch button"),
+                Hint::new(
+                    "w / p",
+                    "report: save to a file / post to the release thread",
+                ),
             ],
         ));
         self.overlay = Some(Overlay::Help(HelpOverlay::new(sections)));

@@ -4,6 +4,7 @@
 use super::{App, Overlay};
 use crate::engine::Event;
 use crate::tui::overlay::announce::AnnounceDialog;
+use crate::tui::overlay::report::ReportOverlay;
 use crate::tui::status::Level;
 
 impl App {
@@ -37,6 +38,15 @@ impl App {
             }
             Event::ReadOnly => {
                 self.read_only = true;
+                true
+            }
+            Event::ReportDraft(Ok(draft)) => {
+                self.overlay = Some(Overlay::Report(ReportOverlay::new(draft.clone())));
+                true
+            }
+            Event::ReportDraft(Err(e)) => {
+                self.status
+                    .resolve(Level::Error, format!("Release report: {e}"));
                 true
             }
             Event::AnnouncementDraft {
@@ -180,6 +190,7 @@ fn ing(verb: &str) -> String {
         "abort" => "aborting".into(),
         "announce" => "announcing".into(),
         "steal the lock" => "stealing the lock".into(),
+        "post the report" => "posting the report".into(),
         v => v.to_string(),
     }
 }
