@@ -40,6 +40,7 @@ fn full_app() -> App {
             platform: "http demo".into(),
             logs: config.logs.clone(),
             metrics_series: config.metrics.series.len(),
+            stops_with_us: None,
         };
         let mut app = App::new(info, Theme::default(), board);
         let mut target = None;
@@ -55,7 +56,7 @@ fn full_app() -> App {
             if matches!(ev, Event::Refreshed) && promoted < 2 {
                 for id in ["www", "cedric"] {
                     handle
-                        .send(Command::Promote { stack: StackId::new(id), expected: None, override_order: true })
+                        .send(Command::Promote { stack: StackId::new(id), expected: None, override_order: true, to: None })
                         .await;
                 }
                 promoted += 1;

@@ -26,7 +26,8 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
     /// `promote`, `rollback`, `abort`, `deploy_started`, `deploy_finished`, `smoke`,
-    /// `announce`, `refused`.
+    /// `announce`, `refused`, `observed`, `adopted`, `lock_stolen`, `lock_taken_over`,
+    /// `flag` (a metric flag raised: `series`, `outcome` spike or drop).
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<String>,
@@ -44,6 +45,9 @@ pub struct Entry {
     pub outcome: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The metric series a `flag` entry is about (`errors`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
 }
 
 impl Entry {
@@ -61,6 +65,7 @@ impl Entry {
             deployment: None,
             outcome: None,
             detail: None,
+            series: None,
         }
     }
 
@@ -99,6 +104,10 @@ impl Entry {
     }
     pub fn outcome(mut self, o: impl ToString) -> Self {
         self.outcome = Some(o.to_string());
+        self
+    }
+    pub fn series(mut self, name: impl Into<String>) -> Self {
+        self.series = Some(crate::text::one_line(&name.into(), 100));
         self
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {

@@ -11,6 +11,7 @@ pub mod journal;
 pub mod model;
 pub mod notify;
 pub mod platform;
+pub mod report;
 pub mod secrets;
 pub mod telemetry;
 pub mod text;

@@ -73,6 +73,7 @@ fn sally_phase(ev: &Event) -> Option<Phase> {
 async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
     let env = start(DemoOptions::fast()).await.expect("demo starts");
     let config = Arc::new(fast(env.config().expect("demo config"), false));
+    let journal = config.release.journal_path();
     let platform = slipway::platform::from_config(&config).expect("platform");
     let (handle, mut events) = engine::start(config, platform);
     until(&mut events, 20, "the first refresh", |e| {
@@ -235,6 +236,25 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
         },
     )
     .await;
+    // The journal has the flag once (for the release report), not once per sample, nor
+    // again while it held through the rollback.
+    let (entries, _) = slipway::journal::read(&journal).expect("journal");
+    let flags: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "flag" && e.series.as_deref() == Some("errors"))
+        .collect();
+    assert_eq!(flags.len(), 1, "{flags:#?}");
+    assert_eq!(flags[0].stack.as_deref(), Some("sally"));
+    assert_eq!(flags[0].outcome.as_deref(), Some("spike"));
+    assert_eq!(flags[0].to.as_deref(), Some(env.versions().test.as_str()));
+    assert!(
+        flags[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("errors SPIKE")),
+        "{:?}",
+        flags[0].detail
+    );
     env.shutdown().await;
 }
 

@@ -130,10 +130,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
     .await
     {
         Ok(draft) => draft,
-        Err(e) => {
-            eprintln!("slipway: {e}");
-            return ExitCode::from(exit::FAILED);
-        }
+        Err(e) => return e.exit(),
     };
     println!("To: {}\n", targets.join(", "));
     println!("{text}");
@@ -169,10 +166,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
                 ExitCode::from(exit::FAILED)
             }
         }
-        Err(e) => {
-            eprintln!("slipway: {e}");
-            ExitCode::from(exit::FAILED)
-        }
+        Err(e) => e.exit(),
     }
 }
 
@@ -204,25 +198,54 @@ fn already_announced(
         })
 }
 
-/// Waits for the event `pick` accepts; an announcement problem ends the wait.
+/// Why waiting for an answer ended without one.
+enum NoAnswer {
+    /// The engine refused the post (read-only): nothing was sent.
+    Refused(String),
+    Failed(String),
+}
+
+impl NoAnswer {
+    fn exit(self) -> ExitCode {
+        match self {
+            NoAnswer::Refused(why) => {
+                eprintln!("slipway: refused: {why}");
+                ExitCode::from(exit::REFUSED)
+            }
+            NoAnswer::Failed(why) => {
+                eprintln!("slipway: {why}");
+                ExitCode::from(exit::FAILED)
+            }
+        }
+    }
+}
+
+/// Waits for the event `pick` accepts; an announcement problem or a refusal ends the wait.
 async fn next_answer<T>(
     events: &mut tokio::sync::mpsc::Receiver<Event>,
     mut pick: impl FnMut(Event) -> Option<T>,
-) -> Result<T, String> {
+) -> Result<T, NoAnswer> {
     let wait = async {
         while let Some(ev) = events.recv().await {
             if let Event::Problem { context, message } = &ev
                 && context == "announcement"
             {
-                return Err(message.clone());
+                return Err(NoAnswer::Failed(message.clone()));
+            }
+            if let Event::Refused {
+                action: crate::engine::Action::Announce,
+                refusal,
+            } = &ev
+            {
+                return Err(NoAnswer::Refused(refusal.to_string()));
             }
             if let Some(found) = pick(ev) {
                 return Ok(found);
             }
         }
-        Err("the engine stopped".to_string())
+        Err(NoAnswer::Failed("the engine stopped".to_string()))
     };
     tokio::time::timeout(Duration::from_secs(120), wait)
         .await
-        .unwrap_or_else(|_| Err("no answer within 120s".into()))
+        .unwrap_or_else(|_| Err(NoAnswer::Failed("no answer within 120s".into())))
 }

@@ -12,6 +12,7 @@ mod diff;
 mod docs;
 mod history;
 mod logs;
+mod report;
 mod session;
 mod smoke;
 mod status;
@@ -42,6 +43,10 @@ pub struct Cli {
     /// Write diagnostics here instead of the daily file in ~/.local/state/slipway/ (level: $SLIPWAY_LOG).
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Watch only: refuse promote, rollback, abort, announce and lock steals, and write
+    /// nothing to the journal (as `read_only = true` in [release]).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -63,6 +68,12 @@ impl LockArgs {
         self.steal_lock
             .then(|| self.reason.clone().unwrap_or_default())
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,6 +215,22 @@ pub enum Cmd {
         #[arg(short = 'n', long = "last", default_value_t = 50)]
         last: usize,
     },
+    /// The release report: what shipped, each stack's steps, smoke results and metric
+    /// flags, overrides, approvals and announcements, and who did what — from the journal.
+    #[command(
+        after_help = "A release is the entries from the first promotion of its version (with the announcement, approvals and overrides just before it) up to the next release's first promotion. Without --release, the newest release. --since alone takes everything recorded since then."
+    )]
+    Report {
+        /// markdown (to paste into a ticket or chat) or json.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        /// The release of this version (a commit id, or a prefix of one).
+        #[arg(long, value_name = "VERSION")]
+        release: Option<String>,
+        /// Only what was recorded since: 2026-11-22 12:00, 2026-11-22, RFC 3339, or an age (90m, 6h, 2d).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
     /// Check a config file and report every problem with its file, line and key.
     CheckConfig {
         /// The file to check (default: the config slipway would use).
@@ -224,6 +251,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    session::set_read_only(cli.read_only);
     // Commands that only read local files talk to nothing that could need diagnosing, and
     // need no async runtime: starting either would cost them more than their work on a
     // short range (see benches/diff_compare.sh).
@@ -243,6 +271,19 @@ pub fn main() -> ExitCode {
         }) => return diff::ad_hoc(repo, live, test, *json, *stat),
         Some(Cmd::History { stack, json, last }) => {
             return history::run(cli.config.as_deref(), stack.clone(), *json, *last);
+        }
+        // The journal and the repository are local files: no runtime, no log file.
+        Some(Cmd::Report {
+            format,
+            release,
+            since,
+        }) => {
+            return report::run(
+                cli.config.as_deref(),
+                *format,
+                release.clone(),
+                since.as_deref(),
+            );
         }
         _ => {}
     }
@@ -401,5 +442,10 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Cmd::Completions { shell } => docs::completions(shell),
         Cmd::Man => docs::man(),
         Cmd::History { stack, json, last } => history::run(config, stack, json, last),
+        Cmd::Report {
+            format,
+            release,
+            since,
+        } => report::run(config, format, release, since.as_deref()),
     }
 }

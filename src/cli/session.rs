@@ -41,8 +41,18 @@ pub fn open(config: Config) -> Result<Session, ExitCode> {
     open_with(config, engine::Feeds::NONE)
 }
 
+/// `--read-only` on the command line, for every engine this process starts (the demo's
+/// config is built, not loaded, so it is applied where engines start, not where configs
+/// are read).
+static READ_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_read_only(on: bool) {
+    READ_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Builds the platform and starts the engine with the feeds asked for.
-pub fn open_with(config: Config, feeds: engine::Feeds) -> Result<Session, ExitCode> {
+pub fn open_with(mut config: Config, feeds: engine::Feeds) -> Result<Session, ExitCode> {
+    config.release.read_only |= READ_ONLY.load(std::sync::atomic::Ordering::Relaxed);
     let config = Arc::new(config);
     let platform = crate::platform::from_config(&config).map_err(|e| {
         eprintln!("slipway: {e}");

@@ -71,6 +71,12 @@ pub struct ReleaseConfig {
     /// The environments a version moves through, in order; the last is live.
     #[serde(default = "defaults::environments")]
     pub environments: Vec<String>,
+    /// Watch only: the engine refuses every command that would change the release
+    /// (promote, rollback, abort, announce, lock steal) and writes no journal entry.
+    /// Here rather than in `[ui]` because every front end obeys it, the CLI too;
+    /// `--read-only` on the command line sets it for one run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 impl ReleaseConfig {

@@ -31,6 +31,10 @@ pub enum Job {
     },
     DeployStarted(DeployInfo),
     DeployFinished(DeployInfo, DeployOutcome, Option<String>),
+    /// The release report, into the release's thread.
+    Report {
+        text: String,
+    },
 }
 
 /// Starts the announcement task; jobs are handled one at a time, in order. Drafts need
@@ -138,6 +142,10 @@ async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event 
                 (what.to_string(), delivery)
             })
         }
+        Job::Report { text } => notifier
+            .send(&Message::Report { text }, SendMode::Normal)
+            .await
+            .map(|d| ("release report".to_string(), d)),
         Job::DeployStarted(info) => notifier
             .deploy_started(&info)
             .await

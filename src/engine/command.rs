@@ -116,9 +116,73 @@ pub enum Command {
         stack: StackId,
         env: Env,
     },
+    /// Build the release report from the journal and the diff (answered with
+    /// `Event::ReportDraft`).
+    DraftReport {
+        scope: crate::report::Scope,
+    },
+    /// Post the release report (as read, perhaps edited) to the release's chat thread.
+    PostReport {
+        text: String,
+    },
 }
 
 impl Command {
+    /// What carrying this command out would change outside this process, as the action
+    /// a read-only engine refuses it as; `None` for commands that only read (or write a
+    /// file the user asked for).
+    ///
+    /// This is the one place a command is classified: the match has no wildcard, so a new
+    /// command does not compile until it is put on one side or the other here (and the
+    /// test below lists it).
+    pub fn mutation(&self) -> Option<super::Action> {
+        use super::Action;
+        match self {
+            Command::Promote { .. } => Some(Action::Promote),
+            Command::Rollback { .. } => Some(Action::Rollback),
+            Command::Abort { .. } => Some(Action::Abort),
+            Command::StealLock { .. } => Some(Action::StealLock),
+            Command::Announce { .. } => Some(Action::Announce),
+            Command::PostReport { .. } => Some(Action::PostReport),
+            // Reads: the platform's versions and instances, the repository, the feeds.
+            Command::Refresh
+            | Command::Select { .. }
+            | Command::Fetch
+            | Command::LineStats { .. }
+            | Command::ConfigDiff { .. }
+            | Command::FollowLogs { .. }
+            | Command::ListInstances { .. }
+            | Command::DraftAnnouncement { .. }
+            | Command::DraftReport { .. } => None,
+            // GET requests to the stack's own endpoints: they change nothing, and a
+            // read-only watcher may want to know whether the site answers.
+            Command::Smoke { .. } => None,
+            // A local file the user named (a saved log view or report), not the release.
+            Command::WriteFile { .. } => None,
+        }
+    }
+
+    /// Whether a read-only engine refuses it: it would deploy, abort, post to chat, or
+    /// take the release lock.
+    pub fn is_mutating(&self) -> bool {
+        self.mutation().is_some()
+    }
+
+    /// The stack it is about, for the answer to a refused request.
+    pub fn stack(&self) -> Option<&StackId> {
+        match self {
+            Command::Promote { stack, .. }
+            | Command::Rollback { stack, .. }
+            | Command::Abort { stack }
+            | Command::Select { stack }
+            | Command::ConfigDiff { stack, .. }
+            | Command::Smoke { stack }
+            | Command::FollowLogs { stack, .. }
+            | Command::ListInstances { stack, .. } => Some(stack),
+            _ => None,
+        }
+    }
+
     /// For the diagnostics log: the command without bulky or user-written text.
     pub fn describe(&self) -> String {
         match self {
@@ -141,7 +205,141 @@ impl Command {
                 )
             }
             Command::LineStats { commit } => format!("LineStats {{ {} }}", commit.short),
+            Command::PostReport { text } => format!("PostReport {{ {} chars }}", text.len()),
             other => format!("{other:?}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Action;
+
+    /// One command of every kind. `kind` below has no wildcard either: a new command
+    /// fails to compile here until it has a sample, and the assertions say which
+    /// side of `mutation` it must be on.
+    fn one_of_each() -> Vec<Command> {
+        let stack = StackId::new("sally");
+        vec![
+            Command::Refresh,
+            Command::Promote {
+                stack: stack.clone(),
+                expected: None,
+                override_order: false,
+                to: None,
+            },
+            Command::Rollback {
+                stack: stack.clone(),
+                to: None,
+            },
+            Command::Abort {
+                stack: stack.clone(),
+            },
+            Command::StealLock { reason: "r".into() },
+            Command::Select {
+                stack: stack.clone(),
+            },
+            Command::Fetch,
+            Command::LineStats {
+                commit: Box::new(crate::vcs::Commit {
+                    id: "a".into(),
+                    short: "a".into(),
+                    author: String::new(),
+                    email: String::new(),
+                    time: chrono::Utc::now(),
+                    subject: String::new(),
+                    body: String::new(),
+                    pr: None,
+                    files: Vec::new(),
+                    risks: Vec::new(),
+                    merged: Vec::new(),
+                    is_merge: false,
+                }),
+            },
+            Command::ConfigDiff {
+                stack: stack.clone(),
+                between: None,
+            },
+            Command::Smoke {
+                stack: stack.clone(),
+            },
+            Command::WriteFile {
+                path: "x".into(),
+                contents: String::new(),
+            },
+            Command::DraftAnnouncement { completion: false },
+            Command::Announce {
+                text: String::new(),
+                completion: false,
+                force: false,
+                again: false,
+            },
+            Command::FollowLogs {
+                stack: stack.clone(),
+                instance: None,
+            },
+            Command::ListInstances {
+                stack,
+                env: Env::live(),
+            },
+            Command::DraftReport {
+                scope: Default::default(),
+            },
+            Command::PostReport {
+                text: String::new(),
+            },
+        ]
+    }
+
+    fn kind(c: &Command) -> usize {
+        match c {
+            Command::Refresh => 0,
+            Command::Promote { .. } => 1,
+            Command::Rollback { .. } => 2,
+            Command::Abort { .. } => 3,
+            Command::StealLock { .. } => 4,
+            Command::Select { .. } => 5,
+            Command::Fetch => 6,
+            Command::LineStats { .. } => 7,
+            Command::ConfigDiff { .. } => 8,
+            Command::Smoke { .. } => 9,
+            Command::WriteFile { .. } => 10,
+            Command::DraftAnnouncement { .. } => 11,
+            Command::Announce { .. } => 12,
+            Command::FollowLogs { .. } => 13,
+            Command::ListInstances { .. } => 14,
+            Command::DraftReport { .. } => 15,
+            Command::PostReport { .. } => 16,
+        }
+    }
+
+    #[test]
+    fn every_command_is_classified_and_sampled() {
+        let all = one_of_each();
+        let mut kinds: Vec<usize> = all.iter().map(kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(
+            kinds,
+            (0..=16).collect::<Vec<_>>(),
+            "one sample per command"
+        );
+        let mutating: Vec<(usize, Action)> = all
+            .iter()
+            .filter_map(|c| c.mutation().map(|a| (kind(c), a)))
+            .collect();
+        // Everything that deploys, aborts, posts to chat or takes the lock; nothing else.
+        assert_eq!(
+            mutating,
+            [
+                (1, Action::Promote),
+                (2, Action::Rollback),
+                (3, Action::Abort),
+                (4, Action::StealLock),
+                (12, Action::Announce),
+                (16, Action::PostReport),
+            ]
+        );
     }
 }

@@ -536,6 +536,14 @@ impl Engine {
             .verification_finished(&stack, passed, format!("smoke tests failed: {summary}"));
         self.emit_board().await;
         self.settle(&stack).await;
+        if !passed && self.config.smoke.auto_rollback && self.read_only() {
+            let name = self.stack_name(&stack);
+            self.emit(Event::Notice(format!(
+                "{name}: smoke tests failed; not rolling back automatically: this slipway is read-only"
+            )))
+            .await;
+            return;
+        }
         if !passed && self.config.smoke.auto_rollback {
             let name = self
                 .board

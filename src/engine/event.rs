@@ -13,6 +13,9 @@ pub enum Event {
         action: Action,
         answer: Answer,
     },
+    /// The engine is read-only: it refuses whatever would change the release (sent once,
+    /// first, so the dashboard says so in its header).
+    ReadOnly,
     /// The release board changed (versions, phases). Small, so it is sent whole.
     Board(Board),
     /// A full round of version reads finished (each stack either updated or reported an error).
@@ -104,6 +107,8 @@ pub enum Event {
         path: std::path::PathBuf,
         result: Result<usize, String>,
     },
+    /// The release report asked for with `Command::DraftReport`, or why there is none.
+    ReportDraft(Result<crate::report::Draft, String>),
     ConfigDiff {
         stack: StackId,
         result: Result<crate::configdiff::ConfigDiff, String>,
@@ -163,6 +168,12 @@ pub enum Action {
     Promote,
     Rollback,
     Abort,
+    /// Posting an announcement or completion message to chat.
+    Announce,
+    /// Taking the release lock from another operator.
+    StealLock,
+    /// Posting the release report to the release's chat thread.
+    PostReport,
 }
 
 impl Action {
@@ -171,6 +182,9 @@ impl Action {
             Action::Promote => "promote",
             Action::Rollback => "roll back",
             Action::Abort => "abort",
+            Action::Announce => "announce",
+            Action::StealLock => "steal the lock",
+            Action::PostReport => "post the report",
         }
     }
 }

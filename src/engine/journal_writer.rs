@@ -10,6 +10,8 @@ use crate::journal::{self, Entry};
 pub struct JournalWriter {
     path: PathBuf,
     failing: bool,
+    /// A read-only engine writes nothing: entries are dropped (and logged).
+    read_only: bool,
 }
 
 impl JournalWriter {
@@ -17,11 +19,22 @@ impl JournalWriter {
         JournalWriter {
             path,
             failing: false,
+            read_only: false,
         }
+    }
+
+    /// A writer that records nothing: read-only mode changes no shared state.
+    pub fn read_only(mut self) -> JournalWriter {
+        self.read_only = true;
+        self
     }
 
     /// Writes one entry; `Some(message)` the first time writing fails.
     pub async fn write(&mut self, entry: Entry) -> Option<String> {
+        if self.read_only {
+            tracing::debug!(action = %entry.action, "read-only: not journaled");
+            return None;
+        }
         let path = self.path.clone();
         let result = tokio::task::spawn_blocking(move || journal::append(&path, &entry))
             .await

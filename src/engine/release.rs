@@ -188,6 +188,12 @@ pub enum Refusal {
         "{stack}: the deployment has not been acknowledged by the platform yet; try again in a moment"
     )]
     AbortTooEarly { stack: String },
+    /// The engine was started read-only (`--read-only`, or `read_only = true` in
+    /// `[release]`): it refuses whatever would change the release.
+    #[error(
+        "read-only: slipway was started with --read-only (or [release] read_only = true); nothing was sent"
+    )]
+    ReadOnly,
 }
 
 impl Refusal {

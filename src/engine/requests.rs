@@ -174,7 +174,12 @@ impl Engine {
         if holder.is_none() && self.platform.capabilities().lock {
             holder = self.platform.read_lock().await.ok().flatten();
         }
-        if let Some(dead) = holder.clone().filter(|h| h.is_dead_here()) {
+        // A read-only engine clears nobody's lock: a dead holder shows until a slipway
+        // that may act takes it over.
+        if let Some(dead) = holder
+            .clone()
+            .filter(|h| h.is_dead_here() && !self.read_only())
+        {
             self.lock.steal();
             let entry = Entry::new("lock_taken_over").detail(format!(
                 "the release lock of {} (pid {}) was cleared: that process is gone",

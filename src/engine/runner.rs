@@ -64,6 +64,7 @@ pub(super) enum Internal {
     Diff(Pair, Result<ChangeSet, DiffError>),
     Smoke(StackId, SmokeCause, SmokeReport),
     Journal(std::io::Result<(Vec<crate::journal::Entry>, usize)>),
+    FlagRaised(super::flags::Raised),
 }
 
 /// Which feeds a front end wants: the dashboard all of them, a CLI command none (it reads
@@ -125,7 +126,10 @@ pub fn start_with(
             .with_extension("announce.json");
         announce::spawn(cfg, event_tx.clone(), saved)
     });
-    let journal = super::journal_writer::JournalWriter::new(config.release.journal_path());
+    let mut journal = super::journal_writer::JournalWriter::new(config.release.journal_path());
+    if config.release.read_only {
+        journal = journal.read_only();
+    }
     let lock = super::lock::ReleaseLock::beside(&config.release.journal_path());
     let live_env = config
         .release
@@ -229,6 +233,9 @@ impl Engine {
         mut watch_reports: mpsc::Receiver<(StackId, WatchReport)>,
         feeds: Feeds,
     ) {
+        if self.read_only() {
+            self.emit(Event::ReadOnly).await;
+        }
         self.emit(Event::Board(self.board.clone())).await;
         self.emit(Event::Repo(self.changes.state.clone())).await;
         if self.changes.state == RepoState::Cloning {
@@ -328,6 +335,11 @@ impl Engine {
 
     async fn command(&mut self, req: Request) {
         let Request { id, command: cmd } = req;
+        if self.read_only()
+            && let Some(action) = cmd.mutation()
+        {
+            return self.refuse_read_only(id, &cmd, action).await;
+        }
         tracing::info!(request = %id, command = %cmd.describe(), "command");
         match cmd {
             Command::Refresh => self.refresh(),
@@ -352,6 +364,8 @@ impl Engine {
             Command::LineStats { commit } => self.line_stats(commit),
             Command::ConfigDiff { stack, between } => self.config_diff(stack, between),
             Command::WriteFile { path, contents } => self.write_file(path, contents),
+            Command::DraftReport { scope } => self.draft_report(scope),
+            Command::PostReport { text } => self.post_report(text).await,
             Command::DraftAnnouncement { completion } => {
                 let summary =
                     announce::summary(&self.config.release.name, &self.board, self.changes.diffs());
@@ -389,9 +403,17 @@ impl Engine {
     }
 
     pub(super) async fn to_announcer(&self, job: announce::Job) {
+        // Commands that post were refused already; the deployment updates of a followed
+        // deployment are not posted from a read-only engine either.
+        if self.read_only() && !matches!(job, announce::Job::Draft { .. }) {
+            tracing::debug!("read-only: nothing posted to chat");
+            return;
+        }
         let asked = matches!(
             job,
-            announce::Job::Draft { .. } | announce::Job::Announce { .. }
+            announce::Job::Draft { .. }
+                | announce::Job::Announce { .. }
+                | announce::Job::Report { .. }
         );
         let trouble = match &self.announcer {
             Some(Ok(tx)) => tx
@@ -438,8 +460,15 @@ impl Engine {
             tx,
         );
         let events = self.events.clone();
+        let internal = self.internal.clone();
         self.tasks.spawn(async move {
+            // Flags raised go to the engine loop for the journal; every update goes on
+            // to the front ends as it came.
+            let mut flags = super::flags::FlagTracker::default();
             while let Some(update) = rx.recv().await {
+                for raised in flags.update(&update) {
+                    let _ = internal.send(Internal::FlagRaised(raised)).await;
+                }
                 if events.send(Event::Metrics(Box::new(update))).await.is_err() {
                     break;
                 }
@@ -661,6 +690,7 @@ impl Engine {
                 }
             },
             Internal::Smoke(stack, cause, report) => self.smoke_done(stack, cause, report).await,
+            Internal::FlagRaised(raised) => self.flag_raised(raised).await,
         }
     }
 }

@@ -9,6 +9,8 @@ pub enum MessageKind {
     DeployStarted,
     DeployFinished,
     Completion,
+    /// The release report, a reply in the release's thread.
+    Report,
 }
 
 impl MessageKind {
@@ -18,6 +20,7 @@ impl MessageKind {
             MessageKind::DeployStarted => "deploy_started",
             MessageKind::DeployFinished => "deploy_finished",
             MessageKind::Completion => "completion",
+            MessageKind::Report => "report",
         }
     }
 }
@@ -41,6 +44,10 @@ pub enum Message {
     Completion {
         text: String,
     },
+    /// The release report (Markdown), as previewed.
+    Report {
+        text: String,
+    },
 }
 
 impl Message {
@@ -50,6 +57,7 @@ impl Message {
             Message::DeployStarted { .. } => MessageKind::DeployStarted,
             Message::DeployFinished { .. } => MessageKind::DeployFinished,
             Message::Completion { .. } => MessageKind::Completion,
+            Message::Report { .. } => MessageKind::Report,
         }
     }
 
@@ -71,6 +79,9 @@ impl Message {
                 )
             }
             Message::Completion { .. } => "completion".into(),
+            // Keyed by content: the same report is posted once, a newer one (after a
+            // rollback, say) is posted too.
+            Message::Report { text } => format!("report:{:016x}", fnv1a(text.trim())),
         }
     }
 
@@ -94,4 +105,29 @@ pub enum SendMode {
     Force,
     /// Post once more, even where it was delivered: the user asked for it by name.
     Again,
+}
+
+/// FNV-1a: a hash that stays the same across builds and runs (the delivery state is
+/// saved), unlike std's `DefaultHasher`.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_posted_once_per_content() {
+        let a = Message::Report { text: "one".into() };
+        let b = Message::Report {
+            text: " one\n".into(),
+        };
+        let c = Message::Report { text: "two".into() };
+        assert_eq!(a.action(), b.action());
+        assert_ne!(a.action(), c.action());
+        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
+    }
 }

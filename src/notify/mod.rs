@@ -282,9 +282,9 @@ impl Notifier {
 
     fn prepare(&self, message: &Message) -> Result<Prepared, NotifyError> {
         let text = match message {
-            Message::Announcement { text } | Message::Completion { text } => {
-                text.trim().to_string()
-            }
+            Message::Announcement { text }
+            | Message::Completion { text }
+            | Message::Report { text } => text.trim().to_string(),
             Message::DeployStarted { deploy } => self.templates.render_deploy_started(deploy)?,
             Message::DeployFinished {
                 deploy,
@@ -299,6 +299,7 @@ impl Notifier {
             MessageKind::DeployStarted => "deploy start message",
             MessageKind::DeployFinished => "deploy finish message",
             MessageKind::Completion => "completion message",
+            MessageKind::Report => "release report",
         };
         if text.is_empty() {
             return Err(NotifyError::Empty(what));

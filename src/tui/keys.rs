@@ -15,6 +15,10 @@ pub const GLOBAL: &[Hint] = &[
         "details of the selected stack (smoke checks, versions)",
     ),
     Hint::new("a", "announce the release (then: the completion)"),
+    Hint::new(
+        "R",
+        "release report: preview, w saves it, p posts it to the thread",
+    ),
     Hint::new("Ctrl-R", "read versions from the platform now"),
     Hint::new(
         ":",

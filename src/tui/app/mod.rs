@@ -19,6 +19,7 @@ use super::overlay::announce::{AnnounceDialog, AnnounceResult};
 use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
+use super::overlay::report::{ReportOverlay, ReportResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
 use super::panes::deploy::DeployPane;
@@ -80,6 +81,7 @@ enum Overlay {
     Help(HelpOverlay),
     Announce(AnnounceDialog),
     Details(DetailsOverlay),
+    Report(ReportOverlay),
 }
 
 pub struct App {
@@ -114,6 +116,8 @@ pub struct App {
     /// Per stack, the series flagged now (by name), so each new flag is announced once
     /// and a change in what is flagged is announced again.
     flagged: std::collections::HashMap<StackId, Vec<String>>,
+    /// The engine said it is read-only (the header says so; the engine refuses).
+    read_only: bool,
     quit: bool,
 }
 
@@ -146,6 +150,7 @@ impl App {
             clock: None,
             flagged: Default::default(),
             command_line: None,
+            read_only: false,
             quit: false,
         }
     }
@@ -316,6 +321,22 @@ impl App {
                         self.overlay = None;
                     }
                 }
+                Overlay::Report(d) => match d.on_key(key) {
+                    ReportResult::Open => {}
+                    ReportResult::Closed => self.overlay = None,
+                    ReportResult::Save(path, contents) => {
+                        self.say(
+                            Level::Info,
+                            format!("Saving the report to {}…", path.display()),
+                        );
+                        self.send(Command::WriteFile { path, contents });
+                    }
+                    ReportResult::Post(text) => {
+                        self.send(Command::PostReport { text });
+                        self.say(Level::Info, "Posting the report to the release thread…");
+                    }
+                    ReportResult::Say(text) => self.say(Level::Warn, text),
+                },
                 Overlay::Announce(d) => {
                     let completion = d.completion;
                     match d.on_key(key) {
@@ -417,6 +438,12 @@ impl App {
                     )));
                 }
             }
+            KeyCode::Char('R') => {
+                self.send(Command::DraftReport {
+                    scope: Default::default(),
+                });
+                self.say(Level::Info, "Building the release report from the journal…");
+            }
             KeyCode::Char('a') => {
                 let completion = self.release_announced;
                 self.send(Command::DraftAnnouncement { completion });
@@ -511,6 +538,10 @@ impl App {
                 Hint::new("Esc/n", "cancel"),
                 Hint::new("o", "override the promotion order"),
                 Hint::new("Tab", "switch button"),
+                Hint::new(
+                    "w / p",
+                    "report: save to a file / post to the release thread",
+                ),
             ],
         ));
         self.overlay = Some(Overlay::Help(HelpOverlay::new(sections)));

@@ -4,6 +4,7 @@
 use super::{App, Overlay};
 use crate::engine::Event;
 use crate::tui::overlay::announce::AnnounceDialog;
+use crate::tui::overlay::report::ReportOverlay;
 use crate::tui::status::Level;
 
 impl App {
@@ -33,6 +34,19 @@ impl App {
             }
             Event::Notice(text) => {
                 self.status.say(Level::Info, text.clone());
+                true
+            }
+            Event::ReadOnly => {
+                self.read_only = true;
+                true
+            }
+            Event::ReportDraft(Ok(draft)) => {
+                self.overlay = Some(Overlay::Report(ReportOverlay::new(draft.clone())));
+                true
+            }
+            Event::ReportDraft(Err(e)) => {
+                self.status
+                    .resolve(Level::Error, format!("Release report: {e}"));
                 true
             }
             Event::AnnouncementDraft {
@@ -174,6 +188,9 @@ fn ing(verb: &str) -> String {
         "promote" => "promoting".into(),
         "roll back" => "rolling back".into(),
         "abort" => "aborting".into(),
+        "announce" => "announcing".into(),
+        "steal the lock" => "stealing the lock".into(),
+        "post the report" => "posting the report".into(),
         v => v.to_string(),
     }
 }

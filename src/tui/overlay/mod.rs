@@ -4,6 +4,7 @@ pub mod announce;
 pub mod confirm;
 pub mod details;
 pub mod help;
+pub mod report;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
