@@ -806,3 +806,27 @@ async fn the_engine_promotes_through_the_git_platform_and_the_board_shows_it_on_
         .await
         .expect("the lock ref is deleted once the promotion is done");
 }
+
+/// `--dry-run` shows the file edit, the commit and the push exactly, and none of it
+/// happens: the remote's branch and file are as they were.
+#[tokio::test]
+async fn a_dry_run_plan_names_the_edit_the_commit_and_the_push_and_changes_nothing() {
+    let (_seed, remote) = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let p = platform(&remote, &dir, "Alice");
+    let before = remote.head();
+    let plan = p.plan_deploy(&promote("www", NEW, OLD, "alice"));
+    assert_eq!(
+        plan,
+        vec![
+            format!(
+                "edit envs/live/www.yaml on main of {}: {OLD} → {NEW}",
+                remote.url()
+            ),
+            "$ git commit -m 'promote www to live: ce4e1c5 → c570624 (by alice)'".to_string(),
+            "$ git push origin HEAD:refs/heads/main".to_string(),
+        ]
+    );
+    assert_eq!(remote.head(), before, "nothing pushed");
+    assert_eq!(remote.file("envs/live/www.yaml"), values("www", OLD));
+}

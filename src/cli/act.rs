@@ -123,7 +123,7 @@ pub async fn promote(
         plan.from.short(),
         plan.to.short()
     );
-    if !yes && !confirm(&question) {
+    if !yes && !super::session::dry_run() && !confirm(&question) {
         eprintln!("slipway: not promoted");
         return ExitCode::from(exit::REFUSED);
     }
@@ -158,7 +158,7 @@ pub async fn rollback(
         plan.from.short(),
         plan.to.short()
     );
-    if !yes && !confirm(&question) {
+    if !yes && !super::session::dry_run() && !confirm(&question) {
         eprintln!("slipway: not rolled back");
         return ExitCode::from(exit::REFUSED);
     }
@@ -184,7 +184,7 @@ pub async fn abort(
         Err(r) => return refuse_here(&p, "abort", &r),
     };
     let question = format!("Abort deployment #{} of {} on live?", deployment.id, p.name);
-    if !yes && !confirm(&question) {
+    if !yes && !super::session::dry_run() && !confirm(&question) {
         eprintln!("slipway: not aborted");
         return ExitCode::from(exit::REFUSED);
     }
@@ -341,6 +341,13 @@ fn finished(name: &str, outcome: &Outcome) -> ExitCode {
         Outcome::Failed { reason } => {
             eprintln!("slipway: {name} failed: {reason}");
             ExitCode::from(exit::FAILED)
+        }
+        Outcome::DryRun { plan } => {
+            for line in plan {
+                println!("{line}");
+            }
+            eprintln!("slipway: dry run: the checks passed and nothing was sent");
+            ExitCode::SUCCESS
         }
     }
 }

@@ -47,6 +47,11 @@ pub struct Cli {
     /// nothing to the journal (as `read_only = true` in [release]).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Check each action and show exactly what it would send (the HTTP request, the
+    /// command lines, or the commit and push), and send nothing: no deployment, no lock,
+    /// no journal entry, no chat post.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -166,10 +171,8 @@ pub enum Cmd {
         json: bool,
     },
     /// Draft the release announcement from the diff, show it and post it to chat.
+    /// With --dry-run: print what would be posted, post nothing (needs no token).
     Announce {
-        /// Print what would be posted, post nothing (needs no token).
-        #[arg(long)]
-        dry_run: bool,
         /// The completion message instead of the release announcement.
         #[arg(long)]
         complete: bool,
@@ -252,6 +255,7 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     session::set_read_only(cli.read_only);
+    session::set_dry_run(cli.dry_run);
     // Commands that only read local files talk to nothing that could need diagnosing, and
     // need no async runtime: starting either would cost them more than their work on a
     // short range (see benches/diff_compare.sh).
@@ -406,14 +410,13 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
         Cmd::Smoke { stack, json } => smoke::run(config, stack, json).await,
         Cmd::Announce {
-            dry_run,
             complete,
             yes,
             force,
             again,
         } => {
             let args = announce::AnnounceArgs {
-                dry_run,
+                dry_run: cli.dry_run,
                 complete,
                 yes,
                 force,

@@ -50,9 +50,22 @@ pub fn set_read_only(on: bool) {
     READ_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// `--dry-run` on the command line, applied the same way.
+static DRY_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_dry_run(on: bool) {
+    DRY_RUN.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether this run is a dry run (`--dry-run`).
+pub fn dry_run() -> bool {
+    DRY_RUN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Builds the platform and starts the engine with the feeds asked for.
 pub fn open_with(mut config: Config, feeds: engine::Feeds) -> Result<Session, ExitCode> {
     config.release.read_only |= READ_ONLY.load(std::sync::atomic::Ordering::Relaxed);
+    config.release.dry_run |= dry_run();
     let config = Arc::new(config);
     let platform = crate::platform::from_config(&config).map_err(|e| {
         eprintln!("slipway: {e}");

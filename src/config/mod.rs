@@ -77,6 +77,11 @@ pub struct ReleaseConfig {
     /// `--read-only` on the command line sets it for one run.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// `--dry-run`: every action is checked and shown (the exact request, command lines,
+    /// or commit and push), and nothing is sent, locked or journaled. A flag for one
+    /// run, never a config key: a config that silently did nothing would be a trap.
+    #[serde(skip)]
+    pub dry_run: bool,
 }
 
 impl ReleaseConfig {

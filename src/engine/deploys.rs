@@ -196,7 +196,7 @@ impl Engine {
 
     /// A version typed by hand must exist in the repository (when there is one): the
     /// platform would otherwise be asked to deploy a typo.
-    async fn check_in_repo(
+    pub(super) async fn check_in_repo(
         &self,
         stack: &StackId,
         version: &Version,

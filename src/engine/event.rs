@@ -149,6 +149,10 @@ pub enum Outcome {
     Failed {
         reason: String,
     },
+    /// `--dry-run`: the checks passed and this is exactly what would be sent; nothing was.
+    DryRun {
+        plan: Vec<String>,
+    },
 }
 
 /// Why smoke checks ran.

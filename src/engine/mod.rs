@@ -6,6 +6,7 @@ mod changes;
 mod command;
 mod deploy_watch;
 mod deploys;
+mod dry_run;
 mod event;
 mod flags;
 mod journal_writer;

@@ -340,6 +340,11 @@ impl Engine {
         {
             return self.refuse_read_only(id, &cmd, action).await;
         }
+        if self.config.release.dry_run
+            && let Some(action) = cmd.mutation()
+        {
+            return self.dry_run(id, cmd, action).await;
+        }
         tracing::info!(request = %id, command = %cmd.describe(), "command");
         match cmd {
             Command::Refresh => self.refresh(),

@@ -439,6 +439,17 @@ impl Platform for HttpPlatform {
         Ok(StackVersions::new(envs, in_flight))
     }
 
+    fn plan_abort(&self, stack: &StackId, id: &DeploymentId) -> Vec<String> {
+        let path = self
+            .endpoints
+            .abort
+            .render(&[("stack", stack.as_str()), ("id", id.as_str())]);
+        vec![
+            format!("{} {}", self.endpoints.abort.method, self.url(&path)),
+            "{}".into(),
+        ]
+    }
+
     fn plan_deploy(&self, request: &DeployRequest) -> Vec<String> {
         let (path, body) = self.deploy_request(request);
         let mut lines = vec![format!(

@@ -203,6 +203,14 @@ pub trait Platform: Send + Sync {
         )]
     }
 
+    /// Exactly what [`Platform::abort`] would do, for `--dry-run`.
+    fn plan_abort(&self, stack: &StackId, id: &DeploymentId) -> Vec<String> {
+        vec![format!(
+            "abort deployment {id} of {stack} ({} cannot show its exact request)",
+            self.describe()
+        )]
+    }
+
     /// How often a running deployment should be polled.
     fn poll_interval(&self) -> std::time::Duration;
 

@@ -36,6 +36,29 @@ impl App {
                 self.status.say(Level::Info, text.clone());
                 true
             }
+            Event::Answer {
+                stack,
+                action,
+                answer: crate::engine::Answer::Finished(crate::engine::Outcome::DryRun { plan }),
+                ..
+            } => {
+                let name = self.name_of(stack);
+                self.overlay = Some(super::Overlay::Details(
+                    crate::tui::overlay::details::DetailsOverlay::text(
+                        format!("Dry run: {} {name} — nothing was sent", action.verb()),
+                        plan,
+                        &self.theme,
+                    ),
+                ));
+                self.status.say(
+                    Level::Info,
+                    format!(
+                        "Dry run: {} {name} would send what is shown; nothing was sent",
+                        action.verb()
+                    ),
+                );
+                true
+            }
             Event::ReadOnly => {
                 self.read_only = true;
                 true

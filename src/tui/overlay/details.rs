@@ -29,6 +29,18 @@ fn row(label: &str, value: Span<'static>) -> Line<'static> {
 }
 
 impl DetailsOverlay {
+    /// A titled, scrollable page of plain lines (a dry run's plan).
+    pub fn text(title: impl Into<String>, lines: &[String], theme: &Theme) -> Self {
+        DetailsOverlay {
+            title: title.into(),
+            lines: lines
+                .iter()
+                .map(|l| Line::styled(format!("  {}", one_line(l, 2000)), theme.text))
+                .collect(),
+            scroll: 0,
+        }
+    }
+
     pub fn new(
         stack: &StackRelease,
         smoke: (Option<&SmokeReport>, bool),
