@@ -7,6 +7,7 @@ mod command;
 mod deploy_watch;
 mod deploys;
 mod event;
+pub mod gates;
 mod journal_writer;
 pub mod lock;
 mod logs;
