@@ -2,6 +2,7 @@
 //! platform and the feeds are, and how the dashboard looks. Loaded from TOML with
 //! `deny_unknown_fields` so that a typo is an error naming the file, line and key.
 
+mod gates;
 mod load;
 mod validate;
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use gates::{ApprovalConfig, FreezeConfig, GatesConfig};
 pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
 
 use crate::model::{Instance, StackId};
@@ -37,6 +39,12 @@ pub struct Config {
     /// Release announcements in chat; absent means slipway announces nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announce: Option<AnnounceConfig>,
+    /// Pre-flight gates: freeze windows.
+    #[serde(default)]
+    pub gates: GatesConfig,
+    /// Environments whose promotions need another user's approval.
+    #[serde(default)]
+    pub approval: ApprovalConfig,
 }
 
 impl Config {
@@ -246,6 +254,10 @@ pub struct HttpCapabilities {
     /// machines exclude each other, not only those sharing a state directory.
     #[serde(default)]
     pub lock: bool,
+    /// The platform keeps approvals (`approvals_*` endpoints), so an approval given on one
+    /// machine lets a promotion go on another.
+    #[serde(default)]
+    pub approvals: bool,
 }
 
 impl Default for HttpCapabilities {
@@ -255,6 +267,7 @@ impl Default for HttpCapabilities {
             config: true,
             instances: true,
             lock: false,
+            approvals: false,
         }
     }
 }
@@ -273,6 +286,8 @@ pub struct HttpEndpoints {
     pub lock_take: String,
     pub lock_release: String,
     pub lock_read: String,
+    pub approvals_record: String,
+    pub approvals_read: String,
 }
 
 impl Default for HttpEndpoints {
@@ -288,6 +303,8 @@ impl Default for HttpEndpoints {
             lock_take: "POST /lock".into(),
             lock_release: "DELETE /lock".into(),
             lock_read: "GET /lock".into(),
+            approvals_record: "POST /approvals".into(),
+            approvals_read: "GET /approvals?stack={stack}&env={env}".into(),
         }
     }
 }
