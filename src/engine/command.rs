@@ -52,6 +52,20 @@ pub enum Command {
         override_order: bool,
         /// Onto this environment instead of the stack's next promotion's target.
         to: Option<Env>,
+        /// Go past blocking pre-flight gates, for this reason (journaled with the gates).
+        override_gates: Option<String>,
+    },
+    /// Judge the pre-flight gates now: the release (`stack` None) or one stack's
+    /// promotion (its next, or onto `to`). Answered with `Event::GateCheck`.
+    CheckGates {
+        stack: Option<StackId>,
+        to: Option<Env>,
+    },
+    /// This user approves the stack's promotion onto `to` (its next when `None`), exactly
+    /// as it stands: what `to` runs now → the version going there.
+    Approve {
+        stack: StackId,
+        to: Option<Env>,
     },
     /// Deploy the previous live version (or `to`) back onto live.
     Rollback {

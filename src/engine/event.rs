@@ -24,6 +24,14 @@ pub enum Event {
     },
     /// Who holds the release lock now (`None`: nobody).
     Lock(Option<crate::engine::lock::Holder>),
+    /// The pre-flight gates of the release as they stand, sent when they change.
+    Gates(crate::engine::gates::Report),
+    /// The answer to `Command::CheckGates` (and the check before a promotion, under the
+    /// promotion's id).
+    GateCheck {
+        id: super::RequestId,
+        result: Result<crate::engine::gates::Report, Refusal>,
+    },
     /// Something went wrong outside slipway (platform, feed); the dashboard goes on.
     Problem {
         context: String,
@@ -144,6 +152,13 @@ pub enum Outcome {
     Failed {
         reason: String,
     },
+    /// The approval is recorded (journal; and the platform when `shared`).
+    Approved {
+        env: Env,
+        from: Version,
+        to: Version,
+        shared: bool,
+    },
 }
 
 /// Why smoke checks ran.
@@ -163,6 +178,7 @@ pub enum Action {
     Promote,
     Rollback,
     Abort,
+    Approve,
 }
 
 impl Action {
@@ -171,6 +187,7 @@ impl Action {
             Action::Promote => "promote",
             Action::Rollback => "roll back",
             Action::Abort => "abort",
+            Action::Approve => "approve",
         }
     }
 }

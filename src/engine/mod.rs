@@ -7,6 +7,8 @@ mod command;
 mod deploy_watch;
 mod deploys;
 mod event;
+mod gate_state;
+mod gate_tasks;
 pub mod gates;
 mod journal_writer;
 pub mod lock;

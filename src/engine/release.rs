@@ -188,11 +188,28 @@ pub enum Refusal {
         "{stack}: the deployment has not been acknowledged by the platform yet; try again in a moment"
     )]
     AbortTooEarly { stack: String },
+    #[error("{stack}: the pre-flight gates block: {}", blocking.join("; "))]
+    GatesBlocked {
+        stack: String,
+        /// One line per blocking gate.
+        blocking: Vec<String>,
+        /// False when a missing approval is among them and config does not let it be
+        /// overridden.
+        overridable: bool,
+    },
+    #[error("{env} needs no approval (approval.environments: {})", if required.is_empty() { "none".to_string() } else { required.join(", ") })]
+    ApprovalNotRequired { env: String, required: Vec<String> },
 }
 
 impl Refusal {
+    /// Whether the user may insist: out of order (`--override-order`), or gates that
+    /// block (`--override-gates --reason`).
     pub fn can_override(&self) -> bool {
-        matches!(self, Refusal::OutOfOrder { .. })
+        match self {
+            Refusal::OutOfOrder { .. } => true,
+            Refusal::GatesBlocked { overridable, .. } => *overridable,
+            _ => false,
+        }
     }
 }
 
