@@ -15,6 +15,14 @@ pub const GLOBAL: &[Hint] = &[
         "details of the selected stack (smoke checks, versions)",
     ),
     Hint::new("a", "announce the release (then: the completion)"),
+    Hint::new(
+        "g",
+        "the pre-flight gates: freeze, risk, drift, health, lock, approval",
+    ),
+    Hint::new(
+        "A",
+        "approve the selected stack's next promotion (for another user)",
+    ),
     Hint::new("Ctrl-R", "read versions from the platform now"),
     Hint::new(
         ":",

@@ -50,6 +50,7 @@ impl App {
             Some(Overlay::Help(h)) => h.render(area, buf, &self.theme),
             Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
+            Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme),
             None => {}
         }
     }
@@ -58,6 +59,10 @@ impl App {
         let area = self.layout.header;
         buf.set_style(area, self.theme.header);
         let mut text = format!(" slipway · {}", self.info.release);
+        // The gates' worst state early, where a narrow terminal still shows it.
+        if let Some((_, headline)) = self.gates.as_ref().and_then(|g| g.headline()) {
+            text.push_str(&format!(" · {headline}"));
+        }
         if let Some(s) = self.board.stacks.get(self.selected) {
             text.push_str(&format!(" · {}", s.name));
             if let Some(v) = &s.versions {

@@ -35,6 +35,28 @@ impl App {
                 self.status.say(Level::Info, text.clone());
                 true
             }
+            Event::Answer {
+                stack,
+                answer:
+                    crate::engine::Answer::Finished(crate::engine::Outcome::Approved {
+                        env,
+                        from,
+                        to,
+                        ..
+                    }),
+                ..
+            } => {
+                let name = self.name_of(stack);
+                self.status.resolve(
+                    Level::Info,
+                    format!(
+                        "{name}: you approved {env} {} → {}; another user promotes it",
+                        from.short(),
+                        to.short()
+                    ),
+                );
+                true
+            }
             Event::AnnouncementDraft {
                 completion,
                 text,
@@ -174,6 +196,7 @@ fn ing(verb: &str) -> String {
         "promote" => "promoting".into(),
         "roll back" => "rolling back".into(),
         "abort" => "aborting".into(),
+        "approve" => "approving".into(),
         v => v.to_string(),
     }
 }
