@@ -37,53 +37,69 @@ pub struct JournalFacts {
 impl JournalFacts {
     /// Reads entries oldest first; entries without an environment are about `live` (they
     /// predate configurable environments).
+    #[cfg(test)]
     pub fn from_entries(entries: &[Entry], live: &Env) -> JournalFacts {
         let mut facts = JournalFacts::default();
         for e in entries {
-            let stack = e.stack.as_deref().map(StackId::new);
-            let env = e.env.as_deref().map_or_else(|| live.clone(), Env::new);
-            match (e.action.as_str(), stack) {
-                ("approve", Some(stack)) => {
-                    if let (Some(from), Some(to)) = (&e.from, &e.to) {
-                        facts.approvals.push(Approval {
-                            stack,
-                            env,
-                            from: Version::new(from.clone()),
-                            to: Version::new(to.clone()),
-                            user: e.user.clone(),
-                            host: e.host.clone(),
-                            at: e.at,
-                        });
-                    }
-                }
-                ("promote", Some(_)) => {
-                    if let Some(to) = &e.to {
-                        facts.promoted.insert(Version::new(to.clone()));
-                    }
-                }
-                // Only runs that name the version they checked (written since the gates).
-                ("smoke", Some(stack)) => {
-                    if let (Some(to), Some(outcome)) = (&e.to, &e.outcome) {
-                        facts.smoke.insert(
-                            (stack, env, Version::new(to.clone())),
-                            SmokeSeen {
-                                passed: outcome == "passed",
-                                summary: e
-                                    .detail
-                                    .as_deref()
-                                    .map(|d| d.split_once(": ").map_or(d, |(_, s)| s))
-                                    .unwrap_or_default()
-                                    .to_string(),
-                                at: e.at,
-                                by: e.actor(),
-                            },
-                        );
-                    }
-                }
-                _ => {}
-            }
+            facts.apply(e, live);
         }
         facts
+    }
+
+    /// One more entry: this engine's own as it writes it, or every entry of a read of the
+    /// journal. The journal only grows, so facts only grow too and an entry seen twice
+    /// changes nothing: a read that started before this engine's last write (and so lacks
+    /// it) cannot take back what that write said.
+    pub fn apply(&mut self, e: &Entry, live: &Env) {
+        let Some(stack) = e.stack.as_deref().map(StackId::new) else {
+            return;
+        };
+        let env = e.env.as_deref().map_or_else(|| live.clone(), Env::new);
+        match e.action.as_str() {
+            "approve" => {
+                if let (Some(from), Some(to)) = (&e.from, &e.to) {
+                    let a = Approval {
+                        stack,
+                        env,
+                        from: Version::new(from.clone()),
+                        to: Version::new(to.clone()),
+                        user: e.user.clone(),
+                        host: e.host.clone(),
+                        at: e.at,
+                    };
+                    if !self.approvals.contains(&a) {
+                        self.approvals.push(a);
+                    }
+                }
+            }
+            "promote" => {
+                if let Some(to) = &e.to {
+                    self.promoted.insert(Version::new(to.clone()));
+                }
+            }
+            // Only runs that name the version they checked (written since the gates).
+            "smoke" => {
+                if let (Some(to), Some(outcome)) = (&e.to, &e.outcome) {
+                    let summary = e
+                        .detail
+                        .as_deref()
+                        .map(|d| d.split_once(": ").map_or(d, |(_, s)| s))
+                        .unwrap_or_default()
+                        .to_string();
+                    let key = (stack, env, Version::new(to.clone()));
+                    if self.smoke.get(&key).is_none_or(|s| s.at <= e.at) {
+                        let seen = SmokeSeen {
+                            passed: outcome == "passed",
+                            summary,
+                            at: e.at,
+                            by: e.actor(),
+                        };
+                        self.smoke.insert(key, seen);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -155,5 +171,13 @@ mod tests {
         assert!(!seen.passed);
         assert_eq!(seen.summary, "2/3 passed; article: expected 200, got 500");
         assert_eq!(facts.smoke.len(), 1);
+
+        // A read of the journal that began before the last write lacks it: it takes
+        // nothing back, and entries seen twice count once.
+        let mut again = facts.clone();
+        for e in &entries[..2] {
+            again.apply(e, &Env::live());
+        }
+        assert_eq!(again, facts);
     }
 }

@@ -9,10 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::changes::{Pair, RepoState};
-use super::gate_state::JournalFacts;
-use super::gates::{
-    self, ApprovalFacts, Facts, Gate, MetricsFacts, RepoFacts, Report, Scope, Step,
-};
+use super::gates::{self, ApprovalFacts, Facts, MetricsFacts, RepoFacts, Report, Scope, Step};
 use super::release::{PromotePlan, Refusal};
 use super::runner::{Engine, Internal};
 use super::{Action, Answer, Event, Outcome, RequestId};
@@ -85,6 +82,7 @@ impl Engine {
                 user: &user,
                 seen: &approvals,
                 problem: problem.as_deref(),
+                overridable: self.config.approval.overridable,
             },
             promoted: &self.gates.journal.promoted,
         };
@@ -109,9 +107,13 @@ impl Engine {
         }
     }
 
-    /// The journal was read: approvals, smoke runs and started versions follow it.
+    /// The journal was read: approvals, smoke runs and started versions follow it
+    /// (other processes' entries join this engine's own).
     pub(super) fn gates_read_journal(&mut self, entries: &[Entry]) {
-        self.gates.journal = JournalFacts::from_entries(entries, &self.live_env());
+        let live = self.live_env();
+        for e in entries {
+            self.gates.journal.apply(e, &live);
+        }
     }
 
     /// Reads the platform's approvals for every stack and environment that needs one, in
@@ -292,9 +294,7 @@ impl Engine {
         if blocking.is_empty() {
             return Ok(());
         }
-        let overridable = blocking
-            .iter()
-            .all(|i| i.gate != Gate::Approval || self.config.approval.overridable);
+        let overridable = blocking.iter().all(|i| i.overridable);
         let lines: Vec<String> = blocking.iter().map(|i| i.line()).collect();
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         match reason {
@@ -340,22 +340,21 @@ impl Engine {
                 .refuse(Some(id), &stack, Action::Approve, refusal)
                 .await;
         }
+        let entry = Entry::new("approve")
+            .stack(&stack)
+            .env(&step.env)
+            .versions(&step.from, &step.to);
+        // The same words on the platform as in the journal, so the two read as one.
         let approval = Approval {
             stack: stack.clone(),
             env: step.env.clone(),
             from: step.from.clone(),
             to: step.to.clone(),
-            user: crate::journal::os_user(),
-            host: crate::journal::host_name(),
-            at: Utc::now(),
+            user: entry.user.clone(),
+            host: entry.host.clone(),
+            at: entry.at,
         };
-        self.record(
-            Entry::new("approve")
-                .stack(&stack)
-                .env(&step.env)
-                .versions(&step.from, &step.to),
-        )
-        .await;
+        self.record(entry).await;
         let mut shared = false;
         if self.platform.capabilities().approvals {
             match tokio::time::timeout(APPROVAL_LIMIT, self.platform.record_approval(&approval))
@@ -375,7 +374,6 @@ impl Engine {
                 }
             }
         }
-        self.gates.journal.approvals.push(approval);
         self.answer(
             id,
             &stack,

@@ -303,6 +303,9 @@ impl Engine {
 
     /// Records an action or outcome in the release journal, synced before returning.
     pub(super) async fn record(&mut self, entry: crate::journal::Entry) {
+        // The gates know at once what this engine did (a smoke run, an approval).
+        let live = self.live_env();
+        self.gates.journal.apply(&entry, &live);
         if let Some(message) = self.journal.write(entry).await {
             self.problem("journal", message).await;
         }

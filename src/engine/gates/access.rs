@@ -54,8 +54,8 @@ pub fn approval(a: &ApprovalFacts<'_>, step: &Step) -> Item {
         .problem
         .map(|p| format!(" (the platform's approvals could not be read: {p})"))
         .unwrap_or_default();
-    if !of_step.is_empty() {
-        return Item::new(
+    let mut missing = if !of_step.is_empty() {
+        Item::new(
             Gate::Approval,
             Level::Block,
             format!(
@@ -63,16 +63,19 @@ pub fn approval(a: &ApprovalFacts<'_>, step: &Step) -> Item {
                 step.words(),
                 a.user
             ),
-        );
-    }
-    Item::new(
-        Gate::Approval,
-        Level::Block,
-        format!(
-            "{} not approved: another user runs `slipway approve {} --to {}`{problem}",
-            step.words(),
-            step.stack,
-            step.env
-        ),
-    )
+        )
+    } else {
+        Item::new(
+            Gate::Approval,
+            Level::Block,
+            format!(
+                "{} not approved: another user runs `slipway approve {} --to {}`{problem}",
+                step.words(),
+                step.stack,
+                step.env
+            ),
+        )
+    };
+    missing.overridable = a.overridable;
+    missing
 }

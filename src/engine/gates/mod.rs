@@ -132,8 +132,16 @@ pub struct Item {
     /// reason says why, so an unknown never reads as a pass.
     pub evaluated: bool,
     pub reason: String,
+    /// Whether a block may be gone past with a reason (a missing approval may not,
+    /// unless config says so).
+    #[serde(default = "yes")]
+    pub overridable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<Step>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Item {
@@ -143,6 +151,7 @@ impl Item {
             level,
             evaluated: true,
             reason: reason.into(),
+            overridable: true,
             step: None,
         }
     }
@@ -290,6 +299,8 @@ pub struct ApprovalFacts<'a> {
     pub seen: &'a [Approval],
     /// The platform holds approvals but could not be read.
     pub problem: Option<&'a str>,
+    /// A missing approval may be overridden with a reason (`[approval] overridable`).
+    pub overridable: bool,
 }
 
 /// Everything the gates judge by.

@@ -97,6 +97,7 @@ impl World {
                 user: "alice",
                 seen: &self.approvals,
                 problem: None,
+                overridable: false,
             },
             promoted: &self.promoted,
         }
@@ -165,6 +166,10 @@ fn an_approval_counts_for_its_exact_step_and_only_from_someone_else() {
     assert!(!gate(&w).evaluated, "not required: {}", gate(&w).reason);
     w.required = vec![Env::live()];
     assert_eq!(gate(&w).level, Level::Block);
+    assert!(
+        !gate(&w).overridable,
+        "a missing approval is not overridden by default"
+    );
     assert!(gate(&w).reason.contains("slipway approve sally --to live"));
     // The promoter's own approval does not count.
     w.approvals.push(approval("alice", "old", "new"));
