@@ -111,9 +111,12 @@ pub fn text(release: &str, report: &Report) -> String {
         .unwrap_or(10);
     let mut out = format!("Pre-flight gates · {scope}\n");
     for i in &report.items {
+        // `⛔` takes two columns where `✓` and `⚠` take one: pad to keep columns.
+        let pad = 2usize.saturating_sub(unicode_width::UnicodeWidthStr::width(i.mark()));
         out.push_str(&format!(
-            "{} {:<5}  {:<width$}  {}\n",
+            "{}{} {:<5}  {:<width$}  {}\n",
             i.mark(),
+            " ".repeat(pad),
             i.level.as_str(),
             what(i),
             i.reason

@@ -71,7 +71,7 @@ impl App {
             body.push(self.watch_line(&stack));
         }
         body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
-        let (gate_lines, blocking) = self.gate_lines(&stack, &plan);
+        let (gate_lines, blocking, stuck) = self.gate_lines(&stack, &plan);
         body.extend(gate_lines);
         let mut dialog = ConfirmDialog::new(
             format!("Promote {name} to {}?", plan.env),
@@ -88,19 +88,22 @@ impl App {
         if let Some(w) = order_warning {
             dialog = dialog.needing_override(w);
         }
-        if !blocking.is_empty() {
+        if let Some(stuck) = stuck {
+            dialog = dialog.impossible(stuck);
+        } else if !blocking.is_empty() {
             dialog = dialog.needing_reason(format!("Blocked by {}.", blocking.join(", ")));
         }
         self.overlay = Some(Overlay::Confirm(dialog));
     }
 
-    /// The gates of this promotion that do not pass, as the engine last judged them, and
-    /// the labels of those that block. The engine judges again when it is confirmed.
+    /// The gates of this promotion that do not pass, as the engine last judged them, the
+    /// labels of those that block, and why no override can help (a missing approval).
+    /// The engine judges again when it is confirmed.
     fn gate_lines(
         &self,
         stack: &StackId,
         plan: &crate::engine::release::PromotePlan,
-    ) -> (Vec<Line<'static>>, Vec<String>) {
+    ) -> (Vec<Line<'static>>, Vec<String>, Option<String>) {
         use crate::engine::gates::Level;
         let theme = &self.theme;
         let items = self
@@ -117,6 +120,7 @@ impl App {
             return (
                 vec![field("Gates", Span::styled(why, theme.dim))],
                 Vec::new(),
+                None,
             );
         }
         let failing: Vec<_> = items.iter().filter(|i| i.level != Level::Pass).collect();
@@ -124,6 +128,7 @@ impl App {
             return (
                 vec![field("Gates", Span::styled("all pass", theme.ok))],
                 Vec::new(),
+                None,
             );
         }
         let mut lines = vec![field(
@@ -144,7 +149,14 @@ impl App {
             ));
         }
         blocking.dedup();
-        (lines, blocking)
+        let stuck = failing
+            .iter()
+            .any(|i| i.level == Level::Block && !i.overridable)
+            .then(|| {
+                "Not approved by another user: they approve it first (A, or slipway approve)."
+                    .to_string()
+            });
+        (lines, blocking, stuck)
     }
 
     /// Approving a stack's promotion (its next, or onto `to`) as it stands, for another

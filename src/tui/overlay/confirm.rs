@@ -34,6 +34,8 @@ pub struct ConfirmDialog {
     reason_needed: bool,
     /// The reason, being typed once `o` was pressed.
     reason: Option<LineInput>,
+    /// Why it cannot be confirmed at all (a missing approval): no key goes past it.
+    impossible: Option<String>,
     pub on_confirm: OnConfirm,
     /// Which button has focus: true = the action, false = Cancel.
     action_focused: bool,
@@ -63,6 +65,7 @@ impl ConfirmDialog {
             order_needed: false,
             reason_needed: false,
             reason: None,
+            impossible: None,
             on_confirm,
             action_focused: true,
             buttons: (Rect::default(), Rect::default()),
@@ -87,6 +90,12 @@ impl ConfirmDialog {
         self
     }
 
+    /// Nothing may confirm it (`why` says what must happen first); Esc closes it.
+    pub fn impossible(mut self, why: impl Into<String>) -> Self {
+        self.impossible = Some(why.into());
+        self
+    }
+
     fn reason_text(&self) -> Option<String> {
         self.reason
             .as_ref()
@@ -95,7 +104,8 @@ impl ConfirmDialog {
     }
 
     fn can_confirm(&self) -> bool {
-        (self.override_needed.is_none() || self.overridden)
+        self.impossible.is_none()
+            && (self.override_needed.is_none() || self.overridden)
             && (!self.reason_needed || self.reason_text().is_some())
     }
 
@@ -132,7 +142,7 @@ impl ConfirmDialog {
         }
         match key.code {
             KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => DialogResult::Cancelled,
-            KeyCode::Char('o') if self.override_needed.is_some() => {
+            KeyCode::Char('o') if self.override_needed.is_some() && self.impossible.is_none() => {
                 self.overridden = !self.overridden;
                 if self.overridden && self.reason_needed {
                     self.reason = Some(LineInput::start(""));
@@ -174,7 +184,11 @@ impl ConfirmDialog {
     pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
         // The override warning comes first: it must stay visible however long the body.
         let mut lines = Vec::new();
-        if let Some(why) = &self.override_needed {
+        if let Some(why) = &self.impossible {
+            lines.push(Line::styled(format!("⛔ {why}"), theme.error));
+            lines.push(Line::styled("  Esc to cancel.", theme.error));
+            lines.push(Line::raw(""));
+        } else if let Some(why) = &self.override_needed {
             if self.overridden {
                 lines.push(Line::styled(format!("⚠ Overridden: {why}"), theme.warn));
             } else {

@@ -71,10 +71,18 @@ impl GatesOverlay {
         }
         let verdict = match report.headline() {
             None => Line::styled("All gates pass.", theme.ok),
-            Some((Level::Block, text)) => Line::styled(
-                format!("{text}: promoting needs an override with a reason (o in the dialog)."),
-                theme.error,
-            ),
+            Some((Level::Block, text)) => {
+                let stuck = report
+                    .items
+                    .iter()
+                    .any(|i| i.level == Level::Block && !i.overridable);
+                let then = if stuck {
+                    "another user must approve first (A, or slipway approve)"
+                } else {
+                    "promoting needs an override with a reason (o in the dialog)"
+                };
+                Line::styled(format!("{text}: {then}."), theme.error)
+            }
             Some((_, text)) => Line::styled(format!("{text}: promoting is allowed."), theme.warn),
         };
         lines.insert(0, verdict);
