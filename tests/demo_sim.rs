@@ -78,7 +78,7 @@ async fn versions_instances_and_config_look_like_the_reference_setup() {
     for s in STACKS {
         let v = p.versions(&StackId::new(s)).await.unwrap();
         assert!(
-            is_full_hash(&v.source()) && is_full_hash(&v.live()),
+            is_full_hash(v.source()) && is_full_hash(v.live()),
             "{v:?}"
         );
         assert_ne!(v.source(), v.live(), "{s}: something to release");
@@ -132,7 +132,7 @@ async fn promoting_www_streams_the_deploy_terminal_and_moves_live() {
     let www = StackId::new("www");
     let before = p.versions(&www).await.unwrap();
     let started = p
-        .deploy(&req(&www, Env::live(), &before.source(), false))
+        .deploy(&req(&www, Env::live(), before.source(), false))
         .await
         .unwrap();
     assert_eq!(started.id.as_str(), FIRST_DEPLOYMENT_ID.to_string());
@@ -199,11 +199,11 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
     let bruce = StackId::new("bruce");
     let before = p.versions(&bruce).await.unwrap();
     let first = p
-        .deploy(&req(&bruce, Env::live(), &before.source(), false))
+        .deploy(&req(&bruce, Env::live(), before.source(), false))
         .await
         .unwrap();
     let second = p
-        .deploy(&req(&bruce, Env::live(), &before.source(), false))
+        .deploy(&req(&bruce, Env::live(), before.source(), false))
         .await;
     match second {
         Err(PlatformError::Conflict { detail, .. }) => {
@@ -245,7 +245,7 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
         Err(PlatformError::Conflict { .. })
     ));
     let again = p
-        .deploy(&req(&bruce, Env::live(), &before.source(), false))
+        .deploy(&req(&bruce, Env::live(), before.source(), false))
         .await
         .unwrap();
     assert_eq!(again.id.as_str(), (FIRST_DEPLOYMENT_ID + 2).to_string());
@@ -485,7 +485,7 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
     let versions = p.versions(&sally).await.unwrap();
     let old = versions.live().clone();
     let promote = p
-        .deploy(&req(&sally, Env::live(), &versions.source(), false))
+        .deploy(&req(&sally, Env::live(), versions.source(), false))
         .await
         .unwrap();
     let (status, lines) = follow(p.as_ref(), &sally, &promote.id).await;
@@ -529,7 +529,7 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
         .deploy(&req(
             &StackId::new("www"),
             Env::live(),
-            &www.source(),
+            www.source(),
             false,
         ))
         .await
@@ -589,7 +589,7 @@ async fn shutdown_stops_the_server_and_removes_the_temporary_dir() {
     let www = StackId::new("www");
     let v = p.versions(&www).await.unwrap();
     // A deployment in flight must not keep anything alive.
-    p.deploy(&req(&www, Env::live(), &v.source(), false))
+    p.deploy(&req(&www, Env::live(), v.source(), false))
         .await
         .unwrap();
     assert!(dir.join("repo").join(".git").is_dir());

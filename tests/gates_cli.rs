@@ -45,7 +45,7 @@ fn config_with(s: &Serve, name: &str, extra: &str, journal: Option<&Path>) -> Pa
             .collect::<Vec<_>>()
             .join("\n");
     }
-    text.push_str("\n");
+    text.push('\n');
     text.push_str(extra);
     let path = s.state.path().join(name);
     std::fs::write(&path, text).expect("config written");

@@ -150,3 +150,46 @@ pub(super) fn validate(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const BASE: &str = "[release]\nname = \"belfrage\"\nenvironments = [\"dev\", \"staging\", \"live\"]\n[platform]\nkind = \"http\"\nbase_url = \"http://127.0.0.1:9\"\n[[stacks]]\nid = \"www\"\n";
+
+    fn error(extra: &str) -> crate::config::ConfigError {
+        crate::config::parse_str(&format!("{BASE}{extra}"), Path::new("s.toml"))
+            .expect_err("refused")
+    }
+
+    #[test]
+    fn windows_and_approvals_parse_and_each_mistake_names_its_key_and_line() {
+        let good = "[gates]\ntime_zone = \"Europe/London\"\n[[gates.freeze]]\nname = \"weekend\"\nfrom = \"Fri 15:00\"\nto = \"Mon 07:00\"\n[[gates.freeze]]\nname = \"friday\"\nfrom = \"Fri 12:00\"\nto = \"Fri 15:00\"\nlevel = \"warn\"\ntime_zone = \"America/New_York\"\n[approval]\nenvironments = [\"live\", \"Staging\"]\n";
+        let c = crate::config::parse_str(&format!("{BASE}{good}"), Path::new("s.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.gates.windows().len(), 2);
+        assert_eq!(c.approval.environments().len(), 2);
+
+        let e = error(
+            "[[gates.freeze]]\nname = \"weekend\"\nfrom = \"Fri 15:00\"\nto = \"Mon 07:00\"\n",
+        );
+        assert_eq!(e.key.as_deref(), Some("gates.freeze[0].time_zone"));
+        assert!(e.message.contains("name the window's time zone"), "{e}");
+        let e = error(
+            "[gates]\ntime_zone = \"UTC\"\n[[gates.freeze]]\nname = \"x\"\nfrom = \"Fri 15:00\"\nto = \"2027-01-02\"\n",
+        );
+        assert_eq!(e.key.as_deref(), Some("gates.freeze[0].to"));
+        assert_eq!(e.line, Some(14), "{e}");
+        let e = error("[gates]\ntime_zone = \"Mars/Olympus\"\n");
+        assert_eq!(e.key.as_deref(), Some("gates.time_zone"));
+        let e = error("[approval]\nenvironments = [\"prod\"]\n");
+        assert_eq!(e.key.as_deref(), Some("approval.environments[0]"));
+        assert!(e.message.contains("dev, staging, live"), "{e}");
+        let e = error("[approval]\nenvironments = [\"dev\"]\n");
+        assert!(e.message.contains("first environment"), "{e}");
+        let e = error(
+            "[gates]\ntime_zone = \"UTC\"\n[[gates.freeze]]\nname = \"x\"\nfrom = \"17:00\"\nto = \"09:00\"\nlevel = \"pass\"\n",
+        );
+        assert_eq!(e.key.as_deref(), Some("gates.freeze[0].level"));
+    }
+}

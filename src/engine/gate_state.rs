@@ -13,6 +13,9 @@ use crate::model::{Approval, Env, StackId, Version};
 /// Per stack, the metric series flagged on live now; written by the metrics feed's relay.
 pub type Flags = Arc<Mutex<HashMap<StackId, Vec<String>>>>;
 
+/// The platform's approvals per stack and environment, or why they could not be read.
+pub type ApprovalReads = Vec<((StackId, Env), Result<Vec<Approval>, String>)>;
+
 #[derive(Debug, Default)]
 pub struct GateState {
     pub windows: Vec<FreezeWindow>,

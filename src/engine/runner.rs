@@ -65,7 +65,7 @@ pub(super) enum Internal {
     Smoke(StackId, SmokeCause, SmokeReport),
     Journal(std::io::Result<(Vec<crate::journal::Entry>, usize)>),
     /// The platform's approvals per stack and environment (or why not).
-    Approvals(Vec<((StackId, Env), Result<Vec<crate::model::Approval>, String>)>),
+    Approvals(super::gate_state::ApprovalReads),
     /// The set of metric series flagged on live changed.
     FlagsChanged,
 }

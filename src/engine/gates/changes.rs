@@ -6,25 +6,30 @@ use super::{Gate, Item, Level, RepoFacts, Step};
 use crate::vcs::ChangeSet;
 
 /// The step's diff, or the item saying why there is none.
-fn diff<'a>(repo: &'a RepoFacts<'_>, gate: Gate, step: &Step) -> Result<&'a ChangeSet, Item> {
+/// (The item is boxed: it is far larger than a reference.)
+fn diff<'a>(repo: &'a RepoFacts<'_>, gate: Gate, step: &Step) -> Result<&'a ChangeSet, Box<Item>> {
     match repo {
-        RepoFacts::NotConfigured => Err(Item::not_evaluated(
+        RepoFacts::NotConfigured => Err(Box::new(Item::not_evaluated(
             gate,
             Level::Pass,
             "no repository configured ([repo])",
-        )),
-        RepoFacts::NotReady(why) => Err(Item::not_evaluated(gate, Level::Pass, why)),
+        ))),
+        RepoFacts::NotReady(why) => Err(Box::new(Item::not_evaluated(gate, Level::Pass, why))),
         // Set up and failing: worth a look before promoting blind.
-        RepoFacts::Failed(why) => Err(Item::not_evaluated(gate, Level::Warn, why)),
+        RepoFacts::Failed(why) => Err(Box::new(Item::not_evaluated(gate, Level::Warn, why))),
         RepoFacts::Ready(diffs) => match diffs.get(&(step.from.clone(), step.to.clone())) {
-            None => Err(Item::not_evaluated(
+            None => Err(Box::new(Item::not_evaluated(
                 gate,
                 Level::Pass,
                 "the diff is not computed yet",
-            )),
+            ))),
             Some(result) => match result.as_ref() {
                 Ok(cs) => Ok(cs),
-                Err(e) => Err(Item::not_evaluated(gate, Level::Warn, e.to_string())),
+                Err(e) => Err(Box::new(Item::not_evaluated(
+                    gate,
+                    Level::Warn,
+                    e.to_string(),
+                ))),
             },
         },
     }
@@ -34,7 +39,7 @@ fn diff<'a>(repo: &'a RepoFacts<'_>, gate: Gate, step: &Step) -> Result<&'a Chan
 pub fn risky(repo: &RepoFacts<'_>, step: &Step) -> Item {
     let cs = match diff(repo, Gate::RiskyChanges, step) {
         Ok(cs) => cs,
-        Err(item) => return item,
+        Err(item) => return *item,
     };
     let commits = plural(cs.count, "commit");
     if cs.risk_counts.is_empty() {
@@ -60,7 +65,7 @@ pub fn risky(repo: &RepoFacts<'_>, step: &Step) -> Item {
 pub fn drift(repo: &RepoFacts<'_>, step: &Step) -> Item {
     let cs = match diff(repo, Gate::Drift, step) {
         Ok(cs) => cs,
-        Err(item) => return item,
+        Err(item) => return *item,
     };
     match &cs.drift {
         Some(d) if !d.live_only.is_empty() => {

@@ -155,9 +155,7 @@ fn dates_are_whole_days_in_the_zone() {
 #[test]
 fn bad_windows_name_the_key_at_fault() {
     let err = |from: &str, to: &str, tz: &str| {
-        FreezeWindow::parse("w", from, to, tz, Level::Block)
-            .err()
-            .expect("refused")
+        FreezeWindow::parse("w", from, to, tz, Level::Block).expect_err("refused")
     };
     assert_eq!(err("Fri 15:00", "Mon 07:00", "Europe/Londn").0, "time_zone");
     assert_eq!(err("Fri 15:00", "2027-01-02", "UTC").0, "to");

@@ -93,7 +93,7 @@ impl App {
         } else if !blocking.is_empty() {
             dialog = dialog.needing_reason(format!("Blocked by {}.", blocking.join(", ")));
         }
-        self.overlay = Some(Overlay::Confirm(dialog));
+        self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     }
 
     /// The gates of this promotion that do not pass, as the engine last judged them, the
@@ -211,7 +211,7 @@ impl App {
         ];
         let mut body = body;
         body.extend(self.changes_lines(v.target(), v.source(), "Ships"));
-        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Approve {name}'s promotion to {env}?"),
             body,
             "Approve",
@@ -219,7 +219,7 @@ impl App {
                 stack,
                 to: Some(env),
             }),
-        )));
+        ))));
     }
 
     /// How the metrics will judge the change: a short baseline is said before, not found
@@ -344,7 +344,7 @@ impl App {
         ];
         let mut body = body;
         body.extend(self.changes_lines(&plan.to, &plan.from, "Reverts"));
-        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Roll {name} back on {}?", plan.env),
             body,
             "Roll back",
@@ -352,7 +352,7 @@ impl App {
                 stack,
                 to: Some(plan.to),
             }),
-        )));
+        ))));
     }
 
     /// The environment a promotion onto `env` takes its version from.
@@ -409,12 +409,12 @@ impl App {
                 self.theme.warn,
             ),
         ];
-        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Abort {name}'s deployment?"),
             body,
             "Abort",
             OnConfirm::Send(Command::Abort { stack }),
-        )));
+        ))));
     }
 
     pub(super) fn request_quit(&mut self) {
@@ -438,12 +438,12 @@ impl App {
             Line::raw("It goes on without the dashboard; slipway only stops watching."),
             Line::raw("Run slipway again to follow it."),
         ];
-        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             "Quit slipway?",
             body,
             "Quit",
             OnConfirm::Quit,
-        )));
+        ))));
     }
 
     /// Sends a confirmed command. A promotion or rollback is held back here while an

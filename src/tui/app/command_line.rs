@@ -77,7 +77,7 @@ impl App {
                 Ok(())
             }
             "approve" => stack(self, 0)
-                .map(|s| self.request_approve(s, args.get(1).map(|e| crate::model::Env::new(e)))),
+                .map(|s| self.request_approve(s, args.get(1).map(crate::model::Env::new))),
             "smoke" | "s" => stack(self, 0).map(|s| self.send(Command::Smoke { stack: s })),
             "stack" | "select" => match args.first() {
                 None => Err(":stack needs a name".into()),

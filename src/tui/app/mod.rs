@@ -74,7 +74,8 @@ impl Panes {
 }
 
 enum Overlay {
-    Confirm(ConfirmDialog),
+    /// Boxed: the dialog (with its reason input) is far larger than the others.
+    Confirm(Box<ConfirmDialog>),
     Help(HelpOverlay),
     Announce(AnnounceDialog),
     Details(DetailsOverlay),
