@@ -77,10 +77,7 @@ async fn versions_instances_and_config_look_like_the_reference_setup() {
     let mut tests = Vec::new();
     for s in STACKS {
         let v = p.versions(&StackId::new(s)).await.unwrap();
-        assert!(
-            is_full_hash(v.source()) && is_full_hash(v.live()),
-            "{v:?}"
-        );
+        assert!(is_full_hash(v.source()) && is_full_hash(v.live()), "{v:?}");
         assert_ne!(v.source(), v.live(), "{s}: something to release");
         assert_eq!(v.in_flight, None);
         tests.push(v.source().clone());
@@ -526,12 +523,7 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
     // Other stacks are fine on the same release.
     let www = p.versions(&StackId::new("www")).await.unwrap();
     let w = p
-        .deploy(&req(
-            &StackId::new("www"),
-            Env::live(),
-            www.source(),
-            false,
-        ))
+        .deploy(&req(&StackId::new("www"), Env::live(), www.source(), false))
         .await
         .unwrap();
     follow(p.as_ref(), &StackId::new("www"), &w.id).await;

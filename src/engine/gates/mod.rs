@@ -240,6 +240,23 @@ impl Report {
             .collect()
     }
 
+    /// The headline and a shorter form for a narrow header (`⚠ risky changes`, `⚠ 1
+    /// gate`); `None` when every gate passes.
+    pub fn headline_forms(&self) -> Option<(String, String)> {
+        let (level, full) = self.headline()?;
+        let mut gates: Vec<Gate> = self
+            .items
+            .iter()
+            .filter(|i| i.level == level)
+            .map(|i| i.gate)
+            .collect();
+        gates.sort();
+        gates.dedup();
+        let n = gates.len();
+        let short = format!("{} {n} gate{}", level.mark(), if n == 1 { "" } else { "s" });
+        Some((full, short))
+    }
+
     /// For the header: `⛔ freeze`, `⛔ 2 gates`, `⚠ risky changes`, `⚠ 3 gates`; `None`
     /// when every gate passes.
     pub fn headline(&self) -> Option<(Level, String)> {
