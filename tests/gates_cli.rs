@@ -189,6 +189,12 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
     // `history` shows it to whoever reads the journal later.
     let out = slipway(&s, &frozen, "carol", &["history", "--json"]);
     assert!(text(&out.stdout).contains("\"action\":\"override\""));
+    let out = slipway(&s, &frozen, "carol", &["history", "--stack", "www"]);
+    let history = text(&out.stdout);
+    assert!(
+        history.contains(&format!("gates: freeze  reason: {reason}")),
+        "{history}"
+    );
 }
 
 #[test]
