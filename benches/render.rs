@@ -56,7 +56,7 @@ fn full_app() -> App {
             if matches!(ev, Event::Refreshed) && promoted < 2 {
                 for id in ["www", "cedric"] {
                     handle
-                        .send(Command::Promote { stack: StackId::new(id), expected: None, override_order: true, to: None })
+                        .send(Command::Promote { stack: StackId::new(id), expected: None, override_order: true, to: None, override_gates: None })
                         .await;
                 }
                 promoted += 1;

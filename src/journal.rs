@@ -27,7 +27,9 @@ pub struct Entry {
     pub pid: Option<u32>,
     /// `promote`, `rollback`, `abort`, `deploy_started`, `deploy_finished`, `smoke`,
     /// `announce`, `refused`, `observed`, `adopted`, `lock_stolen`, `lock_taken_over`,
-    /// `flag` (a metric flag raised: `series`, `outcome` spike or drop).
+    /// `flag` (a metric flag raised: `series`, `outcome` spike or drop), `approve` (another
+    /// user's approval of one step: stack, env, from, to), `override` (a promotion went past
+    /// blocking gates: stack, env, from, to, `gates`, `reason`).
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<String>,
@@ -48,6 +50,12 @@ pub struct Entry {
     /// The metric series a `flag` entry is about (`errors`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<String>,
+    /// The pre-flight gates an `override` went past (`freeze`, `in_flight`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<String>,
+    /// Why, as the user typed it (`override`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Entry {
@@ -66,6 +74,8 @@ impl Entry {
             outcome: None,
             detail: None,
             series: None,
+            gates: Vec::new(),
+            reason: None,
         }
     }
 
@@ -112,6 +122,15 @@ impl Entry {
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(crate::text::one_line(&d.into(), 500));
+        self
+    }
+    pub fn gates(mut self, gates: impl IntoIterator<Item = impl ToString>) -> Self {
+        self.gates = gates.into_iter().map(|g| g.to_string()).collect();
+        self
+    }
+    /// A reason typed by a person: kept on one line, bounded like a detail.
+    pub fn reason(mut self, r: &str) -> Self {
+        self.reason = Some(crate::text::one_line(r, 500));
         self
     }
 }

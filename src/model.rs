@@ -326,3 +326,19 @@ pub struct LockHolder {
     pub action: String,
     pub since: chrono::DateTime<chrono::Utc>,
 }
+
+/// Another user's approval of one promotion: `stack` onto `env`, from what `env` ran then
+/// to `to`. It is about that exact step: a newer version, or `env` changed meanwhile,
+/// needs a new approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub stack: StackId,
+    pub env: Env,
+    pub from: Version,
+    pub to: Version,
+    /// Who approved ($USER of their slipway).
+    pub user: String,
+    #[serde(default)]
+    pub host: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}

@@ -104,6 +104,7 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
             expected: None,
             override_order: true,
             to: None,
+            override_gates: None,
         })
         .await;
     // The deployment succeeds, then the smoke checks fail: the stack is Failed, not Live.
@@ -274,6 +275,7 @@ async fn auto_rollback_starts_by_itself_and_says_so() {
             expected: None,
             override_order: true,
             to: None,
+            override_gates: None,
         })
         .await;
     let notice = until(
@@ -329,6 +331,7 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
         expected: None,
         override_order: false,
         to: None,
+        override_gates: None,
     };
     handle.send(promote()).await;
     handle.send(promote()).await;
@@ -498,6 +501,7 @@ async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         })
         .await;
     until(&mut events, 20, "the deploy start posted", |e| match e {

@@ -216,6 +216,7 @@ async fn bad_answers_become_problems_and_the_good_stack_still_promotes() {
                 expected: None,
                 override_order: false,
                 to: None,
+                override_gates: None,
             })
             .await
             .is_some()
@@ -264,6 +265,7 @@ async fn a_refused_or_lost_promote_is_failed_and_never_retried() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         })
         .await;
     let run = until(&mut events, 10, |e| matches!(e, Event::Problem { .. })).await;
@@ -299,6 +301,7 @@ async fn a_refused_or_lost_promote_is_failed_and_never_retried() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         })
         .await;
     let run = until(&mut events, 10, |e| matches!(e, Event::Problem { .. })).await;
@@ -345,6 +348,7 @@ async fn fifty_promote_requests_start_exactly_one_deployment() {
                 expected: None,
                 override_order: false,
                 to: None,
+                override_gates: None,
             })
             .await;
     }
@@ -381,6 +385,7 @@ async fn a_request_the_platform_rejects_is_a_message_not_a_state() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         })
         .await;
     let run = until(&mut events, 10, |e| matches!(e, Event::Problem { .. })).await;

@@ -606,6 +606,7 @@ async fn the_engine_promotes_a_stack_through_commands() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         })
         .await;
     until(&mut events, "the deploy output", &|e| {

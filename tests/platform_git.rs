@@ -769,6 +769,7 @@ async fn the_engine_promotes_through_the_git_platform_and_the_board_shows_it_on_
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         })
         .await;
     until(

@@ -189,6 +189,7 @@ async fn promote_is_refused_and_nothing_is_sent() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         },
         Action::Promote,
     )
@@ -266,6 +267,7 @@ async fn without_read_only_the_same_promotion_reaches_the_platform() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         })
         .await
         .expect("engine running");

@@ -188,6 +188,7 @@ fn out_of_order_dialog_shows_the_override_and_enter_sends_nothing_until_o() {
             [slipway::engine::Command::Promote {
                 override_order: true,
                 to: Some(env),
+                override_gates: None,
                 ..
             }] if env.as_str() == "live"
         ),

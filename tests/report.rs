@@ -123,6 +123,7 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
             expected: None,
             override_order: false,
             to: None,
+            override_gates: None,
         },
     )
     .await;
@@ -135,6 +136,7 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
             expected: None,
             override_order: true,
             to: None,
+            override_gates: None,
         },
     )
     .await;

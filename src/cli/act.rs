@@ -48,10 +48,21 @@ async fn prepare(config: Option<&Path>, typed: &str) -> Result<Prepared, ExitCod
     })
 }
 
-fn refuse(refusal: &Refusal) -> ExitCode {
+pub(super) fn refuse(refusal: &Refusal) -> ExitCode {
     eprintln!("slipway: refused: {refusal}");
-    if refusal.can_override() {
-        eprintln!("slipway: to promote anyway, add --override-order");
+    match refusal {
+        Refusal::GatesBlocked {
+            overridable: true, ..
+        } => eprintln!(
+            "slipway: to promote anyway, add --override-gates --reason TEXT (journaled with your name)"
+        ),
+        Refusal::GatesBlocked {
+            overridable: false, ..
+        } => eprintln!(
+            "slipway: another user must approve it (slipway approve); a missing approval is not overridden ([approval] overridable = false)"
+        ),
+        r if r.can_override() => eprintln!("slipway: to promote anyway, add --override-order"),
+        _ => {}
     }
     ExitCode::from(exit::REFUSED)
 }
@@ -83,14 +94,26 @@ pub(super) fn confirm(question: &str) -> bool {
     matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
 }
 
+/// How `slipway promote` may go past the rules.
+pub struct PromoteOptions {
+    pub yes: bool,
+    pub override_order: bool,
+    /// The reason typed with `--override-gates`.
+    pub override_gates: Option<String>,
+}
+
 pub async fn promote(
     config: Option<&Path>,
     typed: &str,
     to: Option<crate::model::Env>,
-    yes: bool,
-    override_order: bool,
+    opts: PromoteOptions,
     steal: Option<String>,
 ) -> ExitCode {
+    let PromoteOptions {
+        yes,
+        override_order,
+        override_gates,
+    } = opts;
     let p = match prepare(config, typed).await {
         Ok(p) => p,
         Err(code) => return code,
@@ -132,6 +155,7 @@ pub async fn promote(
         expected: Some(plan.to),
         override_order,
         to: Some(plan.env),
+        override_gates,
     };
     run_action(p, cmd, steal).await
 }
@@ -268,6 +292,19 @@ async fn follow(
             },
             Event::Problem { context, message } => eprintln!("slipway: {context}: {message}"),
             Event::Notice(text) => eprintln!("slipway: {text}"),
+            // The gates of this promotion: what warns is said before it goes.
+            Event::GateCheck {
+                id: checked,
+                result: Ok(report),
+            } if checked == id => {
+                for item in report
+                    .items
+                    .iter()
+                    .filter(|i| i.level != crate::engine::gates::Level::Pass)
+                {
+                    eprintln!("slipway: {} {}", item.mark(), item.line());
+                }
+            }
             Event::DeployStarted {
                 stack: s,
                 deployment,
@@ -313,7 +350,7 @@ async fn follow(
 }
 
 /// The request's outcome in a sentence, and the exit status it deserves.
-fn finished(name: &str, outcome: &Outcome) -> ExitCode {
+pub(super) fn finished(name: &str, outcome: &Outcome) -> ExitCode {
     match outcome {
         Outcome::Live { version } => {
             eprintln!("slipway: {name} is live on {}", version.short());
@@ -347,6 +384,24 @@ fn finished(name: &str, outcome: &Outcome) -> ExitCode {
                 println!("{line}");
             }
             eprintln!("slipway: dry run: the checks passed and nothing was sent");
+            ExitCode::SUCCESS
+        }
+        Outcome::Approved {
+            env,
+            from,
+            to,
+            shared,
+        } => {
+            let kept = if *shared {
+                "the journal and the platform"
+            } else {
+                "the journal"
+            };
+            eprintln!(
+                "slipway: {name}: approved {env} {} → {}, for another user to promote (kept in {kept})",
+                from.short(),
+                to.short()
+            );
             ExitCode::SUCCESS
         }
     }

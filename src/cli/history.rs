@@ -99,5 +99,12 @@ pub fn line(e: &Entry) -> String {
     if let Some(d) = &e.detail {
         out.push_str(&format!(": {d}"));
     }
+    // An override says which gates it went past and why, in the words typed.
+    if !e.gates.is_empty() {
+        out.push_str(&format!("  gates: {}", e.gates.join(", ")));
+    }
+    if let Some(r) = &e.reason {
+        out.push_str(&format!("  reason: {r}"));
+    }
     out
 }

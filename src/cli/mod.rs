@@ -7,6 +7,8 @@ pub(crate) mod out;
 
 mod act;
 mod announce;
+mod approve;
+mod check;
 mod check_config;
 mod diff;
 mod docs;
@@ -62,8 +64,9 @@ pub struct LockArgs {
     /// Take the release lock even though another operator holds it (journaled).
     #[arg(long, requires = "reason")]
     pub steal_lock: bool,
-    /// Why the lock is taken; written to the journal with whom it was taken from.
-    #[arg(long, value_name = "TEXT", requires = "steal_lock")]
+    /// Why: journaled with whom the lock was taken from (--steal-lock), and with the
+    /// gates gone past (promote --override-gates).
+    #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
 }
 
@@ -72,6 +75,18 @@ impl LockArgs {
     pub fn steal(&self) -> Option<String> {
         self.steal_lock
             .then(|| self.reason.clone().unwrap_or_default())
+    }
+
+    /// A `--reason` that nothing uses is refused rather than ignored: whoever typed it
+    /// believed it went somewhere.
+    fn check_reason(&self, overriding_gates: bool) -> Result<(), ExitCode> {
+        if self.reason.is_some() && !self.steal_lock && !overriding_gates {
+            eprintln!(
+                "slipway: --reason goes with --steal-lock (or, for promote, --override-gates)"
+            );
+            return Err(ExitCode::from(exit::REFUSED));
+        }
+        Ok(())
     }
 }
 
@@ -121,8 +136,43 @@ pub enum Cmd {
         /// Promote even though stacks earlier in the order are not live yet.
         #[arg(long)]
         override_order: bool,
+        /// Promote even though pre-flight gates block (a freeze, a deployment in flight…);
+        /// needs --reason, journaled with the gates and your name.
+        #[arg(long, requires = "reason")]
+        override_gates: bool,
         #[command(flatten)]
         lock: LockArgs,
+    },
+    /// Check the pre-flight gates: freeze windows, risky changes, drift, deployments in
+    /// flight, health, metric flags, the lock, approvals.
+    #[command(
+        after_help = "Exit status: 0 every gate passes, 1 a gate warns, 2 a gate blocks (or the check could not run: bad config, unknown stack)."
+    )]
+    Check {
+        /// Only this stack's next promotion (default: every stack's that is checked).
+        stack: Option<String>,
+        /// With STACK: its promotion onto ENV.
+        #[arg(long, value_name = "ENV", requires = "stack")]
+        to: Option<String>,
+        /// Every item as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a stack's promotion (its next, or onto --to) as it stands now, for another
+    /// user to carry out: environments in [approval] need one.
+    Approve {
+        /// Stack id or name (case-insensitive).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        stack: Option<String>,
+        /// Every stack with a promotion onto --to (or its next) waiting.
+        #[arg(long)]
+        all: bool,
+        /// The environment the approved promotion goes to.
+        #[arg(long, value_name = "ENV")]
+        to: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Deploy the version live ran before the last promotion (or --to) back onto live.
     Rollback {
@@ -376,18 +426,44 @@ async fn dispatch(cli: Cli) -> ExitCode {
             to,
             yes,
             override_order,
+            override_gates,
             lock,
         } => {
+            if let Err(code) = lock.check_reason(override_gates) {
+                return code;
+            }
             let to = to.as_deref().map(crate::model::Env::new);
-            act::promote(config, &stack, to, yes, override_order, lock.steal()).await
+            let opts = act::PromoteOptions {
+                yes,
+                override_order,
+                override_gates: override_gates.then(|| lock.reason.clone().unwrap_or_default()),
+            };
+            act::promote(config, &stack, to, opts, lock.steal()).await
         }
         Cmd::Rollback {
             stack,
             to,
             yes,
             lock,
-        } => act::rollback(config, &stack, to, yes, lock.steal()).await,
-        Cmd::Abort { stack, yes, lock } => act::abort(config, &stack, yes, lock.steal()).await,
+        } => {
+            if let Err(code) = lock.check_reason(false) {
+                return code;
+            }
+            act::rollback(config, &stack, to, yes, lock.steal()).await
+        }
+        Cmd::Abort { stack, yes, lock } => {
+            if let Err(code) = lock.check_reason(false) {
+                return code;
+            }
+            act::abort(config, &stack, yes, lock.steal()).await
+        }
+        Cmd::Check { stack, to, json } => check::run(config, stack, to, json).await,
+        Cmd::Approve {
+            stack,
+            all,
+            to,
+            yes,
+        } => approve::run(config, stack.filter(|_| !all), to, yes).await,
         Cmd::Diff {
             stack,
             json,

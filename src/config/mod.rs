@@ -3,6 +3,7 @@
 //! `deny_unknown_fields` so that a typo is an error naming the file, line and key.
 
 mod command;
+mod gates;
 mod git;
 mod load;
 mod validate;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use command::{CommandKind, CommandPlatformConfig};
+pub use gates::{ApprovalConfig, FreezeConfig, GatesConfig};
 pub use git::{GitKind, GitPlatformConfig, GitStatusConfig};
 pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
 
@@ -41,6 +43,12 @@ pub struct Config {
     /// Release announcements in chat; absent means slipway announces nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announce: Option<AnnounceConfig>,
+    /// Pre-flight gates: freeze windows.
+    #[serde(default)]
+    pub gates: GatesConfig,
+    /// Environments whose promotions need another user's approval.
+    #[serde(default)]
+    pub approval: ApprovalConfig,
 }
 
 impl Config {
@@ -268,6 +276,10 @@ pub struct HttpCapabilities {
     /// machines exclude each other, not only those sharing a state directory.
     #[serde(default)]
     pub lock: bool,
+    /// The platform keeps approvals (`approvals_*` endpoints), so an approval given on one
+    /// machine lets a promotion go on another.
+    #[serde(default)]
+    pub approvals: bool,
 }
 
 impl Default for HttpCapabilities {
@@ -277,6 +289,7 @@ impl Default for HttpCapabilities {
             config: true,
             instances: true,
             lock: false,
+            approvals: false,
         }
     }
 }
@@ -295,6 +308,8 @@ pub struct HttpEndpoints {
     pub lock_take: String,
     pub lock_release: String,
     pub lock_read: String,
+    pub approvals_record: String,
+    pub approvals_read: String,
 }
 
 impl Default for HttpEndpoints {
@@ -310,6 +325,8 @@ impl Default for HttpEndpoints {
             lock_take: "POST /lock".into(),
             lock_release: "DELETE /lock".into(),
             lock_read: "GET /lock".into(),
+            approvals_record: "POST /approvals".into(),
+            approvals_read: "GET /approvals?stack={stack}&env={env}".into(),
         }
     }
 }

@@ -59,6 +59,8 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
                 ("abort", &http.endpoints.abort),
                 ("instances", &http.endpoints.instances),
                 ("config", &http.endpoints.config),
+                ("approvals_record", &http.endpoints.approvals_record),
+                ("approvals_read", &http.endpoints.approvals_read),
             ];
             for (name, value) in endpoints {
                 if let Err(m) = crate::platform::http::Endpoint::parse(value) {
@@ -132,6 +134,11 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
     if let Some(announce) = &config.announce {
         validate_announce(announce)?;
     }
+    super::gates::validate(
+        &config.gates,
+        &config.approval,
+        &config.release.environments,
+    )?;
     Ok(())
 }
 

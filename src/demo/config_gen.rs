@@ -93,7 +93,8 @@ retry_backoff_ms = 250
 poll_ms = 300            # how often a running deployment's status and output are read
 # The platform holds a release lock too (POST/DELETE/GET /lock), so slipways on different
 # machines exclude each other, not only those sharing a state directory.
-capabilities = {{ lock = true }}
+# It keeps approvals too (POST/GET /approvals): one given on any machine counts on all.
+capabilities = {{ lock = true, approvals = true }}
 # No [platform.auth] table: the demo needs no token. A real platform would name where
 # the token is, never the token itself:
 #   [platform.auth]
@@ -159,6 +160,20 @@ token_file = {chat_token}    # the token is read from a file, never written here
 # local clone (path) or a URL slipway clones into its cache (url).
 [repo]
 path = {repo}
+
+# Pre-flight gates (`g` in the dashboard, `slipway check`) are on without settings: what
+# ships, drift, deployments in flight, health, the lock. Freeze windows are read in a
+# named time zone, so Friday 15:00 stays 15:00 in London across the clock changes:
+#   [gates]
+#   time_zone = "Europe/London"
+#   [[gates.freeze]]
+#   name = "weekend"
+#   from = "Fri 15:00"
+#   to = "Mon 07:00"
+# Promotions onto an environment listed here need another user's approval of the exact
+# step first (`slipway approve STACK`, or A in the dashboard):
+#   [approval]
+#   environments = ["live"]
 
 # Application logs of the live instances. The demo writes them to local files; on real
 # machines this would be `kind = "ssh"` with the log path on the instance.

@@ -8,6 +8,7 @@
 //! on test), Sally's error ratio and latency rise and its article endpoint fails, so a
 //! newcomer sees anomaly detection and rollback work.
 
+mod approvals;
 mod assets;
 mod chat;
 mod config_gen;
@@ -208,6 +209,7 @@ pub async fn start(opts: DemoOptions) -> anyhow::Result<DemoEnvironment> {
         tick: Duration::from_millis(opts.tick_ms.max(1)),
         chat: chat::Chat::default(),
         lock: lock::Lock::default(),
+        approvals: approvals::Approvals::default(),
     });
     {
         // Instances have been up for a while: live ones since their last release.

@@ -67,6 +67,10 @@ pub fn router(world: Arc<World>) -> Router {
             get(super::lock::read)
                 .post(super::lock::take)
                 .delete(super::lock::release),
+        )
+        .route(
+            "/approvals",
+            get(super::approvals::read).post(super::approvals::record),
         );
     Router::new()
         .nest("/api", api)

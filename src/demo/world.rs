@@ -34,6 +34,8 @@ pub struct World {
     pub chat: super::chat::Chat,
     /// The platform's release lock.
     pub lock: super::lock::Lock,
+    /// Approvals of promotions, for slipways on any machine.
+    pub approvals: super::approvals::Approvals,
 }
 
 impl World {

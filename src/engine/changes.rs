@@ -133,6 +133,25 @@ impl Changes {
 
     pub fn finished(&mut self, pair: Pair, result: Result<ChangeSet, DiffError>) -> DiffResult {
         self.running = None;
+        self.store(pair, result)
+    }
+
+    /// A job for one pair outside the queue (a promotion's gates need its diff now), if
+    /// the repository is ready.
+    pub fn job_for(&self, pair: Pair) -> Option<Job> {
+        match &self.state {
+            RepoState::Ready(repo) => Some(Job {
+                repo: repo.clone(),
+                pair,
+                rules: self.rules.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Keeps a diff computed outside the queue; the queue's own job is left running.
+    pub fn store(&mut self, pair: Pair, result: Result<ChangeSet, DiffError>) -> DiffResult {
+        self.queue.retain(|p| *p != pair);
         let result = Arc::new(result);
         if self.cache.insert(pair.clone(), result.clone()).is_none() {
             self.cached_order.push_back(pair);

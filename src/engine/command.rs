@@ -52,6 +52,20 @@ pub enum Command {
         override_order: bool,
         /// Onto this environment instead of the stack's next promotion's target.
         to: Option<Env>,
+        /// Go past blocking pre-flight gates, for this reason (journaled with the gates).
+        override_gates: Option<String>,
+    },
+    /// Judge the pre-flight gates now: the release (`stack` None) or one stack's
+    /// promotion (its next, or onto `to`). Answered with `Event::GateCheck`.
+    CheckGates {
+        stack: Option<StackId>,
+        to: Option<Env>,
+    },
+    /// This user approves the stack's promotion onto `to` (its next when `None`), exactly
+    /// as it stands: what `to` runs now → the version going there.
+    Approve {
+        stack: StackId,
+        to: Option<Env>,
     },
     /// Deploy the previous live version (or `to`) back onto live.
     Rollback {
@@ -144,8 +158,12 @@ impl Command {
             Command::StealLock { .. } => Some(Action::StealLock),
             Command::Announce { .. } => Some(Action::Announce),
             Command::PostReport { .. } => Some(Action::PostReport),
+            // Recorded in the journal and, where it can, on the platform: it changes who
+            // may promote.
+            Command::Approve { .. } => Some(Action::Approve),
             // Reads: the platform's versions and instances, the repository, the feeds.
-            Command::Refresh
+            Command::CheckGates { .. }
+            | Command::Refresh
             | Command::Select { .. }
             | Command::Fetch
             | Command::LineStats { .. }
@@ -228,6 +246,7 @@ mod tests {
                 expected: None,
                 override_order: false,
                 to: None,
+                override_gates: None,
             },
             Command::Rollback {
                 stack: stack.clone(),
@@ -280,7 +299,7 @@ mod tests {
                 instance: None,
             },
             Command::ListInstances {
-                stack,
+                stack: stack.clone(),
                 env: Env::live(),
             },
             Command::DraftReport {
@@ -289,6 +308,11 @@ mod tests {
             Command::PostReport {
                 text: String::new(),
             },
+            Command::CheckGates {
+                stack: None,
+                to: None,
+            },
+            Command::Approve { stack, to: None },
         ]
     }
 
@@ -311,6 +335,8 @@ mod tests {
             Command::ListInstances { .. } => 14,
             Command::DraftReport { .. } => 15,
             Command::PostReport { .. } => 16,
+            Command::CheckGates { .. } => 17,
+            Command::Approve { .. } => 18,
         }
     }
 
@@ -322,7 +348,7 @@ mod tests {
         kinds.dedup();
         assert_eq!(
             kinds,
-            (0..=16).collect::<Vec<_>>(),
+            (0..=18).collect::<Vec<_>>(),
             "one sample per command"
         );
         let mutating: Vec<(usize, Action)> = all
@@ -339,6 +365,7 @@ mod tests {
                 (4, Action::StealLock),
                 (12, Action::Announce),
                 (16, Action::PostReport),
+                (18, Action::Approve),
             ]
         );
     }

@@ -25,6 +25,7 @@ impl Engine {
         expected: Option<Version>,
         override_order: bool,
         to: Option<Env>,
+        override_gates: Option<String>,
     ) {
         // Cheap checks first (unknown stack, in flight here), so a refusal needs no lock.
         if let Err(refusal) =
@@ -54,6 +55,12 @@ impl Engine {
                     .await;
             }
         };
+        // Is now a good time? Judged under the lock, on what live runs now.
+        if let Err(refusal) = self.pass_gates(id, &plan, override_gates.as_deref()).await {
+            return self
+                .refuse(Some(id), &stack, Action::Promote, refusal)
+                .await;
+        }
         let mut entry = Entry::new("promote")
             .stack(&stack)
             .env(&plan.env)
@@ -464,11 +471,21 @@ impl Engine {
     }
 
     pub(super) async fn run_smoke(&mut self, stack: StackId, cause: SmokeCause) {
-        let checks = self
+        // `{env}` in a check's URL names the environment the run is about.
+        let env = self
+            .smoke_target(&stack, cause)
+            .map_or_else(|| self.live_env(), |(env, _)| env);
+        let checks: Vec<_> = self
             .config
             .stack(&stack)
             .map(|s| s.smoke.clone())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .map(|mut c| {
+                c.url = c.url.replace("{env}", env.as_str());
+                c
+            })
+            .collect();
         if checks.is_empty() {
             if cause == SmokeCause::Request {
                 self.problem(
@@ -499,6 +516,24 @@ impl Engine {
         });
     }
 
+    /// The environment and version a smoke run of `stack` is about: the move it verifies
+    /// (a promotion's or rollback's), else live as it runs now.
+    fn smoke_target(&self, stack: &StackId, cause: SmokeCause) -> Option<(Env, Version)> {
+        let s = self.board.get(stack)?;
+        let moved = match (&s.phase, cause) {
+            (Phase::Verifying(t), SmokeCause::Promotion) => Some(t),
+            (Phase::RolledBack(t), SmokeCause::Rollback) => Some(t),
+            _ => None,
+        };
+        match moved {
+            Some(t) => Some((t.env.clone(), t.to.clone())),
+            None => {
+                let v = s.versions.as_ref()?;
+                Some((v.live_env().clone(), v.live().clone()))
+            }
+        }
+    }
+
     pub(super) async fn smoke_done(
         &mut self,
         stack: StackId,
@@ -508,13 +543,17 @@ impl Engine {
         let passed = report.passed();
         let summary = report.summary();
         let outcome = if passed { "passed" } else { "failed" };
-        self.record(
-            Entry::new("smoke")
-                .stack(&stack)
-                .outcome(outcome)
-                .detail(format!("{cause:?}: {summary}")),
-        )
-        .await;
+        let mut entry = Entry::new("smoke")
+            .stack(&stack)
+            .outcome(outcome)
+            .detail(format!("{cause:?}: {summary}"));
+        // Which environment and version were checked: the gates read a failure on the
+        // environment a promotion takes its version from.
+        if let Some((env, version)) = self.smoke_target(&stack, cause) {
+            entry = entry.env(&env);
+            entry.to = Some(version.to_string());
+        }
+        self.record(entry).await;
         self.emit(Event::Smoke {
             stack: stack.clone(),
             cause,

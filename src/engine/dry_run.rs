@@ -15,6 +15,7 @@ impl Engine {
                 expected,
                 override_order,
                 to,
+                ..
             } => self
                 .board
                 .check_promote_to(stack, expected.as_ref(), *override_order, to.as_ref())

@@ -27,6 +27,14 @@ pub enum Event {
     },
     /// Who holds the release lock now (`None`: nobody).
     Lock(Option<crate::engine::lock::Holder>),
+    /// The pre-flight gates of the release as they stand, sent when they change.
+    Gates(crate::engine::gates::Report),
+    /// The answer to `Command::CheckGates` (and the check before a promotion, under the
+    /// promotion's id).
+    GateCheck {
+        id: super::RequestId,
+        result: Result<crate::engine::gates::Report, Refusal>,
+    },
     /// Something went wrong outside slipway (platform, feed); the dashboard goes on.
     Problem {
         context: String,
@@ -153,6 +161,13 @@ pub enum Outcome {
     DryRun {
         plan: Vec<String>,
     },
+    /// The approval is recorded (journal; and the platform when `shared`).
+    Approved {
+        env: Env,
+        from: Version,
+        to: Version,
+        shared: bool,
+    },
 }
 
 /// Why smoke checks ran.
@@ -178,6 +193,7 @@ pub enum Action {
     StealLock,
     /// Posting the release report to the release's chat thread.
     PostReport,
+    Approve,
 }
 
 impl Action {
@@ -189,6 +205,7 @@ impl Action {
             Action::Announce => "announce",
             Action::StealLock => "steal the lock",
             Action::PostReport => "post the report",
+            Action::Approve => "approve",
         }
     }
 }

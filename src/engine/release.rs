@@ -194,11 +194,28 @@ pub enum Refusal {
         "read-only: slipway was started with --read-only (or [release] read_only = true); nothing was sent"
     )]
     ReadOnly,
+    #[error("{stack}: the pre-flight gates block: {}", blocking.join("; "))]
+    GatesBlocked {
+        stack: String,
+        /// One line per blocking gate.
+        blocking: Vec<String>,
+        /// False when a missing approval is among them and config does not let it be
+        /// overridden.
+        overridable: bool,
+    },
+    #[error("{env} needs no approval (approval.environments: {})", if required.is_empty() { "none".to_string() } else { required.join(", ") })]
+    ApprovalNotRequired { env: String, required: Vec<String> },
 }
 
 impl Refusal {
+    /// Whether the user may insist: out of order (`--override-order`), or gates that
+    /// block (`--override-gates --reason`).
     pub fn can_override(&self) -> bool {
-        matches!(self, Refusal::OutOfOrder { .. })
+        match self {
+            Refusal::OutOfOrder { .. } => true,
+            Refusal::GatesBlocked { overridable, .. } => *overridable,
+            _ => false,
+        }
     }
 }
 

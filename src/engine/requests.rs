@@ -192,6 +192,7 @@ impl Engine {
         if holder != self.lock_seen {
             self.lock_seen = holder.clone();
             self.emit(Event::Lock(holder)).await;
+            self.publish_gates().await;
         }
     }
 

@@ -65,6 +65,10 @@ pub(super) enum Internal {
     Smoke(StackId, SmokeCause, SmokeReport),
     Journal(std::io::Result<(Vec<crate::journal::Entry>, usize)>),
     FlagRaised(super::flags::Raised),
+    /// The platform's approvals per stack and environment (or why not).
+    Approvals(super::gate_state::ApprovalReads),
+    /// The set of metric series flagged on live changed.
+    FlagsChanged,
 }
 
 /// Which feeds a front end wants: the dashboard all of them, a CLI command none (it reads
@@ -136,6 +140,7 @@ pub fn start_with(
         .environments()
         .pop()
         .unwrap_or_else(Env::live);
+    let config_windows = config.gates.windows();
     let engine = Engine {
         journal,
         recovered: HashMap::new(),
@@ -172,6 +177,11 @@ pub fn start_with(
         first_round: true,
         journal_seen: None,
         ended: Default::default(),
+        gates: super::gate_state::GateState {
+            windows: config_windows,
+            ..Default::default()
+        },
+        metrics_running: false,
     };
     tokio::spawn(engine.run(cmd_rx, internal_rx, watch_rx, feeds));
     (EngineHandle { commands: cmd_tx }, event_rx)
@@ -218,11 +228,15 @@ pub(super) struct Engine {
     /// What the journal read at start says was left half done.
     pub(super) recovery: super::recovery::Recovery,
     /// The first round of versions has not been read yet.
-    first_round: bool,
+    pub(super) first_round: bool,
     /// When the journal file was last seen modified.
     journal_seen: Option<std::time::SystemTime>,
     /// Deployments that ended here, never followed again.
     pub(super) ended: std::collections::HashSet<crate::model::DeploymentId>,
+    /// What the pre-flight gates judge by, and the report last sent.
+    pub(super) gates: super::gate_state::GateState,
+    /// This engine runs the metrics feed (so it knows which series are flagged).
+    pub(super) metrics_running: bool,
 }
 
 impl Engine {
@@ -296,6 +310,9 @@ impl Engine {
 
     /// Records an action or outcome in the release journal, synced before returning.
     pub(super) async fn record(&mut self, entry: crate::journal::Entry) {
+        // The gates know at once what this engine did (a smoke run, an approval).
+        let live = self.live_env();
+        self.gates.journal.apply(&entry, &live);
         if let Some(message) = self.journal.write(entry).await {
             self.problem("journal", message).await;
         }
@@ -353,7 +370,13 @@ impl Engine {
                 expected,
                 override_order,
                 to,
-            } => self.promote(id, stack, expected, override_order, to).await,
+                override_gates,
+            } => {
+                self.promote(id, stack, expected, override_order, to, override_gates)
+                    .await
+            }
+            Command::CheckGates { stack, to } => self.check_gates(id, stack, to).await,
+            Command::Approve { stack, to } => self.approve(id, stack, to).await,
             Command::Rollback { stack, to } => self.rollback(Some(id), stack, to).await,
             Command::Abort { stack } => self.abort(id, stack).await,
             Command::StealLock { reason } => self.steal_lock(reason).await,
@@ -455,6 +478,10 @@ impl Engine {
         if self.config.metrics.series.is_empty() {
             return;
         }
+        self.metrics_running = true;
+        // What is flagged on live now, shared with the gates.
+        let flagged = self.gates.flags.clone();
+        let internal = self.internal.clone();
         let (tx, mut rx) = mpsc::channel(16);
         let feed = crate::feeds::metrics::spawn(
             self.config.metrics.clone(),
@@ -465,7 +492,6 @@ impl Engine {
             tx,
         );
         let events = self.events.clone();
-        let internal = self.internal.clone();
         self.tasks.spawn(async move {
             // Flags raised go to the engine loop for the journal; every update goes on
             // to the front ends as it came.
@@ -473,6 +499,16 @@ impl Engine {
             while let Some(update) = rx.recv().await {
                 for raised in flags.update(&update) {
                     let _ = internal.send(Internal::FlagRaised(raised)).await;
+                }
+                // What is flagged on live, for the gates; the engine hears of a change
+                // without the metrics ever waiting for it.
+                let names: Vec<String> = update.flagged().map(|s| s.name.clone()).collect();
+                let changed = flagged.lock().is_ok_and(|mut f| {
+                    let was = f.insert(update.stack.clone(), names.clone());
+                    was.unwrap_or_default() != names
+                });
+                if changed {
+                    let _ = internal.try_send(Internal::FlagsChanged);
                 }
                 if events.send(Event::Metrics(Box::new(update))).await.is_err() {
                     break;
@@ -522,6 +558,7 @@ impl Engine {
         }
         self.lock_check = true;
         self.refreshing = true;
+        self.refresh_approvals();
         let platform = self.platform.clone();
         let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
         let tx = self.internal.clone();
@@ -588,6 +625,8 @@ impl Engine {
                     self.publish_lock().await;
                 }
                 self.emit_board().await;
+                // Before `Refreshed`: a command that waits for it has the gates too.
+                self.publish_gates().await;
                 self.emit(Event::Refreshed).await;
                 self.want_diffs();
                 // Another process wrote to the journal since it was last read (its smoke
@@ -618,10 +657,12 @@ impl Engine {
                         self.recovery = super::recovery::Recovery::from_journal(&entries);
                     }
                     self.watches.journal(&entries, Utc::now());
+                    self.gates_read_journal(&entries);
                     let smoke = self.board.apply_journaled_smoke(&entries);
                     if self.apply_recovered() || smoke {
                         self.emit_board().await;
                     }
+                    self.publish_gates().await;
                 }
                 Err(e) => {
                     self.problem("journal", format!("cannot read it: {e}"))
@@ -639,6 +680,7 @@ impl Engine {
                 })
                 .await;
                 self.pump_diffs();
+                self.publish_gates().await;
             }
             Internal::Started {
                 stack,
@@ -696,6 +738,13 @@ impl Engine {
             },
             Internal::Smoke(stack, cause, report) => self.smoke_done(stack, cause, report).await,
             Internal::FlagRaised(raised) => self.flag_raised(raised).await,
+            Internal::Approvals(results) => {
+                for (key, result) in results {
+                    self.gates.platform_approvals.insert(key, result);
+                }
+                self.publish_gates().await;
+            }
+            Internal::FlagsChanged => self.publish_gates().await,
         }
     }
 }

@@ -13,8 +13,8 @@ use super::{Capabilities, DeployRequest, OutputChunk, Platform, PlatformError};
 use crate::config::HttpPlatformConfig;
 use crate::http_body::BodyError;
 use crate::model::{
-    DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, EnvVersion, InFlight, Instance,
-    LockHolder, StackId, StackVersions, Version,
+    Approval, DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, EnvVersion, InFlight,
+    Instance, LockHolder, StackId, StackVersions, Version,
 };
 use crate::text::one_line;
 
@@ -78,7 +78,7 @@ impl Endpoint {
         })
     }
 
-    fn render(&self, vars: &[(&str, &str)]) -> String {
+    pub(super) fn render(&self, vars: &[(&str, &str)]) -> String {
         let mut out = self.path.clone();
         for (name, value) in vars {
             let encoded = utf8_percent_encode(value, PATH_VALUE).to_string();
@@ -99,6 +99,8 @@ pub(super) struct Endpoints {
     pub(super) lock_take: Endpoint,
     pub(super) lock_release: Endpoint,
     pub(super) lock_read: Endpoint,
+    pub(super) approvals_record: Endpoint,
+    pub(super) approvals_read: Endpoint,
 }
 
 pub struct HttpPlatform {
@@ -125,6 +127,8 @@ impl HttpPlatform {
             lock_take: ep(&cfg.endpoints.lock_take)?,
             lock_release: ep(&cfg.endpoints.lock_release)?,
             lock_read: ep(&cfg.endpoints.lock_read)?,
+            approvals_record: ep(&cfg.endpoints.approvals_record)?,
+            approvals_read: ep(&cfg.endpoints.approvals_read)?,
         };
         let auth = match &cfg.auth {
             None => None,
@@ -171,7 +175,7 @@ impl HttpPlatform {
     }
 
     /// The platform's name for one of slipway's environments.
-    fn env_name<'a>(&'a self, env: &'a Env) -> &'a str {
+    pub(super) fn env_name<'a>(&'a self, env: &'a Env) -> &'a str {
         if let Some(name) = self.cfg.env_names.get(env.as_str()) {
             return name;
         }
@@ -187,7 +191,7 @@ impl HttpPlatform {
     }
 
     /// Sends one request and returns the parsed JSON body of a 2xx answer.
-    async fn send_once(
+    pub(super) async fn send_once(
         &self,
         action: &str,
         endpoint: &Endpoint,
@@ -273,7 +277,7 @@ impl HttpPlatform {
     }
 
     /// A read: retried with back-off on transport errors and 5xx answers.
-    async fn read(
+    pub(super) async fn read(
         &self,
         action: &str,
         endpoint: &Endpoint,
@@ -298,7 +302,7 @@ impl HttpPlatform {
     /// A write: sent once. Only a failure to connect proves nothing was sent; any other
     /// transport failure (timeout, connection dropped mid-answer) leaves the outcome
     /// unknown, and saying so keeps people from deploying twice.
-    async fn write(
+    pub(super) async fn write(
         &self,
         action: &str,
         endpoint: &Endpoint,
@@ -399,6 +403,7 @@ impl Platform for HttpPlatform {
             config: self.cfg.capabilities.config,
             instances: self.cfg.capabilities.instances,
             lock: self.cfg.capabilities.lock,
+            approvals: self.cfg.capabilities.approvals,
         }
     }
 
@@ -412,6 +417,18 @@ impl Platform for HttpPlatform {
 
     async fn read_lock(&self) -> Result<Option<LockHolder>, PlatformError> {
         self.read_release_lock().await
+    }
+
+    async fn record_approval(&self, approval: &Approval) -> Result<(), PlatformError> {
+        self.post_approval(approval).await
+    }
+
+    async fn read_approvals(
+        &self,
+        stack: &StackId,
+        env: &Env,
+    ) -> Result<Vec<Approval>, PlatformError> {
+        self.get_approvals(stack, env).await
     }
 
     async fn versions(&self, stack: &StackId) -> Result<StackVersions, PlatformError> {

@@ -4,6 +4,7 @@ pub mod command;
 pub mod exec;
 pub mod git;
 pub mod http;
+mod http_approvals;
 mod http_lock;
 pub mod template;
 
@@ -14,8 +15,8 @@ use async_trait::async_trait;
 
 use crate::config::{Config, PlatformConfig};
 use crate::model::{
-    DeployStatus, DeploymentId, DeploymentRef, Env, Instance, LockHolder, StackId, StackVersions,
-    Version,
+    Approval, DeployStatus, DeploymentId, DeploymentRef, Env, Instance, LockHolder, StackId,
+    StackVersions, Version,
 };
 
 /// What went wrong talking to a platform, phrased for the person at the keyboard.
@@ -130,6 +131,8 @@ pub struct Capabilities {
     pub instances: bool,
     /// The platform holds a release lock across machines.
     pub lock: bool,
+    /// The platform keeps approvals, so one given on one machine counts on every other.
+    pub approvals: bool,
 }
 
 /// One deployment to start: everything a platform may need to name it.
@@ -236,6 +239,27 @@ pub trait Platform: Send + Sync {
     async fn read_lock(&self) -> Result<Option<LockHolder>, PlatformError> {
         Err(PlatformError::Unsupported {
             action: "a release lock".into(),
+        })
+    }
+
+    /// Keeps an approval where every machine's slipway can read it. Without this the
+    /// journal of the release (one state directory) is where approvals are.
+    async fn record_approval(&self, approval: &Approval) -> Result<(), PlatformError> {
+        let _ = approval;
+        Err(PlatformError::Unsupported {
+            action: "keeping approvals".into(),
+        })
+    }
+
+    /// The approvals the platform keeps for promotions of `stack` onto `env`.
+    async fn read_approvals(
+        &self,
+        stack: &StackId,
+        env: &Env,
+    ) -> Result<Vec<Approval>, PlatformError> {
+        let _ = (stack, env);
+        Err(PlatformError::Unsupported {
+            action: "keeping approvals".into(),
         })
     }
 }

@@ -19,6 +19,14 @@ pub const GLOBAL: &[Hint] = &[
         "R",
         "release report: preview, w saves it, p posts it to the thread",
     ),
+    Hint::new(
+        "g",
+        "the pre-flight gates: freeze, risk, drift, health, lock, approval",
+    ),
+    Hint::new(
+        "A",
+        "approve the selected stack's next promotion (for another user)",
+    ),
     Hint::new("Ctrl-R", "read versions from the platform now"),
     Hint::new(
         ":",

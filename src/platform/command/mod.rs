@@ -360,6 +360,8 @@ impl Platform for CommandPlatform {
             config: self.templates.config.is_some(),
             instances: self.templates.instances.is_some(),
             lock: false,
+            // Approvals stay in the journal.
+            approvals: false,
         }
     }
 

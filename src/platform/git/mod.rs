@@ -270,6 +270,8 @@ impl Platform for GitPlatform {
             config: self.cfg.config_path.is_some(),
             instances: false,
             lock: self.cfg.lock,
+            // Approvals stay in the journal.
+            approvals: false,
         }
     }
 

@@ -71,6 +71,8 @@ impl App {
             body.push(self.watch_line(&stack));
         }
         body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
+        let (gate_lines, blocking, stuck) = self.gate_lines(&stack, &plan);
+        body.extend(gate_lines);
         let mut dialog = ConfirmDialog::new(
             format!("Promote {name} to {}?", plan.env),
             body,
@@ -80,12 +82,144 @@ impl App {
                 expected: Some(plan.to.clone()),
                 override_order: false,
                 to: Some(plan.env.clone()),
+                override_gates: None,
             }),
         );
         if let Some(w) = order_warning {
             dialog = dialog.needing_override(w);
         }
-        self.overlay = Some(Overlay::Confirm(dialog));
+        if let Some(stuck) = stuck {
+            dialog = dialog.impossible(stuck);
+        } else if !blocking.is_empty() {
+            dialog = dialog.needing_reason(format!("Blocked by {}.", blocking.join(", ")));
+        }
+        self.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    }
+
+    /// The gates of this promotion that do not pass, as the engine last judged them, the
+    /// labels of those that block, and why no override can help (a missing approval).
+    /// The engine judges again when it is confirmed.
+    fn gate_lines(
+        &self,
+        stack: &StackId,
+        plan: &crate::engine::release::PromotePlan,
+    ) -> (Vec<Line<'static>>, Vec<String>, Option<String>) {
+        use crate::engine::gates::Level;
+        let theme = &self.theme;
+        let items = self
+            .gates
+            .as_ref()
+            .map(|g| g.for_step(stack, &plan.env, &plan.from, &plan.to))
+            .unwrap_or_default();
+        if items.is_empty() {
+            let why = if self.gates.is_none() {
+                "not judged yet; checked when you confirm"
+            } else {
+                "checked when you confirm"
+            };
+            return (
+                vec![field("Gates", Span::styled(why, theme.dim))],
+                Vec::new(),
+                None,
+            );
+        }
+        let failing: Vec<_> = items.iter().filter(|i| i.level != Level::Pass).collect();
+        if failing.is_empty() {
+            return (
+                vec![field("Gates", Span::styled("all pass", theme.ok))],
+                Vec::new(),
+                None,
+            );
+        }
+        let mut lines = vec![field(
+            "Gates",
+            Span::styled(format!("{} not passing", failing.len()), theme.warn),
+        )];
+        let mut blocking = Vec::new();
+        for i in &failing {
+            let style = if i.level == Level::Block {
+                blocking.push(i.gate.label().to_string());
+                theme.error
+            } else {
+                theme.warn
+            };
+            lines.push(Line::styled(
+                format!("  {} {}: {}", i.mark(), i.gate.label(), i.reason),
+                style,
+            ));
+        }
+        blocking.dedup();
+        let stuck = failing
+            .iter()
+            .any(|i| i.level == Level::Block && !i.overridable)
+            .then(|| {
+                "Not approved by another user: they approve it first (A, or slipway approve)."
+                    .to_string()
+            });
+        (lines, blocking, stuck)
+    }
+
+    /// Approving a stack's promotion (its next, or onto `to`) as it stands, for another
+    /// user to carry out.
+    pub(super) fn request_approve(&mut self, stack: StackId, to: Option<Env>) {
+        let Some(v) = self.board.get(&stack).and_then(|s| s.versions.clone()) else {
+            return self.say(Level::Warn, "versions are not known yet");
+        };
+        let v = match to.as_ref() {
+            None => v,
+            Some(env) => match v.index_of(env) {
+                Some(stage) if stage > 0 => v.at_stage(stage),
+                _ => return self.say(Level::Warn, format!("no later environment named '{env}'")),
+            },
+        };
+        let name = self.name_of(&stack);
+        if v.source() == v.target() {
+            return self.say(
+                Level::Warn,
+                format!("{name}: nothing to approve ({})", v.step_words()),
+            );
+        }
+        let env = v.target_env().clone();
+        let theme = &self.theme;
+        let body = vec![
+            field(
+                "Stack",
+                Span::styled(format!("{name} ({stack})"), theme.title),
+            ),
+            field(
+                &format!("{} now", capitalise(env.as_str())),
+                Span::raw(v.target().short().to_string()),
+            ),
+            field(
+                "Goes",
+                Span::styled(
+                    format!(
+                        "{}  (the version on {})",
+                        v.source().short(),
+                        v.source_env()
+                    ),
+                    theme.accent,
+                ),
+            ),
+            field(
+                "You",
+                Span::raw(format!(
+                    "{}: another user promotes it",
+                    crate::journal::os_user()
+                )),
+            ),
+        ];
+        let mut body = body;
+        body.extend(self.changes_lines(v.target(), v.source(), "Ships"));
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
+            format!("Approve {name}'s promotion to {env}?"),
+            body,
+            "Approve",
+            OnConfirm::Send(Command::Approve {
+                stack,
+                to: Some(env),
+            }),
+        ))));
     }
 
     /// How the metrics will judge the change: a short baseline is said before, not found
@@ -210,7 +344,7 @@ impl App {
         ];
         let mut body = body;
         body.extend(self.changes_lines(&plan.to, &plan.from, "Reverts"));
-        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Roll {name} back on {}?", plan.env),
             body,
             "Roll back",
@@ -218,7 +352,7 @@ impl App {
                 stack,
                 to: Some(plan.to),
             }),
-        )));
+        ))));
     }
 
     /// The environment a promotion onto `env` takes its version from.
@@ -275,12 +409,12 @@ impl App {
                 self.theme.warn,
             ),
         ];
-        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Abort {name}'s deployment?"),
             body,
             "Abort",
             OnConfirm::Send(Command::Abort { stack }),
-        )));
+        ))));
     }
 
     pub(super) fn request_quit(&mut self) {
@@ -310,12 +444,12 @@ impl App {
                 Line::styled(format!("Quitting stops it: {why}."), self.theme.warn),
             ],
         };
-        self.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             "Quit slipway?",
             body,
             "Quit",
             OnConfirm::Quit,
-        )));
+        ))));
     }
 
     /// Sends a confirmed command. A promotion or rollback is held back here while an

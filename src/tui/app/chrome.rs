@@ -51,6 +51,7 @@ impl App {
             Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Report(d)) => d.render(area, buf, &self.theme),
+            Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme),
             None => {}
         }
     }
@@ -58,24 +59,44 @@ impl App {
     fn render_header(&self, buf: &mut Buffer) {
         let area = self.layout.header;
         buf.set_style(area, self.theme.header);
-        let mut text = format!(" slipway · {}", self.info.release);
-        // Early in the line, so a narrow terminal still shows it.
-        if self.read_only {
-            text.push_str(" · read-only");
-        }
+        let mut rest = String::new();
         if let Some(s) = self.board.stacks.get(self.selected) {
-            text.push_str(&format!(" · {}", s.name));
+            rest.push_str(&format!(" · {}", s.name));
             if let Some(v) = &s.versions {
-                text.push_str(&format!(" · {}", v.step_words()));
+                rest.push_str(&format!(" · {}", v.step_words()));
             }
         }
         if let Some(holder) = &self.lock {
-            text.push_str(&format!(" · 🔒 locked by {}", holder.describe()));
+            rest.push_str(&format!(" · 🔒 locked by {}", holder.describe()));
         }
         let clock = match &self.clock {
             Some(fixed) => format!("{fixed} "),
             None => chrono::Local::now().format("%H:%M ").to_string(),
         };
+        // The gates' worst state comes early, where a narrow terminal still shows it;
+        // to make room the `slipway` prefix goes first, then the gate's name.
+        let room = (area.width as usize).saturating_sub(clock.len() + 1);
+        let gates = self.gates.as_ref().and_then(|g| g.headline_forms());
+        let mut forms: Vec<String> = Vec::new();
+        for prefix in [
+            format!(" slipway · {}", self.info.release),
+            format!(" {}", self.info.release),
+        ] {
+            match &gates {
+                Some((full, short)) => {
+                    forms.push(format!("{prefix} · {full}{rest}"));
+                    forms.push(format!("{prefix} · {short}{rest}"));
+                }
+                None => forms.push(format!("{prefix}{rest}")),
+            }
+        }
+        let fits = |t: &String| unicode_width::UnicodeWidthStr::width(t.as_str()) <= room;
+        let text = forms
+            .iter()
+            .find(|t| fits(t))
+            .or(forms.last())
+            .cloned()
+            .unwrap_or_default();
         buf.set_string(area.x, area.y, text, self.theme.header);
         let x = area.right().saturating_sub(clock.len() as u16);
         buf.set_string(x, area.y, clock, self.theme.header);

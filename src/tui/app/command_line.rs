@@ -19,6 +19,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "roll back, to VERSION if given",
     ),
     (":abort [STACK]", "abort the deployment in flight"),
+    (":gates", "the pre-flight gates"),
+    (
+        ":approve [STACK] [ENV]",
+        "approve the promotion for another user to carry out",
+    ),
     (":smoke [STACK]", "run the smoke checks"),
     (":stack NAME", "select a stack by id or name"),
     (
@@ -67,6 +72,12 @@ impl App {
                 None => self.request_rollback(s),
             }),
             "abort" | "x" => stack(self, 0).map(|s| self.request_abort(s)),
+            "gates" | "g" => {
+                self.open_gates();
+                Ok(())
+            }
+            "approve" => stack(self, 0)
+                .map(|s| self.request_approve(s, args.get(1).map(crate::model::Env::new))),
             "smoke" | "s" => stack(self, 0).map(|s| self.send(Command::Smoke { stack: s })),
             "stack" | "select" => match args.first() {
                 None => Err(":stack needs a name".into()),

@@ -18,6 +18,7 @@ use super::layout::ScreenLayout;
 use super::overlay::announce::{AnnounceDialog, AnnounceResult};
 use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::details::{DetailsOverlay, DetailsResult};
+use super::overlay::gates::{GatesOverlay, GatesResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
 use super::overlay::report::{ReportOverlay, ReportResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
@@ -77,11 +78,13 @@ impl Panes {
 }
 
 enum Overlay {
-    Confirm(ConfirmDialog),
+    /// Boxed: the dialog (with its reason input) is far larger than the others.
+    Confirm(Box<ConfirmDialog>),
     Help(HelpOverlay),
     Announce(AnnounceDialog),
     Details(DetailsOverlay),
     Report(ReportOverlay),
+    Gates(GatesOverlay),
 }
 
 pub struct App {
@@ -102,6 +105,8 @@ pub struct App {
     pending: std::collections::HashMap<StackId, crate::engine::RequestId>,
     /// Who holds the release lock, when someone else does.
     lock: Option<crate::engine::lock::Holder>,
+    /// The pre-flight gates of the release, as the engine last judged them.
+    gates: Option<crate::engine::gates::Report>,
     /// Text to put on the clipboard (the event loop writes it as OSC 52).
     clipboard: Option<String>,
     /// Announcement texts the user edited and closed without sending, by kind
@@ -144,6 +149,7 @@ impl App {
             outbox: Vec::new(),
             pending: Default::default(),
             lock: None,
+            gates: None,
             clipboard: None,
             announce_edits: Default::default(),
             release_announced: false,
@@ -218,6 +224,10 @@ impl App {
         let mut dirty = match &event {
             Event::Lock(holder) => {
                 self.lock = holder.clone().filter(|h| !h.is_me());
+                true
+            }
+            Event::Gates(report) => {
+                self.gates = Some(report.clone());
                 true
             }
             Event::Answer { id, stack, .. } => {
@@ -337,6 +347,11 @@ impl App {
                     }
                     ReportResult::Say(text) => self.say(Level::Warn, text),
                 },
+                Overlay::Gates(g) => {
+                    if let GatesResult::Closed = g.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
                 Overlay::Announce(d) => {
                     let completion = d.completion;
                     match d.on_key(key) {
@@ -444,6 +459,12 @@ impl App {
                 });
                 self.say(Level::Info, "Building the release report from the journal…");
             }
+            KeyCode::Char('g') => self.open_gates(),
+            KeyCode::Char('A') => {
+                if let Some(s) = selected {
+                    self.request_approve(s, None);
+                }
+            }
             KeyCode::Char('a') => {
                 let completion = self.release_announced;
                 self.send(Command::DraftAnnouncement { completion });
@@ -518,6 +539,13 @@ impl App {
         self.focus = all[(i + step).rem_euclid(all.len() as isize) as usize];
     }
 
+    fn open_gates(&mut self) {
+        self.overlay = Some(Overlay::Gates(GatesOverlay::new(
+            self.gates.as_ref(),
+            &self.theme,
+        )));
+    }
+
     fn open_help(&mut self) {
         let mut sections = vec![("Everywhere".to_string(), keys::GLOBAL.to_vec())];
         for id in PaneId::ALL {
@@ -536,7 +564,7 @@ impl App {
             vec![
                 Hint::new("⏎/y", "confirm"),
                 Hint::new("Esc/n", "cancel"),
-                Hint::new("o", "override the promotion order"),
+                Hint::new("o", "override the order, or blocking gates (then type why)"),
                 Hint::new("Tab", "switch button"),
                 Hint::new(
                     "w / p",

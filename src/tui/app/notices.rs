@@ -59,6 +59,28 @@ impl App {
                 );
                 true
             }
+            Event::Answer {
+                stack,
+                answer:
+                    crate::engine::Answer::Finished(crate::engine::Outcome::Approved {
+                        env,
+                        from,
+                        to,
+                        ..
+                    }),
+                ..
+            } => {
+                let name = self.name_of(stack);
+                self.status.resolve(
+                    Level::Info,
+                    format!(
+                        "{name}: you approved {env} {} → {}; another user promotes it",
+                        from.short(),
+                        to.short()
+                    ),
+                );
+                true
+            }
             Event::ReadOnly => {
                 self.read_only = true;
                 true
@@ -214,6 +236,7 @@ fn ing(verb: &str) -> String {
         "announce" => "announcing".into(),
         "steal the lock" => "stealing the lock".into(),
         "post the report" => "posting the report".into(),
+        "approve" => "approving".into(),
         v => v.to_string(),
     }
 }

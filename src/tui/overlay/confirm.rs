@@ -1,6 +1,7 @@
 //! The confirmation dialog for dangerous actions. It names the stack, the versions and the
 //! environment; an out-of-order promotion needs an explicit override key before it can be
-//! confirmed.
+//! confirmed, and a promotion the pre-flight gates block needs the override key and a
+//! typed reason (journaled with the gates and the user).
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
@@ -9,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
 use crate::engine::Command;
+use crate::tui::input::LineInput;
 use crate::tui::theme::Theme;
 
 /// What confirming does.
@@ -26,6 +28,14 @@ pub struct ConfirmDialog {
     /// Set when confirming needs the override key first (e.g. out-of-order promotion).
     pub override_needed: Option<String>,
     pub overridden: bool,
+    /// The override is of the promotion order (`override_order`).
+    order_needed: bool,
+    /// The override is of blocking gates: it needs a typed reason.
+    reason_needed: bool,
+    /// The reason, being typed once `o` was pressed.
+    reason: Option<LineInput>,
+    /// Why it cannot be confirmed at all (a missing approval): no key goes past it.
+    impossible: Option<String>,
     pub on_confirm: OnConfirm,
     /// Which button has focus: true = the action, false = Cancel.
     action_focused: bool,
@@ -52,6 +62,10 @@ impl ConfirmDialog {
             confirm_label: confirm_label.into(),
             override_needed: None,
             overridden: false,
+            order_needed: false,
+            reason_needed: false,
+            reason: None,
+            impossible: None,
             on_confirm,
             action_focused: true,
             buttons: (Rect::default(), Rect::default()),
@@ -61,11 +75,38 @@ impl ConfirmDialog {
     /// Requires pressing `o` before the action can be confirmed; `why` says what is overridden.
     pub fn needing_override(mut self, why: impl Into<String>) -> Self {
         self.override_needed = Some(why.into());
+        self.order_needed = true;
         self
     }
 
+    /// Blocking gates: `o`, then a reason, before it can be confirmed.
+    pub fn needing_reason(mut self, why: impl Into<String>) -> Self {
+        let why = why.into();
+        self.override_needed = Some(match self.override_needed.take() {
+            Some(order) => format!("{order} {why}"),
+            None => why,
+        });
+        self.reason_needed = true;
+        self
+    }
+
+    /// Nothing may confirm it (`why` says what must happen first); Esc closes it.
+    pub fn impossible(mut self, why: impl Into<String>) -> Self {
+        self.impossible = Some(why.into());
+        self
+    }
+
+    fn reason_text(&self) -> Option<String> {
+        self.reason
+            .as_ref()
+            .map(|r| r.text().trim().to_string())
+            .filter(|r| !r.is_empty())
+    }
+
     fn can_confirm(&self) -> bool {
-        self.override_needed.is_none() || self.overridden
+        self.impossible.is_none()
+            && (self.override_needed.is_none() || self.overridden)
+            && (!self.reason_needed || self.reason_text().is_some())
     }
 
     fn confirm(&self) -> DialogResult {
@@ -73,17 +114,39 @@ impl ConfirmDialog {
             return DialogResult::Open;
         }
         let mut action = self.on_confirm.clone();
-        if let OnConfirm::Send(Command::Promote { override_order, .. }) = &mut action {
-            *override_order = self.overridden;
+        if let OnConfirm::Send(Command::Promote {
+            override_order,
+            override_gates,
+            ..
+        }) = &mut action
+        {
+            *override_order = self.overridden && self.order_needed;
+            if self.reason_needed {
+                *override_gates = self.reason_text();
+            }
         }
         DialogResult::Confirmed(action)
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> DialogResult {
+        // Typing the reason: every key is text but Enter (confirm) and Esc (cancel).
+        if let Some(input) = &mut self.reason {
+            return match key.code {
+                KeyCode::Esc => DialogResult::Cancelled,
+                KeyCode::Enter => self.confirm(),
+                _ => {
+                    input.on_key(key);
+                    DialogResult::Open
+                }
+            };
+        }
         match key.code {
             KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => DialogResult::Cancelled,
-            KeyCode::Char('o') if self.override_needed.is_some() => {
+            KeyCode::Char('o') if self.override_needed.is_some() && self.impossible.is_none() => {
                 self.overridden = !self.overridden;
+                if self.overridden && self.reason_needed {
+                    self.reason = Some(LineInput::start(""));
+                }
                 DialogResult::Open
             }
             KeyCode::Char('y') => self.confirm(),
@@ -121,15 +184,28 @@ impl ConfirmDialog {
     pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
         // The override warning comes first: it must stay visible however long the body.
         let mut lines = Vec::new();
-        if let Some(why) = &self.override_needed {
+        if let Some(why) = &self.impossible {
+            lines.push(Line::styled(format!("⛔ {why}"), theme.error));
+            lines.push(Line::styled("  Esc to cancel.", theme.error));
+            lines.push(Line::raw(""));
+        } else if let Some(why) = &self.override_needed {
             if self.overridden {
                 lines.push(Line::styled(format!("⚠ Overridden: {why}"), theme.warn));
             } else {
                 lines.push(Line::styled(format!("⚠ {why}"), theme.warn));
-                lines.push(Line::styled(
-                    "  Press o to override, or Esc to cancel.",
-                    theme.warn,
-                ));
+                let then = if self.reason_needed {
+                    "  Press o to override (you will be asked why), or Esc to cancel."
+                } else {
+                    "  Press o to override, or Esc to cancel."
+                };
+                lines.push(Line::styled(then, theme.warn));
+            }
+            if let Some(input) = &self.reason {
+                lines.push(Line::from(vec![
+                    Span::styled("  Why (journaled): ", theme.warn),
+                    Span::styled(input.text().to_string(), theme.text),
+                    Span::styled("▏", theme.accent),
+                ]));
             }
             lines.push(Line::raw(""));
         }
@@ -225,6 +301,7 @@ mod tests {
                 expected: None,
                 override_order: false,
                 to: None,
+                override_gates: None,
             }),
         )
     }
@@ -255,5 +332,32 @@ mod tests {
             }
             other => panic!("expected a confirmed override, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn blocking_gates_need_the_override_key_and_a_typed_reason() {
+        let mut d = promote().needing_reason("Blocked: freeze.");
+        assert_eq!(d.on_key(key(KeyCode::Enter)), DialogResult::Open);
+        d.on_key(key(KeyCode::Char('o')));
+        // Overridden, but no reason yet.
+        assert_eq!(d.on_key(key(KeyCode::Enter)), DialogResult::Open);
+        // Keys are text now: `y`, `n` and `q` do not confirm or cancel.
+        for c in "no way, INC-42 hotfix".chars() {
+            assert_eq!(d.on_key(key(KeyCode::Char(c))), DialogResult::Open);
+        }
+        match d.on_key(key(KeyCode::Enter)) {
+            DialogResult::Confirmed(OnConfirm::Send(Command::Promote {
+                override_order,
+                override_gates,
+                ..
+            })) => {
+                assert!(!override_order, "the order was not what was overridden");
+                assert_eq!(override_gates.as_deref(), Some("no way, INC-42 hotfix"));
+            }
+            other => panic!("expected a confirmed override, got {other:?}"),
+        }
+        let mut d = promote().needing_reason("Blocked: freeze.");
+        d.on_key(key(KeyCode::Char('o')));
+        assert_eq!(d.on_key(key(KeyCode::Esc)), DialogResult::Cancelled);
     }
 }

@@ -3,6 +3,7 @@
 pub mod announce;
 pub mod confirm;
 pub mod details;
+pub mod gates;
 pub mod help;
 pub mod report;
 

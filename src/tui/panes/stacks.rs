@@ -286,7 +286,8 @@ impl Pane for StacksPane {
         match key.code {
             KeyCode::Down | KeyCode::Char('j') => select((sel + 1).min(n - 1)),
             KeyCode::Up | KeyCode::Char('k') => select(sel.saturating_sub(1)),
-            KeyCode::Home | KeyCode::Char('g') => select(0),
+            // `g` is the gates overlay here (1 and Home select the first stack).
+            KeyCode::Home => select(0),
             KeyCode::End | KeyCode::Char('G') => select(n - 1),
             KeyCode::Enter if key.modifiers == KeyModifiers::NONE => {
                 Outcome::Intent(Intent::Promote(ctx.board.stacks[sel].id.clone()))
