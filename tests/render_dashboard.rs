@@ -507,3 +507,63 @@ fn a_second_promotion_waits_for_the_engine_but_an_abort_always_goes() {
         draw(&mut f.app, 120, 30)
     );
 }
+
+/// The cells of the first occurrence of `word` on row `y`.
+fn cells_of(buf: &ratatui::buffer::Buffer, y: u16, word: &str) -> Vec<ratatui::buffer::Cell> {
+    let row: String = (0..buf.area.width)
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect();
+    let chars: Vec<String> = (0..buf.area.width)
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect();
+    let Some(start) = row.find(word) else {
+        return Vec::new();
+    };
+    // Column of the byte offset: count the cells before it.
+    let mut bytes = 0;
+    let mut col = 0;
+    while bytes < start {
+        bytes += chars[col].len();
+        col += 1;
+    }
+    (col..col + word.chars().count())
+        .map(|x| buf[(x as u16, y)].clone())
+        .collect()
+}
+
+#[test]
+fn live_wears_the_themes_live_badge_in_the_header_and_the_dialog() {
+    let mut f = fixture();
+    let theme = Theme::load("dark").expect("theme");
+    key(&mut f.app, KeyCode::Char('2')); // Cedric: its step is onto live
+    let mut t = Terminal::new(TestBackend::new(120, 38)).expect("terminal");
+    t.draw(|fr| f.app.render(fr)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let header = cells_of(&buf, 0, "live");
+    assert!(!header.is_empty(), "the header names live");
+    assert!(
+        header
+            .iter()
+            .all(|c| c.bg == theme.live.bg.unwrap_or_default()),
+        "the header's live is the live badge: {header:?}"
+    );
+    key(&mut f.app, KeyCode::Char('p'));
+    t.draw(|fr| f.app.render(fr)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let row = (0..buf.area.height)
+        .find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("Environment")
+        })
+        .expect("the dialog names the environment");
+    let env = cells_of(&buf, row, "live");
+    assert!(
+        !env.is_empty()
+            && env
+                .iter()
+                .all(|c| c.bg == theme.live.bg.unwrap_or_default()),
+        "{env:?}"
+    );
+}

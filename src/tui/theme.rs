@@ -36,6 +36,8 @@ pub struct Theme {
     pub highlight: Style,
     pub button: Style,
     pub header: Style,
+    /// Live, where users are: the environment's name in dialogs and the header wears it.
+    pub live: Style,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +98,8 @@ impl Theme {
             "button_bg",
             "header_fg",
             "header_bg",
+            "live_fg",
+            "live_bg",
         ];
         if let Some(unknown) = file.colors.keys().find(|k| !known.contains(&k.as_str())) {
             return Err(format!(
@@ -125,6 +129,11 @@ impl Theme {
                 .bg(color("button_bg")?)
                 .add_modifier(Modifier::BOLD),
             header: Style::new().fg(color("header_fg")?).bg(color("header_bg")?),
+            // Optional in a theme file: the error colour as a badge when not given.
+            live: Style::new()
+                .fg(color("live_fg").or_else(|_| color("highlight_fg"))?)
+                .bg(color("live_bg").or_else(|_| color("error"))?)
+                .add_modifier(Modifier::BOLD),
         })
     }
 
@@ -148,6 +157,7 @@ impl Theme {
             highlight: plain.add_modifier(Modifier::REVERSED | Modifier::BOLD),
             button: plain.add_modifier(Modifier::REVERSED | Modifier::BOLD),
             header: plain.add_modifier(Modifier::REVERSED),
+            live: plain.add_modifier(Modifier::REVERSED | Modifier::BOLD | Modifier::UNDERLINED),
         }
     }
 

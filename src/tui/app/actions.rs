@@ -25,7 +25,7 @@ impl App {
             Err(Refusal::OutOfOrder { waiting_on, .. }) => match check(&self.board, true) {
                 Ok(plan) => {
                     let verb = if waiting_on.len() == 1 { "is" } else { "are" };
-                    let where_ = if self.env_style(&plan.env) == self.theme.warn {
+                    let where_ = if self.is_live_env(&plan.env) {
                         "live".to_string()
                     } else {
                         format!("on {}", plan.env)
@@ -67,7 +67,7 @@ impl App {
         ];
         let mut body = body;
         // Metrics watch live: a step between earlier environments has no watch.
-        if self.env_style(&plan.env) == self.theme.warn {
+        if self.is_live_env(&plan.env) {
             body.push(self.watch_line(&stack));
         }
         body.extend(self.changes_lines(&plan.from, &plan.to, "Ships"));
@@ -367,16 +367,19 @@ impl App {
             .unwrap_or_else(|| "test".into())
     }
 
-    /// Live stands out in dialogs: it is where users are.
-    fn env_style(&self, env: &Env) -> ratatui::style::Style {
-        let live = self
-            .board
+    /// `env` is live (the last environment), where users are.
+    pub(super) fn is_live_env(&self, env: &Env) -> bool {
+        self.board
             .stacks
             .iter()
             .find_map(|s| s.versions.as_ref())
-            .map_or(env.as_str() == "live", |v| v.live_env() == env);
-        if live {
-            self.theme.warn
+            .map_or(env.as_str() == "live", |v| v.live_env() == env)
+    }
+
+    /// Live stands out in dialogs with the theme's live badge.
+    fn env_style(&self, env: &Env) -> ratatui::style::Style {
+        if self.is_live_env(env) {
+            self.theme.live
         } else {
             self.theme.accent
         }

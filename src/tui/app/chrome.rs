@@ -56,6 +56,29 @@ impl App {
         }
     }
 
+    /// The selected stack's step onto live wears the theme's live badge in the header
+    /// (` · live ce4e1c5 → …`): a glance tells a step to staging from one to users.
+    fn mark_live_in_header(&self, text: &str, area: Rect, buf: &mut Buffer) {
+        let Some(v) = self
+            .board
+            .stacks
+            .get(self.selected)
+            .and_then(|s| s.versions.as_ref())
+            .filter(|v| v.targets_live())
+        else {
+            return;
+        };
+        let word = format!(" · {} ", v.target_env());
+        let Some(at) = text.find(&word) else {
+            return;
+        };
+        let x = area.x + unicode_width::UnicodeWidthStr::width(&text[..at + " · ".len()]) as u16;
+        let w = v.target_env().as_str().len() as u16;
+        if x + w <= area.right() {
+            buf.set_style(Rect::new(x, area.y, w, 1), self.theme.live);
+        }
+    }
+
     fn render_header(&self, buf: &mut Buffer) {
         let area = self.layout.header;
         buf.set_style(area, self.theme.header);
@@ -97,7 +120,8 @@ impl App {
             .or(forms.last())
             .cloned()
             .unwrap_or_default();
-        buf.set_string(area.x, area.y, text, self.theme.header);
+        buf.set_string(area.x, area.y, &text, self.theme.header);
+        self.mark_live_in_header(&text, area, buf);
         let x = area.right().saturating_sub(clock.len() as u16);
         buf.set_string(x, area.y, clock, self.theme.header);
     }
