@@ -82,6 +82,17 @@ fn row<'a>(screen: &'a str, name: &str) -> &'a str {
 }
 
 /// A stack's live version as its row shows it.
+/// The version on test, the column after live's.
+fn test_version(screen: &str, name: &str) -> String {
+    let words: Vec<&str> = row(screen, name).split_whitespace().collect();
+    words
+        .iter()
+        .position(|w| *w == name)
+        .and_then(|at| words.get(at + 2))
+        .unwrap_or_else(|| panic!("no test version for {name}:\n{screen}"))
+        .to_string()
+}
+
 fn live_version(screen: &str, name: &str) -> String {
     let words: Vec<&str> = row(screen, name).split_whitespace().collect();
     words
@@ -387,6 +398,7 @@ fn a_dashboard_killed_mid_release_picks_the_watch_up_again() {
         row(sc, "WWW").contains("[Promote]") && row(sc, "Sally").contains("[Promote]")
     });
     let old = live_version(&first, "Sally");
+    let new = test_version(&first, "Sally");
     t.keys(&["3"]);
     promote_and_see_sally_flagged(&t, &s, &old);
     // Let the history be saved once more (every 5 rounds), then kill it without warning.
@@ -400,7 +412,7 @@ fn a_dashboard_killed_mid_release_picks_the_watch_up_again() {
 
     let t = s.dashboard();
     t.wait_for("the first frame", 30, |sc| {
-        row(sc, "Sally").contains("c570")
+        row(sc, "Sally").contains(&format!("{new} {new}"))
     });
     t.keys(&["3"]);
     let restarted = Instant::now();

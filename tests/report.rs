@@ -82,6 +82,21 @@ fn normalise(text: &str, journal: &Path) -> String {
         let re = regex::Regex::new(pattern).expect("pattern");
         out = re.replace_all(&out, with).into_owned();
     }
+    // The demo's history is dated relative to today, so its commit ids change from week
+    // to week: each becomes a label in order of first appearance, which keeps which id
+    // appears where (a release's "from" matching a stack's rollback target).
+    let sha = regex::Regex::new(r"\b[0-9a-f]{7,40}\b").expect("pattern");
+    let mut seen: Vec<String> = Vec::new();
+    out = sha
+        .replace_all(&out, |c: &regex::Captures<'_>| {
+            let id = c[0].to_string();
+            let n = seen.iter().position(|s| *s == id).unwrap_or_else(|| {
+                seen.push(id);
+                seen.len() - 1
+            });
+            format!("<c{n}>")
+        })
+        .into_owned();
     out
 }
 

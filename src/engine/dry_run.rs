@@ -15,20 +15,33 @@ impl Engine {
                 expected,
                 override_order,
                 to,
-                ..
-            } => self
-                .board
-                .check_promote_to(stack, expected.as_ref(), *override_order, to.as_ref())
-                .map(|plan| {
-                    self.platform.plan_deploy(&DeployRequest {
-                        stack: stack.clone(),
-                        env: plan.env,
-                        version: plan.to,
-                        previous: plan.from,
-                        rollback: false,
-                        user: crate::journal::os_user(),
-                    })
-                }),
+                override_gates,
+            } => {
+                let checked = self.board.check_promote_to(
+                    stack,
+                    expected.as_ref(),
+                    *override_order,
+                    to.as_ref(),
+                );
+                match checked {
+                    Err(refusal) => Err(refusal),
+                    Ok(plan) => {
+                        let gates = self.dry_run_gates(&plan, override_gates.as_deref()).await;
+                        gates.map(|gates| {
+                            let mut lines = self.platform.plan_deploy(&DeployRequest {
+                                stack: stack.clone(),
+                                env: plan.env,
+                                version: plan.to,
+                                previous: plan.from,
+                                rollback: false,
+                                user: crate::journal::os_user(),
+                            });
+                            lines.extend(gates);
+                            lines
+                        })
+                    }
+                }
+            }
             Command::Rollback { stack, to } => {
                 let known = match to {
                     Some(version) => self.check_in_repo(stack, version).await,

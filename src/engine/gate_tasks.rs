@@ -243,6 +243,41 @@ impl Engine {
         })
     }
 
+    /// For `--dry-run`: the gates a real promotion of `plan` would judge (the same
+    /// ones, on the same data), as lines for the plan; `Err` when they would refuse it.
+    pub(super) async fn dry_run_gates(
+        &mut self,
+        plan: &PromotePlan,
+        reason: Option<&str>,
+    ) -> Result<Vec<String>, Refusal> {
+        let step = self.step_of(plan);
+        let gated = step.env == self.live_env()
+            || self.approval_envs().contains(&step.env)
+            || !self.gates.journal.promoted.contains(&step.to);
+        if !gated {
+            return Ok(Vec::new());
+        }
+        self.gather(std::slice::from_ref(&step)).await;
+        let report = self.evaluate_gates(Scope::Promotion { step: step.clone() }, true);
+        let blocking = report.blocking();
+        let overridable = blocking.iter().all(|i| i.overridable);
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if !blocking.is_empty() && (reason.is_none() || !overridable) {
+            return Err(Refusal::GatesBlocked {
+                stack: step.name,
+                blocking: blocking.iter().map(|i| i.line()).collect(),
+                overridable,
+            });
+        }
+        // What passes goes without saying; warnings (and overridden blocks) are shown.
+        Ok(report
+            .items
+            .iter()
+            .filter(|i| i.level != gates::Level::Pass)
+            .map(|i| format!("gate {}", i.line()))
+            .collect())
+    }
+
     fn step_of(&self, plan: &PromotePlan) -> Step {
         let source_env = self
             .board

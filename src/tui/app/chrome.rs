@@ -101,9 +101,11 @@ impl App {
         let room = (area.width as usize).saturating_sub(clock.len() + 1);
         let gates = self.gates.as_ref().and_then(|g| g.headline_forms());
         let mut forms: Vec<String> = Vec::new();
+        // Read-only comes early too: what this window cannot do matters before the rest.
+        let ro = if self.read_only { " · read-only" } else { "" };
         for prefix in [
-            format!(" slipway · {}", self.info.release),
-            format!(" {}", self.info.release),
+            format!(" slipway · {}{ro}", self.info.release),
+            format!(" {}{ro}", self.info.release),
         ] {
             match &gates {
                 Some((full, short)) => {
