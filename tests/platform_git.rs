@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 use std::sync::Arc;
 
-use slipway::model::{DeployState, DeploymentId, Env, LockHolder, StackId, Version};
+use slipway::model::{Approval, DeployState, DeploymentId, Env, LockHolder, StackId, Version};
 use slipway::platform::{DeployRequest, Platform, PlatformError};
 use support::gitrepo::{BareRemote, GitRepo};
 
@@ -695,6 +695,162 @@ async fn without_lock_enabled_the_lock_is_unsupported() {
         p.read_lock().await,
         Err(PlatformError::Unsupported { .. })
     ));
+}
+
+fn approval(stack: &str, from: &str, to: &str, user: &str) -> Approval {
+    Approval {
+        stack: StackId::new(stack),
+        env: Env::live(),
+        from: Version::new(from),
+        to: Version::new(to),
+        user: user.into(),
+        host: format!("{user}-laptop"),
+        at: chrono::Utc::now(),
+    }
+}
+
+/// The remote's approval refs.
+fn approval_refs(remote: &BareRemote) -> Vec<String> {
+    let out = remote.git(&[
+        "for-each-ref",
+        "--format=%(refname)",
+        "refs/slipway/approvals/",
+    ]);
+    out.lines().map(str::to_string).collect()
+}
+
+/// A platform with approvals kept in the repository, with its own checkout (a machine).
+fn approving_platform(
+    remote: &BareRemote,
+    dir: &tempfile::TempDir,
+    who: &str,
+) -> Arc<dyn Platform> {
+    let checkout = dir.path().join(format!("checkout-{who}"));
+    platform_from(&config_text(
+        &remote.url(),
+        &checkout,
+        who,
+        "pointer = \"/image/tag\"\napprovals = true",
+    ))
+}
+
+#[tokio::test]
+async fn an_approval_recorded_on_one_machine_is_read_on_another() {
+    let (_seed, remote) = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let alice = approving_platform(&remote, &dir, "Alice");
+    let bob = approving_platform(&remote, &dir, "Bob");
+    assert!(alice.capabilities().approvals && bob.capabilities().approvals);
+    let (www, live) = (StackId::new("www"), Env::live());
+    let main = remote.head();
+    // Alice's clone exists before Bob approves: his commit is new to it.
+    assert_eq!(alice.read_approvals(&www, &live).await.unwrap(), vec![]);
+
+    let given = approval("www", OLD, NEW, "bob");
+    bob.record_approval(&given).await.unwrap();
+    assert_eq!(
+        approval_refs(&remote),
+        vec![format!("refs/slipway/approvals/www/live/{OLD}-{NEW}/bob")]
+    );
+    assert_eq!(
+        alice.read_approvals(&www, &live).await.unwrap(),
+        vec![given.clone()]
+    );
+    // Only that stack and environment.
+    let cedric = StackId::new("cedric");
+    assert_eq!(alice.read_approvals(&cedric, &live).await.unwrap(), vec![]);
+    assert_eq!(
+        alice
+            .read_approvals(&www, &Env::new("staging"))
+            .await
+            .unwrap(),
+        vec![]
+    );
+
+    // The same approval again, from either machine: kept once, the first one stands.
+    let again = Approval {
+        at: chrono::Utc::now(),
+        ..given.clone()
+    };
+    bob.record_approval(&again).await.unwrap();
+    alice.record_approval(&again).await.unwrap();
+    assert_eq!(approval_refs(&remote).len(), 1);
+    assert_eq!(
+        bob.read_approvals(&www, &live).await.unwrap(),
+        vec![given.clone()]
+    );
+
+    // Another user's approval of the same step is a second ref.
+    let carol = approval("www", OLD, NEW, "carol");
+    alice.record_approval(&carol).await.unwrap();
+    let read = bob.read_approvals(&www, &live).await.unwrap();
+    assert_eq!(read.len(), 2, "{read:?}");
+    assert!(read.contains(&given) && read.contains(&carol));
+    let message = remote.git(&[
+        "log",
+        "-1",
+        "--format=%an %s",
+        &format!("refs/slipway/approvals/www/live/{OLD}-{NEW}/carol"),
+    ]);
+    assert!(message.starts_with("carol slipway approval: "), "{message}");
+    assert_eq!(remote.head(), main, "approvals never touch the branch");
+}
+
+#[tokio::test]
+async fn approval_ref_components_with_odd_characters_are_sanitised() {
+    let (_seed, remote) = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let alice = approving_platform(&remote, &dir, "Alice");
+    let bob = approving_platform(&remote, &dir, "Bob");
+    let odd = approval(
+        "www",
+        "release/1.2..3",
+        "v2:rc~1^ [x].lock",
+        "bob o'neil@home",
+    );
+    bob.record_approval(&odd).await.unwrap();
+    let refs = approval_refs(&remote);
+    assert_eq!(refs.len(), 1, "{refs:?}");
+    let name = &refs[0];
+    assert!(
+        name.starts_with("refs/slipway/approvals/www/live/")
+            && name.split('/').count() == 7
+            && !name.contains("..")
+            && !name.ends_with(".lock")
+            && !name.contains([' ', ':', '~', '^', '[']),
+        "{name}"
+    );
+    // The versions are told apart from one with the same characters elsewhere.
+    let other = approval(
+        "www",
+        "release/1.2",
+        ".3-v2:rc~1^ [x].lock",
+        "bob o'neil@home",
+    );
+    bob.record_approval(&other).await.unwrap();
+    assert_eq!(approval_refs(&remote).len(), 2);
+    let read = alice
+        .read_approvals(&StackId::new("www"), &Env::live())
+        .await
+        .unwrap();
+    assert!(read.contains(&odd) && read.contains(&other), "{read:?}");
+}
+
+#[tokio::test]
+async fn without_approvals_enabled_they_are_unsupported() {
+    let (_seed, remote) = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let p = platform(&remote, &dir, "Alice");
+    assert!(!p.capabilities().approvals);
+    assert!(matches!(
+        p.record_approval(&approval("www", OLD, NEW, "bob")).await,
+        Err(PlatformError::Unsupported { .. })
+    ));
+    assert!(matches!(
+        p.read_approvals(&StackId::new("www"), &Env::live()).await,
+        Err(PlatformError::Unsupported { .. })
+    ));
+    assert!(approval_refs(&remote).is_empty());
 }
 
 /// Waits for an event `pick` accepts, collecting what went by.

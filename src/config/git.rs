@@ -74,6 +74,10 @@ pub struct GitPlatformConfig {
     pub lock: bool,
     #[serde(default = "defaults::lock_ref")]
     pub lock_ref: String,
+    /// Keep approvals in the repository as refs under `refs/slipway/approvals/`, so an
+    /// approval given on one machine lets a promotion go on another.
+    #[serde(default)]
+    pub approvals: bool,
 }
 
 impl GitPlatformConfig {

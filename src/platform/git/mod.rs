@@ -2,6 +2,7 @@
 //! of an environment repository, a promotion is one commit setting it, and a controller
 //! (Argo CD, Flux) rolls it out. Contract: docs/git-platform.md.
 
+mod approvals;
 mod checkout;
 mod deployments;
 mod lock;
@@ -26,8 +27,8 @@ pub use self::version_file::{Locator, Part};
 use super::{Capabilities, DeployRequest, OutputChunk, Platform, PlatformError};
 use crate::config::GitPlatformConfig;
 use crate::model::{
-    DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, EnvVersion, InFlight, Instance,
-    LockHolder, StackId, StackVersions, Version,
+    Approval, DeployState, DeployStatus, DeploymentId, DeploymentRef, Env, EnvVersion, InFlight,
+    Instance, LockHolder, StackId, StackVersions, Version,
 };
 use crate::platform::template::CommandTemplate;
 
@@ -270,8 +271,8 @@ impl Platform for GitPlatform {
             config: self.cfg.config_path.is_some(),
             instances: false,
             lock: self.cfg.lock,
-            // Approvals stay in the journal.
-            approvals: false,
+            // Refs under refs/slipway/approvals/ when configured, else the journal only.
+            approvals: self.cfg.approvals,
         }
     }
 
@@ -491,9 +492,38 @@ impl Platform for GitPlatform {
         self.lock_enabled("a release lock")?;
         lock::read(&self.checkout, &self.cfg.lock_ref).await
     }
+
+    async fn record_approval(&self, approval: &Approval) -> Result<(), PlatformError> {
+        self.approvals_enabled(&format!(
+            "record the approval of {} to {}",
+            approval.stack, approval.env
+        ))?;
+        let env = self.cfg.env_name(approval.env.as_str());
+        approvals::record(&self.checkout, approval, env).await
+    }
+
+    async fn read_approvals(
+        &self,
+        stack: &StackId,
+        env: &Env,
+    ) -> Result<Vec<Approval>, PlatformError> {
+        self.approvals_enabled(&format!("read the approvals of {stack} to {env}"))?;
+        let name = self.cfg.env_name(env.as_str());
+        approvals::read(&self.checkout, stack, env, name).await
+    }
 }
 
 impl GitPlatform {
+    fn approvals_enabled(&self, action: &str) -> Result<(), PlatformError> {
+        if self.cfg.approvals {
+            Ok(())
+        } else {
+            Err(PlatformError::Unsupported {
+                action: action.into(),
+            })
+        }
+    }
+
     fn lock_enabled(&self, action: &str) -> Result<(), PlatformError> {
         if self.cfg.lock {
             Ok(())
