@@ -2,21 +2,19 @@
 //! release and why, its deployment, the rollback target, the metric flag, and each
 //! smoke check with its status, latency and why it failed.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
+use super::page::Page;
 use crate::engine::release::{Phase, StackRelease};
 use crate::feeds::smoke::SmokeReport;
 use crate::text::one_line;
 use crate::tui::theme::Theme;
 
 pub struct DetailsOverlay {
-    title: String,
-    lines: Vec<Line<'static>>,
-    scroll: u16,
+    page: Page,
 }
 
 pub enum DetailsResult {
@@ -32,12 +30,13 @@ impl DetailsOverlay {
     /// A titled, scrollable page of plain lines (a dry run's plan).
     pub fn text(title: impl Into<String>, lines: &[String], theme: &Theme) -> Self {
         DetailsOverlay {
-            title: title.into(),
-            lines: lines
-                .iter()
-                .map(|l| Line::styled(format!("  {}", one_line(l, 2000)), theme.text))
-                .collect(),
-            scroll: 0,
+            page: Page::new(
+                title,
+                lines
+                    .iter()
+                    .map(|l| Line::styled(format!("  {}", one_line(l, 2000)), theme.text))
+                    .collect(),
+            ),
         }
     }
 
@@ -139,51 +138,19 @@ impl DetailsOverlay {
             }
         }
         DetailsOverlay {
-            title: format!("{} ({})", stack.name, stack.id),
-            lines,
-            scroll: 0,
+            page: Page::new(format!("{} ({})", stack.name, stack.id), lines),
         }
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> DetailsResult {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('v') | KeyCode::Enter => {
-                DetailsResult::Closed
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
-                DetailsResult::Open
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                DetailsResult::Open
-            }
-            _ => DetailsResult::Open,
+        if self.page.on_key(key, 'v') {
+            DetailsResult::Closed
+        } else {
+            DetailsResult::Open
         }
     }
 
     pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        let width = self
-            .lines
-            .iter()
-            .map(|l| l.width())
-            .max()
-            .unwrap_or(40)
-            .clamp(50, 110) as u16
-            + 4;
-        let area = super::centered(screen, width, self.lines.len() as u16 + 2);
-        Clear.render(area, buf);
-        let block = Block::bordered()
-            .border_type(BorderType::Rounded)
-            .border_style(theme.border_focused)
-            .title(Span::styled(
-                format!(" {} · Esc to close ", self.title),
-                theme.title,
-            ));
-        Paragraph::new(self.lines.clone())
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((self.scroll, 0))
-            .render(area, buf);
+        self.page.render(screen, buf, theme);
     }
 }

@@ -2,19 +2,17 @@
 //! first, then each checked promotion's own, each with its one-line reason. Read-only;
 //! the engine keeps it current and the next `g` shows the newest.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
+use super::page::Page;
 use crate::engine::gates::{Level, Report};
 use crate::tui::theme::Theme;
 
 pub struct GatesOverlay {
-    title: String,
-    lines: Vec<Line<'static>>,
-    scroll: u16,
+    page: Page,
 }
 
 pub enum GatesResult {
@@ -27,12 +25,13 @@ impl GatesOverlay {
     pub fn new(report: Option<&Report>, theme: &Theme) -> GatesOverlay {
         let Some(report) = report else {
             return GatesOverlay {
-                title: "Pre-flight gates".into(),
-                lines: vec![Line::styled(
-                    "  Not judged yet: the engine has not read the versions.",
-                    theme.dim,
-                )],
-                scroll: 0,
+                page: Page::new(
+                    "Pre-flight gates",
+                    vec![Line::styled(
+                        "  Not judged yet: the engine has not read the versions.",
+                        theme.dim,
+                    )],
+                ),
             };
         };
         let style = |level: Level, evaluated: bool| match level {
@@ -87,54 +86,25 @@ impl GatesOverlay {
         };
         lines.insert(0, verdict);
         GatesOverlay {
-            title: format!(
-                "Pre-flight gates · {}",
-                report.at.with_timezone(&chrono::Local).format("%H:%M:%S")
+            page: Page::new(
+                format!(
+                    "Pre-flight gates · {}",
+                    report.at.with_timezone(&chrono::Local).format("%H:%M:%S")
+                ),
+                lines,
             ),
-            lines,
-            scroll: 0,
         }
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> GatesResult {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('g') | KeyCode::Enter => {
-                GatesResult::Closed
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
-                GatesResult::Open
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                GatesResult::Open
-            }
-            _ => GatesResult::Open,
+        if self.page.on_key(key, 'g') {
+            GatesResult::Closed
+        } else {
+            GatesResult::Open
         }
     }
 
     pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        let width = self
-            .lines
-            .iter()
-            .map(|l| l.width())
-            .max()
-            .unwrap_or(40)
-            .clamp(50, 110) as u16
-            + 4;
-        let area = super::centered(screen, width, self.lines.len() as u16 + 2);
-        Clear.render(area, buf);
-        let block = Block::bordered()
-            .border_type(BorderType::Rounded)
-            .border_style(theme.border_focused)
-            .title(Span::styled(
-                format!(" {} · Esc to close ", self.title),
-                theme.title,
-            ));
-        Paragraph::new(self.lines.clone())
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((self.scroll, 0))
-            .render(area, buf);
+        self.page.render(screen, buf, theme);
     }
 }
