@@ -266,3 +266,35 @@ fn the_header_says_read_only() {
         "{header}"
     );
 }
+
+#[test]
+fn a_dry_run_says_so_in_the_header_and_shows_the_plan_it_did_not_send() {
+    let mut a = app();
+    a.on_engine_event(Event::DryRun);
+    let s = draw(&mut a, 100, 30);
+    assert!(
+        s.lines()
+            .next()
+            .unwrap_or("")
+            .contains("belfrage · dry run"),
+        "{s}"
+    );
+    a.on_engine_event(Event::Answer {
+        id: slipway::engine::RequestId::next(),
+        stack: slipway::model::StackId::new("www"),
+        action: slipway::engine::Action::Promote,
+        answer: slipway::engine::Answer::Finished(slipway::engine::Outcome::DryRun {
+            plan: vec![
+                "POST https://deploy.example/api/stacks/www/environments/live/deployments".into(),
+                r#"{"rollback":false,"version":"c570624"}"#.into(),
+            ],
+        }),
+    });
+    let s = draw(&mut a, 100, 30);
+    assert!(s.contains("Dry run: promote"), "{s}");
+    assert!(s.contains("nothing was sent"), "{s}");
+    assert!(
+        s.contains("POST https://deploy.example/api/stacks/www/environments/live/deploy"),
+        "{s}"
+    );
+}

@@ -16,6 +16,9 @@ pub enum Event {
     /// The engine is read-only: it refuses whatever would change the release (sent once,
     /// first, so the dashboard says so in its header).
     ReadOnly,
+    /// The engine is a dry run (`--dry-run`): actions are checked and shown, never sent
+    /// (sent once, first, like `ReadOnly`).
+    DryRun,
     /// The release board changed (versions, phases). Small, so it is sent whole.
     Board(Board),
     /// A full round of version reads finished (each stack either updated or reported an error).

@@ -274,7 +274,7 @@ impl Engine {
             .items
             .iter()
             .filter(|i| i.level != gates::Level::Pass)
-            .map(|i| format!("gate {}", i.line()))
+            .map(|i| format!("gate {} {}", i.mark(), i.line()))
             .collect())
     }
 

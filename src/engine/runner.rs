@@ -250,6 +250,9 @@ impl Engine {
         if self.read_only() {
             self.emit(Event::ReadOnly).await;
         }
+        if self.config.release.dry_run {
+            self.emit(Event::DryRun).await;
+        }
         self.emit(Event::Board(self.board.clone())).await;
         self.emit(Event::Repo(self.changes.state.clone())).await;
         if self.changes.state == RepoState::Cloning {

@@ -102,7 +102,11 @@ impl App {
         let gates = self.gates.as_ref().and_then(|g| g.headline_forms());
         let mut forms: Vec<String> = Vec::new();
         // Read-only comes early too: what this window cannot do matters before the rest.
-        let ro = if self.read_only { " · read-only" } else { "" };
+        let ro = match (self.read_only, self.dry_run) {
+            (true, _) => " · read-only",
+            (false, true) => " · dry run",
+            (false, false) => "",
+        };
         for prefix in [
             format!(" slipway · {}{ro}", self.info.release),
             format!(" {}{ro}", self.info.release),

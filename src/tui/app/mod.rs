@@ -123,6 +123,8 @@ pub struct App {
     flagged: std::collections::HashMap<StackId, Vec<String>>,
     /// The engine said it is read-only (the header says so; the engine refuses).
     read_only: bool,
+    /// The engine said it is a dry run (the header says so).
+    dry_run: bool,
     quit: bool,
 }
 
@@ -157,6 +159,7 @@ impl App {
             flagged: Default::default(),
             command_line: None,
             read_only: false,
+            dry_run: false,
             quit: false,
         }
     }

@@ -81,6 +81,10 @@ impl App {
                 );
                 true
             }
+            Event::DryRun => {
+                self.dry_run = true;
+                true
+            }
             Event::ReadOnly => {
                 self.read_only = true;
                 true
