@@ -2,26 +2,13 @@
 //! given on one machine lets a promotion go on another, instead of living only in the
 //! journal of one state directory. Contract: docs/http-platform.md, "Approvals".
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::PlatformError;
+use super::approval_wire::ApprovalWire;
 use super::http::HttpPlatform;
-use crate::model::{Approval, Env, StackId, Version};
+use crate::model::{Approval, Env, StackId};
 use crate::text::one_line;
-
-/// One approval as the platform sends it; `env` in the platform's own name.
-#[derive(Deserialize)]
-struct Wire {
-    stack: String,
-    env: String,
-    from: String,
-    to: String,
-    user: String,
-    #[serde(default)]
-    host: String,
-    at: chrono::DateTime<chrono::Utc>,
-}
 
 impl HttpPlatform {
     pub(super) async fn post_approval(&self, a: &Approval) -> Result<(), PlatformError> {
@@ -84,7 +71,7 @@ impl HttpPlatform {
         };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            let w: Wire =
+            let w: ApprovalWire =
                 serde_json::from_value(item.clone()).map_err(|e| PlatformError::BadResponse {
                     action: action.clone(),
                     detail: format!(
@@ -93,18 +80,7 @@ impl HttpPlatform {
                     ),
                 })?;
             // A platform that ignores the query's filter still only answers for this step.
-            if StackId::new(&w.stack) != *stack || w.env != name {
-                continue;
-            }
-            out.push(Approval {
-                stack: stack.clone(),
-                env: env.clone(),
-                from: Version::new(w.from),
-                to: Version::new(w.to),
-                user: one_line(&w.user, 80),
-                host: one_line(&w.host, 80),
-                at: w.at,
-            });
+            out.extend(w.for_step(stack, env, &name));
         }
         Ok(out)
     }

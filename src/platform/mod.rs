@@ -1,5 +1,6 @@
 //! Deployment platforms behind one trait. The engine only talks to `dyn Platform`.
 
+mod approval_wire;
 pub mod command;
 pub mod exec;
 pub mod git;

@@ -7,11 +7,11 @@
 //! approval again leaves the first one as it is. Reading lists the step's refs with
 //! `git ls-remote` and reads their commits (fetched when new here).
 
-use serde::{Deserialize, Serialize};
-
 use super::checkout::{Checkout, LOCAL_TIMEOUT, local, network, run_error};
-use crate::model::{Approval, Env, StackId, Version};
+use crate::model::{Approval, Env, StackId};
+// One approval as kept in a commit message; `env` in the repository's name for it.
 use crate::platform::PlatformError;
+use crate::platform::approval_wire::ApprovalWire as Wire;
 use crate::text::one_line;
 
 /// Where approvals live; never under `refs/heads/`.
@@ -22,19 +22,6 @@ const SEEN_REF: &str = "refs/slipway-seen/approvals";
 const MAX_APPROVALS: usize = 200;
 /// An encoded ref component longer than this is cut and given a hash of the whole.
 const MAX_COMPONENT: usize = 100;
-
-/// One approval as kept in a commit message; `env` in the repository's name for it.
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    stack: String,
-    env: String,
-    from: String,
-    to: String,
-    user: String,
-    #[serde(default)]
-    host: String,
-    at: chrono::DateTime<chrono::Utc>,
-}
 
 /// `refs/slipway/approvals/<stack>/<env>/`: every approval of promotions of `stack`
 /// onto `env` (the repository's name) is under it.
@@ -190,18 +177,7 @@ pub async fn read(
             ),
         })?;
         // Only this exact step counts, whatever the ref is called.
-        if StackId::new(&w.stack) != *stack || w.env != name {
-            continue;
-        }
-        out.push(Approval {
-            stack: stack.clone(),
-            env: env.clone(),
-            from: Version::new(w.from),
-            to: Version::new(w.to),
-            user: one_line(&w.user, 80),
-            host: one_line(&w.host, 80),
-            at: w.at,
-        });
+        out.extend(w.for_step(stack, env, name));
     }
     out.sort_by_key(|a| a.at);
     Ok(out)
@@ -254,15 +230,7 @@ async fn approval_commit(
 ) -> Result<String, PlatformError> {
     let tree = local(action, checkout.git.run(&["mktree"], LOCAL_TIMEOUT).await)?;
     let tree = tree.stdout.trim().to_string();
-    let wire = Wire {
-        stack: a.stack.to_string(),
-        env: env.to_string(),
-        from: a.from.to_string(),
-        to: a.to.to_string(),
-        user: a.user.clone(),
-        host: a.host.clone(),
-        at: a.at,
-    };
+    let wire = Wire::of(a, env);
     let json = serde_json::to_string(&wire).map_err(|e| PlatformError::BadResponse {
         action: action.into(),
         detail: format!("the approval cannot be written: {e}"),
