@@ -423,7 +423,8 @@ mod tests {
     }
 
     fn e(secs: i64, action: &str, stack: &str) -> Entry {
-        let mut e = Entry::new(action).stack(stack);
+        let mut e =
+            Entry::new(crate::journal::Act::parse(action).expect("a journal word")).stack(stack);
         e.at = at(secs);
         e.user = "alice".into();
         e.host = "laptop".into();

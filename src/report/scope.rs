@@ -273,7 +273,8 @@ mod tests {
     }
 
     fn e(mins: i64, action: &str, versions: Option<(&str, &str)>) -> Entry {
-        let mut e = Entry::new(action).stack("sally");
+        let mut e =
+            Entry::new(crate::journal::Act::parse(action).expect("a journal word")).stack("sally");
         e.at = at(mins);
         if let Some((f, t)) = versions {
             e = e.versions(f, t);

@@ -144,7 +144,11 @@ mod tests {
 
     #[test]
     fn ranges_prefer_live_and_are_distinct() {
-        let promote = |env: &str, f: &str, t: &str| Entry::new("promote").env(env).versions(f, t);
+        let promote = |env: &str, f: &str, t: &str| {
+            Entry::new(crate::journal::Act::Promote)
+                .env(env)
+                .versions(f, t)
+        };
         let entries = vec![
             promote("staging", "a", "c"),
             promote("live", "a", "c"),

@@ -13,16 +13,13 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use crate::configdiff::ConfigDiff;
-use crate::engine::{Command, DiffResult, Event, RepoState};
+use crate::engine::{Command, DiffResult, Event};
 use crate::model::{StackId, StackVersions, Version};
 use crate::tui::input::{InputResult, LineInput};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
-use crate::vcs::{ChangeSet, Commit};
+use crate::vcs::Commit;
 
 pub use rows::Row;
-
-/// Diffs kept for display; stacks share pairs so a handful covers a release.
-const MAX_DIFFS: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -31,12 +28,9 @@ pub enum View {
     Config,
 }
 
+/// The diffs and the repository's state are in the dashboard model (`Ctx::model`).
 pub struct ChangesPane {
-    repo: RepoState,
-    diffs: HashMap<(Version, Version), DiffResult>,
-    /// Arrival order, for evicting the oldest.
-    order: Vec<(Version, Version)>,
-    config_diffs: HashMap<StackId, Result<ConfigDiff, String>>,
+    config_diffs: HashMap<StackId, Result<ConfigDiff, crate::engine::ConfigDiffError>>,
     view: View,
     selected: usize,
     offset: usize,
@@ -55,9 +49,6 @@ pub struct ChangesPane {
 impl ChangesPane {
     pub fn new() -> Self {
         ChangesPane {
-            repo: RepoState::NotConfigured,
-            diffs: HashMap::new(),
-            order: Vec::new(),
             config_diffs: HashMap::new(),
             view: View::Commits,
             selected: 0,
@@ -112,9 +103,9 @@ impl ChangesPane {
     }
 
     /// The diff for the selected stack, if computed.
-    pub fn current<'a>(&'a self, ctx: &Ctx) -> Option<&'a DiffResult> {
+    pub fn current<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a DiffResult> {
         let (from, to, _) = self.pair(ctx)?;
-        self.diffs.get(&(from, to))
+        ctx.model.changes.get(&from, &to)
     }
 
     /// `N commits · K risky` for the header and dialogs, when known.
@@ -123,13 +114,6 @@ impl ChangesPane {
             Ok(cs) => Some(cs.summary()),
             Err(_) => None,
         }
-    }
-
-    /// The change set of a stack's versions (for announcements and rollback dialogs).
-    pub fn change_set(&self, live: &Version, test: &Version) -> Option<&ChangeSet> {
-        self.diffs
-            .get(&(live.clone(), test.clone()))
-            .and_then(|r| r.as_ref().as_ref().ok())
     }
 
     fn visible_rows(&self, ctx: &Ctx) -> Vec<Row> {
@@ -259,27 +243,12 @@ impl Pane for ChangesPane {
 
     fn on_event(&mut self, event: &Event, ctx: &Ctx) -> bool {
         match event {
-            Event::Repo(state) => {
-                self.repo = state.clone();
-                true
-            }
-            Event::Changes {
-                live,
-                test,
-                changes,
-            } => {
-                let key = (live.clone(), test.clone());
-                if !self.diffs.contains_key(&key) {
-                    self.order.push(key.clone());
-                    if self.order.len() > MAX_DIFFS {
-                        let old = self.order.remove(0);
-                        self.diffs.remove(&old);
-                    }
-                }
-                self.diffs.insert(key.clone(), changes.clone());
-                self.pair(ctx)
-                    .is_some_and(|(from, to, _)| from == key.0 && to == key.1)
-            }
+            // The model keeps both; the pane redraws for the repository's state and for
+            // the pair on screen.
+            Event::Repo(_) => true,
+            Event::Changes { live, test, .. } => self
+                .pair(ctx)
+                .is_some_and(|(from, to, _)| &from == live && &to == test),
             Event::LineStats(commit) => match &mut self.detail {
                 Some((open, _)) if open.id == commit.id => {
                     *open = (**commit).clone();

@@ -53,11 +53,11 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         return say(buf, "Nothing to ship: live runs test's version.", theme.dim);
     }
     let Some(result) = pane.current(ctx).cloned() else {
-        let msg = match &pane.repo {
+        let msg = match &ctx.model.changes.repo {
             RepoState::Ready(_) => "Reading history…".to_string(),
             other => other.describe(),
         };
-        let style = if matches!(pane.repo, RepoState::Failed(_)) {
+        let style = if matches!(ctx.model.changes.repo, RepoState::Failed(_)) {
             theme.error
         } else {
             theme.dim
@@ -278,7 +278,7 @@ fn render_config(
             "Reading configuration of test and live…",
             theme.dim,
         )],
-        Some(Err(e)) => vec![Line::styled(e.clone(), theme.warn)],
+        Some(Err(e)) => vec![Line::styled(e.to_string(), theme.warn)],
         Some(Ok(d)) => {
             let mut lines = vec![Line::styled(
                 format!(
