@@ -58,8 +58,8 @@ impl JournalFacts {
             return;
         };
         let env = e.env.as_deref().map_or_else(|| live.clone(), Env::new);
-        match e.action.as_str() {
-            "approve" => {
+        match crate::journal::Act::parse(&e.action) {
+            Some(crate::journal::Act::Approve) => {
                 if let (Some(from), Some(to)) = (&e.from, &e.to) {
                     let a = Approval {
                         stack,
@@ -75,13 +75,13 @@ impl JournalFacts {
                     }
                 }
             }
-            "promote" => {
+            Some(crate::journal::Act::Promote) => {
                 if let Some(to) = &e.to {
                     self.promoted.insert(Version::new(to.clone()));
                 }
             }
             // Only runs that name the version they checked (written since the gates).
-            "smoke" => {
+            Some(crate::journal::Act::Smoke) => {
                 if let (Some(to), Some(outcome)) = (&e.to, &e.outcome) {
                     let summary = e
                         .detail

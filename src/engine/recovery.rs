@@ -29,11 +29,11 @@ impl Recovery {
             let Some(stack) = e.stack.as_deref().map(StackId::new) else {
                 continue;
             };
-            match e.action.as_str() {
-                "deploy_started" if e.outcome.is_none() => {
+            match crate::journal::Act::parse(&e.action) {
+                Some(crate::journal::Act::DeployStarted) if e.outcome.is_none() => {
                     unfinished.insert(stack, e.clone());
                 }
-                "deploy_finished"
+                Some(crate::journal::Act::DeployFinished)
                     if unfinished
                         .get(&stack)
                         .is_some_and(|u| u.deployment.as_deref() == Some(id)) =>

@@ -1,9 +1,11 @@
-//! The diffs between versions the engine sent (bounded), and where the repository stands.
+//! The diffs between versions the engine sent (bounded), where the repository stands, and
+//! each stack's configuration diff.
 
 use std::collections::HashMap;
 
-use crate::engine::{DiffResult, Event, RepoState};
-use crate::model::Version;
+use crate::configdiff::ConfigDiff;
+use crate::engine::{ConfigDiffError, DiffResult, Event, RepoState};
+use crate::model::{StackId, Version};
 use crate::vcs::ChangeSet;
 
 /// Diffs kept for display; stacks share pairs so a handful covers a release.
@@ -11,6 +13,8 @@ const MAX_DIFFS: usize = 32;
 
 pub struct Diffs {
     pub repo: RepoState,
+    /// Each stack's last configuration diff between two environments, or why none.
+    config: HashMap<StackId, Result<ConfigDiff, ConfigDiffError>>,
     diffs: HashMap<(Version, Version), DiffResult>,
     /// Arrival order, for evicting the oldest.
     order: Vec<(Version, Version)>,
@@ -20,6 +24,7 @@ impl Default for Diffs {
     fn default() -> Self {
         Diffs {
             repo: RepoState::NotConfigured,
+            config: HashMap::new(),
             diffs: HashMap::new(),
             order: Vec::new(),
         }
@@ -27,7 +32,12 @@ impl Default for Diffs {
 }
 
 impl Diffs {
-    /// Takes a `Repo` or `Changes` event in; returns whether anything changed.
+    /// The stack's last configuration diff, or why there is none.
+    pub fn config_diff(&self, stack: &StackId) -> Option<&Result<ConfigDiff, ConfigDiffError>> {
+        self.config.get(stack)
+    }
+
+    /// Takes a `Repo`, `Changes` or `ConfigDiff` event in; returns whether anything changed.
     pub fn apply(&mut self, event: &Event) -> bool {
         match event {
             Event::Repo(state) => {
@@ -48,6 +58,10 @@ impl Diffs {
                     }
                 }
                 self.diffs.insert(key, changes.clone());
+                true
+            }
+            Event::ConfigDiff { stack, result } => {
+                self.config.insert(stack.clone(), result.clone());
                 true
             }
             _ => false,

@@ -65,7 +65,9 @@ impl Model {
             Event::DeployStarted { stack, .. } => {
                 out.changed = self.smoke.remove(stack).is_some();
             }
-            Event::Repo(_) | Event::Changes { .. } => out.changed = self.changes.apply(event),
+            Event::Repo(_) | Event::Changes { .. } | Event::ConfigDiff { .. } => {
+                out.changed = self.changes.apply(event)
+            }
             _ => {}
         }
         out

@@ -5,14 +5,13 @@
 mod render;
 mod rows;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use crate::configdiff::ConfigDiff;
 use crate::engine::{Command, DiffResult, Event};
 use crate::model::{StackId, StackVersions, Version};
 use crate::tui::input::{InputResult, LineInput};
@@ -30,7 +29,9 @@ pub enum View {
 
 /// The diffs and the repository's state are in the dashboard model (`Ctx::model`).
 pub struct ChangesPane {
-    config_diffs: HashMap<StackId, Result<ConfigDiff, crate::engine::ConfigDiffError>>,
+    /// Stacks whose configuration diff was asked for again and is not back yet (the
+    /// model keeps the answers).
+    awaiting_config: HashSet<StackId>,
     view: View,
     selected: usize,
     offset: usize,
@@ -49,7 +50,7 @@ pub struct ChangesPane {
 impl ChangesPane {
     pub fn new() -> Self {
         ChangesPane {
-            config_diffs: HashMap::new(),
+            awaiting_config: HashSet::new(),
             view: View::Commits,
             selected: 0,
             offset: 0,
@@ -184,7 +185,7 @@ impl ChangesPane {
         let (Some(stack), Some(v)) = (ctx.selected_stack(), self.versions(ctx)) else {
             return Outcome::Handled;
         };
-        self.config_diffs.remove(&stack.id);
+        self.awaiting_config.insert(stack.id.clone());
         Outcome::Intent(Intent::Send(Command::ConfigDiff {
             stack: stack.id.clone(),
             between: self
@@ -256,8 +257,8 @@ impl Pane for ChangesPane {
                 }
                 _ => false,
             },
-            Event::ConfigDiff { stack, result } => {
-                self.config_diffs.insert(stack.clone(), result.clone());
+            Event::ConfigDiff { stack, .. } => {
+                self.awaiting_config.remove(stack);
                 ctx.selected_stack().is_some_and(|s| &s.id == stack)
             }
             Event::Board(_) => true,

@@ -31,7 +31,7 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         return;
     };
     if pane.view == View::Config {
-        return render_config(pane, &stack.id, area, buf, theme);
+        return render_config(pane, &stack.id, area, buf, ctx);
     }
     if let Some((commit, scroll)) = &pane.detail {
         let lines = detail_lines(commit, theme);
@@ -271,9 +271,15 @@ fn render_config(
     stack: &crate::model::StackId,
     area: Rect,
     buf: &mut Buffer,
-    theme: &Theme,
+    ctx: &Ctx,
 ) {
-    let lines: Vec<Line> = match pane.config_diffs.get(stack) {
+    let theme = ctx.theme;
+    let answer = if pane.awaiting_config.contains(stack) {
+        None
+    } else {
+        ctx.model.changes.config_diff(stack)
+    };
+    let lines: Vec<Line> = match answer {
         None => vec![Line::styled(
             "Reading configuration of test and live…",
             theme.dim,
