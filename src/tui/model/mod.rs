@@ -119,3 +119,101 @@ impl Model {
         self.smoke.get(stack)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::config::BadDirection;
+    use crate::feeds::metrics::{Basis, Flag, MetricsUpdate, SeriesUpdate, Shift, Verdict};
+    use crate::model::Version;
+
+    fn round(stack: &str, verdict: Verdict) -> Event {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 3, 0)
+            .single()
+            .unwrap_or_default();
+        Event::Metrics(Box::new(MetricsUpdate {
+            baseline: Default::default(),
+            stack: StackId::new(stack),
+            at,
+            watch: None,
+            series: vec![SeriesUpdate {
+                name: "errors".into(),
+                unit: "%".into(),
+                bad: BadDirection::Up,
+                value: Some(4.1),
+                verdict,
+                control: None,
+                history: Vec::new(),
+            }],
+            sources: Vec::new(),
+        }))
+    }
+
+    fn spike() -> Verdict {
+        let since = Utc
+            .with_ymd_and_hms(2026, 3, 1, 12, 3, 0)
+            .single()
+            .unwrap_or_default();
+        Verdict::Spike(Flag::fresh(
+            since,
+            Shift {
+                baseline_median: 1.0,
+                recent_median: 4.1,
+                relative: 3.1,
+                p_value: 0.0001,
+            },
+        ))
+    }
+
+    #[test]
+    fn one_count_one_threshold_and_a_flag_is_news_once() {
+        let mut m = Model::new();
+        assert!(m.apply(&round("sally", spike())).flags_moved);
+        assert!(!m.apply(&round("sally", spike())).flags_moved);
+        // A watch asks for attention but is no flag.
+        let watch = Verdict::Watching {
+            consecutive: 1,
+            needed: 3,
+            basis: Basis::Baseline,
+        };
+        assert!(!m.apply(&round("www", watch)).flags_moved);
+        assert_eq!(m.flagged_stacks(), 1);
+        assert_eq!(m.flagged(&StackId::new("sally")), ["errors"]);
+        assert!(m.flagged(&StackId::new("www")).is_empty());
+        let www = m
+            .attention_of(&StackId::new("www"))
+            .map(|w| w.short.as_str());
+        assert_eq!(www, Some("watch"));
+        let sally = m
+            .attention_of(&StackId::new("sally"))
+            .map(|w| w.short.as_str());
+        assert_eq!(sally, Some("▲ SPIKE"));
+        assert!(m.apply(&round("sally", Verdict::Ok)).flags_moved);
+        assert_eq!(m.flagged_stacks(), 0);
+    }
+
+    #[test]
+    fn diffs_are_bounded_oldest_first() {
+        let mut m = Model::new();
+        let failed = || Arc::new(Err(crate::vcs::DiffError::Git("x".into())));
+        for i in 0..40 {
+            m.apply(&Event::Changes {
+                live: Version::new(format!("live{i}")),
+                test: Version::new("test"),
+                changes: failed(),
+            });
+        }
+        let has = |i: usize| {
+            m.changes
+                .get(&Version::new(format!("live{i}")), &Version::new("test"))
+                .is_some()
+        };
+        assert!(!has(0) && !has(7), "the oldest went first");
+        assert!(has(8) && has(39), "the newest 32 are kept");
+    }
+}
