@@ -1,6 +1,8 @@
 //! The dashboard's top level: routes keys, clicks and engine events to the panes and
 //! dialogs, turns intents into engine commands, and lays the screen out. It holds shared
-//! state only (the board, the selection, focus); each pane owns its own.
+//! state only (the board, the selection, focus) and the dashboard model (`tui::model`),
+//! which it updates once per engine event before the panes see the event; each pane owns
+//! only its cursor, scroll, hit boxes and view options.
 
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
