@@ -136,6 +136,17 @@ pub enum DeployState {
 }
 
 impl DeployState {
+    /// The state in one word, as the journal's `deploy_finished` outcome stores it (and
+    /// as the serde name): stable, never `{:?}`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeployState::Running => "running",
+            DeployState::Succeeded => "succeeded",
+            DeployState::Failed => "failed",
+            DeployState::Aborted => "aborted",
+        }
+    }
+
     pub fn is_finished(&self) -> bool {
         !matches!(self, DeployState::Running)
     }

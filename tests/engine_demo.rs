@@ -463,7 +463,7 @@ async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
         handle
             .send(Command::Announce {
                 text: "Releasing belfrage".into(),
-                completion: false,
+                kind: slipway::engine::AnnouncementKind::Release,
                 force: false,
                 again: false,
             })
@@ -505,7 +505,10 @@ async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
         })
         .await;
     until(&mut events, 20, "the deploy start posted", |e| match e {
-        Event::Announced { what, .. } if what.contains("deploy start") => Some(()),
+        Event::Announced {
+            what: slipway::engine::Posted::DeployStart(_),
+            ..
+        } => Some(()),
         _ => None,
     })
     .await;

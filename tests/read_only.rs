@@ -224,7 +224,7 @@ async fn announce_is_refused_and_nothing_is_posted() {
     refused_and_nothing_sent(
         Command::Announce {
             text: "belfrage is going out".into(),
-            completion: false,
+            kind: slipway::engine::AnnouncementKind::Release,
             force: false,
             again: true,
         },

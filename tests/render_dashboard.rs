@@ -301,12 +301,14 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
     assert!(
         matches!(
             sent.as_slice(),
-            [slipway::engine::Command::DraftAnnouncement { completion: false }]
+            [slipway::engine::Command::DraftAnnouncement {
+                kind: slipway::engine::AnnouncementKind::Release
+            }]
         ),
         "{sent:?}"
     );
     f.app.on_engine_event(Event::AnnouncementDraft {
-        completion: false,
+        kind: slipway::engine::AnnouncementKind::Release,
         text: "Releasing belfrage to live: 3 commits\n• Fix cache key (#1234) — Alice".into(),
         targets: vec!["#belfrage".into(), "#help-belfrage".into()],
     });
@@ -324,7 +326,7 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
     key(&mut f.app, KeyCode::Esc);
     assert!(commands(&mut f.app).is_empty());
     f.app.on_engine_event(Event::AnnouncementDraft {
-        completion: false,
+        kind: slipway::engine::AnnouncementKind::Release,
         text: "a fresh draft".into(),
         targets: vec!["#belfrage".into()],
     });
@@ -340,7 +342,7 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
         [
             slipway::engine::Command::Announce {
                 text,
-                completion: false,
+                kind: slipway::engine::AnnouncementKind::Release,
                 ..
             },
         ] => {

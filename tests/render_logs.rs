@@ -464,7 +464,7 @@ fn ctrl_s_asks_for_a_path_and_the_engine_writes_it() {
     assert_eq!(contents.lines().collect::<Vec<_>>(), APP_LOG);
     s.event(Event::FileWritten {
         path: path.clone(),
-        result: Err("Permission denied (os error 13)".into()),
+        result: Err(std::io::Error::from_raw_os_error(13).into()),
     });
     let body = s.body(PaneId::Logs);
     assert!(
@@ -795,7 +795,9 @@ fn a_million_lines_through_the_logs_pane_stay_bounded() {
     };
     let board = board();
     let theme = Theme::load("dark").unwrap();
+    let model = slipway::tui::model::Model::default();
     let ctx = Ctx {
+        model: &model,
         requested: &Default::default(),
         board: &board,
         selected: 0,

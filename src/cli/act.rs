@@ -70,7 +70,7 @@ pub(super) fn refuse(refusal: &Refusal) -> ExitCode {
 /// A refusal decided here, before the engine was asked (the versions just read rule it
 /// out): journaled like the engine's, so every refusal is on record once.
 fn refuse_here(p: &Prepared, verb: &str, refusal: &Refusal) -> ExitCode {
-    let entry = crate::journal::Entry::new("refused")
+    let entry = crate::journal::Entry::new(crate::journal::Act::Refused)
         .stack(&p.stack)
         .detail(format!("{verb}: {refusal}"));
     if let Err(e) = crate::journal::append(&p.session.config.release.journal_path(), &entry) {
@@ -337,10 +337,7 @@ async fn follow(
                 let _ = printer.flush(&mut stdout);
                 let _ = stdout.flush();
                 let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
-                eprintln!(
-                    "slipway: {name}: deployment {}{detail}",
-                    format!("{state:?}").to_lowercase()
-                );
+                eprintln!("slipway: {name}: deployment {}{detail}", state.as_str());
             }
             _ => {}
         }

@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 
 use super::Event;
 use super::changes::{DiffResult, Pair};
+use super::event::{AnnouncementKind, Posted};
 use super::release::{Board, Phase};
 use crate::config::{AnnounceConfig, AnnounceKind};
 use crate::notify::{
@@ -19,13 +20,13 @@ const DRAFT_COMMITS: usize = 200;
 
 pub enum Job {
     Draft {
-        completion: bool,
+        kind: AnnouncementKind,
         summary: ReleaseSummary,
         done: Completion,
     },
     Announce {
         text: String,
-        completion: bool,
+        kind: AnnouncementKind,
         force: bool,
         again: bool,
     },
@@ -67,18 +68,17 @@ pub fn spawn(
             let event = match job {
                 Job::DeployStarted(_) | Job::DeployFinished(..) if !announced => continue,
                 Job::Draft {
-                    completion,
+                    kind,
                     summary,
                     done,
                 } => {
-                    let text = if completion {
-                        templates.render_completion(&done)
-                    } else {
-                        templates.render_announcement(&summary)
+                    let text = match kind {
+                        AnnouncementKind::Completion => templates.render_completion(&done),
+                        AnnouncementKind::Release => templates.render_announcement(&summary),
                     };
                     match text {
                         Ok(text) => Event::AnnouncementDraft {
-                            completion,
+                            kind,
                             text,
                             targets: notifier
                                 .as_ref()
@@ -110,7 +110,7 @@ async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event 
         Job::Draft { .. } => return problem("a draft is not posted".into()),
         Job::Announce {
             text,
-            completion,
+            kind,
             force,
             again,
         } => {
@@ -121,39 +121,33 @@ async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event 
             } else {
                 SendMode::Normal
             };
-            let message = if completion {
-                Message::Completion { text }
-            } else {
-                Message::Announcement { text }
-            };
-            let what = if completion {
-                "completion message"
-            } else {
-                "release announcement"
+            let message = match kind {
+                AnnouncementKind::Completion => Message::Completion { text },
+                AnnouncementKind::Release => Message::Announcement { text },
             };
             notifier.send(&message, mode).await.map(|delivery| {
-                *announced |= !completion
+                *announced |= kind == AnnouncementKind::Release
                     && delivery.targets.iter().any(|t| {
                         matches!(
                             t.status,
                             DeliveryStatus::Posted { .. } | DeliveryStatus::Skipped
                         )
                     });
-                (what.to_string(), delivery)
+                (Posted::Announcement(kind), delivery)
             })
         }
         Job::Report { text } => notifier
             .send(&Message::Report { text }, SendMode::Normal)
             .await
-            .map(|d| ("release report".to_string(), d)),
+            .map(|d| (Posted::Report, d)),
         Job::DeployStarted(info) => notifier
             .deploy_started(&info)
             .await
-            .map(|d| (format!("{} deploy start", info.stack_name), d)),
+            .map(|d| (Posted::DeployStart(info.stack_name.clone()), d)),
         Job::DeployFinished(info, outcome, detail) => notifier
             .deploy_finished(&info, outcome, detail.as_deref())
             .await
-            .map(|d| (format!("{} deploy result", info.stack_name), d)),
+            .map(|d| (Posted::DeployResult(info.stack_name.clone()), d)),
     };
     match result {
         Ok((what, delivery)) => Event::Announced { what, delivery },

@@ -106,16 +106,16 @@ pub enum Command {
         path: std::path::PathBuf,
         contents: String,
     },
-    /// Draft the release announcement (or, with `completion`, the completion message)
-    /// from the board and the diffs (answered with `Event::AnnouncementDraft`).
+    /// Draft the release announcement or the completion message from the board and the
+    /// diffs (answered with `Event::AnnouncementDraft`).
     DraftAnnouncement {
-        completion: bool,
+        kind: super::AnnouncementKind,
     },
     /// Post an announcement the user has read and perhaps edited. `force` re-sends posts
     /// whose outcome was unknown.
     Announce {
         text: String,
-        completion: bool,
+        kind: super::AnnouncementKind,
         force: bool,
         /// Post once more even where it was delivered (`slipway announce --again`).
         again: bool,
@@ -212,13 +212,10 @@ impl Command {
                 )
             }
             Command::Announce {
-                completion,
-                force,
-                text,
-                ..
+                kind, force, text, ..
             } => {
                 format!(
-                    "Announce {{ completion: {completion}, force: {force}, {} chars }}",
+                    "Announce {{ kind: {kind:?}, force: {force}, {} chars }}",
                     text.len()
                 )
             }
@@ -287,10 +284,12 @@ mod tests {
                 path: "x".into(),
                 contents: String::new(),
             },
-            Command::DraftAnnouncement { completion: false },
+            Command::DraftAnnouncement {
+                kind: crate::engine::AnnouncementKind::Release,
+            },
             Command::Announce {
                 text: String::new(),
-                completion: false,
+                kind: crate::engine::AnnouncementKind::Release,
                 force: false,
                 again: false,
             },

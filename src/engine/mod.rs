@@ -28,4 +28,7 @@ pub use runner::{EVENT_CAPACITY, EngineHandle, Feeds, start, start_with};
 
 pub use announce::release_key;
 pub use command::{Command, Request, RequestId};
-pub use event::{Action, Answer, DiffResult, Event, Outcome, RepoState, SmokeCause};
+pub use event::{
+    Action, AnnouncementKind, Answer, ConfigDiffError, DiffResult, Event, FetchError, Outcome,
+    Posted, RepoState, SmokeCause, WriteError,
+};

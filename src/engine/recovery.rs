@@ -29,11 +29,11 @@ impl Recovery {
             let Some(stack) = e.stack.as_deref().map(StackId::new) else {
                 continue;
             };
-            match e.action.as_str() {
-                "deploy_started" if e.outcome.is_none() => {
+            match crate::journal::Act::parse(&e.action) {
+                Some(crate::journal::Act::DeployStarted) if e.outcome.is_none() => {
                     unfinished.insert(stack, e.clone());
                 }
-                "deploy_finished"
+                Some(crate::journal::Act::DeployFinished)
                     if unfinished
                         .get(&stack)
                         .is_some_and(|u| u.deployment.as_deref() == Some(id)) =>
@@ -96,9 +96,12 @@ impl Engine {
         if self.recovery.knows(id) || self.journal_names(id).await {
             return;
         }
-        let mut entry = Entry::new("observed").stack(stack).deployment(id).detail(
-            "a deployment slipway did not start (or whose start was never recorded) is running",
-        );
+        let mut entry = Entry::new(crate::journal::Act::Observed)
+            .stack(stack)
+            .deployment(id)
+            .detail(
+                "a deployment slipway did not start (or whose start was never recorded) is running",
+            );
         if let Some(t) = self.board.get(stack).and_then(|s| s.phase.in_flight()) {
             entry = entry.versions(&t.from, &t.to);
         }
@@ -133,10 +136,10 @@ impl Engine {
                 && status.state.is_finished()
             {
                 self.recovery.forget(&stack);
-                let mut entry = Entry::new("deploy_finished")
+                let mut entry = Entry::new(crate::journal::Act::DeployFinished)
                     .stack(&stack)
                     .deployment(&id)
-                    .outcome(format!("{:?}", status.state).to_lowercase())
+                    .outcome(status.state.as_str())
                     .detail(format!(
                         "recovered from the journal: started by {} (pid {}), which is gone",
                         orphan.actor(),
@@ -188,11 +191,13 @@ impl Engine {
             &Version::new(to),
             kind_of(orphan),
         );
-        let mut entry = Entry::new("adopted").stack(stack).detail(format!(
-            "started by {} (pid {}), which is gone; followed here",
-            orphan.actor(),
-            orphan.pid.unwrap_or_default()
-        ));
+        let mut entry = Entry::new(crate::journal::Act::Adopted)
+            .stack(stack)
+            .detail(format!(
+                "started by {} (pid {}), which is gone; followed here",
+                orphan.actor(),
+                orphan.pid.unwrap_or_default()
+            ));
         if let Some(id) = &orphan.deployment {
             entry = entry.deployment(id);
         }

@@ -633,8 +633,8 @@ impl Board {
             let for_stack = |e: &&crate::journal::Entry| e.stack.as_deref() == Some(id);
             // The promotion that put live's version there…
             let Some(landed) = entries.iter().rev().filter(for_stack).find(|e| {
-                e.action == "deploy_finished"
-                    && e.outcome.as_deref() == Some("succeeded")
+                e.is(crate::journal::Act::DeployFinished)
+                    && e.outcome.as_deref() == Some(crate::model::DeployState::Succeeded.as_str())
                     && e.to.as_deref() == Some(live.as_str())
             }) else {
                 continue;
@@ -645,7 +645,7 @@ impl Board {
                 .iter()
                 .rev()
                 .filter(for_stack)
-                .find(|e| e.action == "smoke" && e.at >= landed.at)
+                .find(|e| e.is(crate::journal::Act::Smoke) && e.at >= landed.at)
             else {
                 continue;
             };
@@ -654,7 +654,7 @@ impl Board {
                 .as_deref()
                 .is_some_and(|d| d.starts_with("Promotion"));
             if !after_promotion
-                || smoke.outcome.as_deref() != Some("failed")
+                || smoke.outcome.as_deref() != Some(crate::journal::outcome::FAILED)
                 || smoke.pid == Some(me)
             {
                 continue;

@@ -397,12 +397,12 @@ impl Engine {
             Command::WriteFile { path, contents } => self.write_file(path, contents),
             Command::DraftReport { scope } => self.draft_report(scope),
             Command::PostReport { text } => self.post_report(text).await,
-            Command::DraftAnnouncement { completion } => {
+            Command::DraftAnnouncement { kind } => {
                 let summary =
                     announce::summary(&self.config.release.name, &self.board, self.changes.diffs());
                 let done = announce::completion(&self.config.release.name, &self.board);
                 self.to_announcer(announce::Job::Draft {
-                    completion,
+                    kind,
                     summary,
                     done,
                 })
@@ -410,13 +410,12 @@ impl Engine {
             }
             Command::Announce {
                 text,
-                completion,
+                kind,
                 force,
                 again,
             } => {
-                let what = if completion { "completion" } else { "release" };
-                let mut entry = crate::journal::Entry::new("announce")
-                    .detail(format!("{what} message sent to chat"));
+                let mut entry = crate::journal::Entry::new(crate::journal::Act::Announce)
+                    .detail(format!("{} message sent to chat", kind.as_str()));
                 // Which release it announced: `slipway announce` posts it once.
                 if let Some((live, test)) = announce::release_key(&self.board) {
                     entry = entry.versions(live, test);
@@ -424,7 +423,7 @@ impl Engine {
                 self.record(entry).await;
                 self.to_announcer(announce::Job::Announce {
                     text,
-                    completion,
+                    kind,
                     force,
                     again,
                 })
@@ -472,7 +471,7 @@ impl Engine {
             let result = tokio::fs::write(&path, contents)
                 .await
                 .map(|()| len)
-                .map_err(|e| e.to_string());
+                .map_err(crate::engine::event::WriteError::from);
             let _ = events.send(Event::FileWritten { path, result }).await;
         });
     }

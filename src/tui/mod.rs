@@ -8,6 +8,7 @@ pub mod input;
 pub mod keys;
 pub mod layout;
 pub mod logview;
+pub mod model;
 pub mod overlay;
 pub mod pane;
 pub mod panes;

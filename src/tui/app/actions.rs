@@ -229,7 +229,7 @@ impl App {
         if self.info.metrics_series == 0 {
             return field("Watch", Span::styled("no metrics configured", theme.dim));
         }
-        match self.panes.metrics.baseline_of(stack) {
+        match self.model.baseline_of(stack) {
             None => field(
                 "Watch",
                 Span::styled("no metrics read yet: not judged until they are", theme.warn),
@@ -261,7 +261,7 @@ impl App {
     fn changes_lines(&self, from: &Version, to: &Version, label: &str) -> Vec<Line<'static>> {
         const SHOWN: usize = 6;
         let theme = &self.theme;
-        let Some(cs) = self.panes.changes.change_set(from, to) else {
+        let Some(cs) = self.model.changes.change_set(from, to) else {
             return vec![field(
                 label,
                 Span::styled("(history not read yet)", theme.dim),

@@ -107,9 +107,16 @@ impl App {
             (false, true) => " · dry run",
             (false, false) => "",
         };
+        // Flagged stacks come early too: the model's one count, as the Stacks pane marks them.
+        let (flags, flags_short) = match self.model.flagged_stacks() {
+            0 => (String::new(), String::new()),
+            1 => (" · ▲ 1 stack flagged".to_string(), " · ▲1".to_string()),
+            n => (format!(" · ▲ {n} stacks flagged"), format!(" · ▲{n}")),
+        };
         for prefix in [
-            format!(" slipway · {}{ro}", self.info.release),
-            format!(" {}{ro}", self.info.release),
+            format!(" slipway · {}{ro}{flags}", self.info.release),
+            format!(" {}{ro}{flags}", self.info.release),
+            format!(" {}{ro}{flags_short}", self.info.release),
         ] {
             match &gates {
                 Some((full, short)) => {

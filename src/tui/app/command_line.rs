@@ -97,7 +97,7 @@ impl App {
             }
             "announce" => {
                 self.send(Command::DraftAnnouncement {
-                    completion: self.release_announced,
+                    kind: self.next_announcement(),
                 });
                 Ok(())
             }

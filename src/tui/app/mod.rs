@@ -1,6 +1,8 @@
 //! The dashboard's top level: routes keys, clicks and engine events to the panes and
 //! dialogs, turns intents into engine commands, and lays the screen out. It holds shared
-//! state only (the board, the selection, focus); each pane owns its own.
+//! state only (the board, the selection, focus) and the dashboard model (`tui::model`),
+//! which it updates once per engine event before the panes see the event; each pane owns
+//! only its cursor, scroll, hit boxes and view options.
 
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
@@ -109,18 +111,18 @@ pub struct App {
     gates: Option<crate::engine::gates::Report>,
     /// Text to put on the clipboard (the event loop writes it as OSC 52).
     clipboard: Option<String>,
-    /// Announcement texts the user edited and closed without sending, by kind
-    /// (completion or not): reopening shows them again.
-    announce_edits: std::collections::HashMap<bool, String>,
+    /// Announcement texts the user edited and closed without sending, by kind: reopening
+    /// shows them again.
+    announce_edits: std::collections::HashMap<crate::engine::AnnouncementKind, String>,
     /// The release announcement reached every channel; `a` now drafts the completion.
     release_announced: bool,
     /// A fixed header clock (tests and screenshots); None shows the time.
     clock: Option<String>,
     /// The `:` command line while it is being typed.
     command_line: Option<LineInput>,
-    /// Per stack, the series flagged now (by name), so each new flag is announced once
-    /// and a change in what is flagged is announced again.
-    flagged: std::collections::HashMap<StackId, Vec<String>>,
+    /// What the screen shows derived from engine events (flags, smoke, diffs), updated
+    /// once per event before the panes see it.
+    model: super::model::Model,
     /// The engine said it is read-only (the header says so; the engine refuses).
     read_only: bool,
     /// The engine said it is a dry run (the header says so).
@@ -156,7 +158,7 @@ impl App {
             announce_edits: Default::default(),
             release_announced: false,
             clock: None,
-            flagged: Default::default(),
+            model: Default::default(),
             command_line: None,
             read_only: false,
             dry_run: false,
@@ -211,6 +213,7 @@ impl App {
     /// Runs `f` with a pane and the context it needs (split borrow of self).
     fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &Ctx) -> R) -> R {
         let ctx = Ctx {
+            model: &self.model,
             requested: &self.pending,
             board: &self.board,
             selected: self.selected,
@@ -224,7 +227,12 @@ impl App {
 
     /// Returns whether the screen needs redrawing.
     pub fn on_engine_event(&mut self, event: Event) -> bool {
-        let mut dirty = match &event {
+        let applied = self.model.apply(&event);
+        let mut dirty = applied.changed;
+        if let (Event::Metrics(update), true) = (&event, applied.flags_moved) {
+            dirty |= self.on_flags_moved(update);
+        }
+        dirty |= match &event {
             Event::Lock(holder) => {
                 self.lock = holder.clone().filter(|h| !h.is_me());
                 true
@@ -264,6 +272,16 @@ impl App {
             dirty |= self.with_pane(id, |p, ctx| p.on_event(&event, ctx));
         }
         dirty
+    }
+
+    /// What `a` drafts: the release announcement, then, once it reached every channel,
+    /// the completion message.
+    fn next_announcement(&self) -> crate::engine::AnnouncementKind {
+        if self.release_announced {
+            crate::engine::AnnouncementKind::Completion
+        } else {
+            crate::engine::AnnouncementKind::Release
+        }
     }
 
     fn name_of(&self, id: &StackId) -> String {
@@ -356,26 +374,26 @@ impl App {
                     }
                 }
                 Overlay::Announce(d) => {
-                    let completion = d.completion;
+                    let kind = d.kind;
                     match d.on_key(key) {
                         AnnounceResult::Open => {}
                         AnnounceResult::Cancelled(text) => {
-                            self.announce_edits.insert(completion, text);
+                            self.announce_edits.insert(kind, text);
                             self.overlay = None;
                             self.say(Level::Info, "Announcement not sent; a reopens your edit.");
                         }
                         AnnounceResult::Redraft => {
-                            self.announce_edits.remove(&completion);
+                            self.announce_edits.remove(&kind);
                             self.overlay = None;
-                            self.send(Command::DraftAnnouncement { completion });
+                            self.send(Command::DraftAnnouncement { kind });
                         }
                         AnnounceResult::Send(text) => {
                             // Kept until delivered everywhere, so a retry starts from it.
-                            self.announce_edits.insert(completion, text.clone());
+                            self.announce_edits.insert(kind, text.clone());
                             self.overlay = None;
                             self.send(Command::Announce {
                                 text,
-                                completion,
+                                kind,
                                 force: false,
                                 again: false,
                             });
@@ -446,8 +464,8 @@ impl App {
             }
             KeyCode::Char('v') => {
                 if let Some(stack) = self.board.stacks.get(self.selected) {
-                    let smoke = self.panes.stacks.smoke_of(&stack.id);
-                    let flag = self.panes.stacks.flag_of(&stack.id);
+                    let smoke = self.model.smoke_of(&stack.id);
+                    let flag = self.model.attention_of(&stack.id).map(|w| w.full.clone());
                     self.overlay = Some(Overlay::Details(DetailsOverlay::new(
                         stack,
                         smoke,
@@ -469,14 +487,9 @@ impl App {
                 }
             }
             KeyCode::Char('a') => {
-                let completion = self.release_announced;
-                self.send(Command::DraftAnnouncement { completion });
-                let what = if completion {
-                    "the completion message"
-                } else {
-                    "the release announcement"
-                };
-                self.say(Level::Info, format!("Drafting {what}…"));
+                let kind = self.next_announcement();
+                self.send(Command::DraftAnnouncement { kind });
+                self.say(Level::Info, format!("Drafting the {}…", kind.words()));
             }
             _ => {}
         }

@@ -1,8 +1,6 @@
 //! The Stacks pane: every stack in promotion order with live and test versions, its
 //! phase, and a Promote button; after the phase, where the row has room, the stack's worst
-//! metric flag and its last smoke test.
-
-use std::collections::HashMap;
+//! metric flag and its last smoke test (both read from the dashboard model).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
@@ -12,12 +10,11 @@ use ratatui::text::{Line, Span};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::metrics::view::{Severity, Words, stack_flag};
 use crate::engine::Event;
 use crate::engine::release::{Phase, StackRelease};
-use crate::feeds::smoke::SmokeReport;
-use crate::model::StackId;
 use crate::text::one_line;
+use crate::tui::model::Smoke;
+use crate::tui::model::metrics::Severity;
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use crate::tui::theme::Theme;
 
@@ -27,32 +24,6 @@ const BUTTON: &str = "[Promote]";
 pub struct StacksPane {
     /// Where each row and its button were drawn, for mouse clicks.
     rows: Vec<(Rect, Option<Rect>)>,
-    /// Each stack's worst metric flag (SPIKE, DROP, watching), if any.
-    flags: HashMap<StackId, Words>,
-    /// Each stack's smoke tests: running, or the last report (until the next deployment).
-    smoke: HashMap<StackId, Smoke>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Smoke {
-    Running,
-    Done(SmokeReport),
-}
-
-impl StacksPane {
-    /// The stack's last smoke report, and whether checks are running now.
-    pub fn smoke_of(&self, id: &StackId) -> (Option<&SmokeReport>, bool) {
-        match self.smoke.get(id) {
-            Some(Smoke::Done(r)) => (Some(r), false),
-            Some(Smoke::Running) => (None, true),
-            None => (None, false),
-        }
-    }
-
-    /// The stack's worst metric flag in words, if any.
-    pub fn flag_of(&self, id: &StackId) -> Option<String> {
-        self.flags.get(id).map(|w| w.full.clone())
-    }
 }
 
 /// A cell after the state: its forms from the longest to the shortest, and how much
@@ -179,10 +150,11 @@ impl StacksPane {
         y: u16,
         area: Rect,
         buf: &mut Buffer,
-        theme: &Theme,
+        ctx: &Ctx,
     ) {
+        let theme = ctx.theme;
         let mut extras = Vec::new();
-        if let Some(flag) = self.flags.get(&stack.id) {
+        if let Some(flag) = ctx.model.attention_of(&stack.id) {
             // Narrowest: just the symbol (▲ / ▼), so a flag never vanishes for want of
             // a few columns next to a long state word.
             let mut forms = vec![flag.full.clone(), flag.short.clone()];
@@ -196,7 +168,7 @@ impl StacksPane {
                 severity: flag.severity,
             });
         }
-        if let Some(cell) = self.smoke.get(&stack.id).and_then(smoke_cell) {
+        if let Some(cell) = ctx.model.smoke(&stack.id).and_then(smoke_cell) {
             extras.push(cell);
         }
         if extras.is_empty() {
@@ -246,34 +218,9 @@ impl Pane for StacksPane {
         Line::from(format!(" Stacks · {done}/{} live ", ctx.board.stacks.len()))
     }
 
+    /// Flags and smoke results are in the model (`Ctx::model`); the rows follow the board.
     fn on_event(&mut self, event: &Event, _ctx: &Ctx) -> bool {
-        match event {
-            Event::Board(_) => true,
-            Event::Metrics(update) => {
-                let flag = stack_flag(update);
-                let old = self.flags.get(&update.stack);
-                if old == flag.as_ref() {
-                    return false;
-                }
-                match flag {
-                    Some(f) => self.flags.insert(update.stack.clone(), f),
-                    None => self.flags.remove(&update.stack),
-                };
-                true
-            }
-            Event::SmokeStarted { stack, .. } => {
-                self.smoke.insert(stack.clone(), Smoke::Running);
-                true
-            }
-            Event::Smoke { stack, report, .. } => {
-                self.smoke
-                    .insert(stack.clone(), Smoke::Done(report.clone()));
-                true
-            }
-            // A new deployment makes the last smoke test's verdict stale.
-            Event::DeployStarted { stack, .. } => self.smoke.remove(stack).is_some(),
-            _ => false,
-        }
+        matches!(event, Event::Board(_))
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
@@ -409,7 +356,7 @@ impl Pane for StacksPane {
             buf.set_line(area.x, y, &line, area.width);
             let cell_x = area.x + (prefix.chars().count() + 8 * envs.len()) as u16;
             let (aligned, tight) = (cell_x as usize + state_w, cell_x as usize + cell.width());
-            self.draw_extras(stack, aligned, tight, y, area, buf, theme);
+            self.draw_extras(stack, aligned, tight, y, area, buf, ctx);
             let button = (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())
                 .then(|| Rect::new(cell_x, y, BUTTON.len() as u16, 1));
             self.rows.push((row_area, button));
@@ -444,8 +391,8 @@ mod tests {
     use crate::engine::SmokeCause;
     use crate::engine::release::Board;
     use crate::feeds::metrics::{MetricsUpdate, SeriesUpdate, Shift, Verdict};
-    use crate::feeds::smoke::CheckResult;
-    use crate::model::{StackVersions, Version};
+    use crate::feeds::smoke::{CheckResult, SmokeReport};
+    use crate::model::{StackId, StackVersions, Version};
 
     fn board() -> Board {
         let stack = |id: &str, name: &str, phase: Phase| {
@@ -531,9 +478,18 @@ mod tests {
         }
     }
 
-    fn rows(pane: &mut StacksPane, board: &Board, width: u16) -> Vec<String> {
+    /// The pane and the dashboard model it reads.
+    #[derive(Default)]
+    struct Shown {
+        pane: StacksPane,
+        model: crate::tui::model::Model,
+    }
+
+    fn rows(shown: &mut Shown, board: &Board, width: u16) -> Vec<String> {
         let theme = Theme::default();
+        let Shown { pane, model } = shown;
         let ctx = Ctx {
+            model,
             requested: &Default::default(),
             board,
             selected: 0,
@@ -551,25 +507,29 @@ mod tests {
             .collect()
     }
 
-    fn feed(pane: &mut StacksPane, board: &Board, event: &Event) -> bool {
+    /// The event through the model, then the pane, as the app does it.
+    fn feed(shown: &mut Shown, board: &Board, event: &Event) -> crate::tui::model::Applied {
         let theme = Theme::default();
+        let mut applied = shown.model.apply(event);
         let ctx = Ctx {
+            model: &shown.model,
             requested: &Default::default(),
             board,
             selected: 0,
             theme: &theme,
             focused: true,
         };
-        pane.on_event(event, &ctx)
+        applied.changed |= shown.pane.on_event(event, &ctx);
+        applied
     }
 
     #[test]
     fn a_flag_and_smoke_results_follow_the_state_when_there_is_room() {
         let board = board();
-        let mut pane = StacksPane::new();
-        assert!(feed(&mut pane, &board, &spike("sally")));
-        // The same flag again changes nothing on screen.
-        assert!(!feed(&mut pane, &board, &spike("sally")));
+        let mut pane = Shown::default();
+        assert!(feed(&mut pane, &board, &spike("sally")).flags_moved);
+        // The same flag again is no new flag.
+        assert!(!feed(&mut pane, &board, &spike("sally")).flags_moved);
         feed(&mut pane, &board, &smoke("sally", &[true, false, true]));
         feed(&mut pane, &board, &smoke("www", &[true, true, true]));
         let wide = rows(&mut pane, &board, 100);
@@ -599,12 +559,12 @@ mod tests {
     #[test]
     fn smoke_shows_while_running_and_is_forgotten_by_the_next_deployment() {
         let board = board();
-        let mut pane = StacksPane::new();
+        let mut pane = Shown::default();
         let started = Event::SmokeStarted {
             stack: StackId::new("www"),
             cause: SmokeCause::Request,
         };
-        assert!(feed(&mut pane, &board, &started));
+        assert!(feed(&mut pane, &board, &started).changed);
         assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live smoke …"));
         feed(&mut pane, &board, &smoke("www", &[true, true]));
         assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live smoke ✓ 2/2"));
@@ -616,17 +576,18 @@ mod tests {
             },
             action: crate::engine::Action::Promote,
         };
-        assert!(feed(&mut pane, &board, &deploy));
+        assert!(feed(&mut pane, &board, &deploy).changed);
         assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live"));
     }
 
     #[test]
     fn tiny_areas_do_not_panic() {
         let board = board();
-        let mut pane = StacksPane::new();
+        let mut pane = Shown::default();
         feed(&mut pane, &board, &spike("www"));
         let theme = Theme::default();
         let ctx = Ctx {
+            model: &pane.model,
             requested: &Default::default(),
             board: &board,
             selected: 1,
@@ -636,7 +597,7 @@ mod tests {
         for (w, h) in [(0, 0), (1, 1), (10, 3), (3, 10)] {
             let area = Rect::new(0, 0, w, h);
             let mut buf = Buffer::empty(area);
-            pane.render(area, &mut buf, &ctx);
+            pane.pane.render(area, &mut buf, &ctx);
         }
     }
 }

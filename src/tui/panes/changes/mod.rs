@@ -5,24 +5,20 @@
 mod render;
 mod rows;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use crate::configdiff::ConfigDiff;
-use crate::engine::{Command, DiffResult, Event, RepoState};
+use crate::engine::{Command, DiffResult, Event};
 use crate::model::{StackId, StackVersions, Version};
 use crate::tui::input::{InputResult, LineInput};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
-use crate::vcs::{ChangeSet, Commit};
+use crate::vcs::Commit;
 
 pub use rows::Row;
-
-/// Diffs kept for display; stacks share pairs so a handful covers a release.
-const MAX_DIFFS: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -31,12 +27,11 @@ pub enum View {
     Config,
 }
 
+/// The diffs and the repository's state are in the dashboard model (`Ctx::model`).
 pub struct ChangesPane {
-    repo: RepoState,
-    diffs: HashMap<(Version, Version), DiffResult>,
-    /// Arrival order, for evicting the oldest.
-    order: Vec<(Version, Version)>,
-    config_diffs: HashMap<StackId, Result<ConfigDiff, String>>,
+    /// Stacks whose configuration diff was asked for again and is not back yet (the
+    /// model keeps the answers).
+    awaiting_config: HashSet<StackId>,
     view: View,
     selected: usize,
     offset: usize,
@@ -55,10 +50,7 @@ pub struct ChangesPane {
 impl ChangesPane {
     pub fn new() -> Self {
         ChangesPane {
-            repo: RepoState::NotConfigured,
-            diffs: HashMap::new(),
-            order: Vec::new(),
-            config_diffs: HashMap::new(),
+            awaiting_config: HashSet::new(),
             view: View::Commits,
             selected: 0,
             offset: 0,
@@ -112,9 +104,9 @@ impl ChangesPane {
     }
 
     /// The diff for the selected stack, if computed.
-    pub fn current<'a>(&'a self, ctx: &Ctx) -> Option<&'a DiffResult> {
+    pub fn current<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a DiffResult> {
         let (from, to, _) = self.pair(ctx)?;
-        self.diffs.get(&(from, to))
+        ctx.model.changes.get(&from, &to)
     }
 
     /// `N commits · K risky` for the header and dialogs, when known.
@@ -123,13 +115,6 @@ impl ChangesPane {
             Ok(cs) => Some(cs.summary()),
             Err(_) => None,
         }
-    }
-
-    /// The change set of a stack's versions (for announcements and rollback dialogs).
-    pub fn change_set(&self, live: &Version, test: &Version) -> Option<&ChangeSet> {
-        self.diffs
-            .get(&(live.clone(), test.clone()))
-            .and_then(|r| r.as_ref().as_ref().ok())
     }
 
     fn visible_rows(&self, ctx: &Ctx) -> Vec<Row> {
@@ -200,7 +185,7 @@ impl ChangesPane {
         let (Some(stack), Some(v)) = (ctx.selected_stack(), self.versions(ctx)) else {
             return Outcome::Handled;
         };
-        self.config_diffs.remove(&stack.id);
+        self.awaiting_config.insert(stack.id.clone());
         Outcome::Intent(Intent::Send(Command::ConfigDiff {
             stack: stack.id.clone(),
             between: self
@@ -259,27 +244,12 @@ impl Pane for ChangesPane {
 
     fn on_event(&mut self, event: &Event, ctx: &Ctx) -> bool {
         match event {
-            Event::Repo(state) => {
-                self.repo = state.clone();
-                true
-            }
-            Event::Changes {
-                live,
-                test,
-                changes,
-            } => {
-                let key = (live.clone(), test.clone());
-                if !self.diffs.contains_key(&key) {
-                    self.order.push(key.clone());
-                    if self.order.len() > MAX_DIFFS {
-                        let old = self.order.remove(0);
-                        self.diffs.remove(&old);
-                    }
-                }
-                self.diffs.insert(key.clone(), changes.clone());
-                self.pair(ctx)
-                    .is_some_and(|(from, to, _)| from == key.0 && to == key.1)
-            }
+            // The model keeps both; the pane redraws for the repository's state and for
+            // the pair on screen.
+            Event::Repo(_) => true,
+            Event::Changes { live, test, .. } => self
+                .pair(ctx)
+                .is_some_and(|(from, to, _)| &from == live && &to == test),
             Event::LineStats(commit) => match &mut self.detail {
                 Some((open, _)) if open.id == commit.id => {
                     *open = (**commit).clone();
@@ -287,8 +257,8 @@ impl Pane for ChangesPane {
                 }
                 _ => false,
             },
-            Event::ConfigDiff { stack, result } => {
-                self.config_diffs.insert(stack.clone(), result.clone());
+            Event::ConfigDiff { stack, .. } => {
+                self.awaiting_config.remove(stack);
                 ctx.selected_stack().is_some_and(|s| &s.id == stack)
             }
             Event::Board(_) => true,

@@ -31,7 +31,7 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         return;
     };
     if pane.view == View::Config {
-        return render_config(pane, &stack.id, area, buf, theme);
+        return render_config(pane, &stack.id, area, buf, ctx);
     }
     if let Some((commit, scroll)) = &pane.detail {
         let lines = detail_lines(commit, theme);
@@ -53,11 +53,11 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         return say(buf, "Nothing to ship: live runs test's version.", theme.dim);
     }
     let Some(result) = pane.current(ctx).cloned() else {
-        let msg = match &pane.repo {
+        let msg = match &ctx.model.changes.repo {
             RepoState::Ready(_) => "Reading history…".to_string(),
             other => other.describe(),
         };
-        let style = if matches!(pane.repo, RepoState::Failed(_)) {
+        let style = if matches!(ctx.model.changes.repo, RepoState::Failed(_)) {
             theme.error
         } else {
             theme.dim
@@ -271,14 +271,20 @@ fn render_config(
     stack: &crate::model::StackId,
     area: Rect,
     buf: &mut Buffer,
-    theme: &Theme,
+    ctx: &Ctx,
 ) {
-    let lines: Vec<Line> = match pane.config_diffs.get(stack) {
+    let theme = ctx.theme;
+    let answer = if pane.awaiting_config.contains(stack) {
+        None
+    } else {
+        ctx.model.changes.config_diff(stack)
+    };
+    let lines: Vec<Line> = match answer {
         None => vec![Line::styled(
             "Reading configuration of test and live…",
             theme.dim,
         )],
-        Some(Err(e)) => vec![Line::styled(e.clone(), theme.warn)],
+        Some(Err(e)) => vec![Line::styled(e.to_string(), theme.warn)],
         Some(Ok(d)) => {
             let mut lines = vec![Line::styled(
                 format!(

@@ -223,7 +223,7 @@ impl Pane for DeployPane {
             } => {
                 if let Some(job) = self.job_for(stack, deployment) {
                     if job.finished.is_none() {
-                        let word = format!("{state:?}").to_lowercase();
+                        let word = state.as_str();
                         let detail = message
                             .as_deref()
                             .map(|m| format!(": {}", one_line(m, 200)))

@@ -1,11 +1,11 @@
-//! A [`MetricsUpdate`] turned into what the pane shows, once per update: words for verdicts,
-//! scaled values, sparkline heights, statistics for the detail view and the source
-//! problems in sentences. Rendering then only copies these onto the screen.
+//! A [`MetricsUpdate`] turned into what the dashboard shows, once per update: words for
+//! verdicts, scaled values, sparkline heights, statistics for the detail view and the
+//! source problems in sentences. Rendering then only copies these onto the screen. The
+//! one place a SPIKE or a DROP is put into words (`flag_label`), and the one threshold
+//! for a flag (`Severity::Alert`: a series' verdict is a SPIKE or a DROP).
 
 use ratatui::style::Style;
 
-use super::format::{self, NO_VALUE};
-use super::sparkline::Spark;
 use crate::config::BadDirection;
 use crate::feeds::metrics::{
     Basis, ControlComparison, Hold, Insufficient, MetricsUpdate, SeriesUpdate, Shift, Source,
@@ -13,6 +13,8 @@ use crate::feeds::metrics::{
 };
 use crate::feeds::metrics::{anomaly, scrape::FetchError};
 use crate::text::one_line;
+use crate::tui::panes::metrics::format::{self, NO_VALUE};
+use crate::tui::panes::metrics::sparkline::Spark;
 use crate::tui::theme::Theme;
 
 /// How much attention a piece of text asks for; each has a style, and the words carry the
@@ -105,9 +107,9 @@ pub fn verdict_words(v: &Verdict) -> Words {
             Severity::Watch,
         ),
         Verdict::Spike(flag) | Verdict::Drop(flag) => {
-            let (sym, word) = flag_symbol(v);
+            let label = flag_label(v);
             let mut full = format!(
-                "{sym} {word} since {} ({}){}",
+                "{label} since {} ({}){}",
                 format::clock(flag.since),
                 format::relative(flag.magnitude.relative),
                 basis_words(flag.basis)
@@ -116,7 +118,7 @@ pub fn verdict_words(v: &Verdict) -> Words {
                 full.push_str(" · ");
                 full.push_str(&hold_words(hold));
             }
-            w(full, &format!("{sym} {word}"), Severity::Alert)
+            w(full, &label, Severity::Alert)
         }
     }
 }
@@ -164,6 +166,12 @@ fn flag_symbol(v: &Verdict) -> (&'static str, &'static str) {
     } else {
         ("▲", "SPIKE")
     }
+}
+
+/// A flag in words, short: `▲ SPIKE`, `▼ DROP`.
+fn flag_label(v: &Verdict) -> String {
+    let (sym, word) = flag_symbol(v);
+    format!("{sym} {word}")
 }
 
 /// How bad a verdict is, to find a stack's worst series.
@@ -218,7 +226,6 @@ pub fn worst(update: &MetricsUpdate) -> Option<Words> {
     Some(match &first.verdict {
         Verdict::Spike(flag) | Verdict::Drop(flag) => {
             let effects = flagged_effects(update).unwrap_or_default();
-            let (sym, word) = flag_symbol(&first.verdict);
             let held = flag
                 .hold
                 .as_ref()
@@ -226,7 +233,7 @@ pub fn worst(update: &MetricsUpdate) -> Option<Words> {
                 .unwrap_or_default();
             Words {
                 full: format!("{effects}{held}"),
-                short: format!("{sym} {word}"),
+                short: flag_label(&first.verdict),
                 severity: Severity::Alert,
             }
         }
@@ -255,6 +262,12 @@ pub fn worst(update: &MetricsUpdate) -> Option<Words> {
 /// What the Stacks pane shows for a stack's metrics: only a flag, a watch or stale data.
 pub fn stack_flag(update: &MetricsUpdate) -> Option<Words> {
     worst(update).filter(|w| w.severity >= Severity::Watch)
+}
+
+/// The names of a stack's flagged series (a SPIKE or a DROP: `Severity::Alert`), in config
+/// order.
+pub fn flagged_names(update: &MetricsUpdate) -> Vec<String> {
+    update.flagged().map(|s| s.name.clone()).collect()
 }
 
 /// Numbers behind a series for the detail view, over the history the update carries.
@@ -418,6 +431,10 @@ pub struct StackView {
     pub series: Vec<SeriesView>,
     /// The stack's worst verdict, for its compact row.
     pub worst: Option<Words>,
+    /// The flagged series by name: the stack is flagged when there is any.
+    pub flagged: Vec<String>,
+    /// Every flagged series with its effect (`▲ errors ×24, p99 +121%`), if any.
+    pub effects: Option<String>,
     /// This round's source problems in one line (`2 of 6 sources unreachable: …`), or
     /// that all answered.
     pub sources_summary: Words,
@@ -434,6 +451,17 @@ pub struct StackView {
 }
 
 impl StackView {
+    /// What the Stacks pane and the details show: a flag, a watch or stale data only.
+    pub fn attention(&self) -> Option<&Words> {
+        self.worst
+            .as_ref()
+            .filter(|w| w.severity >= Severity::Watch)
+    }
+
+    pub fn is_flagged(&self) -> bool {
+        !self.flagged.is_empty()
+    }
+
     /// Everything derived here, so no frame looks at the raw history again.
     pub fn new(update: &MetricsUpdate) -> StackView {
         StackView {
@@ -443,6 +471,8 @@ impl StackView {
                 .map(|s| SeriesView::new(s, update.marker()))
                 .collect(),
             worst: worst(update),
+            flagged: flagged_names(update),
+            effects: flagged_effects(update),
             sources_summary: sources_summary(&update.sources),
             source_lines: update.sources.iter().filter_map(source_line).collect(),
             marker: update.marker(),
