@@ -139,6 +139,8 @@ pub enum Command {
     PostReport {
         text: String,
     },
+    /// Read the journal as a timeline per stack (answered with `Event::History`).
+    LoadHistory,
 }
 
 impl Command {
@@ -171,7 +173,8 @@ impl Command {
             | Command::FollowLogs { .. }
             | Command::ListInstances { .. }
             | Command::DraftAnnouncement { .. }
-            | Command::DraftReport { .. } => None,
+            | Command::DraftReport { .. }
+            | Command::LoadHistory => None,
             // GET requests to the stack's own endpoints: they change nothing, and a
             // read-only watcher may want to know whether the site answers.
             Command::Smoke { .. } => None,
@@ -313,6 +316,7 @@ mod tests {
                 to: None,
             },
             Command::Approve { stack, to: None },
+            Command::LoadHistory,
         ]
     }
 
@@ -337,6 +341,7 @@ mod tests {
             Command::PostReport { .. } => 16,
             Command::CheckGates { .. } => 17,
             Command::Approve { .. } => 18,
+            Command::LoadHistory => 19,
         }
     }
 
@@ -348,7 +353,7 @@ mod tests {
         kinds.dedup();
         assert_eq!(
             kinds,
-            (0..=18).collect::<Vec<_>>(),
+            (0..=19).collect::<Vec<_>>(),
             "one sample per command"
         );
         let mutating: Vec<(usize, Action)> = all

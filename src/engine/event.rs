@@ -120,6 +120,9 @@ pub enum Event {
     },
     /// The release report asked for with `Command::DraftReport`, or why there is none.
     ReportDraft(Result<crate::report::Draft, String>),
+    /// The journal as a timeline per stack, asked for with `Command::LoadHistory`, or why
+    /// it could not be read.
+    History(Result<crate::history::Timeline, String>),
     ConfigDiff {
         stack: StackId,
         result: Result<crate::configdiff::ConfigDiff, String>,

@@ -396,6 +396,7 @@ impl Engine {
             Command::ConfigDiff { stack, between } => self.config_diff(stack, between),
             Command::WriteFile { path, contents } => self.write_file(path, contents),
             Command::DraftReport { scope } => self.draft_report(scope),
+            Command::LoadHistory => self.load_history(),
             Command::PostReport { text } => self.post_report(text).await,
             Command::DraftAnnouncement { completion } => {
                 let summary =

@@ -52,6 +52,7 @@ impl App {
             Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Report(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme),
+            Some(Overlay::History(h)) => h.render(area, buf, &self.theme),
             None => {}
         }
     }

@@ -20,6 +20,7 @@ use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::gates::{GatesOverlay, GatesResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
+use super::overlay::history::{HistoryOverlay, HistoryResult};
 use super::overlay::report::{ReportOverlay, ReportResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
@@ -85,6 +86,7 @@ enum Overlay {
     Details(DetailsOverlay),
     Report(ReportOverlay),
     Gates(GatesOverlay),
+    History(HistoryOverlay),
 }
 
 pub struct App {
@@ -125,6 +127,9 @@ pub struct App {
     read_only: bool,
     /// The engine said it is a dry run (the header says so).
     dry_run: bool,
+    /// The selected stack's promotion, requested here, went live: the selection moves on
+    /// to the next stack in order once the board shows it live.
+    advance_from: Option<StackId>,
     quit: bool,
 }
 
@@ -160,6 +165,7 @@ impl App {
             command_line: None,
             read_only: false,
             dry_run: false,
+            advance_from: None,
             quit: false,
         }
     }
@@ -233,6 +239,13 @@ impl App {
                 self.gates = Some(report.clone());
                 true
             }
+            Event::History(result) => match &mut self.overlay {
+                Some(Overlay::History(h)) => {
+                    *h = HistoryOverlay::new(result, &self.board, &self.theme);
+                    true
+                }
+                _ => false,
+            },
             Event::Answer { id, stack, .. } => {
                 let ours = self.pending.get(stack) == Some(id);
                 if ours
@@ -246,6 +259,20 @@ impl App {
                     )
                 {
                     self.pending.remove(stack);
+                }
+                if ours
+                    && self.selected_stack() == Some(stack)
+                    && matches!(
+                        &event,
+                        Event::Answer {
+                            answer: crate::engine::Answer::Finished(
+                                crate::engine::Outcome::Live { .. }
+                            ),
+                            ..
+                        }
+                    )
+                {
+                    self.advance_from = Some(stack.clone());
                 }
                 self.notice(&event)
             }
@@ -263,7 +290,32 @@ impl App {
         for id in PaneId::ALL {
             dirty |= self.with_pane(id, |p, ctx| p.on_event(&event, ctx));
         }
+        dirty |= self.advance_to_next();
         dirty
+    }
+
+    /// After a promotion of the selected stack went live, selects the next stack in
+    /// order (once the board shows it live), so `Enter` promotes the next one.
+    fn advance_to_next(&mut self) -> bool {
+        let Some(from) = &self.advance_from else {
+            return false;
+        };
+        if self.selected_stack() != Some(from) {
+            // The user moved on already.
+            self.advance_from = None;
+            return false;
+        }
+        if !self.board.get(from).is_some_and(|s| s.is_done()) {
+            return false;
+        }
+        self.advance_from = None;
+        match self.board.next_up() {
+            Some(i) if i != self.selected => {
+                self.select(i);
+                true
+            }
+            _ => false,
+        }
     }
 
     fn name_of(&self, id: &StackId) -> String {
@@ -352,6 +404,11 @@ impl App {
                 },
                 Overlay::Gates(g) => {
                     if let GatesResult::Closed = g.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
+                Overlay::History(h) => {
+                    if let HistoryResult::Closed = h.on_key(key) {
                         self.overlay = None;
                     }
                 }
@@ -463,6 +520,10 @@ impl App {
                 self.say(Level::Info, "Building the release report from the journal…");
             }
             KeyCode::Char('g') => self.open_gates(),
+            KeyCode::Char('H') => {
+                self.overlay = Some(Overlay::History(HistoryOverlay::loading(&self.theme)));
+                self.send(Command::LoadHistory);
+            }
             KeyCode::Char('A') => {
                 if let Some(s) = selected {
                     self.request_approve(s, None);
