@@ -21,6 +21,7 @@ use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::gates::{GatesOverlay, GatesResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
 use super::overlay::history::{HistoryOverlay, HistoryResult};
+use super::overlay::messages::{MessagesOverlay, MessagesResult};
 use super::overlay::report::{ReportOverlay, ReportResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
@@ -87,6 +88,7 @@ enum Overlay {
     Report(ReportOverlay),
     Gates(GatesOverlay),
     History(HistoryOverlay),
+    Messages(MessagesOverlay),
 }
 
 pub struct App {
@@ -412,6 +414,11 @@ impl App {
                         self.overlay = None;
                     }
                 }
+                Overlay::Messages(m) => {
+                    if let MessagesResult::Closed = m.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
                 Overlay::Announce(d) => {
                     let completion = d.completion;
                     match d.on_key(key) {
@@ -601,6 +608,13 @@ impl App {
         let all = PaneId::ALL;
         let i = all.iter().position(|p| *p == self.focus).unwrap_or(0) as isize;
         self.focus = all[(i + step).rem_euclid(all.len() as isize) as usize];
+    }
+
+    fn open_messages(&mut self) {
+        self.overlay = Some(Overlay::Messages(MessagesOverlay::new(
+            self.status.history(),
+            &self.theme,
+        )));
     }
 
     fn open_gates(&mut self) {

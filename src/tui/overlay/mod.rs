@@ -6,6 +6,7 @@ pub mod details;
 pub mod gates;
 pub mod help;
 pub mod history;
+pub mod messages;
 pub mod page;
 pub mod report;
 

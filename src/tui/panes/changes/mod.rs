@@ -175,6 +175,26 @@ impl ChangesPane {
         Outcome::Handled
     }
 
+    /// Moves to the next (`step` 1) or previous (-1) row that matches the search,
+    /// wrapping round; an unfolded merge's own row may not match.
+    fn next_match(&mut self, ctx: &Ctx, step: isize) {
+        let rows = self.visible_rows(ctx);
+        let Some(Ok(cs)) = self.current(ctx).map(|r| r.as_ref()) else {
+            return;
+        };
+        let n = rows.len() as isize;
+        let found = (1..=n)
+            .map(|k| (self.selected as isize + step * k).rem_euclid(n) as usize)
+            .find(|&i| {
+                rows[i]
+                    .commit(cs)
+                    .is_some_and(|c| rows::hit(c, &self.search).is_some())
+            });
+        if let Some(i) = found {
+            self.selected = i;
+        }
+    }
+
     fn on_key_detail(&mut self, key: KeyEvent) -> Outcome {
         let Some((_, scroll)) = &mut self.detail else {
             return Outcome::Ignored;
@@ -361,6 +381,9 @@ impl Pane for ChangesPane {
                 }
             }
             KeyCode::Char('/') => self.input = Some(LineInput::start(&self.search)),
+            KeyCode::Char(c @ ('n' | 'N')) if !self.search.is_empty() => {
+                self.next_match(ctx, if c == 'n' { 1 } else { -1 });
+            }
             KeyCode::Esc if !self.search.is_empty() => self.search.clear(),
             KeyCode::Esc if self.view != View::Commits => self.view = View::Commits,
             KeyCode::Char('c') => {
@@ -419,6 +442,14 @@ impl Pane for ChangesPane {
     fn hints(&self, ctx: &Ctx) -> Vec<Hint> {
         if self.input.is_some() {
             return vec![Hint::new("⏎", "keep search"), Hint::new("Esc", "cancel")];
+        }
+        if !self.search.is_empty() && self.detail.is_none() {
+            return vec![
+                Hint::new("n/N", "next/previous match"),
+                Hint::new("/", "search"),
+                Hint::new("Esc", "clear search"),
+                Hint::new("⏎", "open"),
+            ];
         }
         if self.detail.is_some() {
             return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll")];
