@@ -141,6 +141,10 @@ pub enum Command {
     },
     /// Read the journal as a timeline per stack (answered with `Event::History`).
     LoadHistory,
+    /// One commit's patch, bounded (answered with `Event::Patch`).
+    Patch {
+        commit: String,
+    },
 }
 
 impl Command {
@@ -174,7 +178,8 @@ impl Command {
             | Command::ListInstances { .. }
             | Command::DraftAnnouncement { .. }
             | Command::DraftReport { .. }
-            | Command::LoadHistory => None,
+            | Command::LoadHistory
+            | Command::Patch { .. } => None,
             // GET requests to the stack's own endpoints: they change nothing, and a
             // read-only watcher may want to know whether the site answers.
             Command::Smoke { .. } => None,
@@ -317,6 +322,7 @@ mod tests {
             },
             Command::Approve { stack, to: None },
             Command::LoadHistory,
+            Command::Patch { commit: "a".into() },
         ]
     }
 
@@ -342,6 +348,7 @@ mod tests {
             Command::CheckGates { .. } => 17,
             Command::Approve { .. } => 18,
             Command::LoadHistory => 19,
+            Command::Patch { .. } => 20,
         }
     }
 
@@ -353,7 +360,7 @@ mod tests {
         kinds.dedup();
         assert_eq!(
             kinds,
-            (0..=19).collect::<Vec<_>>(),
+            (0..=20).collect::<Vec<_>>(),
             "one sample per command"
         );
         let mutating: Vec<(usize, Action)> = all

@@ -78,6 +78,11 @@ pub enum Event {
         changes: DiffResult,
     },
     LineStats(Box<crate::vcs::Commit>),
+    /// The patch asked for with `Command::Patch`, or why there is none.
+    Patch {
+        commit: String,
+        result: Result<crate::vcs::patch::Patch, String>,
+    },
     /// One metrics round for one stack: values, history, verdicts, source problems.
     Metrics(Box<crate::feeds::metrics::MetricsUpdate>),
     /// What the Logs pane is following now (or why nothing).

@@ -393,6 +393,7 @@ impl Engine {
             Command::ListInstances { stack, env } => self.list_instances(stack, env),
             Command::Fetch => self.fetch().await,
             Command::LineStats { commit } => self.line_stats(commit),
+            Command::Patch { commit } => self.patch(commit),
             Command::ConfigDiff { stack, between } => self.config_diff(stack, between),
             Command::WriteFile { path, contents } => self.write_file(path, contents),
             Command::DraftReport { scope } => self.draft_report(scope),

@@ -45,6 +45,10 @@ pub struct ChangesPane {
     input: Option<LineInput>,
     /// The open commit (with line counts once the engine has them), and its scroll.
     detail: Option<(Commit, u16)>,
+    /// The open commit shows its patch rather than its files (`d` toggles).
+    show_patch: bool,
+    /// The last patch asked for: the commit's id and, once the engine sent it, the patch.
+    patch: Option<(String, Option<Result<crate::vcs::patch::Patch, String>>)>,
     /// Rows as last drawn: screen row → list row, for clicks.
     drawn: Vec<(u16, usize)>,
     /// The pair of environments picked with `e` (index of the later one); `None` is the
@@ -66,6 +70,8 @@ impl ChangesPane {
             search: String::new(),
             input: None,
             detail: None,
+            show_patch: false,
+            patch: None,
             drawn: Vec::new(),
             stage: None,
         }
@@ -167,6 +173,7 @@ impl ChangesPane {
         }
         let wants_stats = commit.files.iter().any(|f| f.added.is_none());
         self.detail = Some((commit.clone(), 0));
+        self.show_patch = false;
         if wants_stats {
             return Outcome::Intent(Intent::Send(Command::LineStats {
                 commit: Box::new(commit),
@@ -196,10 +203,22 @@ impl ChangesPane {
     }
 
     fn on_key_detail(&mut self, key: KeyEvent) -> Outcome {
-        let Some((_, scroll)) = &mut self.detail else {
+        let Some((commit, scroll)) = &mut self.detail else {
             return Outcome::Ignored;
         };
         match key.code {
+            KeyCode::Char('d') => {
+                self.show_patch = !self.show_patch;
+                *scroll = 0;
+                let have = self.patch.as_ref().is_some_and(|(id, _)| *id == commit.id);
+                if self.show_patch && !have {
+                    self.patch = Some((commit.id.clone(), None));
+                    return Outcome::Intent(Intent::Send(Command::Patch {
+                        commit: commit.id.clone(),
+                    }));
+                }
+            }
+            KeyCode::Char('G') | KeyCode::End => *scroll = u16::MAX,
             KeyCode::Esc | KeyCode::Char('h') | KeyCode::Left | KeyCode::Backspace => {
                 self.detail = None
             }
@@ -304,6 +323,13 @@ impl Pane for ChangesPane {
                 Some((open, _)) if open.id == commit.id => {
                     *open = (**commit).clone();
                     true
+                }
+                _ => false,
+            },
+            Event::Patch { commit, result } => match &mut self.patch {
+                Some((id, slot)) if id == commit => {
+                    *slot = Some(result.clone());
+                    self.show_patch && self.detail.is_some()
                 }
                 _ => false,
             },
@@ -452,7 +478,12 @@ impl Pane for ChangesPane {
             ];
         }
         if self.detail.is_some() {
-            return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll")];
+            let toggle = if self.show_patch {
+                Hint::new("d", "files")
+            } else {
+                Hint::new("d", "patch")
+            };
+            return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll"), toggle];
         }
         let mut hints = vec![
             Hint::new("⏎", "open/unfold"),

@@ -14,6 +14,7 @@ use crate::text::one_line;
 use crate::tui::pane::Ctx;
 use crate::tui::theme::Theme;
 use crate::vcs::Commit;
+use crate::vcs::patch::{LineKind, Patch};
 
 pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     pane.drawn.clear();
@@ -33,8 +34,19 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     if pane.view == View::Config {
         return render_config(pane, &stack.id, area, buf, theme);
     }
-    if let Some((commit, scroll)) = &pane.detail {
-        let lines = detail_lines(commit, theme);
+    if let Some((commit, scroll)) = &mut pane.detail {
+        let lines = if pane.show_patch {
+            patch_lines(commit, pane.patch.as_ref(), theme)
+        } else {
+            detail_lines(commit, theme)
+        };
+        // `G` asks for the end: the last screenful (as wrapped at this width).
+        if *scroll == u16::MAX {
+            let w = (area.width as usize).max(1);
+            let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+            *scroll =
+                u16::try_from(rows.saturating_sub(area.height as usize)).unwrap_or(u16::MAX - 1);
+        }
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((*scroll, 0))
@@ -327,6 +339,63 @@ fn detail_lines(c: &Commit, theme: &Theme) -> Vec<Line<'static>> {
                 Span::styled(format!("  {}", one_line(&m.author, 40)), theme.dim),
             ]));
         }
+    }
+    lines
+}
+
+/// The open commit's patch: `+` lines green, `-` lines red, file and hunk headers
+/// marked, and what the bounds left out said at the end.
+fn patch_lines(
+    c: &Commit,
+    patch: Option<&(String, Option<Result<Patch, String>>)>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{} ", c.short), theme.accent),
+        Span::styled(one_line(&c.subject, 500), theme.title),
+        Span::styled("  · patch (d: files)", theme.dim),
+    ])];
+    let got = patch
+        .filter(|(id, _)| *id == c.id)
+        .and_then(|(_, p)| p.as_ref());
+    let p = match got {
+        None => {
+            lines.push(Line::styled("Reading the patch…", theme.dim));
+            return lines;
+        }
+        Some(Err(e)) => {
+            lines.push(Line::styled(one_line(e, 500), theme.warn));
+            return lines;
+        }
+        Some(Ok(p)) => p,
+    };
+    if p.lines.is_empty() {
+        lines.push(Line::styled(
+            "No changes in this commit's files.",
+            theme.dim,
+        ));
+    }
+    for (kind, text) in &p.lines {
+        let text = one_line(text, 1000);
+        lines.push(match kind {
+            LineKind::File => Line::styled(text, theme.title),
+            LineKind::Hunk => Line::styled(text, theme.info),
+            LineKind::Added => Line::styled(format!("+{text}"), theme.ok),
+            LineKind::Removed => Line::styled(format!("-{text}"), theme.error),
+            LineKind::Context => Line::styled(format!(" {text}"), theme.text),
+            LineKind::Note => Line::styled(text, theme.dim),
+        });
+    }
+    if p.left_out > 0 {
+        lines.push(Line::styled(
+            format!(
+                "… truncated: {} more line(s) not shown (at most {} lines or {} KB)",
+                p.left_out,
+                crate::vcs::patch::MAX_LINES,
+                crate::vcs::patch::MAX_BYTES / 1024
+            ),
+            theme.warn,
+        ));
     }
     lines
 }
