@@ -41,7 +41,9 @@ pub fn outcome_words(e: &Entry) -> String {
         out.push_str(&format!("  {o}"));
     }
     if let Some(d) = &e.detail {
-        out.push_str(&format!(": {d}"));
+        // `succeeded: Deployed …`, or the detail alone.
+        let sep = if out.is_empty() { "  " } else { ": " };
+        out.push_str(&format!("{sep}{d}"));
     }
     // An override says which gates it went past and why, in the words typed.
     if !e.gates.is_empty() {

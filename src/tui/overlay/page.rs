@@ -13,6 +13,8 @@ pub struct Page {
     pub title: String,
     pub lines: Vec<Line<'static>>,
     scroll: u16,
+    /// The furthest scroll that still fills the page, as last drawn.
+    max_scroll: std::cell::Cell<u16>,
 }
 
 impl Page {
@@ -21,6 +23,7 @@ impl Page {
             title: title.into(),
             lines,
             scroll: 0,
+            max_scroll: std::cell::Cell::new(u16::MAX),
         }
     }
 
@@ -31,7 +34,7 @@ impl Page {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => true,
             KeyCode::Char(c) if c == opened_with => true,
             KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
+                self.scroll = self.scroll.saturating_add(1).min(self.max_scroll.get());
                 false
             }
             KeyCode::Up | KeyCode::Char('k') => {
@@ -39,7 +42,7 @@ impl Page {
                 false
             }
             KeyCode::PageDown | KeyCode::Char(' ') => {
-                self.scroll = self.scroll.saturating_add(10);
+                self.scroll = self.scroll.saturating_add(10).min(self.max_scroll.get());
                 false
             }
             KeyCode::PageUp => {
@@ -71,6 +74,8 @@ impl Page {
             .map(|l| l.width().div_ceil(inner).max(1))
             .sum();
         let area = super::centered(screen, width, (rows as u16).saturating_add(2));
+        self.max_scroll
+            .set((rows as u16).saturating_sub(area.height.saturating_sub(2)));
         Clear.render(area, buf);
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
