@@ -307,7 +307,21 @@ impl App {
             self.advance_from = None;
             return false;
         }
-        if !self.board.get(from).is_some_and(|s| s.is_done()) {
+        let Some(stack) = self.board.get(from) else {
+            self.advance_from = None;
+            return false;
+        };
+        // Live everywhere: with more environments, a step to staging leaves the stack
+        // next in line for live, and the selection stays on it.
+        let everywhere = stack.versions.as_ref().is_some_and(|v| {
+            v.envs
+                .iter()
+                .all(|e| v.envs.first().is_some_and(|f| f.version == e.version))
+        });
+        if !(stack.is_done() && everywhere) {
+            if !stack.is_done() && stack.phase.in_flight().is_none() {
+                self.advance_from = None;
+            }
             return false;
         }
         self.advance_from = None;
