@@ -167,7 +167,12 @@ impl ChangesPane {
         let Some(commit) = self.selected_commit(ctx) else {
             return Outcome::Handled;
         };
-        if commit.is_merge && row.merged.is_none() && !self.expanded.contains(&commit.id) {
+        // While searching, merges show their matching commits already: Enter opens.
+        if commit.is_merge
+            && row.merged.is_none()
+            && !self.expanded.contains(&commit.id)
+            && self.search.is_empty()
+        {
             self.expanded.insert(commit.id);
             return Outcome::Handled;
         }
