@@ -6,6 +6,7 @@ pub mod configdiff;
 pub mod demo;
 pub mod engine;
 pub mod feeds;
+pub mod history;
 pub mod http_body;
 pub mod journal;
 pub mod model;

@@ -139,6 +139,12 @@ pub enum Command {
     PostReport {
         text: String,
     },
+    /// Read the journal as a timeline per stack (answered with `Event::History`).
+    LoadHistory,
+    /// One commit's patch, bounded (answered with `Event::Patch`).
+    Patch {
+        commit: String,
+    },
 }
 
 impl Command {
@@ -171,7 +177,9 @@ impl Command {
             | Command::FollowLogs { .. }
             | Command::ListInstances { .. }
             | Command::DraftAnnouncement { .. }
-            | Command::DraftReport { .. } => None,
+            | Command::DraftReport { .. }
+            | Command::LoadHistory
+            | Command::Patch { .. } => None,
             // GET requests to the stack's own endpoints: they change nothing, and a
             // read-only watcher may want to know whether the site answers.
             Command::Smoke { .. } => None,
@@ -312,6 +320,8 @@ mod tests {
                 to: None,
             },
             Command::Approve { stack, to: None },
+            Command::LoadHistory,
+            Command::Patch { commit: "a".into() },
         ]
     }
 
@@ -336,6 +346,8 @@ mod tests {
             Command::PostReport { .. } => 16,
             Command::CheckGates { .. } => 17,
             Command::Approve { .. } => 18,
+            Command::LoadHistory => 19,
+            Command::Patch { .. } => 20,
         }
     }
 
@@ -347,7 +359,7 @@ mod tests {
         kinds.dedup();
         assert_eq!(
             kinds,
-            (0..=18).collect::<Vec<_>>(),
+            (0..=20).collect::<Vec<_>>(),
             "one sample per command"
         );
         let mutating: Vec<(usize, Action)> = all

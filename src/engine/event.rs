@@ -78,6 +78,11 @@ pub enum Event {
         changes: DiffResult,
     },
     LineStats(Box<crate::vcs::Commit>),
+    /// The patch asked for with `Command::Patch`, or why there is none.
+    Patch {
+        commit: String,
+        result: Result<crate::vcs::patch::Patch, String>,
+    },
     /// One metrics round for one stack: values, history, verdicts, source problems.
     Metrics(Box<crate::feeds::metrics::MetricsUpdate>),
     /// What the Logs pane is following now (or why nothing).
@@ -120,6 +125,9 @@ pub enum Event {
     },
     /// The release report asked for with `Command::DraftReport`, or why there is none.
     ReportDraft(Result<crate::report::Draft, String>),
+    /// The journal as a timeline per stack, asked for with `Command::LoadHistory`, or why
+    /// it could not be read.
+    History(Result<crate::history::Timeline, String>),
     ConfigDiff {
         stack: StackId,
         result: Result<crate::configdiff::ConfigDiff, ConfigDiffError>,

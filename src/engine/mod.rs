@@ -12,6 +12,7 @@ mod flags;
 mod gate_state;
 mod gate_tasks;
 pub mod gates;
+mod history_task;
 mod journal_writer;
 pub mod lock;
 mod logs;

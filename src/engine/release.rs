@@ -256,6 +256,19 @@ impl Board {
         self.stacks.iter().find(|s| &s.id == id)
     }
 
+    /// The stack to promote next in the configured order: the first whose promotion is
+    /// waiting (versions known and different, nothing in flight, not live). `None` when
+    /// every stack is live or moving.
+    pub fn next_up(&self) -> Option<usize> {
+        self.stacks.iter().position(|s| {
+            s.phase.in_flight().is_none()
+                && !s.is_done()
+                && s.versions
+                    .as_ref()
+                    .is_some_and(|v| v.source() != v.target())
+        })
+    }
+
     fn get_mut(&mut self, id: &StackId) -> Option<&mut StackRelease> {
         self.stacks.iter_mut().find(|s| &s.id == id)
     }

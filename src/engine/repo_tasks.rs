@@ -168,6 +168,35 @@ impl Engine {
         });
     }
 
+    /// A commit's patch for the commit view, read on a blocking thread with a time limit.
+    pub(super) fn patch(&mut self, commit: String) {
+        const PATCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
+        let events = self.events.clone();
+        let Some(repo) = self.changes.repo_path() else {
+            let result = Err(self.changes.state.describe());
+            self.tasks.spawn(async move {
+                let _ = events.send(Event::Patch { commit, result }).await;
+            });
+            return;
+        };
+        self.tasks.spawn(async move {
+            let id = commit.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                let r = git2::Repository::open(&repo).map_err(DiffError::from)?;
+                crate::vcs::patch::patch(&r, &id)
+            });
+            let result = match tokio::time::timeout(PATCH_LIMIT, read).await {
+                Ok(Ok(r)) => r.map_err(|e| e.to_string()),
+                Ok(Err(e)) => Err(format!("reading the patch stopped: {e}")),
+                Err(_) => Err(format!(
+                    "the patch was not read within {}s",
+                    PATCH_LIMIT.as_secs()
+                )),
+            };
+            let _ = events.send(Event::Patch { commit, result }).await;
+        });
+    }
+
     pub(super) fn config_diff(&mut self, stack: StackId, between: Option<(Env, Env)>) {
         // Between the two environments asked for, or of the stack's next promotion.
         let (target, source) = between.unwrap_or_else(|| {

@@ -393,9 +393,11 @@ impl Engine {
             Command::ListInstances { stack, env } => self.list_instances(stack, env),
             Command::Fetch => self.fetch().await,
             Command::LineStats { commit } => self.line_stats(commit),
+            Command::Patch { commit } => self.patch(commit),
             Command::ConfigDiff { stack, between } => self.config_diff(stack, between),
             Command::WriteFile { path, contents } => self.write_file(path, contents),
             Command::DraftReport { scope } => self.draft_report(scope),
+            Command::LoadHistory => self.load_history(),
             Command::PostReport { text } => self.post_report(text).await,
             Command::DraftAnnouncement { kind } => {
                 let summary =

@@ -24,6 +24,10 @@ pub const GLOBAL: &[Hint] = &[
         "the pre-flight gates: freeze, risk, drift, health, lock, approval",
     ),
     Hint::new(
+        "H",
+        "history: the journal per stack (who, when, versions, outcome, flags)",
+    ),
+    Hint::new(
         "A",
         "approve the selected stack's next promotion (for another user)",
     ),

@@ -5,6 +5,7 @@
 
 mod diff;
 pub mod fetch;
+pub mod patch;
 pub mod pr;
 pub mod risk;
 mod tree_diff;

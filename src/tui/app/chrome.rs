@@ -6,6 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 use super::{App, Overlay};
 use crate::tui::keys;
@@ -52,6 +53,8 @@ impl App {
             Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Report(d)) => d.render(area, buf, &self.theme),
             Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme),
+            Some(Overlay::History(h)) => h.render(area, buf, &self.theme),
+            Some(Overlay::Messages(m)) => m.render(area, buf, &self.theme),
             None => {}
         }
     }
@@ -183,12 +186,25 @@ impl App {
             Level::Warn => (self.theme.warn, "!"),
             Level::Error => (self.theme.error, "✗"),
         };
+        let stamp = format!(" {} {mark} ", m.at.format("%H:%M:%S"));
+        // A message longer than the line ends saying where the whole of it is.
+        let room = (area.width as usize).saturating_sub(stamp.width());
+        let text = if m.text.width() > room {
+            const MORE: &str = "… (:messages)";
+            let mut cut = String::new();
+            for ch in m.text.chars() {
+                if cut.width() + ch.to_string().width() + MORE.width() > room {
+                    break;
+                }
+                cut.push(ch);
+            }
+            format!("{cut}{MORE}")
+        } else {
+            m.text.clone()
+        };
         let line = Line::from(vec![
-            Span::styled(
-                format!(" {} {mark} ", m.at.format("%H:%M:%S")),
-                self.theme.dim,
-            ),
-            Span::styled(m.text.clone(), style),
+            Span::styled(stamp, self.theme.dim),
+            Span::styled(text, style),
         ]);
         buf.set_line(area.x, area.y, &line, area.width);
     }

@@ -32,6 +32,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (":announce", "draft the announcement"),
     (":theme NAME", "dark, light, high-contrast, colorblind"),
+    (
+        ":messages",
+        "every recent message in full (the status line cuts long ones)",
+    ),
     (":help / :q", "the help / quit"),
 ];
 
@@ -110,6 +114,10 @@ impl App {
             },
             "help" | "h" => {
                 self.open_help();
+                Ok(())
+            }
+            "messages" | "mes" => {
+                self.open_messages();
                 Ok(())
             }
             "q" | "quit" | "q!" => {

@@ -22,6 +22,8 @@ use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::gates::{GatesOverlay, GatesResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
+use super::overlay::history::{HistoryOverlay, HistoryResult};
+use super::overlay::messages::{MessagesOverlay, MessagesResult};
 use super::overlay::report::{ReportOverlay, ReportResult};
 use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
@@ -87,6 +89,8 @@ enum Overlay {
     Details(DetailsOverlay),
     Report(ReportOverlay),
     Gates(GatesOverlay),
+    History(HistoryOverlay),
+    Messages(MessagesOverlay),
 }
 
 pub struct App {
@@ -127,6 +131,9 @@ pub struct App {
     read_only: bool,
     /// The engine said it is a dry run (the header says so).
     dry_run: bool,
+    /// The selected stack's promotion, requested here, went live: the selection moves on
+    /// to the next stack in order once the board shows it live.
+    advance_from: Option<StackId>,
     quit: bool,
 }
 
@@ -162,6 +169,7 @@ impl App {
             command_line: None,
             read_only: false,
             dry_run: false,
+            advance_from: None,
             quit: false,
         }
     }
@@ -241,6 +249,13 @@ impl App {
                 self.gates = Some(report.clone());
                 true
             }
+            Event::History(result) => match &mut self.overlay {
+                Some(Overlay::History(h)) => {
+                    *h = HistoryOverlay::new(result, &self.board, &self.theme);
+                    true
+                }
+                _ => false,
+            },
             Event::Answer { id, stack, .. } => {
                 let ours = self.pending.get(stack) == Some(id);
                 if ours
@@ -254,6 +269,20 @@ impl App {
                     )
                 {
                     self.pending.remove(stack);
+                }
+                if ours
+                    && self.selected_stack() == Some(stack)
+                    && matches!(
+                        &event,
+                        Event::Answer {
+                            answer: crate::engine::Answer::Finished(
+                                crate::engine::Outcome::Live { .. }
+                            ),
+                            ..
+                        }
+                    )
+                {
+                    self.advance_from = Some(stack.clone());
                 }
                 self.notice(&event)
             }
@@ -271,6 +300,7 @@ impl App {
         for id in PaneId::ALL {
             dirty |= self.with_pane(id, |p, ctx| p.on_event(&event, ctx));
         }
+        dirty |= self.advance_to_next();
         dirty
     }
 
@@ -281,6 +311,44 @@ impl App {
             crate::engine::AnnouncementKind::Completion
         } else {
             crate::engine::AnnouncementKind::Release
+        }
+    }
+
+    /// After a promotion of the selected stack went live, selects the next stack in
+    /// order (once the board shows it live), so `Enter` promotes the next one.
+    fn advance_to_next(&mut self) -> bool {
+        let Some(from) = &self.advance_from else {
+            return false;
+        };
+        if self.selected_stack() != Some(from) {
+            // The user moved on already.
+            self.advance_from = None;
+            return false;
+        }
+        let Some(stack) = self.board.get(from) else {
+            self.advance_from = None;
+            return false;
+        };
+        // Live everywhere: with more environments, a step to staging leaves the stack
+        // next in line for live, and the selection stays on it.
+        let everywhere = stack.versions.as_ref().is_some_and(|v| {
+            v.envs
+                .iter()
+                .all(|e| v.envs.first().is_some_and(|f| f.version == e.version))
+        });
+        if !(stack.is_done() && everywhere) {
+            if !stack.is_done() && stack.phase.in_flight().is_none() {
+                self.advance_from = None;
+            }
+            return false;
+        }
+        self.advance_from = None;
+        match self.board.next_up() {
+            Some(i) if i != self.selected => {
+                self.select(i);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -370,6 +438,16 @@ impl App {
                 },
                 Overlay::Gates(g) => {
                     if let GatesResult::Closed = g.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
+                Overlay::History(h) => {
+                    if let HistoryResult::Closed = h.on_key(key) {
+                        self.overlay = None;
+                    }
+                }
+                Overlay::Messages(m) => {
+                    if let MessagesResult::Closed = m.on_key(key) {
                         self.overlay = None;
                     }
                 }
@@ -481,6 +559,10 @@ impl App {
                 self.say(Level::Info, "Building the release report from the journal…");
             }
             KeyCode::Char('g') => self.open_gates(),
+            KeyCode::Char('H') => {
+                self.overlay = Some(Overlay::History(HistoryOverlay::loading(&self.theme)));
+                self.send(Command::LoadHistory);
+            }
             KeyCode::Char('A') => {
                 if let Some(s) = selected {
                     self.request_approve(s, None);
@@ -553,6 +635,13 @@ impl App {
         let all = PaneId::ALL;
         let i = all.iter().position(|p| *p == self.focus).unwrap_or(0) as isize;
         self.focus = all[(i + step).rem_euclid(all.len() as isize) as usize];
+    }
+
+    fn open_messages(&mut self) {
+        self.overlay = Some(Overlay::Messages(MessagesOverlay::new(
+            self.status.history(),
+            &self.theme,
+        )));
     }
 
     fn open_gates(&mut self) {

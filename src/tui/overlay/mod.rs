@@ -5,6 +5,8 @@ pub mod confirm;
 pub mod details;
 pub mod gates;
 pub mod help;
+pub mod history;
+pub mod messages;
 pub mod page;
 pub mod report;
 

@@ -19,6 +19,8 @@ use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use crate::tui::theme::Theme;
 
 const BUTTON: &str = "[Promote]";
+/// After the state of the next stack to promote in order.
+const NEXT: &str = " ◀ next";
 
 #[derive(Default)]
 pub struct StacksPane {
@@ -215,7 +217,16 @@ impl Pane for StacksPane {
 
     fn title(&self, ctx: &Ctx) -> Line<'static> {
         let done = ctx.board.stacks.iter().filter(|s| s.is_done()).count();
-        Line::from(format!(" Stacks · {done}/{} live ", ctx.board.stacks.len()))
+        let next = ctx
+            .board
+            .next_up()
+            .and_then(|i| ctx.board.stacks.get(i))
+            .map(|s| format!("· next: {} ", s.name))
+            .unwrap_or_default();
+        Line::from(format!(
+            " Stacks · {done}/{} live {next}",
+            ctx.board.stacks.len()
+        ))
     }
 
     /// Flags and smoke results are in the model (`Ctx::model`); the rows follow the board.
@@ -311,6 +322,8 @@ impl Pane for StacksPane {
             .map(|s| state_cell(s, ctx).content.width())
             .max()
             .unwrap_or(0);
+        // The next stack in order wears `◀ next` after its state, where it fits.
+        let next = ctx.board.next_up();
         for (i, stack) in ctx.board.stacks.iter().enumerate() {
             if i < first || i - first >= visible {
                 self.rows.push((Rect::default(), None));
@@ -343,6 +356,16 @@ impl Pane for StacksPane {
                 spans.push(Span::styled(format!("{version:<7} "), style));
             }
             spans.push(cell.clone());
+            let cell_x = area.x + (prefix.chars().count() + 8 * envs.len()) as u16;
+            let mut mark_w = 0;
+            if next == Some(i) {
+                let room = (area.right() as usize).saturating_sub(cell_x as usize + cell.width());
+                let mark = [NEXT, " ◀"].into_iter().find(|m| m.width() <= room);
+                if let Some(mark) = mark {
+                    mark_w = mark.width();
+                    spans.push(Span::styled(mark, theme.accent));
+                }
+            }
             let mut line = Line::from(spans);
             if selected {
                 let sel = if ctx.focused {
@@ -354,8 +377,8 @@ impl Pane for StacksPane {
                 buf.set_style(row_area, sel);
             }
             buf.set_line(area.x, y, &line, area.width);
-            let cell_x = area.x + (prefix.chars().count() + 8 * envs.len()) as u16;
-            let (aligned, tight) = (cell_x as usize + state_w, cell_x as usize + cell.width());
+            let tight = cell_x as usize + cell.width() + mark_w;
+            let aligned = (cell_x as usize + state_w).max(tight);
             self.draw_extras(stack, aligned, tight, y, area, buf, ctx);
             let button = (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())
                 .then(|| Rect::new(cell_x, y, BUTTON.len() as u16, 1));

@@ -40,6 +40,10 @@ pub struct ChangesPane {
     input: Option<LineInput>,
     /// The open commit (with line counts once the engine has them), and its scroll.
     detail: Option<(Commit, u16)>,
+    /// The open commit shows its patch rather than its files (`d` toggles).
+    show_patch: bool,
+    /// The last patch asked for: the commit's id and, once the engine sent it, the patch.
+    patch: Option<(String, Option<Result<crate::vcs::patch::Patch, String>>)>,
     /// Rows as last drawn: screen row → list row, for clicks.
     drawn: Vec<(u16, usize)>,
     /// The pair of environments picked with `e` (index of the later one); `None` is the
@@ -58,6 +62,8 @@ impl ChangesPane {
             search: String::new(),
             input: None,
             detail: None,
+            show_patch: false,
+            patch: None,
             drawn: Vec::new(),
             stage: None,
         }
@@ -146,12 +152,18 @@ impl ChangesPane {
         let Some(commit) = self.selected_commit(ctx) else {
             return Outcome::Handled;
         };
-        if commit.is_merge && row.merged.is_none() && !self.expanded.contains(&commit.id) {
+        // While searching, merges show their matching commits already: Enter opens.
+        if commit.is_merge
+            && row.merged.is_none()
+            && !self.expanded.contains(&commit.id)
+            && self.search.is_empty()
+        {
             self.expanded.insert(commit.id);
             return Outcome::Handled;
         }
         let wants_stats = commit.files.iter().any(|f| f.added.is_none());
         self.detail = Some((commit.clone(), 0));
+        self.show_patch = false;
         if wants_stats {
             return Outcome::Intent(Intent::Send(Command::LineStats {
                 commit: Box::new(commit),
@@ -160,11 +172,43 @@ impl ChangesPane {
         Outcome::Handled
     }
 
+    /// Moves to the next (`step` 1) or previous (-1) row that matches the search,
+    /// wrapping round; an unfolded merge's own row may not match.
+    fn next_match(&mut self, ctx: &Ctx, step: isize) {
+        let rows = self.visible_rows(ctx);
+        let Some(Ok(cs)) = self.current(ctx).map(|r| r.as_ref()) else {
+            return;
+        };
+        let n = rows.len() as isize;
+        let found = (1..=n)
+            .map(|k| (self.selected as isize + step * k).rem_euclid(n) as usize)
+            .find(|&i| {
+                rows[i]
+                    .commit(cs)
+                    .is_some_and(|c| rows::hit(c, &self.search).is_some())
+            });
+        if let Some(i) = found {
+            self.selected = i;
+        }
+    }
+
     fn on_key_detail(&mut self, key: KeyEvent) -> Outcome {
-        let Some((_, scroll)) = &mut self.detail else {
+        let Some((commit, scroll)) = &mut self.detail else {
             return Outcome::Ignored;
         };
         match key.code {
+            KeyCode::Char('d') => {
+                self.show_patch = !self.show_patch;
+                *scroll = 0;
+                let have = self.patch.as_ref().is_some_and(|(id, _)| *id == commit.id);
+                if self.show_patch && !have {
+                    self.patch = Some((commit.id.clone(), None));
+                    return Outcome::Intent(Intent::Send(Command::Patch {
+                        commit: commit.id.clone(),
+                    }));
+                }
+            }
+            KeyCode::Char('G') | KeyCode::End => *scroll = u16::MAX,
             KeyCode::Esc | KeyCode::Char('h') | KeyCode::Left | KeyCode::Backspace => {
                 self.detail = None
             }
@@ -257,6 +301,13 @@ impl Pane for ChangesPane {
                 }
                 _ => false,
             },
+            Event::Patch { commit, result } => match &mut self.patch {
+                Some((id, slot)) if id == commit => {
+                    *slot = Some(result.clone());
+                    self.show_patch && self.detail.is_some()
+                }
+                _ => false,
+            },
             Event::ConfigDiff { stack, .. } => {
                 self.awaiting_config.remove(stack);
                 ctx.selected_stack().is_some_and(|s| &s.id == stack)
@@ -331,6 +382,9 @@ impl Pane for ChangesPane {
                 }
             }
             KeyCode::Char('/') => self.input = Some(LineInput::start(&self.search)),
+            KeyCode::Char(c @ ('n' | 'N')) if !self.search.is_empty() => {
+                self.next_match(ctx, if c == 'n' { 1 } else { -1 });
+            }
             KeyCode::Esc if !self.search.is_empty() => self.search.clear(),
             KeyCode::Esc if self.view != View::Commits => self.view = View::Commits,
             KeyCode::Char('c') => {
@@ -390,8 +444,21 @@ impl Pane for ChangesPane {
         if self.input.is_some() {
             return vec![Hint::new("⏎", "keep search"), Hint::new("Esc", "cancel")];
         }
+        if !self.search.is_empty() && self.detail.is_none() {
+            return vec![
+                Hint::new("n/N", "next/previous match"),
+                Hint::new("/", "search"),
+                Hint::new("Esc", "clear search"),
+                Hint::new("⏎", "open"),
+            ];
+        }
         if self.detail.is_some() {
-            return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll")];
+            let toggle = if self.show_patch {
+                Hint::new("d", "files")
+            } else {
+                Hint::new("d", "patch")
+            };
+            return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll"), toggle];
         }
         let mut hints = vec![
             Hint::new("⏎", "open/unfold"),
