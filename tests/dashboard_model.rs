@@ -103,10 +103,10 @@ fn draw(app: &mut App, w: u16, h: u16) -> Vec<String> {
         .collect()
 }
 
-/// The Stacks pane's row of a stack: the first line naming it below the header (the
-/// Stacks pane is the top left one).
+/// The Stacks pane's row of a stack: the first line naming it below the header and the
+/// pane's title, which names the next stack (the Stacks pane is the top left one).
 fn stack_row<'a>(screen: &'a [String], name: &str) -> &'a str {
-    screen[1..]
+    screen[2..]
         .iter()
         .find(|l| l.contains(&format!(" {name} ")))
         .map(String::as_str)

@@ -155,24 +155,7 @@ impl StacksPane {
         ctx: &Ctx,
     ) {
         let theme = ctx.theme;
-        let mut extras = Vec::new();
-        if let Some(flag) = ctx.model.attention_of(&stack.id) {
-            // Narrowest: just the symbol (▲ / ▼), so a flag never vanishes for want of
-            // a few columns next to a long state word.
-            let mut forms = vec![flag.full.clone(), flag.short.clone()];
-            if let Some(symbol) = flag.short.split_whitespace().next()
-                && symbol != flag.short
-            {
-                forms.push(symbol.to_string());
-            }
-            extras.push(Extra {
-                forms,
-                severity: flag.severity,
-            });
-        }
-        if let Some(cell) = ctx.model.smoke(&stack.id).and_then(smoke_cell) {
-            extras.push(cell);
-        }
+        let extras = extras_of(stack, ctx);
         if extras.is_empty() {
             return;
         }
@@ -203,6 +186,30 @@ impl StacksPane {
             cx += 1 + form.width();
         }
     }
+}
+
+/// The cells after a row's state, most important first: the metric flag, then the smoke
+/// verdict, each with its forms from widest to narrowest.
+fn extras_of(stack: &StackRelease, ctx: &Ctx) -> Vec<Extra> {
+    let mut extras = Vec::new();
+    if let Some(flag) = ctx.model.attention_of(&stack.id) {
+        // Narrowest: just the symbol (▲ / ▼), so a flag never vanishes for want of
+        // a few columns next to a long state word.
+        let mut forms = vec![flag.full.clone(), flag.short.clone()];
+        if let Some(symbol) = flag.short.split_whitespace().next()
+            && symbol != flag.short
+        {
+            forms.push(symbol.to_string());
+        }
+        extras.push(Extra {
+            forms,
+            severity: flag.severity,
+        });
+    }
+    if let Some(cell) = ctx.model.smoke(&stack.id).and_then(smoke_cell) {
+        extras.push(cell);
+    }
+    extras
 }
 
 fn short(v: Option<&crate::model::Version>) -> String {
@@ -360,7 +367,20 @@ impl Pane for StacksPane {
             let mut mark_w = 0;
             if next == Some(i) {
                 let room = (area.right() as usize).saturating_sub(cell_x as usize + cell.width());
-                let mark = [NEXT, " ◀"].into_iter().find(|m| m.width() <= room);
+                // A verdict beside it matters more than the mark (the title names the next
+                // stack too): the mark takes only the room the verdict's narrowest form
+                // leaves, and gives up the word "next" first.
+                let verdict = extras_of(stack, ctx)
+                    .first()
+                    .and_then(|e| e.forms.iter().map(|f| 1 + f.width()).min())
+                    .unwrap_or(0);
+                let room = room.saturating_sub(verdict);
+                let forms: &[&str] = if verdict > 0 {
+                    &[" ◀"]
+                } else {
+                    &[NEXT, " ◀"]
+                };
+                let mark = forms.iter().copied().find(|m| m.width() <= room);
                 if let Some(mark) = mark {
                     mark_w = mark.width();
                     spans.push(Span::styled(mark, theme.accent));
