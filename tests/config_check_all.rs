@@ -299,3 +299,75 @@ fn problems_of_several_sections_are_all_reported() {
         assert!(keys.contains(&key), "{key} missing from {p:#?}");
     }
 }
+
+#[test]
+fn every_command_template_and_number_of_a_command_platform_is_reported() {
+    let text = r#"[release]
+name = "shop"
+
+[platform]
+kind = "command"
+poll_ms = 1
+versions = "kubectl get deploy {stack} -n {envv}"
+promote = "deploy {stack} {verison}"
+rollback = "rollback {stack} {version}"
+status = "status {id} {nosuch}"
+progress_pointer = "progress"
+
+[[stacks]]
+id = "eu"
+"#;
+    let e = slipway::validation::parse_str(text, Path::new("k.toml")).expect_err("refused");
+    let lines: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    let keys: Vec<&str> = lines.iter().filter_map(|l| l.split(": ").nth(1)).collect();
+    assert_eq!(
+        keys,
+        [
+            // A key that is not written is shown at its section's header.
+            "platform.state_pointer",
+            "platform.poll_ms",
+            "platform.versions",
+            "platform.promote",
+            "platform.status",
+            "platform.progress_pointer",
+        ],
+        "{lines:#?}"
+    );
+    assert!(lines[0].starts_with("k.toml:4:1: "), "{lines:#?}");
+    assert!(lines[2].contains("{envv}"), "{lines:#?}");
+    assert!(lines[3].contains("{verison}"), "{lines:#?}");
+    assert!(lines[4].contains("{nosuch}"), "{lines:#?}");
+}
+
+#[test]
+fn every_problem_of_a_git_platform_is_reported() {
+    let text = r#"[release]
+name = "shop"
+
+[platform]
+kind = "git"
+remote = "/tmp/envs.git"
+branch = "-main"
+path = "envs/{stage}/{stack}.yaml"
+pointer = "/image/tag"
+poll_ms = 10
+lock_ref = "refs/heads/lock"
+
+[[stacks]]
+id = "eu"
+"#;
+    let e = slipway::validation::parse_str(text, Path::new("g.toml")).expect_err("refused");
+    let lines: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    let keys: Vec<&str> = lines.iter().filter_map(|l| l.split(": ").nth(1)).collect();
+    assert_eq!(
+        keys,
+        [
+            "platform.branch",
+            "platform.path",
+            "platform.poll_ms",
+            "platform.lock_ref"
+        ],
+        "{lines:#?}"
+    );
+    assert!(lines[1].contains("{stage}"), "{lines:#?}");
+}

@@ -60,14 +60,12 @@ pub fn validate_http(http: &HttpPlatformConfig) -> Vec<Problem> {
 
 /// `kind = "command"`: numbers, templates and their placeholders, and environment names.
 pub fn validate_command(cmd: &CommandPlatformConfig, environments: &[String]) -> Vec<Problem> {
-    use super::command::templates::{Templates, check_numbers};
-    let mut out = Vec::new();
-    if let Err((key, message)) = check_numbers(cmd) {
-        out.push(Problem::new(key, message));
-    }
-    if let Err((key, message)) = Templates::from_config(cmd) {
-        out.push(Problem::new(key, message));
-    }
+    use super::command::templates::{check_numbers, problems};
+    let mut out: Vec<Problem> = check_numbers(cmd)
+        .into_iter()
+        .chain(problems(cmd))
+        .map(|(key, message)| Problem::new(key, message))
+        .collect();
     for name in cmd.env_names.keys() {
         if !environments.contains(name) {
             out.push(Problem::new(
@@ -84,8 +82,8 @@ pub fn validate_command(cmd: &CommandPlatformConfig, environments: &[String]) ->
 
 /// `kind = "git"`: see `platform::git::validate`.
 pub fn validate_git(git: &GitPlatformConfig) -> Vec<Problem> {
-    match super::git::validate(git) {
-        Ok(()) => Vec::new(),
-        Err((key, message)) => vec![Problem::new(key, message)],
-    }
+    super::git::validate(git)
+        .into_iter()
+        .map(|(key, message)| Problem::new(key, message))
+        .collect()
 }
