@@ -21,6 +21,7 @@ pub fn validate(config: &Config) -> Vec<Problem> {
     if let Some(repo) = &config.repo {
         out.extend(validate_repo(repo));
     }
+    // Another section config owns adds its one line here (`keys::validate`…).
     out
 }
 
