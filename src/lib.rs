@@ -17,4 +17,5 @@ pub mod secrets;
 pub mod telemetry;
 pub mod text;
 pub mod tui;
+pub mod validation;
 pub mod vcs;

@@ -30,7 +30,7 @@ fn fast(mut c: Config, auto_rollback: bool) -> Config {
     c.metrics.anomaly.p_value = 0.01;
     c.smoke.auto_rollback = auto_rollback;
     let text = toml::to_string(&c).expect("config serialises");
-    slipway::config::parse_str(&text, std::path::Path::new("test.toml"))
+    slipway::validation::parse_str(&text, std::path::Path::new("test.toml"))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -53,7 +53,7 @@ fn config_with(s: &Serve, name: &str, extra: &str, journal: Option<&Path>) -> Pa
 }
 
 fn journal_of(config: &Path) -> Vec<slipway::journal::Entry> {
-    let loaded = slipway::config::load_file(config).expect("config loads");
+    let loaded = slipway::validation::load_file(config).expect("config loads");
     slipway::journal::read(&loaded.config.release.journal_path())
         .expect("journal")
         .0

@@ -345,7 +345,7 @@ impl DemoEnvironment {
     }
 
     /// A complete slipway configuration pointing at this environment.
-    pub fn config(&self) -> Result<crate::config::Config, crate::config::ConfigError> {
+    pub fn config(&self) -> Result<crate::config::Config, crate::config::ConfigErrors> {
         let (api, base) = self.endpoints();
         config_gen::build(&config_gen::Endpoints {
             api_url: &api,

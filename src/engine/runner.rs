@@ -140,7 +140,7 @@ pub fn start_with(
         .environments()
         .pop()
         .unwrap_or_else(Env::live);
-    let config_windows = config.gates.windows();
+    let config_windows = super::gates::windows(&config.gates);
     let engine = Engine {
         journal,
         recovered: HashMap::new(),

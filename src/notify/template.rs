@@ -269,6 +269,33 @@ impl Templates {
     }
 }
 
+impl TemplateKind {
+    /// The names a template of this kind may use at its top level (`stack_name`,
+    /// `commits`…), read from the example data it is checked against.
+    pub fn variables(self) -> Vec<String> {
+        let value = match self {
+            TemplateKind::Announcement => {
+                serde_json::to_value(sanitised_summary(&ReleaseSummary::example()))
+            }
+            TemplateKind::DeployStarted | TemplateKind::DeployFinished => serde_json::to_value(
+                DeployContext::new(&DeployInfo::example(), Some(DeployOutcome::Succeeded), None),
+            ),
+            TemplateKind::Completion => {
+                serde_json::to_value(CompletionContext::new(&Completion::example()))
+            }
+        };
+        match value {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The configured source of this template, if any.
+    pub fn source(self, cfg: &AnnounceConfig) -> Option<&str> {
+        self.configured(cfg)
+    }
+}
+
 /// Compiles the configured templates and renders each over the example data, so that
 /// `check-config` reports a bad template (syntax, unknown filter, misspelt field) with
 /// its key before a release depends on it.
