@@ -11,6 +11,7 @@ pub mod logview;
 pub mod overlay;
 pub mod pane;
 pub mod panes;
+pub mod remedy;
 pub mod status;
 pub mod terminal;
 pub mod theme;

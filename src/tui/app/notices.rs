@@ -28,7 +28,11 @@ impl App {
             Event::Refused { action, refusal } => {
                 self.status.say(
                     Level::Warn,
-                    format!("Not {}: {refusal}", ing(action.verb())),
+                    format!(
+                        "Not {}: {}",
+                        ing(action.verb()),
+                        crate::tui::remedy::refusal(refusal)
+                    ),
                 );
                 true
             }
