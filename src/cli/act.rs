@@ -184,6 +184,9 @@ pub async fn promote(
         eprintln!("slipway: not promoted");
         return ExitCode::from(exit::REFUSED);
     }
+    if watch.is_some() && !super::session::dry_run() {
+        super::watch::baseline(&mut p.session.events, &p.stack, &p.name).await;
+    }
     let moving = Moving {
         env: plan.env.clone(),
         from: plan.from.clone(),

@@ -84,6 +84,55 @@ pub(super) async fn run(
     }
 }
 
+/// Before a watched promotion: the metrics' healthy period to judge the change by, read
+/// for as long as it needs (as the dashboard's dialog says "baseline 5/12, ready in
+/// ~14 s"). Without one, a change can only be compared with the other stacks.
+pub(super) async fn baseline(
+    events: &mut tokio::sync::mpsc::Receiver<Event>,
+    stack: &StackId,
+    name: &str,
+) {
+    // The first read says how long the rest takes; bounded whatever it says.
+    let first = async {
+        while let Some(ev) = events.recv().await {
+            if let Event::Metrics(update) = ev
+                && &update.stack == stack
+            {
+                return Some(update.baseline);
+            }
+        }
+        None
+    };
+    let Ok(Some(b)) = tokio::time::timeout(Duration::from_secs(30), first).await else {
+        eprintln!("slipway: {name}: no metrics read yet; promoting without a baseline");
+        return;
+    };
+    if b.ready() {
+        return;
+    }
+    let wait = Duration::from_secs((b.ready_in_secs() + 2 * b.interval_secs + 5).min(600));
+    eprintln!(
+        "slipway: {name}: reading a baseline to judge the change by ({}/{} samples, ready in ~{} s)",
+        b.have,
+        b.need,
+        b.ready_in_secs()
+    );
+    let rest = async {
+        while let Some(ev) = events.recv().await {
+            if let Event::Metrics(update) = ev
+                && &update.stack == stack
+                && update.baseline.ready()
+            {
+                return true;
+            }
+        }
+        false
+    };
+    if !matches!(tokio::time::timeout(wait, rest).await, Ok(true)) {
+        eprintln!("slipway: {name}: the baseline is still short; promoting all the same");
+    }
+}
+
 /// `errors ok · p99 collecting 3/12 · req/s SPIKE`.
 fn verdicts(update: &MetricsUpdate) -> String {
     if update.series.is_empty() {

@@ -64,7 +64,7 @@ impl Verdict {
     }
 
     /// In words: `smoke failed (2/3 passed) · flagged: errors spike`, or `not yet
-    /// evaluated (no smoke tests or metric watch recorded on this version)`.
+    /// evaluated` (no smoke tests or metric flags recorded on this version).
     pub fn words(&self) -> String {
         let mut parts = Vec::new();
         if let Some((outcome, detail)) = &self.smoke {
@@ -78,7 +78,7 @@ impl Verdict {
             parts.push(format!("flagged: {}", self.flags.join(", ")));
         }
         if parts.is_empty() {
-            "not yet evaluated (no smoke tests or metric flags recorded on this version)".into()
+            "not yet evaluated".into()
         } else {
             if self.flags.is_empty() {
                 parts.push("no metric flags recorded".into());
