@@ -166,6 +166,7 @@ pub async fn promote(
     if !yes && !super::session::dry_run() {
         // What the dashboard's dialog shows, before the question.
         let wanted = super::prompt::Wanted {
+            repo: p.session.config.repo.is_some(),
             range: Some((plan.from.clone(), plan.to.clone())),
             gates: Some((
                 p.stack.clone(),
@@ -231,6 +232,7 @@ pub async fn rollback(
         // not read.
         let previous = p.board.get(&p.stack).and_then(|s| s.previous_live.clone());
         let wanted = super::prompt::Wanted {
+            repo: p.session.config.repo.is_some(),
             range: (previous.as_ref() == Some(&plan.to))
                 .then(|| (plan.to.clone(), plan.from.clone())),
             gates: None,

@@ -17,6 +17,8 @@ const WAIT: Duration = Duration::from_secs(15);
 /// promotion, its gates.
 pub(super) struct Wanted {
     pub range: Option<(Version, Version)>,
+    /// Whether a `[repo]` is configured (without one, no commits are ever read).
+    pub repo: bool,
     pub gates: Option<(StackId, Env, Version, Version)>,
 }
 
@@ -31,6 +33,7 @@ pub(super) async fn gather(
     wanted: Wanted,
 ) -> Facts {
     let mut changes: Option<Result<ChangeFacts, String>> = match &wanted.range {
+        _ if !wanted.repo => Some(Err("not known: no [repo] configured".into())),
         None => Some(Err("not read (a version named with --to)".into())),
         Some((a, b)) if a == b => Some(Err("none (the same version)".into())),
         Some(_) => None,
