@@ -57,7 +57,8 @@ pub(super) async fn gather(
                     changes: result,
                 }) if wanted.range.as_ref() == Some(&(live.clone(), test.clone())) => {
                     changes = Some(match result.as_ref() {
-                        Ok(cs) => Ok(ChangeFacts::of(cs)),
+                        // A terminal line has room for whole subjects.
+                        Ok(cs) => Ok(ChangeFacts::of(cs, 100)),
                         Err(e) => Err(match e.remedy() {
                             Some(r) => format!("not read: {e}; {}", super::remedy::words(&r)),
                             None => format!("not read: {e}"),

@@ -27,12 +27,18 @@ pub struct ChangeFacts {
 }
 
 impl ChangeFacts {
-    pub fn of(cs: &ChangeSet) -> Self {
+    /// `subject_chars`: where a subject is cut, as the front end has room (the dialog's
+    /// box is narrower than a terminal line).
+    pub fn of(cs: &ChangeSet, subject_chars: usize) -> Self {
         let listed = &cs.commits[..cs.commits.len().min(SHOWN)];
         let shown = listed
             .iter()
             .map(|c| {
-                let mut text = format!("{} {}", c.short, crate::text::one_line(&c.subject, 48));
+                let mut text = format!(
+                    "{} {}",
+                    c.short,
+                    crate::text::one_line(&c.subject, subject_chars)
+                );
                 if let Some(pr) = c.pr.map(|p| p.to_string())
                     && !c.subject.contains(&pr)
                 {
@@ -168,7 +174,7 @@ mod tests {
             risk_counts: [("migration".to_string(), 1)].into(),
             drift: None,
         };
-        let f = ChangeFacts::of(&cs);
+        let f = ChangeFacts::of(&cs, 48);
         assert_eq!(f.shown.len(), SHOWN);
         assert_eq!(f.more_line().as_deref(), Some("…and 2 more commits"));
         assert_eq!(f.headline(), "11 commits · 1 risky (MIGRATION)");

@@ -239,7 +239,7 @@ impl App {
                 Span::styled("(history not read yet)", theme.dim),
             )];
         };
-        let facts = crate::engine::confirm_facts::ChangeFacts::of(cs);
+        let facts = crate::engine::confirm_facts::ChangeFacts::of(cs, 48);
         let style = if facts.risky > 0 {
             theme.warn
         } else {
