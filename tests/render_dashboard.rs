@@ -569,3 +569,19 @@ fn live_wears_the_themes_live_badge_in_the_header_and_the_dialog() {
         "{env:?}"
     );
 }
+
+/// The dashboard words what to do in its own gestures: a rollback with no earlier version
+/// known names `:rollback bruce VERSION`, never the CLI's `--to`.
+#[test]
+fn a_refused_rollback_names_the_dashboards_own_command() {
+    let mut f = fixture();
+    type_line(&mut f.app, "rollback bruce");
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 200, 30);
+    assert!(
+        s.contains("no earlier live version is known to roll back to; name one with :rollback bruce VERSION"),
+        "{s}"
+    );
+    assert!(!s.contains("--to"), "{s}");
+    assert!(commands(&mut f.app).is_empty(), "nothing is sent");
+}

@@ -65,7 +65,7 @@ pub async fn run(
         };
         match tokio::time::timeout(ANSWER_LIMIT, answer_to(&mut s.events, req)).await {
             Ok(Some(Ok(outcome))) => {
-                act::finished(&name, &outcome);
+                act::finished(&name, &outcome, None);
             }
             Ok(Some(Err(refusal))) => {
                 eprintln!("slipway: refused: {refusal}");

@@ -4,6 +4,7 @@
 mod announce;
 mod changes;
 mod command;
+pub mod confirm_facts;
 mod deploy_watch;
 mod deploys;
 mod dry_run;
@@ -23,6 +24,7 @@ mod repo_tasks;
 mod report;
 mod requests;
 mod runner;
+pub mod verdict;
 mod watches;
 
 pub use runner::{EVENT_CAPACITY, EngineHandle, Feeds, start, start_with};

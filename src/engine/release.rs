@@ -170,12 +170,13 @@ pub enum Refusal {
         expected: String,
         actual: String,
     },
-    #[error("{stack}: no earlier live version is known to roll back to; name one with --to")]
-    NothingToRollBack { stack: String },
+    /// Each front end names the version its own way (`Refusal::remedy`).
+    #[error("{stack}: no earlier live version is known to roll back to")]
+    NothingToRollBack { stack: String, id: StackId },
     #[error("{stack}: live already runs {version}")]
     RollbackToCurrent { stack: String, version: String },
     #[error(
-        "{stack}: {version} is not a commit or tag of the repository; nothing was sent (fetch first if it is new)"
+        "{stack}: {version} is not a commit or tag of the repository (not fetched yet?); nothing was sent"
     )]
     UnknownVersion { stack: String, version: String },
     #[error("the release is locked by {holder}")]
@@ -208,6 +209,17 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// What the user can do about it, for each front end to word in its own gestures.
+    pub fn remedy(&self) -> Option<crate::model::Remedy> {
+        match self {
+            Refusal::NothingToRollBack { id, .. } => {
+                Some(crate::model::Remedy::NameRollbackVersion { stack: id.clone() })
+            }
+            Refusal::UnknownVersion { .. } => Some(crate::model::Remedy::Fetch),
+            _ => None,
+        }
+    }
+
     /// Whether the user may insist: out of order (`--override-order`), or gates that
     /// block (`--override-gates --reason`).
     pub fn can_override(&self) -> bool {
@@ -478,6 +490,7 @@ impl Board {
             .or_else(|| stack.previous_live.clone())
             .ok_or_else(|| Refusal::NothingToRollBack {
                 stack: name.clone(),
+                id: id.clone(),
             })?;
         // A rollback undoes the last promotion, wherever it went; live when unknown.
         let env = stack

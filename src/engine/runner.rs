@@ -400,9 +400,19 @@ impl Engine {
             Command::LoadHistory => self.load_history(),
             Command::PostReport { text } => self.post_report(text).await,
             Command::DraftAnnouncement { kind } => {
+                // What shipped and what was held is read from the journal, not memory:
+                // another terminal (or an earlier run) may have promoted.
+                let path = self.config.release.journal_path();
+                let journal = tokio::task::spawn_blocking(move || crate::journal::read(&path))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .map(|(entries, _)| entries)
+                    .unwrap_or_default();
+                let release = &self.config.release.name;
                 let summary =
-                    announce::summary(&self.config.release.name, &self.board, self.changes.diffs());
-                let done = announce::completion(&self.config.release.name, &self.board);
+                    announce::summary(release, &self.board, self.changes.diffs(), &journal);
+                let done = announce::completion(release, &self.board, &journal);
                 self.to_announcer(announce::Job::Draft {
                     kind,
                     summary,

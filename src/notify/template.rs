@@ -19,7 +19,11 @@ use crate::text::one_line;
 pub const DEFAULT_ANNOUNCEMENT: &str = r#"🚀 *Releasing {{ release }} to live*: {{ commit_count }} commit{{ "s" if commit_count != 1 else "" }}{{ (", " ~ risky_count ~ " risky") if risky_count else "" }}
 
 {% for s in stacks %}
-• *{{ s.name }}*: live `{{ s.live }}` → test `{{ s.test }}`{{ " ⚠️ drift" if s.name in drift else "" }}
+{% if s.live == s.test %}
+• *{{ s.name }}*: {{ s.env }} on `{{ s.live }}`{{ (" (shipped, from `" ~ s.shipped_from ~ "`)") if s.shipped_from else "" }}
+{% else %}
+• *{{ s.name }}*: {{ s.env }} `{{ s.live }}` → `{{ s.test }}` from {{ s.source_env }}{{ " ⚠️ drift" if s.name in drift else "" }}
+{% endif %}
 {% endfor %}
 
 {% if drift %}
@@ -65,7 +69,7 @@ pub const DEFAULT_COMPLETION: &str = r#"{% if all_succeeded %}
 {% else %}
 ⚠️ *{{ release }}* release finished with problems:
 {% for s in stacks %}
-• *{{ s.name }}*: {{ s.outcome|replace("_", " ") }}, live on `{{ s.version }}`
+• *{{ s.name }}*: {{ s.outcome|replace("_", " ") }}{{ (" (" ~ s.reason ~ ")") if s.reason else "" }}, live on `{{ s.version }}`
 {% endfor %}
 {% endif %}
 {% if note %}
@@ -377,6 +381,9 @@ fn sanitised_summary(s: &ReleaseSummary) -> ReleaseSummary {
                 name: clean(&st.name, 80),
                 live: clean(&st.live, 40),
                 test: clean(&st.test, 40),
+                env: clean(&st.env, 40),
+                source_env: clean(&st.source_env, 40),
+                shipped_from: st.shipped_from.as_deref().map(|f| clean(f, 40)),
             })
             .collect(),
         commits: s
@@ -451,6 +458,7 @@ impl CompletionContext {
                 name: clean(&s.name, 80),
                 version: clean(&s.version, 40),
                 outcome: s.outcome,
+                reason: s.reason.as_deref().map(|r| clean(r, 200)),
             })
             .collect();
         let mut versions: Vec<String> = Vec::new();

@@ -12,6 +12,7 @@ pub mod model;
 pub mod overlay;
 pub mod pane;
 pub mod panes;
+pub mod remedy;
 pub mod status;
 pub mod terminal;
 pub mod theme;

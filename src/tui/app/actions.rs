@@ -38,9 +38,11 @@ impl App {
                         )),
                     )
                 }
-                Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+                Err(refusal) => {
+                    return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal));
+                }
             },
-            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
         let source = self.source_env_of(&stack, &plan.env);
@@ -104,59 +106,30 @@ impl App {
         stack: &StackId,
         plan: &crate::engine::release::PromotePlan,
     ) -> (Vec<Line<'static>>, Vec<String>, Option<String>) {
-        use crate::engine::gates::Level;
         let theme = &self.theme;
         let items = self
             .gates
             .as_ref()
             .map(|g| g.for_step(stack, &plan.env, &plan.from, &plan.to))
             .unwrap_or_default();
-        if items.is_empty() {
-            let why = if self.gates.is_none() {
-                "not judged yet; checked when you confirm"
-            } else {
-                "checked when you confirm"
-            };
-            return (
-                vec![field("Gates", Span::styled(why, theme.dim))],
-                Vec::new(),
-                None,
-            );
+        let facts = crate::engine::confirm_facts::GateFacts::of(&items, self.gates.is_some());
+        let style = if !facts.judged {
+            theme.dim
+        } else if facts.failing.is_empty() {
+            theme.ok
+        } else {
+            theme.warn
+        };
+        let mut lines = vec![field("Gates", Span::styled(facts.headline(), style))];
+        for (blocks, text) in &facts.failing {
+            let style = if *blocks { theme.error } else { theme.warn };
+            lines.push(Line::styled(format!("  {text}"), style));
         }
-        let failing: Vec<_> = items.iter().filter(|i| i.level != Level::Pass).collect();
-        if failing.is_empty() {
-            return (
-                vec![field("Gates", Span::styled("all pass", theme.ok))],
-                Vec::new(),
-                None,
-            );
-        }
-        let mut lines = vec![field(
-            "Gates",
-            Span::styled(format!("{} not passing", failing.len()), theme.warn),
-        )];
-        let mut blocking = Vec::new();
-        for i in &failing {
-            let style = if i.level == Level::Block {
-                blocking.push(i.gate.label().to_string());
-                theme.error
-            } else {
-                theme.warn
-            };
-            lines.push(Line::styled(
-                format!("  {} {}: {}", i.mark(), i.gate.label(), i.reason),
-                style,
-            ));
-        }
-        blocking.dedup();
-        let stuck = failing
-            .iter()
-            .any(|i| i.level == Level::Block && !i.overridable)
-            .then(|| {
-                "Not approved by another user: they approve it first (A, or slipway approve)."
-                    .to_string()
-            });
-        (lines, blocking, stuck)
+        let stuck = facts.stuck.then(|| {
+            "Not approved by another user: they approve it first (A, or slipway approve)."
+                .to_string()
+        });
+        (lines, facts.blocking, stuck)
     }
 
     /// Approving a stack's promotion (its next, or onto `to`) as it stands, for another
@@ -259,7 +232,6 @@ impl App {
     /// What moving live from `from` to `to` brings (or, for a rollback, takes away): the
     /// summary, the first subjects, and drift, when the diff is known.
     fn changes_lines(&self, from: &Version, to: &Version, label: &str) -> Vec<Line<'static>> {
-        const SHOWN: usize = 6;
         let theme = &self.theme;
         let Some(cs) = self.model.changes.change_set(from, to) else {
             return vec![field(
@@ -267,40 +239,21 @@ impl App {
                 Span::styled("(history not read yet)", theme.dim),
             )];
         };
-        let mut summary = cs.summary();
-        if !cs.risk_counts.is_empty() {
-            let risks: Vec<String> = cs.risk_counts.keys().map(|r| r.to_uppercase()).collect();
-            summary.push_str(&format!(" ({})", risks.join(", ")));
-        }
-        let style = if cs.risky > 0 { theme.warn } else { theme.text };
-        let mut lines = vec![field(label, Span::styled(summary, style))];
-        for c in cs.commits.iter().take(SHOWN) {
-            let mut text = format!("{} {}", c.short, crate::text::one_line(&c.subject, 48));
-            if let Some(pr) = c.pr.map(|p| p.to_string())
-                && !c.subject.contains(&pr)
-            {
-                text.push_str(&format!(" {pr}"));
-            }
+        let facts = crate::engine::confirm_facts::ChangeFacts::of(cs, 48);
+        let style = if facts.risky > 0 {
+            theme.warn
+        } else {
+            theme.text
+        };
+        let mut lines = vec![field(label, Span::styled(facts.headline(), style))];
+        for text in facts.shown.iter().cloned().chain(facts.more_line()) {
             lines.push(Line::from(vec![
                 Span::raw(" ".repeat(15)),
                 Span::styled(text, theme.dim),
             ]));
         }
-        if cs.commits.len() > SHOWN {
-            let more = format!("…and {} more", cs.commits.len() - SHOWN);
-            lines.push(Line::from(vec![
-                Span::raw(" ".repeat(15)),
-                Span::styled(more, theme.dim),
-            ]));
-        }
-        if let Some(d) = &cs.drift {
-            lines.push(Line::styled(
-                format!(
-                    "⚠ Live has {} commit(s) test lacks; this removes them from live.",
-                    d.live_only.len()
-                ),
-                theme.error,
-            ));
+        if let Some(d) = facts.drift_line() {
+            lines.push(Line::styled(d, theme.error));
         }
         lines
     }
@@ -314,7 +267,7 @@ impl App {
         let explicit = to.is_some();
         let plan = match self.board.check_rollback(&stack, to.as_ref()) {
             Ok(plan) => plan,
-            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
         let body = vec![
@@ -388,7 +341,7 @@ impl App {
     pub(super) fn request_abort(&mut self, stack: StackId) {
         let deployment = match self.board.check_abort(&stack) {
             Ok(d) => d,
-            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
         let env = self

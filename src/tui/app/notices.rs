@@ -23,7 +23,11 @@ impl App {
                 .say(Level::Error, format!("{context}: {message}")),
             Event::Refused { action, refusal } => self.status.say(
                 Level::Warn,
-                format!("Not {}: {refusal}", action.progressive()),
+                format!(
+                    "Not {}: {}",
+                    action.progressive(),
+                    crate::tui::remedy::refusal(refusal)
+                ),
             ),
             Event::Notice(text) => self.status.say(Level::Info, text.clone()),
             Event::Answer {

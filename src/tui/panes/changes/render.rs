@@ -78,7 +78,13 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     };
     let cs = match result.as_ref() {
         Ok(cs) => cs,
-        Err(e) => return say(buf, &format!("{e}"), theme.warn),
+        Err(e) => {
+            let remedy = e
+                .remedy()
+                .map(|r| format!("; {}", crate::tui::remedy::words(&r)))
+                .unwrap_or_default();
+            return say(buf, &format!("{e}{remedy}"), theme.warn);
+        }
     };
     let mut y = area.y;
     if let Some(drift) = &cs.drift {
