@@ -796,6 +796,7 @@ fn a_million_lines_through_the_logs_pane_stay_bounded() {
     let board = board();
     let theme = Theme::load("dark").unwrap();
     let ctx = Ctx {
+        now: Default::default(),
         requested: &Default::default(),
         board: &board,
         selected: 0,

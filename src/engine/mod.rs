@@ -9,6 +9,7 @@ mod deploys;
 mod dry_run;
 mod event;
 mod flags;
+pub mod freshness;
 mod gate_state;
 mod gate_tasks;
 pub mod gates;

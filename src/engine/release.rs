@@ -100,6 +100,13 @@ pub struct StackRelease {
     /// the platform refuses it: a rejected request changes nothing on live.
     #[serde(skip)]
     pub before_request: Option<Box<(Phase, Option<Version>)>>,
+    /// When the platform last answered a versions read for this stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
+    /// The last failed versions read (kept until a later read succeeds; see
+    /// [`super::freshness::freshness`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_error: Option<super::freshness::ReadError>,
 }
 
 impl StackRelease {
@@ -113,6 +120,8 @@ impl StackRelease {
             last_env: None,
             last_deployment: None,
             before_request: None,
+            read_at: None,
+            read_error: None,
         }
     }
 
@@ -245,11 +254,45 @@ pub struct RollbackPlan {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Board {
     pub stacks: Vec<StackRelease>,
+    /// Versions read longer ago than this (seconds) are stale even without an error: the
+    /// refresh interval × [`super::freshness::STALE_ROUNDS`]. 0: only errors make them stale.
+    #[serde(default)]
+    pub stale_after: u64,
 }
 
 impl Board {
     pub fn new(stacks: Vec<StackRelease>) -> Self {
-        Board { stacks }
+        Board {
+            stacks,
+            stale_after: 0,
+        }
+    }
+
+    /// How fresh `id`'s versions are at `now` (see [`super::freshness::freshness`]).
+    pub fn freshness(
+        &self,
+        id: &StackId,
+        now: DateTime<Utc>,
+    ) -> Option<super::freshness::Freshness> {
+        self.get(id)
+            .map(|s| super::freshness::freshness(s, now, self.stale_after))
+    }
+
+    /// The platform answered a versions read for `id` at `at`.
+    pub fn read_ok(&mut self, id: &StackId, at: DateTime<Utc>) {
+        if let Some(s) = self.get_mut(id) {
+            s.read_at = Some(at);
+        }
+    }
+
+    /// A versions read for `id` failed at `at`: what is on the board is last known.
+    pub fn read_failed(&mut self, id: &StackId, at: DateTime<Utc>, message: impl Into<String>) {
+        if let Some(s) = self.get_mut(id) {
+            s.read_error = Some(super::freshness::ReadError {
+                at,
+                message: message.into(),
+            });
+        }
     }
 
     pub fn get(&self, id: &StackId) -> Option<&StackRelease> {
