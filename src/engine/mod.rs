@@ -4,6 +4,7 @@
 mod announce;
 mod changes;
 mod command;
+pub mod confirm_facts;
 mod deploy_watch;
 mod deploys;
 mod dry_run;

@@ -100,6 +100,10 @@ pub struct StackRelease {
     /// the platform refuses it: a rejected request changes nothing on live.
     #[serde(skip)]
     pub before_request: Option<Box<(Phase, Option<Version>)>>,
+    /// Who started the move in flight, when it is not this engine's and the journal
+    /// names its starter (a colleague's dashboard or CLI). Meaningful while in flight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployer: Option<String>,
     /// When the platform last answered a versions read for this stack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<DateTime<Utc>>,
@@ -120,6 +124,7 @@ impl StackRelease {
             last_env: None,
             last_deployment: None,
             before_request: None,
+            deployer: None,
             read_at: None,
             read_error: None,
         }
@@ -276,6 +281,13 @@ impl Board {
     ) -> Option<super::freshness::Freshness> {
         self.get(id)
             .map(|s| super::freshness::freshness(s, now, self.stale_after))
+    }
+
+    /// `user` started the move in flight on `id` (from the journal).
+    pub fn deployer(&mut self, id: &StackId, user: String) {
+        if let Some(s) = self.get_mut(id) {
+            s.deployer = Some(user);
+        }
     }
 
     /// The platform answered a versions read for `id` at `at`.
@@ -642,6 +654,7 @@ impl Board {
             .and_then(|i| v.envs.get(i))
             .map_or_else(|| v.source().clone(), |e| e.version.clone());
         stack.last_deployment = Some(deployment.clone());
+        stack.deployer = None;
         stack.phase = Phase::Promoting(Transfer {
             from,
             to,
