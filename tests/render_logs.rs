@@ -884,3 +884,36 @@ fn a_million_lines_through_the_logs_pane_stay_bounded() {
 fn commands(app: &mut slipway::tui::app::App) -> Vec<Command> {
     app.take_commands().into_iter().map(|r| r.command).collect()
 }
+
+#[test]
+fn a_log_whose_file_is_gone_says_so_with_its_age_not_following() {
+    let t0 = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 16, 0, 0)
+        .single()
+        .unwrap();
+    let mut s = Screen::new((200, 50), 100);
+    s.app.freeze_now(t0);
+    s.follow("www-1a15");
+    s.lines("www-1a15", &["one", "two"]);
+    assert!(s.title(PaneId::Logs).contains("www-1a15 · following"));
+    s.log(
+        "www-1a15",
+        LogFeedEvent::Status(SourceStatus::Failed(
+            "/tmp/demo/www-1a15.log is gone (deleted or moved away); waiting for it to come back"
+                .into(),
+        )),
+    );
+    s.app.freeze_now(t0 + chrono::Duration::seconds(130));
+    let title = s.title(PaneId::Logs);
+    assert!(
+        title.contains("www-1a15 · failed 2m ago: /tmp/demo/www-1a15.log is gone"),
+        "{title}"
+    );
+    assert!(!title.contains("following"), "{title}");
+    // What was read stays on screen.
+    assert!(s.body(PaneId::Logs).iter().any(|r| r == "two"));
+    // Back: following again, the age forgotten.
+    s.log("www-1a15", LogFeedEvent::Status(SourceStatus::Following));
+    let title = s.title(PaneId::Logs);
+    assert!(title.contains("www-1a15 · following"), "{title}");
+    assert!(!title.contains("ago"), "{title}");
+}
