@@ -45,9 +45,12 @@ fn a_stopped_platform_shows_as_stale_everywhere_and_in_the_promote_dialog() {
         160,
         45,
     );
-    // Running: versions read, the log followed.
-    let screen = t.wait_for("versions and a followed log", 30, |sc| {
-        sc.contains("[Promote]") && sc.contains("· following")
+    // Running: versions read, the log followed, a rate measured (`39/s`).
+    let rate = regex::Regex::new(r"^│req/s .*\d/s ").unwrap();
+    let screen = t.wait_for("versions, a followed log and a measured rate", 40, |sc| {
+        sc.contains("[Promote]")
+            && sc.contains("· following")
+            && sc.lines().any(|l| rate.is_match(l))
     });
     assert!(!screen.contains("last known"), "{screen}");
 
@@ -86,6 +89,12 @@ fn a_stopped_platform_shows_as_stale_everywhere_and_in_the_promote_dialog() {
         .find(|l| l.contains("╭ Logs · "))
         .unwrap_or_default();
     assert!(!logs_title.contains("following"), "{logs_title}");
+
+    // Metrics: no data, since when.
+    t.wait_for("the Metrics pane saying it has no data", 30, |sc| {
+        sc.lines()
+            .any(|l| l.contains("╭ Metrics · ") && l.contains("⚠ no data since "))
+    });
 
     // `p`: the dialog says the versions are stale, with their age.
     t.keys(&["p"]);

@@ -917,3 +917,34 @@ fn a_log_whose_file_is_gone_says_so_with_its_age_not_following() {
     assert!(title.contains("www-1a15 · following"), "{title}");
     assert!(!title.contains("ago"), "{title}");
 }
+
+#[test]
+fn a_deployment_the_platform_stopped_answering_about_says_its_status_is_unknown_since() {
+    let t0 = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 16, 0, 0)
+        .single()
+        .unwrap();
+    let mut s = Screen::new((200, 60), 1000);
+    s.app.freeze_now(t0 + chrono::Duration::seconds(150));
+    s.event(started("7", Action::Promote));
+    s.event(promoting("7", 0.4));
+    assert!(s.title(PaneId::Deploy).contains("#7 · running 40%"));
+    let Event::Board(mut b) = promoting("7", 0.4) else {
+        unreachable!("promoting sends a board")
+    };
+    b.deploy_trouble(
+        &www(),
+        Some((t0, "cannot reach the platform: connection refused".into())),
+    );
+    s.event(Event::Board(b.clone()));
+    let hhmm = t0.with_timezone(&chrono::Local).format("%H:%M").to_string();
+    let title = s.title(PaneId::Deploy);
+    assert!(
+        title.contains(&format!("#7 · ⚠ job status unknown since {hhmm} (2m ago)")),
+        "{title}"
+    );
+    assert!(!title.contains("running"), "{title}");
+    // The platform answers again: running, as it says.
+    b.deploy_trouble(&www(), None);
+    s.event(Event::Board(b));
+    assert!(s.title(PaneId::Deploy).contains("#7 · running 40%"));
+}

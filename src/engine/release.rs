@@ -104,6 +104,10 @@ pub struct StackRelease {
     /// names its starter (a colleague's dashboard or CLI). Meaningful while in flight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployer: Option<String>,
+    /// The deployment in flight could not be read since this failure (its status is
+    /// unknown since `at`); cleared when the platform answers again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_trouble: Option<super::freshness::ReadError>,
     /// When the platform last answered a versions read for this stack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<DateTime<Utc>>,
@@ -125,6 +129,7 @@ impl StackRelease {
             last_deployment: None,
             before_request: None,
             deployer: None,
+            deploy_trouble: None,
             read_at: None,
             read_error: None,
         }
@@ -288,6 +293,20 @@ impl Board {
         if let Some(s) = self.get_mut(id) {
             s.deployer = Some(user);
         }
+    }
+
+    /// The deployment in flight on `id` cannot be read since `trouble` (its first failure
+    /// is kept while failures go on), or can again (`None`).
+    pub fn deploy_trouble(&mut self, id: &StackId, trouble: Option<(DateTime<Utc>, String)>) {
+        let Some(s) = self.get_mut(id) else { return };
+        s.deploy_trouble = match (s.deploy_trouble.take(), trouble) {
+            (_, None) => None,
+            (Some(old), Some((_, message))) => Some(super::freshness::ReadError {
+                at: old.at,
+                message,
+            }),
+            (None, Some((at, message))) => Some(super::freshness::ReadError { at, message }),
+        };
     }
 
     /// The platform answered a versions read for `id` at `at`.

@@ -105,6 +105,9 @@ impl Pane for MetricsPane {
             } else if let (Some(at), Some(change)) = (v.marker, &v.change) {
                 t.push_str(&format!(" · {change} {}", format::clock(at)));
             }
+            if let Some(stale) = v.staleness(ctx.now) {
+                t.push_str(&format!(" · {stale}"));
+            }
             if v.troubled > 0 {
                 t.push_str(&format!(
                     " · ⚠ {} of {} sources with problems",
@@ -119,8 +122,8 @@ impl Pane for MetricsPane {
     fn on_event(&mut self, event: &Event, _ctx: &Ctx) -> bool {
         match event {
             Event::Metrics(update) => {
-                self.stacks
-                    .insert(update.stack.clone(), StackView::new(update));
+                let view = StackView::after(self.stacks.get(&update.stack), update);
+                self.stacks.insert(update.stack.clone(), view);
                 true
             }
             // Names and the order of the compact rows come from the board.
