@@ -250,3 +250,35 @@ fn the_promote_dialog_counts_the_commits_it_does_not_show() {
     // it merged are five more commits, though only two more entries.
     assert!(d.contains("…and 5 more commits"), "{d}");
 }
+
+#[test]
+fn a_promotion_of_a_stack_whose_versions_were_never_read_says_why() {
+    let mut f = fixture();
+    let mut board = f.board.clone();
+    let mut never = StackRelease::new(StackId::new("zed"), "Zed");
+    never.read_error = Some(slipway::engine::freshness::ReadError {
+        at: t0(),
+        message: "connection refused".into(),
+    });
+    board.stacks.push(never);
+    f.app.on_engine_event(Event::Board(board));
+    f.app.freeze_now(t0() + Duration::seconds(70));
+    key(&mut f.app, KeyCode::Char('5'));
+    key(&mut f.app, KeyCode::Char('p'));
+    let mut t = Terminal::new(TestBackend::new(220, 40)).expect("terminal");
+    t.draw(|fr| f.app.render(fr)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let screen: String = (0..40)
+        .map(|y| (0..220).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(
+        !screen.contains("Promote Zed"),
+        "no dialog over unknown versions"
+    );
+    assert!(
+        screen.contains(
+            "Zed: versions are not known yet (the platform has not answered). Versions are unknown: the platform did not answer (connection refused, 1m ago)."
+        ),
+        "{screen}"
+    );
+}

@@ -40,6 +40,13 @@ impl App {
                 }
                 Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
             },
+            Err(refusal @ Refusal::VersionsUnknown { .. }) => {
+                // Why they are unknown, when a read failed: the platform's own words.
+                let why = crate::engine::confirm_facts::versions(&self.board, &stack, self.now())
+                    .map(|f| format!(" {}", f.text.trim_start_matches("⚠ ")))
+                    .unwrap_or_default();
+                return self.say(Level::Warn, format!("{refusal}.{why}"));
+            }
             Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
         };
         let name = self.name_of(&stack);
