@@ -192,3 +192,141 @@ pub fn rollback(
     facts.extend(others_deploying(board, stack, lock, now));
     facts
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+    use crate::engine::release::{StackRelease, Transfer};
+    use crate::model::{Env, StackVersions, Version};
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 16, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn commit(id: &str, risks: &[&str], merged: Vec<Commit>) -> Commit {
+        Commit {
+            id: id.into(),
+            short: id.into(),
+            author: "a".into(),
+            email: "a@x".into(),
+            time: t0(),
+            subject: format!("subject {id}"),
+            body: String::new(),
+            pr: None,
+            files: Vec::new(),
+            risks: risks.iter().map(|r| r.to_string()).collect(),
+            is_merge: !merged.is_empty(),
+            merged,
+        }
+    }
+
+    fn set(commits: Vec<Commit>, count: usize) -> ChangeSet {
+        ChangeSet {
+            live: "l".into(),
+            test: "t".into(),
+            commits,
+            count,
+            risky: 0,
+            risk_counts: Default::default(),
+            drift: None,
+        }
+    }
+
+    #[test]
+    fn commits_beyond_the_shown_entries_count_what_merges_brought_in() {
+        let merge = commit(
+            "m",
+            &["migration"],
+            vec![
+                commit("m1", &[], vec![]),
+                commit("m2", &["migration"], vec![]),
+            ],
+        );
+        let cs = set(
+            vec![commit("a", &[], vec![]), commit("b", &[], vec![]), merge],
+            6,
+        );
+        assert_eq!(
+            commits_beyond(&cs, 2),
+            4,
+            "the merge and its two, and one more"
+        );
+        assert_eq!(commits_beyond(&cs, 3), 1);
+        assert_eq!(commits_beyond(&cs, 10), 1, "never more entries than exist");
+        // The migration came in through the merge: named by its own commit.
+        let fact = schema_stays(&cs).map(|f| f.text).unwrap_or_default();
+        assert!(
+            fact.contains("the MIGRATION (m2 subject m2) stays applied"),
+            "{fact}"
+        );
+        assert_eq!(
+            schema_stays(&set(vec![commit("a", &["config"], vec![])], 1)),
+            None
+        );
+    }
+
+    #[test]
+    fn who_is_deploying_comes_from_the_journal_then_the_lock_then_says_outside() {
+        let stack = |id: &str, kind: Option<TransferKind>| {
+            let mut s = StackRelease::new(StackId::new(id), id.to_uppercase());
+            s.versions = Some(StackVersions::pair(
+                Version::new("n"),
+                Version::new("o"),
+                None,
+            ));
+            if let Some(kind) = kind {
+                s.phase = Phase::Promoting(Transfer {
+                    from: Version::new("o"),
+                    to: Version::new("n"),
+                    deployment: None,
+                    started: t0(),
+                    progress: None,
+                    message: None,
+                    kind,
+                    env: Env::live(),
+                });
+            }
+            s
+        };
+        let mut board = Board::new(vec![
+            stack("www", None),
+            stack("bruce", Some(TransferKind::External)),
+            stack("sally", Some(TransferKind::Promotion)),
+        ]);
+        let now = t0() + Duration::seconds(125);
+        let me = StackId::new("www");
+        let texts = |b: &Board, lock: Option<&Holder>| -> Vec<String> {
+            others_deploying(b, &me, lock, now)
+                .into_iter()
+                .map(|f| f.text)
+                .collect()
+        };
+        assert_eq!(
+            texts(&board, None),
+            [
+                "Someone outside this slipway is deploying BRUCE (started 2m ago): metrics that move may be theirs.",
+                "You are deploying SALLY (started 2m ago): metrics that move may be that change's.",
+            ]
+        );
+        let holder = Holder {
+            user: "cedric".into(),
+            host: "h".into(),
+            pid: 1,
+            action: "promoting Bruce".into(),
+            since: t0(),
+        };
+        assert!(texts(&board, Some(&holder))[0].starts_with("cedric is deploying BRUCE"));
+        board.deployer(&StackId::new("bruce"), "dana".into());
+        assert!(texts(&board, Some(&holder))[0].starts_with("dana is deploying BRUCE"));
+        // The stack being promoted is never its own "someone else".
+        assert!(
+            others_deploying(&board, &StackId::new("bruce"), None, now)
+                .iter()
+                .all(|f| !f.text.contains("BRUCE"))
+        );
+    }
+}
