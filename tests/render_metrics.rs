@@ -336,6 +336,7 @@ impl Fixture {
     fn with<R>(&mut self, f: impl FnOnce(&mut MetricsPane, &Ctx) -> R) -> R {
         let ctx = Ctx {
             model: &self.model,
+            now: Default::default(),
             requested: &Default::default(),
             board: &self.board,
             selected: self.selected,

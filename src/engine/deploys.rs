@@ -371,13 +371,28 @@ impl Engine {
             WatchReport::Status(DeployStatus {
                 progress, message, ..
             }) => {
+                self.board.deploy_trouble(&stack, None);
                 self.watches.progress(&stack, progress);
                 self.board.progress(&stack, progress, message);
                 self.emit_board().await;
             }
             WatchReport::Trouble(message) => {
+                // The job's status is unknown from now on (the first failure's time
+                // stays), and the board says so to every front end.
+                self.board
+                    .deploy_trouble(&stack, Some((Utc::now(), message.clone())));
+                self.emit_board().await;
                 self.problem(format!("deployment of {stack}"), message)
                     .await
+            }
+            WatchReport::Answering => {
+                self.board.deploy_trouble(&stack, None);
+                self.emit_board().await;
+                self.problem(
+                    format!("deployment of {stack}"),
+                    "the platform answers again".to_string(),
+                )
+                .await
             }
             WatchReport::Finished { deployment, status } => {
                 self.finished(stack, deployment, status).await
@@ -387,6 +402,7 @@ impl Engine {
 
     async fn finished(&mut self, stack: StackId, deployment: DeploymentId, status: DeployStatus) {
         self.watchers.remove(&stack);
+        self.board.deploy_trouble(&stack, None);
         if self.ended.len() >= ENDED_KEPT {
             self.ended.clear();
         }

@@ -93,7 +93,12 @@ impl Engine {
             self.adopt(stack, &orphan).await;
             return;
         }
-        if self.recovery.knows(id) || self.journal_names(id).await {
+        if self.recovery.knows(id) {
+            return;
+        }
+        if let Some(user) = self.journal_names(id).await {
+            // Started by another slipway (a colleague's dashboard or CLI): say whose it is.
+            self.board.deployer(stack, user);
             return;
         }
         let mut entry = Entry::new(crate::journal::Act::Observed)
@@ -204,18 +209,21 @@ impl Engine {
         self.record(entry).await;
     }
 
-    /// Whether the journal on disk names `id` now (entries written since start included).
-    async fn journal_names(&self, id: &DeploymentId) -> bool {
+    /// Who the journal on disk names as starting `id` now (entries written since start
+    /// included), if it names it at all.
+    async fn journal_names(&self, id: &DeploymentId) -> Option<String> {
         let path = self.config.release.journal_path();
         let id = id.as_str().to_string();
         tokio::task::spawn_blocking(move || {
-            crate::journal::read(&path).is_ok_and(|(entries, _)| {
+            crate::journal::read(&path).ok().and_then(|(entries, _)| {
                 entries
                     .iter()
-                    .any(|e| e.deployment.as_deref() == Some(id.as_str()))
+                    .find(|e| e.deployment.as_deref() == Some(id.as_str()))
+                    .map(|e| e.user.clone())
             })
         })
         .await
-        .unwrap_or(false)
+        .ok()
+        .flatten()
     }
 }

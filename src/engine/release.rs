@@ -100,6 +100,21 @@ pub struct StackRelease {
     /// the platform refuses it: a rejected request changes nothing on live.
     #[serde(skip)]
     pub before_request: Option<Box<(Phase, Option<Version>)>>,
+    /// Who started the move in flight, when it is not this engine's and the journal
+    /// names its starter (a colleague's dashboard or CLI). Meaningful while in flight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployer: Option<String>,
+    /// The deployment in flight could not be read since this failure (its status is
+    /// unknown since `at`); cleared when the platform answers again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_trouble: Option<super::freshness::ReadError>,
+    /// When the platform last answered a versions read for this stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
+    /// The last failed versions read (kept until a later read succeeds; see
+    /// [`super::freshness::freshness`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_error: Option<super::freshness::ReadError>,
 }
 
 impl StackRelease {
@@ -113,6 +128,10 @@ impl StackRelease {
             last_env: None,
             last_deployment: None,
             before_request: None,
+            deployer: None,
+            deploy_trouble: None,
+            read_at: None,
+            read_error: None,
         }
     }
 
@@ -257,11 +276,66 @@ pub struct RollbackPlan {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Board {
     pub stacks: Vec<StackRelease>,
+    /// Versions read longer ago than this (seconds) are stale even without an error: the
+    /// refresh interval × [`super::freshness::STALE_ROUNDS`]. 0: only errors make them stale.
+    #[serde(default)]
+    pub stale_after: u64,
 }
 
 impl Board {
     pub fn new(stacks: Vec<StackRelease>) -> Self {
-        Board { stacks }
+        Board {
+            stacks,
+            stale_after: 0,
+        }
+    }
+
+    /// How fresh `id`'s versions are at `now` (see [`super::freshness::freshness`]).
+    pub fn freshness(
+        &self,
+        id: &StackId,
+        now: DateTime<Utc>,
+    ) -> Option<super::freshness::Freshness> {
+        self.get(id)
+            .map(|s| super::freshness::freshness(s, now, self.stale_after))
+    }
+
+    /// `user` started the move in flight on `id` (from the journal).
+    pub fn deployer(&mut self, id: &StackId, user: String) {
+        if let Some(s) = self.get_mut(id) {
+            s.deployer = Some(user);
+        }
+    }
+
+    /// The deployment in flight on `id` cannot be read since `trouble` (its first failure
+    /// is kept while failures go on), or can again (`None`).
+    pub fn deploy_trouble(&mut self, id: &StackId, trouble: Option<(DateTime<Utc>, String)>) {
+        let Some(s) = self.get_mut(id) else { return };
+        s.deploy_trouble = match (s.deploy_trouble.take(), trouble) {
+            (_, None) => None,
+            (Some(old), Some((_, message))) => Some(super::freshness::ReadError {
+                at: old.at,
+                message,
+            }),
+            (None, Some((at, message))) => Some(super::freshness::ReadError { at, message }),
+        };
+    }
+
+    /// The platform answered a versions read for `id` at `at`.
+    pub fn read_ok(&mut self, id: &StackId, at: DateTime<Utc>) {
+        if let Some(s) = self.get_mut(id) {
+            s.read_at = Some(at);
+        }
+    }
+
+    /// A versions read for `id` failed at `at`: what is on the board is last known.
+    pub fn read_failed(&mut self, id: &StackId, at: DateTime<Utc>, message: impl Into<String>) {
+        if let Some(s) = self.get_mut(id) {
+            s.read_error = Some(super::freshness::ReadError {
+                at,
+                message: message.into(),
+            });
+        }
     }
 
     pub fn get(&self, id: &StackId) -> Option<&StackRelease> {
@@ -625,6 +699,7 @@ impl Board {
             .and_then(|i| v.envs.get(i))
             .map_or_else(|| v.source().clone(), |e| e.version.clone());
         stack.last_deployment = Some(deployment.clone());
+        stack.deployer = None;
         stack.phase = Phase::Promoting(Transfer {
             from,
             to,

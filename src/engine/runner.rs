@@ -110,13 +110,14 @@ pub fn start_with(
     let (event_tx, event_rx) = mpsc::channel(EVENT_CAPACITY);
     let (internal_tx, internal_rx) = mpsc::channel(256);
     let (watch_tx, watch_rx) = mpsc::channel(256);
-    let board = Board::new(
+    let mut board = Board::new(
         config
             .stacks
             .iter()
             .map(|s| StackRelease::new(s.id.clone(), s.display_name()))
             .collect(),
     );
+    board.stale_after = config.release.refresh_secs.max(1) * super::freshness::STALE_ROUNDS;
     let (instances_tx, _) = watch::channel(HashMap::new());
     // A change is watched again after a restart while its samples can still be on screen
     // (and for half an hour at least).
@@ -615,6 +616,7 @@ impl Engine {
                 for (stack, result) in results {
                     match result {
                         Ok(versions) => {
+                            self.board.read_ok(&stack, Utc::now());
                             let external = versions.promotion_in_flight().cloned();
                             read_journal |= self.observe_live(&stack, versions.live()).await;
                             self.board.apply_versions(&stack, versions);
@@ -626,6 +628,7 @@ impl Engine {
                             }
                         }
                         Err(e) => {
+                            self.board.read_failed(&stack, Utc::now(), e.to_string());
                             self.problem(format!("versions of {stack}"), e.to_string())
                                 .await
                         }

@@ -42,6 +42,14 @@ impl App {
                     return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal));
                 }
             },
+            Err(refusal @ Refusal::VersionsUnknown { .. }) => {
+                // Why they are unknown, when a read failed: the platform's own words.
+                let why =
+                    crate::engine::confirm_warnings::versions(&self.board, &stack, self.now())
+                        .map(|f| format!(" {}", f.text.trim_start_matches("⚠ ")))
+                        .unwrap_or_default();
+                return self.say(Level::Warn, format!("{refusal}.{why}"));
+            }
             Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
@@ -68,6 +76,13 @@ impl App {
             field("Platform", Span::raw(self.info.platform.clone())),
         ];
         let mut body = body;
+        let facts = crate::engine::confirm_warnings::promote(
+            &self.board,
+            &stack,
+            self.lock.as_ref(),
+            self.now(),
+        );
+        body.extend(self.fact_lines(&facts));
         // Metrics watch live: a step between earlier environments has no watch.
         if self.is_live_env(&plan.env) {
             body.push(self.watch_line(&stack));
@@ -296,6 +311,15 @@ impl App {
             ),
         ];
         let mut body = body;
+        let reverted = self.model.changes.change_set(&plan.to, &plan.from);
+        let facts = crate::engine::confirm_warnings::rollback(
+            &self.board,
+            &stack,
+            reverted,
+            self.lock.as_ref(),
+            self.now(),
+        );
+        body.extend(self.fact_lines(&facts));
         body.extend(self.changes_lines(&plan.to, &plan.from, "Reverts"));
         self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Roll {name} back on {}?", plan.env),
@@ -306,6 +330,25 @@ impl App {
                 to: Some(plan.to),
             }),
         ))));
+    }
+
+    /// The confirmation's facts (stale versions, the schema staying, others deploying),
+    /// wrapped to the dialog's width: a warning is read whole or not at all.
+    fn fact_lines(&self, facts: &[crate::engine::confirm_warnings::Fact]) -> Vec<Line<'static>> {
+        use crate::engine::confirm_warnings::Weight;
+        const WIDTH: usize = 70;
+        let mut lines = Vec::new();
+        for fact in facts {
+            let style = match fact.weight {
+                Weight::Warn => self.theme.warn,
+                Weight::Note => self.theme.text,
+            };
+            for (i, text) in wrap_words(&fact.text, WIDTH).into_iter().enumerate() {
+                let indent = if i == 0 { "  " } else { "    " };
+                lines.push(Line::styled(format!("{indent}{text}"), style));
+            }
+        }
+        lines
     }
 
     /// The environment a promotion onto `env` takes its version from.
@@ -441,6 +484,27 @@ impl App {
 
 fn field(label: &str, value: Span<'static>) -> Line<'static> {
     Line::from(vec![Span::raw(format!("  {label:<13}")), value])
+}
+
+/// `text` in lines of at most `width` columns, broken between words (a word longer than
+/// a line stands alone).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// `live` → `Live`, for field labels.

@@ -122,6 +122,8 @@ pub struct App {
     release_announced: bool,
     /// A fixed header clock (tests and screenshots); None shows the time.
     clock: Option<String>,
+    /// A fixed "now" for the ages of data ("2m ago"; tests); None reads the clock.
+    now: Option<chrono::DateTime<chrono::Utc>>,
     /// The `:` command line while it is being typed.
     command_line: Option<LineInput>,
     /// What the screen shows derived from engine events (flags, smoke, diffs), updated
@@ -166,6 +168,7 @@ impl App {
             release_announced: false,
             clock: None,
             model: Default::default(),
+            now: None,
             command_line: None,
             read_only: false,
             dry_run: false,
@@ -177,6 +180,17 @@ impl App {
     /// Shows `text` in the header instead of the time, so a rendering can be compared.
     pub fn freeze_clock(&mut self, text: &str) {
         self.clock = Some(text.to_string());
+    }
+
+    /// Judges the age of data ("last known 16:02 (2m ago)") at `at` rather than by the
+    /// clock, so a rendering can be compared.
+    pub fn freeze_now(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        self.now = Some(at);
+    }
+
+    /// The time the age of data is judged at.
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now.unwrap_or_else(chrono::Utc::now)
     }
 
     pub fn should_quit(&self) -> bool {
@@ -222,6 +236,7 @@ impl App {
     fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &Ctx) -> R) -> R {
         let ctx = Ctx {
             model: &self.model,
+            now: self.now(),
             requested: &self.pending,
             board: &self.board,
             selected: self.selected,

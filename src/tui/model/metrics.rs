@@ -448,6 +448,11 @@ pub struct StackView {
     /// Sources asked this round, and how many of them had a problem.
     pub sources: usize,
     pub troubled: usize,
+    /// The last round with any value, when this one has none (every source failing):
+    /// what is on screen is that old. `None` with `data_now` false: never any data.
+    pub last_data: Option<chrono::DateTime<chrono::Utc>>,
+    /// This round gave at least one value.
+    pub data_now: bool,
 }
 
 impl StackView {
@@ -480,7 +485,42 @@ impl StackView {
             change: update.watch.as_ref().map(|w| w.describe()),
             sources: update.sources.len(),
             troubled: update.troubled_sources().count(),
+            last_data: None,
+            data_now: update.series.iter().any(|s| s.value.is_some()),
         }
+        .dated(update.at)
+    }
+
+    /// Remembers when data last came: this round if it gave any.
+    fn dated(mut self, at: chrono::DateTime<chrono::Utc>) -> StackView {
+        if self.data_now {
+            self.last_data = Some(at);
+        }
+        self
+    }
+
+    /// The view of the next round, keeping when data last came if this one gave none.
+    pub fn after(previous: Option<&StackView>, update: &MetricsUpdate) -> StackView {
+        let mut next = StackView::new(update);
+        if !next.data_now {
+            next.last_data = previous.and_then(|p| p.last_data);
+        }
+        next
+    }
+
+    /// `⚠ no data since 16:02 (2m ago)` when this round gave nothing (every source
+    /// failing or silent), judged at `now`.
+    pub fn staleness(&self, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+        if self.data_now || self.series.is_empty() {
+            return None;
+        }
+        Some(match self.last_data {
+            Some(at) => format!(
+                "⚠ no data since {}",
+                crate::engine::freshness::at_and_ago(at, now)
+            ),
+            None => "⚠ no data yet".to_string(),
+        })
     }
 }
 
@@ -724,6 +764,32 @@ mod tests {
             relative: 3.1,
             p_value: 0.0001,
         }
+    }
+
+    #[test]
+    fn a_round_without_any_value_says_since_when_there_is_no_data() {
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 12, 1, 16, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let at = |secs: i64, value: Option<f64>| MetricsUpdate {
+            at: t0 + chrono::Duration::seconds(secs),
+            ..update(vec![SeriesUpdate {
+                value,
+                ..series("errors", Verdict::Unchanged)
+            }])
+        };
+        let never = StackView::after(None, &at(0, None));
+        assert_eq!(never.staleness(t0).as_deref(), Some("⚠ no data yet"));
+        let fresh = StackView::after(Some(&never), &at(5, Some(1.0)));
+        assert_eq!(fresh.staleness(t0 + chrono::Duration::seconds(6)), None);
+        let gone = StackView::after(Some(&fresh), &at(10, None));
+        let gone = StackView::after(Some(&gone), &at(15, None));
+        let hhmm = t0.with_timezone(&chrono::Local).format("%H:%M").to_string();
+        assert_eq!(
+            gone.staleness(t0 + chrono::Duration::seconds(125)),
+            Some(format!("⚠ no data since {hhmm} (2m ago)"))
+        );
     }
 
     #[test]

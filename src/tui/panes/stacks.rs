@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::Event;
+use crate::engine::freshness::{Freshness, ago, at_and_ago};
 use crate::engine::release::{Phase, StackRelease};
 use crate::text::one_line;
 use crate::tui::model::Smoke;
@@ -109,12 +110,36 @@ impl StacksPane {
     }
 }
 
-/// The state cell, with a request of this dashboard's still unanswered shown as such.
+/// The state cell, with a request of this dashboard's still unanswered shown as such,
+/// and versions the platform no longer confirms shown as last known, never as current.
 fn state_cell(stack: &StackRelease, ctx: &Ctx) -> Span<'static> {
     if ctx.requested.contains_key(&stack.id) && stack.phase.in_flight().is_none() {
         return Span::styled("⟳ requested", ctx.theme.accent);
     }
-    phase_cell(stack, ctx.theme)
+    match ctx.board.freshness(&stack.id, ctx.now) {
+        Some(Freshness::Stale { known_at, .. }) => Span::styled(
+            format!("⚠ last known {}", at_and_ago(known_at, ctx.now)),
+            ctx.theme.warn,
+        ),
+        Some(Freshness::Unknown { error }) => Span::styled(
+            format!("⚠ unknown (read failed {})", ago(error.at, ctx.now)),
+            ctx.theme.error,
+        ),
+        _ => phase_cell(stack, ctx.theme),
+    }
+}
+
+/// How many stacks' versions are not current (stale or unknown), for the title.
+fn not_current(ctx: &Ctx) -> usize {
+    ctx.board
+        .stacks
+        .iter()
+        .filter(|s| {
+            ctx.board
+                .freshness(&s.id, ctx.now)
+                .is_some_and(|f| matches!(f, Freshness::Stale { .. } | Freshness::Unknown { .. }))
+        })
+        .count()
 }
 
 /// The state cell: a word and a symbol, never colour alone.
@@ -224,16 +249,23 @@ impl Pane for StacksPane {
 
     fn title(&self, ctx: &Ctx) -> Line<'static> {
         let done = ctx.board.stacks.iter().filter(|s| s.is_done()).count();
+        let n = ctx.board.stacks.len();
         let next = ctx
             .board
             .next_up()
             .and_then(|i| ctx.board.stacks.get(i))
             .map(|s| format!("· next: {} ", s.name))
             .unwrap_or_default();
-        Line::from(format!(
-            " Stacks · {done}/{} live {next}",
-            ctx.board.stacks.len()
-        ))
+        match not_current(ctx) {
+            0 => Line::from(format!(" Stacks · {done}/{n} live {next}")),
+            stale => Line::from(vec![
+                Span::raw(format!(" Stacks · {done}/{n} live {next}· ")),
+                Span::styled(
+                    format!("⚠ {stale} not confirmed by the platform "),
+                    ctx.theme.warn,
+                ),
+            ]),
+        }
     }
 
     /// Flags and smoke results are in the model (`Ctx::model`); the rows follow the board.
@@ -348,6 +380,10 @@ impl Pane for StacksPane {
                 truncate(&stack.name, name_w)
             );
             let cell = state_cell(stack, ctx);
+            let current = ctx
+                .board
+                .freshness(&stack.id, ctx.now)
+                .is_none_or(|f| !matches!(f, Freshness::Stale { .. } | Freshness::Unknown { .. }));
             let mut spans = vec![Span::styled(prefix.clone(), theme.text)];
             for e in &envs {
                 let env = crate::model::Env::new(e);
@@ -355,6 +391,8 @@ impl Pane for StacksPane {
                 // The next promotion's target stands out while it differs from its
                 // source; environments outside the pair are quieter.
                 let style = match versions {
+                    // Last known, not current: quiet, so no one reads them as live.
+                    Some(_) if !current => theme.dim,
                     Some(v) if v.target_env() == &env && drift => theme.warn,
                     Some(v) if v.target_env() == &env || v.source_env() == &env => theme.text,
                     Some(_) => theme.dim,
@@ -533,6 +571,7 @@ mod tests {
         let Shown { pane, model } = shown;
         let ctx = Ctx {
             model,
+            now: Default::default(),
             requested: &Default::default(),
             board,
             selected: 0,
@@ -556,6 +595,7 @@ mod tests {
         let mut applied = shown.model.apply(event);
         let ctx = Ctx {
             model: &shown.model,
+            now: Default::default(),
             requested: &Default::default(),
             board,
             selected: 0,
@@ -623,6 +663,120 @@ mod tests {
         assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live"));
     }
 
+    fn rows_at(
+        pane: &mut StacksPane,
+        board: &Board,
+        now: chrono::DateTime<Utc>,
+    ) -> (String, Vec<String>) {
+        let theme = Theme::default();
+        let model = crate::tui::model::Model::default();
+        let ctx = Ctx {
+            now,
+            model: &model,
+            requested: &Default::default(),
+            board,
+            selected: 0,
+            theme: &theme,
+            focused: true,
+        };
+        let area = Rect::new(0, 0, 80, 3);
+        let mut buf = Buffer::empty(area);
+        pane.render(area, &mut buf, &ctx);
+        let title: String = pane
+            .title(&ctx)
+            .spans
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect();
+        let rows = (0..area.height)
+            .map(|y| {
+                let s: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+                s.trim_end().to_string()
+            })
+            .collect();
+        (title, rows)
+    }
+
+    #[test]
+    fn versions_the_platform_stopped_confirming_read_as_last_known_with_their_age() {
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 12, 1, 16, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let mut board = board();
+        board.stale_after = 45;
+        board.stacks[1].phase = Phase::Pending;
+        for s in &mut board.stacks {
+            s.read_at = Some(t0);
+        }
+        let mut pane = StacksPane::new();
+        let (title, fresh) = rows_at(&mut pane, &board, t0 + chrono::Duration::seconds(10));
+        assert_eq!(title, " Stacks · 1/2 live ");
+        assert!(fresh[1].ends_with("✓ live"), "{fresh:?}");
+        assert!(fresh[2].ends_with("[Promote]"), "{fresh:?}");
+        // WWW's read fails: its ✓ is no longer claimed, at once.
+        board.read_failed(
+            &StackId::new("www"),
+            t0 + chrono::Duration::seconds(15),
+            "connection refused",
+        );
+        let hhmm = t0.with_timezone(&chrono::Local).format("%H:%M").to_string();
+        let now = t0 + chrono::Duration::seconds(30);
+        let (title, rows) = rows_at(&mut pane, &board, now);
+        assert_eq!(
+            rows[1],
+            format!("▶1 WWW    c570624 c570624 ⚠ last known {hhmm} (30s ago)")
+        );
+        assert!(rows[2].ends_with("[Promote]"), "{rows:?}");
+        assert_eq!(
+            title,
+            " Stacks · 1/2 live · ⚠ 1 not confirmed by the platform "
+        );
+        // No answer for longer than the limit: Sally's button goes too, and the age grows.
+        let later = t0 + chrono::Duration::seconds(150);
+        let (title, rows) = rows_at(&mut pane, &board, later);
+        assert!(
+            rows[1].ends_with(&format!("⚠ last known {hhmm} (2m ago)")),
+            "{rows:?}"
+        );
+        assert!(
+            rows[2].ends_with(&format!("⚠ last known {hhmm} (2m ago)")),
+            "{rows:?}"
+        );
+        assert!(
+            !rows
+                .iter()
+                .any(|r| r.contains("✓ live") || r.contains(BUTTON))
+        );
+        assert!(title.contains("⚠ 2 not confirmed"), "{title}");
+        // Never read, and the read failed: unknown, with the failure's age.
+        let mut never = StackRelease::new(StackId::new("bruce"), "Bruce");
+        never.read_error = Some(crate::engine::freshness::ReadError {
+            at: t0,
+            message: "connection refused".into(),
+        });
+        board.stacks.push(never);
+        let area = Rect::new(0, 0, 80, 4);
+        let theme = Theme::default();
+        let model = crate::tui::model::Model::default();
+        let ctx = Ctx {
+            now: t0 + chrono::Duration::seconds(65),
+            model: &model,
+            requested: &Default::default(),
+            board: &board,
+            selected: 0,
+            theme: &theme,
+            focused: true,
+        };
+        let mut buf = Buffer::empty(area);
+        pane.render(area, &mut buf, &ctx);
+        let row: String = (0..80).map(|x| buf[(x, 3)].symbol()).collect();
+        assert!(
+            row.trim_end().ends_with("⚠ unknown (read failed 1m ago)"),
+            "{row}"
+        );
+    }
+
     #[test]
     fn tiny_areas_do_not_panic() {
         let board = board();
@@ -631,6 +785,7 @@ mod tests {
         let theme = Theme::default();
         let ctx = Ctx {
             model: &pane.model,
+            now: Default::default(),
             requested: &Default::default(),
             board: &board,
             selected: 1,

@@ -96,6 +96,9 @@ impl Pane for MetricsPane {
             } else if let (Some(at), Some(change)) = (v.marker, &v.change) {
                 t.push_str(&format!(" · {change} {}", format::clock(at)));
             }
+            if let Some(stale) = v.staleness(ctx.now) {
+                t.push_str(&format!(" · {stale}"));
+            }
             if v.troubled > 0 {
                 t.push_str(&format!(
                     " · ⚠ {} of {} sources with problems",
