@@ -89,8 +89,10 @@ pub struct DemoVersions {
     pub test: String,
     /// Live on WWW and Cedric.
     pub live_recent: String,
-    /// Live on Sally and Bruce (tag `v1.41.0`): what rolling Sally back returns to.
+    /// Live on Sally (tag `v1.41.0`): what rolling Sally back returns to.
     pub live_older: String,
+    /// Live on Bruce: `v1.41.0` plus a hotfix that is not on main, so Bruce shows drift.
+    pub live_hotfix: String,
 }
 
 /// A running demo environment. Dropping it stops its tasks; [`DemoEnvironment::shutdown`]
@@ -314,6 +316,7 @@ impl DemoEnvironment {
             test: r.head.clone(),
             live_recent: r.live_recent.clone(),
             live_older: r.live_older.clone(),
+            live_hotfix: r.live_hotfix.clone(),
         }
     }
 
