@@ -1,5 +1,5 @@
 //! The drift view in the real `slipway demo` (tmux): it says so in words when there is
-//! none, and the demo's Bruce stack, whose live runs a hotfix test lacks, shows it.
+//! none, and the demo's Cedric stack, whose live runs a hotfix test lacks, shows it.
 
 mod support;
 
@@ -21,7 +21,7 @@ fn changes(screen: &str) -> String {
 }
 
 #[test]
-fn drift_view_says_no_drift_and_bruce_shows_the_hotfix_on_live() {
+fn drift_view_says_no_drift_and_cedric_shows_the_hotfix_on_live() {
     let t = Tmux::start(&demo_command(), 160, 40);
     t.wait_for("WWW's changes", 30, |s| s.contains("17 commits · 3 risky"));
 
@@ -35,18 +35,18 @@ fn drift_view_says_no_drift_and_bruce_shows_the_hotfix_on_live() {
     );
     assert!(!none.contains("DRIFT:"), "{none}");
 
-    // Bruce: live holds a hotfix that never reached main.
-    t.keys(&["d", "BTab", "4"]);
-    let bruce = t.wait_text("DRIFT: live has 1 commit test lacks", 20);
+    // Cedric: live holds a hotfix that never reached main.
+    t.keys(&["d", "BTab", "2"]);
+    let cedric = t.wait_text("DRIFT: live has 1 commit test lacks", 20);
     assert!(
-        bruce.contains("· Bruce ·"),
-        "the header names the stack:\n{bruce}"
+        cedric.contains("· Cedric ·"),
+        "the header names the stack:\n{cedric}"
     );
-    let listed = changes(&bruce);
-    assert!(listed.contains("⚠ DRIFT"), "{bruce}");
+    let listed = changes(&cedric);
+    assert!(listed.contains("⚠ DRIFT"), "{cedric}");
     assert!(
         !listed.contains("Hotfix"),
-        "the commits view lists what ships:\n{bruce}"
+        "the commits view lists what ships:\n{cedric}"
     );
     t.keys(&["Tab", "d"]);
     let shown = t.wait_text("Hotfix: raise the origin timeout", 10);

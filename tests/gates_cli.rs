@@ -76,8 +76,8 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
         stdout.contains("not evaluated: no freeze windows configured"),
         "{stdout}"
     );
-    // And Bruce's live runs a hotfix test lacks: drift, a warning too.
-    assert!(stdout.contains("⚠  warn   Bruce drift"), "{stdout}");
+    // And Cedric's live runs a hotfix test lacks: drift, a warning too.
+    assert!(stdout.contains("⚠  warn   Cedric drift"), "{stdout}");
     assert!(stdout.contains("✓  pass   WWW drift"), "{stdout}");
     assert!(
         stdout

@@ -87,11 +87,11 @@ impl DemoOptions {
 pub struct DemoVersions {
     /// HEAD of main, on test for every stack; the release that breaks Sally.
     pub test: String,
-    /// Live on WWW and Cedric.
+    /// Live on WWW (Cedric runs it plus a hotfix).
     pub live_recent: String,
-    /// Live on Sally (tag `v1.41.0`): what rolling Sally back returns to.
+    /// Live on Sally and Bruce (tag `v1.41.0`): what rolling Sally back returns to.
     pub live_older: String,
-    /// Live on Bruce: `v1.41.0` plus a hotfix that is not on main, so Bruce shows drift.
+    /// Live on Cedric: WWW's live plus a hotfix that is not on main, so Cedric shows drift.
     pub live_hotfix: String,
 }
 

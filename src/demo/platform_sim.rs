@@ -231,9 +231,10 @@ impl PlatformSim {
             .enumerate()
             .map(|(i, spec)| {
                 let live = match spec.id {
-                    "www" | "cedric" => repo.live_recent.clone(),
-                    // Live holds a hotfix test lacks: the demo's drift.
-                    "bruce" => repo.live_hotfix.clone(),
+                    "www" => repo.live_recent.clone(),
+                    // Live holds a hotfix test lacks: the demo's drift. (Not on sally's
+                    // old version: bruce there is her control when she is watched.)
+                    "cedric" => repo.live_hotfix.clone(),
                     _ => repo.live_older.clone(),
                 };
                 // New versions arrive on the first environment; any between it and live

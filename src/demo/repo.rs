@@ -40,12 +40,12 @@ const LIVE_RELEASE: &str = "v1.41.0";
 pub struct RepoInfo {
     /// HEAD of main: the version on test for every stack.
     pub head: String,
-    /// Live on www and cedric.
+    /// Live on www (and under cedric's hotfix).
     pub live_recent: String,
-    /// Live on sally (tagged `v1.41.0`).
+    /// Live on sally and bruce (tagged `v1.41.0`).
     pub live_older: String,
-    /// Live on bruce: `v1.41.0` and a hotfix made on live only, never merged to main, so
-    /// the demo has one stack with drift (promoting test there takes the hotfix away).
+    /// Live on cedric: www's live version and a hotfix made on live only, never merged
+    /// to main, so the demo has one stack with drift (promoting there takes it away).
     pub live_hotfix: String,
     /// Every commit id, so the platform can refuse versions it never built.
     pub commits: HashSet<String>,
@@ -203,12 +203,12 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         g.release(tag)?;
     }
     let live_older = g.release(LIVE_RELEASE)?;
-    let live_older_tree = g.main.clone();
     for subject in &older_plain {
         let style = g.pick_style(2, 1);
         g.pull_request(subject, style)?;
     }
     let live_recent = g.tip()?;
+    let live_recent_tree = g.main.clone();
     // The three risky changes land among the plain ones, each as a squash merge so that
     // exactly one commit in the window carries each of them.
     let mut recent_plain = recent_plain.into_iter();
@@ -225,7 +225,7 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
     }
     let head = g.tip()?;
     // Made last, so the history on main is the same with or without it.
-    let live_hotfix = g.hotfix(live_older, &live_older_tree)?;
+    let live_hotfix = g.hotfix(live_recent, &live_recent_tree)?;
 
     let mut pack = git2::Buf::new();
     mempack.dump(&repo, &mut pack)?;
@@ -688,22 +688,22 @@ mod tests {
     }
 
     #[test]
-    fn bruces_live_hotfix_is_drift_against_test() {
+    fn cedrics_live_hotfix_is_drift_against_test() {
         let material = crate::demo::assets::commit_material().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let info = generate(dir.path(), &material).unwrap();
         let repo = Repository::open(dir.path()).unwrap();
         let rules = crate::vcs::RiskRules::defaults();
-        // Live on bruce holds one commit test lacks: the hotfix, on top of v1.41.0.
+        // Live on cedric holds one commit test lacks: the hotfix, on top of www's live.
         let cs = crate::vcs::diff(&repo, &info.live_hotfix, &info.head, &rules).unwrap();
-        let drift = cs.drift.expect("drift on bruce");
+        let drift = cs.drift.expect("drift on cedric");
         assert_eq!(drift.live_only.len(), 1);
         assert!(drift.live_only[0].subject.starts_with("Hotfix:"));
         assert_eq!(drift.live_only[0].files.len(), 1);
         let hotfix = repo
             .find_commit(Oid::from_str(&info.live_hotfix).unwrap())
             .unwrap();
-        assert_eq!(hotfix.parent_id(0).unwrap().to_string(), info.live_older);
+        assert_eq!(hotfix.parent_id(0).unwrap().to_string(), info.live_recent);
         assert!(info.commits.contains(&info.live_hotfix), "a known version");
         // The other live versions have none.
         for live in [&info.live_recent, &info.live_older] {
