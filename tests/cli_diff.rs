@@ -147,3 +147,103 @@ fn text_output_and_bad_revision() {
     assert_ne!(code, 0);
     assert!(err.contains("--test"), "{err}");
 }
+
+/// A config whose one stack's versions come from a script (live and test as given), and
+/// whose `[repo]` is `repo`.
+fn config_mode(dir: &std::path::Path, repo: &std::path::Path, live: &str, test: &str) -> String {
+    let script = dir.join("versions.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nif [ \"$1\" = live ]; then echo {live}; else echo {test}; fi\n"),
+    )
+    .unwrap();
+    let config = dir.join("slipway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[release]
+name = "belfrage"
+journal = "{journal}"
+
+[platform]
+kind = "command"
+versions = ["sh", "{script}", "{{env}}"]
+promote = ["true"]
+rollback = ["true"]
+
+[repo]
+path = "{repo}"
+
+[[stacks]]
+id = "www"
+"#,
+            journal = dir.join("journal.jsonl").display(),
+            script = script.display(),
+            repo = repo.display(),
+        ),
+    )
+    .unwrap();
+    config.display().to_string()
+}
+
+#[test]
+fn stat_in_config_mode_counts_lines_per_commit_and_in_all() {
+    let (r, live, test) = history();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_mode(dir.path(), r.path(), &live, &test);
+
+    let (code, out, err) = slipway(&["-c", &config, "diff", "--stat"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("5 commits · 3 risky"), "{out}");
+    // The total is what git says the release changes.
+    let short = r.git(&["diff", "--shortstat", &live, &test]);
+    let count = |what: &str| -> u32 {
+        short
+            .split(", ")
+            .find(|p| p.contains(what))
+            .and_then(|p| p.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    let (added, removed) = (count("insertion"), count("deletion"));
+    assert_eq!((added, removed), (5, 1), "{short}");
+    assert!(
+        out.contains(&format!(
+            "total: +{added} -{removed} lines in 5 file changes"
+        )),
+        "total: {out}"
+    );
+    // Each commit's own counts: the merge brings in the branch's three files.
+    let line_of = |subject: &str| {
+        out.lines()
+            .find(|l| l.contains(subject))
+            .unwrap_or_else(|| panic!("{subject} in {out}"))
+            .to_string()
+    };
+    assert!(line_of("Tune pool size").ends_with(" +1 -0"), "{out}");
+    assert!(
+        line_of("Merge pull request #42").ends_with(" +3 -1"),
+        "{out}"
+    );
+    assert!(line_of("Use routes").ends_with(" +2 -1"), "{out}");
+
+    // Without --stat the text carries no counts.
+    let (code, plain, err) = slipway(&["-c", &config, "diff"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!plain.contains("total:"), "{plain}");
+    assert!(
+        plain
+            .lines()
+            .any(|l| l.contains("Tune pool size") && !l.ends_with(" +1 -0")),
+        "{plain}"
+    );
+
+    // And the JSON carries them per file.
+    let (code, json, err) = slipway(&["-c", &config, "diff", "--stat", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let head = &v["stacks"][0]["changes"]["commits"][0];
+    assert_eq!(head["subject"], "Tune pool size");
+    assert_eq!(head["files"][0]["added"], 1);
+    assert_eq!(head["files"][0]["removed"], 0);
+}

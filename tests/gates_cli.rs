@@ -76,8 +76,13 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
         stdout.contains("not evaluated: no freeze windows configured"),
         "{stdout}"
     );
+    // And Cedric's live runs a hotfix test lacks: drift, a warning too.
+    assert!(stdout.contains("⚠  warn   Cedric drift"), "{stdout}");
+    assert!(stdout.contains("✓  pass   WWW drift"), "{stdout}");
     assert!(
-        stdout.trim_end().ends_with("verdict: warn (risky changes)"),
+        stdout
+            .trim_end()
+            .ends_with("verdict: warn (risky changes, drift)"),
         "{stdout}"
     );
 

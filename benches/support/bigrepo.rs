@@ -94,16 +94,88 @@ pub fn big_repo(commits: usize) -> (PathBuf, Vec<String>) {
         git(&dir, &["checkout", "-q", "-f", "main"]);
         std::fs::write(dir.join("done"), "").expect("marker");
     }
+    let hashes = first_parent(&dir);
+    (dir, hashes)
+}
+
+/// Builds (once) a linear repository of `commits` commits on main with a small tree (24
+/// files in three directories) where each commit changes one file: the shape where the
+/// fixed cost per commit (message, PR number, risk flags, output) dominates, since there
+/// is almost no tree to compare. Every 20th file touched is a migration or config file.
+/// Returns its path and main's commits, oldest first.
+pub fn small_tree_repo(commits: usize) -> (PathBuf, Vec<String>) {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-repo-small-{commits}"));
+    if !dir.join("done").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("bench dir");
+        git(&dir, &["init", "-q", "-b", "main"]);
+        let mut child = Command::new("git")
+            .args(["fast-import", "--quiet"])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("git fast-import");
+        let mut w = std::io::BufWriter::new(child.stdin.take().expect("stdin"));
+        let mut t = 1_700_000_000u64;
+        for n in 0..commits {
+            let author = ["alice", "bob", "carol", "dave", "erin"][n % 5];
+            let path = match n % 20 {
+                7 => "priv/repo/migrations/0001_init.exs".to_string(),
+                13 => "config/prod.exs".to_string(),
+                k => format!("lib/part_{}.ex", k % 22),
+            };
+            let files = if n == 0 {
+                // The first commit lays out the whole tree.
+                (0..22)
+                    .map(|k| (format!("lib/part_{k}.ex"), format!("v0 {k}\n")))
+                    .chain([
+                        ("priv/repo/migrations/0001_init.exs".into(), "init\n".into()),
+                        ("config/prod.exs".into(), "config\n".into()),
+                    ])
+                    .collect()
+            } else {
+                vec![(path, format!("version {n}\n"))]
+            };
+            let subject = if n % 3 == 0 {
+                format!("Tune part {} for release {n} (#{})", n % 22, 2000 + n)
+            } else {
+                format!("Tune part {} for release {n}", n % 22)
+            };
+            t += 60;
+            commit(
+                &mut w,
+                n + 1,
+                "refs/heads/main",
+                author,
+                t,
+                &subject,
+                (n > 0).then_some(n),
+                None,
+                &files,
+            );
+        }
+        drop(w);
+        assert!(
+            child.wait().expect("fast-import ends").success(),
+            "fast-import failed"
+        );
+        git(&dir, &["checkout", "-q", "-f", "main"]);
+        std::fs::write(dir.join("done"), "").expect("marker");
+    }
+    (dir.clone(), first_parent(&dir))
+}
+
+fn first_parent(dir: &Path) -> Vec<String> {
     let list = Command::new("git")
         .args(["rev-list", "--first-parent", "--reverse", "main"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .output()
         .expect("rev-list");
-    let hashes = String::from_utf8_lossy(&list.stdout)
+    String::from_utf8_lossy(&list.stdout)
         .lines()
         .map(String::from)
-        .collect();
-    (dir, hashes)
+        .collect()
 }
 
 fn paths(n: usize) -> Vec<(String, String)> {

@@ -129,7 +129,9 @@ pub fn text(release: &str, report: &Report) -> String {
         .filter(|i| i.level == worst && worst != Level::Pass)
         .map(|i| i.gate.label())
         .collect();
-    gates.dedup();
+    // Each gate once, in the order first met (per-stack items repeat gates apart).
+    let mut seen = std::collections::HashSet::new();
+    gates.retain(|g| seen.insert(*g));
     if gates.is_empty() {
         out.push_str("verdict: pass\n");
     } else {

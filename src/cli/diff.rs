@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::json;
-
 use super::{exit, session};
 use crate::engine::{Command, Event, RepoState};
 use crate::model::Version;
@@ -60,9 +58,9 @@ pub fn ad_hoc(repo: &Path, live: &str, test: &str, json: bool, stat: bool) -> Ex
     match result {
         Ok(cs) => {
             if json {
-                print_json(&cs);
+                print_changes_json(cs);
             } else {
-                print!("{}", text(&format!("{live}..{test}"), &cs));
+                print!("{}", text(&format!("{live}..{test}"), &cs, stat));
             }
             ExitCode::SUCCESS
         }
@@ -97,6 +95,9 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
         return ExitCode::from(exit::REFUSED);
     }
     let release = loaded.config.release.name.clone();
+    // Where the engine reads the repository (a cloned one is announced when ready):
+    // `--stat` counts lines there once the diffs are in.
+    let mut repo_path = loaded.config.repo.as_ref().and_then(|r| r.path.clone());
     let fetch_timeout = loaded
         .config
         .repo
@@ -152,6 +153,7 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
                 Some(Event::Problem { context, message }) => {
                     eprintln!("slipway: {context}: {message}")
                 }
+                Some(Event::Repo(RepoState::Ready(path))) => repo_path = Some(path),
                 Some(Event::Repo(RepoState::Failed(e))) => return Err(e),
                 Some(Event::Repo(RepoState::NotConfigured)) => {
                     return Err(RepoState::NotConfigured.describe());
@@ -189,34 +191,95 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
             .get(&(v.target().clone(), v.source().clone()))
             .cloned()
             .flatten();
-        let result: Result<ChangeSet, DiffError> = match result {
+        let mut result: Result<ChangeSet, DiffError> = match result {
             Some(r) => (*r).clone(),
             None => Err(DiffError::Git("no result".into())),
         };
-        if args.json {
-            out_json.push(match &result {
-                Ok(cs) => json!({"id": st.id, "name": name, "changes": cs}),
-                Err(e) => json!({"id": st.id, "name": name, "error": e.to_string()}),
-            });
-        } else {
-            match &result {
-                Ok(cs) => print!("{}", text(&format!("{name}: {}", v.step_words()), cs)),
-                Err(e) => match e.remedy() {
-                    Some(r) => println!("{name}: {e}; {}\n", super::remedy::words(&r)),
-                    None => println!("{name}: {e}\n"),
-                },
-            }
+        if args.stat
+            && let Ok(cs) = result
+        {
+            result = with_line_stats(repo_path.clone(), cs).await;
         }
         failed |= result.is_err();
+        if args.json {
+            out_json.push(StackJson {
+                error: result.as_ref().err().map(ToString::to_string),
+                changes: result.ok(),
+                id: st.id.to_string(),
+                name,
+            });
+            continue;
+        }
+        match &result {
+            Ok(cs) => print!(
+                "{}",
+                text(&format!("{name}: {}", v.step_words()), cs, args.stat)
+            ),
+            Err(e) => match e.remedy() {
+                Some(r) => println!("{name}: {e}; {}\n", super::remedy::words(&r)),
+                None => println!("{name}: {e}\n"),
+            },
+        }
     }
     if args.json {
-        print_json(&json!({"release": release, "stacks": out_json}));
+        print_json(&ReleaseJson {
+            release,
+            stacks: out_json,
+        });
     }
     if failed {
         ExitCode::from(exit::FAILED)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Line counts for every commit of a change set, read from the repository the engine
+/// uses, off the async threads.
+async fn with_line_stats(repo: Option<PathBuf>, mut cs: ChangeSet) -> Result<ChangeSet, DiffError> {
+    let Some(repo) = repo else {
+        return Err(DiffError::Git(
+            "the repository is not ready (still cloning?): no line counts".into(),
+        ));
+    };
+    let count = tokio::task::spawn_blocking(move || {
+        let r = git2::Repository::open(&repo).map_err(|e| DiffError::Open {
+            path: repo.display().to_string(),
+            message: e.message().to_string(),
+        })?;
+        for c in &mut cs.commits {
+            crate::vcs::fill_line_stats(&r, c)?;
+        }
+        Ok(cs)
+    });
+    match tokio::time::timeout(STAT_TIMEOUT, count).await {
+        Ok(done) => done.unwrap_or_else(|e| Err(DiffError::Git(e.to_string()))),
+        Err(_) => Err(DiffError::Git(format!(
+            "counting lines took longer than {}s",
+            STAT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// Longest `--stat` may spend counting one stack's lines.
+const STAT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// `diff --json` in config mode: the release and each stack's changes, or why not.
+/// Keys in alphabetical order, as the document has always had them.
+#[derive(serde::Serialize)]
+struct ReleaseJson {
+    release: String,
+    stacks: Vec<StackJson>,
+}
+
+#[derive(serde::Serialize)]
+struct StackJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<ChangeSet>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    id: String,
+    name: String,
 }
 
 /// JSON for scripts: compact into a pipe (large ranges serialise fast), indented for a
@@ -226,8 +289,59 @@ fn print_json<T: serde::Serialize>(value: &T) {
     super::out::json(value, std::io::stdout().is_terminal());
 }
 
-/// A readable listing: a summary line, then one line per commit (merged commits indented).
-pub fn text(title: &str, cs: &ChangeSet) -> String {
+/// Bytes of JSON gathered before a write.
+const JSON_BATCH: usize = 64 * 1024;
+
+/// One change set as JSON, the same document as [`print_json`]; into a pipe it is
+/// written a commit at a time, so a long range never holds its whole text in memory.
+fn print_changes_json(mut cs: ChangeSet) {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        super::out::json(&cs, true);
+        return;
+    }
+    // The document around the commits, with an empty list where they go.
+    let commits = std::mem::take(&mut cs.commits);
+    const SLOT: &str = "\"commits\":[]";
+    let frame = serde_json::to_string(&cs).map(|f| super::out::json_safe(&f));
+    let Some((frame, at)) = frame
+        .ok()
+        .and_then(|f| f.find(SLOT).map(|at| (f, at + SLOT.len() - 1)))
+    else {
+        cs.commits = commits;
+        super::out::json(&cs, false);
+        return;
+    };
+    let mut batch = String::with_capacity(JSON_BATCH + 4096);
+    batch.push_str(&frame[..at]);
+    for (i, c) in commits.iter().enumerate() {
+        if i > 0 {
+            batch.push(',');
+        }
+        match serde_json::to_string(c) {
+            Ok(one) => batch.push_str(&super::out::json_safe(&one)),
+            Err(e) => {
+                eprintln!("slipway: writing the JSON failed: {e}");
+                return;
+            }
+        }
+        if batch.len() >= JSON_BATCH {
+            super::out::write_raw(super::out::Stream::Out, batch.as_bytes());
+            batch.clear();
+            if super::out::stdout_closed() {
+                return;
+            }
+        }
+    }
+    batch.push_str(&frame[at..]);
+    batch.push('\n');
+    super::out::write_raw(super::out::Stream::Out, batch.as_bytes());
+}
+
+/// A readable listing: a summary line, then one line per commit (merged commits
+/// indented). With `stat`, each commit line ends with its lines added and removed, and
+/// a total follows the summary.
+pub fn text(title: &str, cs: &ChangeSet, stat: bool) -> String {
     let mut out = format!("{title} · {}", cs.summary());
     if !cs.risk_counts.is_empty() {
         let parts: Vec<String> = cs
@@ -238,30 +352,56 @@ pub fn text(title: &str, cs: &ChangeSet) -> String {
         out.push_str(&format!(" ({})", parts.join(", ")));
     }
     out.push('\n');
+    if stat {
+        let (files, added, removed) = cs.commits.iter().fold((0, 0u64, 0u64), |t, c| {
+            let (a, r) = lines_of(c);
+            (t.0 + c.files.len(), t.1 + a, t.2 + r)
+        });
+        out.push_str(&format!(
+            "total: +{added} -{removed} lines in {files} file change{}\n",
+            if files == 1 { "" } else { "s" }
+        ));
+    }
     if let Some(d) = &cs.drift {
         out.push_str(&format!(
             "DRIFT: live has {} commit(s) test lacks:\n",
             d.live_only.len()
         ));
         for c in &d.live_only {
-            out.push_str(&line(c, "  ! "));
+            out.push_str(&line(c, "  ! ", false));
         }
     }
     for c in &cs.commits {
-        out.push_str(&line(c, ""));
+        out.push_str(&line(c, "", stat));
         for m in &c.merged {
-            out.push_str(&line(m, "    └ "));
+            out.push_str(&line(m, "    └ ", stat));
         }
     }
     out.push('\n');
     out
 }
 
-fn line(c: &Commit, indent: &str) -> String {
+/// Lines added and removed by a commit (files without counts, binary ones, add none).
+fn lines_of(c: &Commit) -> (u64, u64) {
+    c.files.iter().fold((0, 0), |(a, r), f| {
+        (
+            a + u64::from(f.added.unwrap_or(0)),
+            r + u64::from(f.removed.unwrap_or(0)),
+        )
+    })
+}
+
+fn line(c: &Commit, indent: &str, stat: bool) -> String {
     let pr = c.pr.map(|p| format!(" {p}")).unwrap_or_default();
     let risks: String = c.risks.iter().map(|r| format!(" [{r}]")).collect();
+    let lines = if stat {
+        let (a, r) = lines_of(c);
+        format!(" +{a} -{r}")
+    } else {
+        String::new()
+    };
     format!(
-        "{indent}{} {} {:<14}{pr} {}{risks}\n",
+        "{indent}{} {} {:<14}{pr} {}{risks}{lines}\n",
         c.short,
         c.time.format("%Y-%m-%d"),
         crate::text::one_line(&c.author, 13),

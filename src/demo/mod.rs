@@ -87,10 +87,12 @@ impl DemoOptions {
 pub struct DemoVersions {
     /// HEAD of main, on test for every stack; the release that breaks Sally.
     pub test: String,
-    /// Live on WWW and Cedric.
+    /// Live on WWW (Cedric runs it plus a hotfix).
     pub live_recent: String,
     /// Live on Sally and Bruce (tag `v1.41.0`): what rolling Sally back returns to.
     pub live_older: String,
+    /// Live on Cedric: WWW's live plus a hotfix that is not on main, so Cedric shows drift.
+    pub live_hotfix: String,
 }
 
 /// A running demo environment. Dropping it stops its tasks; [`DemoEnvironment::shutdown`]
@@ -337,6 +339,7 @@ impl DemoEnvironment {
             test: r.head.clone(),
             live_recent: r.live_recent.clone(),
             live_older: r.live_older.clone(),
+            live_hotfix: r.live_hotfix.clone(),
         }
     }
 

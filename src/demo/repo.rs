@@ -40,10 +40,13 @@ const LIVE_RELEASE: &str = "v1.41.0";
 pub struct RepoInfo {
     /// HEAD of main: the version on test for every stack.
     pub head: String,
-    /// Live on www and cedric.
+    /// Live on www (and under cedric's hotfix).
     pub live_recent: String,
     /// Live on sally and bruce (tagged `v1.41.0`).
     pub live_older: String,
+    /// Live on cedric: www's live version and a hotfix made on live only, never merged
+    /// to main, so the demo has one stack with drift (promoting there takes it away).
+    pub live_hotfix: String,
     /// Every commit id, so the platform can refuse versions it never built.
     pub commits: HashSet<String>,
     /// Tag name → commit id.
@@ -205,6 +208,7 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         g.pull_request(subject, style)?;
     }
     let live_recent = g.tip()?;
+    let live_recent_tree = g.main.clone();
     // The three risky changes land among the plain ones, each as a squash merge so that
     // exactly one commit in the window carries each of them.
     let mut recent_plain = recent_plain.into_iter();
@@ -220,6 +224,8 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         }
     }
     let head = g.tip()?;
+    // Made last, so the history on main is the same with or without it.
+    let live_hotfix = g.hotfix(live_recent, &live_recent_tree)?;
 
     let mut pack = git2::Buf::new();
     mempack.dump(&repo, &mut pack)?;
@@ -245,6 +251,7 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         head: head.to_string(),
         live_recent: live_recent.to_string(),
         live_older: live_older.to_string(),
+        live_hotfix: live_hotfix.to_string(),
         commits: g.commits,
         tags: g.tags,
     })
@@ -423,6 +430,34 @@ impl Generator<'_> {
         let tagger = self.signature("Belfrage Release Bot", "releases@example.org", at)?;
         self.pending_tags.push((tag.to_string(), oid, tagger));
         self.tags.insert(tag.to_string(), oid.to_string());
+        Ok(oid)
+    }
+
+    /// A hotfix committed on top of a release and deployed straight to live, on a
+    /// branch of its own: never on main. Dated after the rest of the history.
+    fn hotfix(&mut self, release: Oid, release_tree: &FileTree) -> anyhow::Result<Oid> {
+        let path = "lib/belfrage.ex";
+        let mut tree = release_tree.clone();
+        self.apply(
+            &mut tree,
+            &[Op::Insert {
+                path: path.into(),
+                text: "  # Hotfix: origins slower than 6 s answered 504 during the outage.\n  def origin_timeout, do: 9_000\n".into(),
+            }],
+        )?;
+        let at = self.clock + Duration::hours(3);
+        let author = self.next_author();
+        let sig = self.signature(&author.name, &author.email, at)?;
+        let oid = self.commit(
+            false,
+            &sig,
+            &sig,
+            "Hotfix: raise the origin timeout to 9 s on live\n\nApplied to live during the outage; still to be merged to main.\n",
+            &tree,
+            &[release],
+        )?;
+        self.repo
+            .reference("refs/heads/hotfix/origin-timeout", oid, true, "demo hotfix")?;
         Ok(oid)
     }
 
@@ -650,6 +685,31 @@ mod tests {
         diff.deltas()
             .filter_map(|d| d.new_file().path().map(|p| p.display().to_string()))
             .collect()
+    }
+
+    #[test]
+    fn cedrics_live_hotfix_is_drift_against_test() {
+        let material = crate::demo::assets::commit_material().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let info = generate(dir.path(), &material).unwrap();
+        let repo = Repository::open(dir.path()).unwrap();
+        let rules = crate::vcs::RiskRules::defaults();
+        // Live on cedric holds one commit test lacks: the hotfix, on top of www's live.
+        let cs = crate::vcs::diff(&repo, &info.live_hotfix, &info.head, &rules).unwrap();
+        let drift = cs.drift.expect("drift on cedric");
+        assert_eq!(drift.live_only.len(), 1);
+        assert!(drift.live_only[0].subject.starts_with("Hotfix:"));
+        assert_eq!(drift.live_only[0].files.len(), 1);
+        let hotfix = repo
+            .find_commit(Oid::from_str(&info.live_hotfix).unwrap())
+            .unwrap();
+        assert_eq!(hotfix.parent_id(0).unwrap().to_string(), info.live_recent);
+        assert!(info.commits.contains(&info.live_hotfix), "a known version");
+        // The other live versions have none.
+        for live in [&info.live_recent, &info.live_older] {
+            let cs = crate::vcs::diff(&repo, live, &info.head, &rules).unwrap();
+            assert!(cs.drift.is_none(), "{live}");
+        }
     }
 
     #[test]

@@ -35,6 +35,12 @@ pub fn parse(subject: &str, body: &str) -> Option<PrRef> {
             kind: PrKind::Pull,
         })
     };
+    // Most commits name no PR: one scan for the characters every form needs.
+    if memchr::memchr2(b'#', b'!', subject.as_bytes()).is_none()
+        && memchr::memchr(b'!', body.as_bytes()).is_none()
+    {
+        return None;
+    }
     if let Some(rest) = subject.strip_prefix("Merge pull request #") {
         return leading_number(rest).and_then(pull);
     }
@@ -64,8 +70,8 @@ pub fn parse(subject: &str, body: &str) -> Option<PrRef> {
 }
 
 fn leading_number(s: &str) -> Option<u32> {
-    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-    digits.parse().ok()
+    let end = s.bytes().take_while(u8::is_ascii_digit).count();
+    s[..end].parse().ok()
 }
 
 #[cfg(test)]

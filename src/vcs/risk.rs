@@ -1,7 +1,7 @@
 //! Risk flags: which commits touch paths that deserve a second look before a release
 //! (schema migrations, configuration, dependency lock files), by glob.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -60,6 +60,68 @@ impl RiskRules {
     }
 }
 
+/// Paths remembered by a [`RiskMemo`], at most: a range touching more distinct paths
+/// than this matches the rest afresh.
+const MEMO_PATHS: usize = 100_000;
+
+/// [`RiskRules::classify`] for a walk through many commits: each distinct path is
+/// matched against the globs once (a long history touches the same few files again and
+/// again, and glob matching is most of the fixed cost per commit).
+pub struct RiskMemo<'r> {
+    rules: &'r RiskRules,
+    /// For each path seen, the indices of the rules it triggers (mostly none).
+    seen: HashMap<Box<str>, Box<[u16]>>,
+    hit: Vec<bool>,
+}
+
+impl<'r> RiskMemo<'r> {
+    pub fn new(rules: &'r RiskRules) -> Self {
+        RiskMemo {
+            rules,
+            seen: HashMap::new(),
+            hit: vec![false; rules.rules.len()],
+        }
+    }
+
+    /// The same answer as `RiskRules::classify`.
+    pub fn classify<'a>(&mut self, paths: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let rules = &self.rules.rules;
+        self.hit.iter_mut().for_each(|h| *h = false);
+        let mut any = false;
+        for path in paths {
+            if let Some(found) = self.seen.get(path) {
+                for i in found.iter() {
+                    self.hit[usize::from(*i)] = true;
+                    any = true;
+                }
+                continue;
+            }
+            let found: Box<[u16]> = rules
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, set))| set.is_match(path))
+                .filter_map(|(i, _)| u16::try_from(i).ok())
+                .collect();
+            for i in found.iter() {
+                self.hit[usize::from(*i)] = true;
+                any = true;
+            }
+            if self.seen.len() < MEMO_PATHS {
+                self.seen.insert(path.into(), found);
+            }
+        }
+        if !any {
+            return Vec::new();
+        }
+        rules
+            .iter()
+            .zip(&self.hit)
+            .filter(|(_, h)| **h)
+            .map(|((name, _), _)| name.clone())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +152,27 @@ mod tests {
                 .unwrap_err()
                 .contains("x: bad glob 'a['")
         );
+    }
+
+    #[test]
+    fn memo_answers_as_the_rules_do_with_paths_seen_again() {
+        let r = RiskRules::defaults();
+        let mut memo = RiskMemo::new(&r);
+        let commits: [&[&str]; 5] = [
+            &["config/prod.exs", "lib/a.ex"],
+            &["lib/a.ex"],
+            &["mix.lock", "db/structure.sql"],
+            &["config/prod.exs", "mix.lock"],
+            &[],
+        ];
+        for _ in 0..2 {
+            for paths in commits {
+                assert_eq!(
+                    memo.classify(paths.iter().copied()),
+                    r.classify(paths.iter().copied()),
+                    "{paths:?}"
+                );
+            }
+        }
     }
 }

@@ -16,6 +16,10 @@ use crate::tui::theme::Theme;
 use crate::vcs::Commit;
 use crate::vcs::patch::{LineKind, Patch};
 
+/// The drift view when live has nothing test lacks.
+pub const NO_DRIFT: &str =
+    "No drift: every commit on live is also on test, so promoting removes nothing. d: back";
+
 pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     pane.drawn.clear();
     if area.height == 0 || area.width < 4 {
@@ -90,15 +94,28 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     if let Some(drift) = &cs.drift {
         let n = drift.live_only.len();
         let text = format!(
-            "⚠ DRIFT: live has {n} commit{} test lacks; promoting removes {}. d: show",
+            "⚠ DRIFT: live has {n} commit{} test lacks; promoting removes {}. d: {}",
             if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" }
+            if n == 1 { "it" } else { "them" },
+            if pane.view == View::Drift {
+                "back"
+            } else {
+                "show"
+            }
         );
         buf.set_line(area.x, y, &Line::styled(text, theme.error), area.width);
         y += 1;
     }
     if pane.view == View::Drift {
         let list: Vec<&Commit> = cs.drift.iter().flat_map(|d| d.live_only.iter()).collect();
+        if list.is_empty() {
+            // An empty view would read as "not loaded": say there is nothing to lose.
+            Paragraph::new(NO_DRIFT)
+                .style(theme.dim)
+                .wrap(Wrap { trim: true })
+                .render(Rect::new(area.x, y, area.width, area.bottom() - y), buf);
+            return;
+        }
         for (i, c) in list.iter().enumerate() {
             let row_y = y + i as u16;
             if row_y >= area.bottom() {
