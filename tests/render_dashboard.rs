@@ -143,6 +143,73 @@ fn changes_and_risk_flags_at_200x60() {
     insta::assert_snapshot!("dashboard_200x60_cedric", s);
 }
 
+/// The Changes pane's rows inside its border, as drawn at `w`×`h`.
+fn changes_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    let s = draw(app, w, h);
+    let area = slipway::tui::layout::compute(ratatui::layout::Rect::new(0, 0, w, h), None, 4)
+        .area_of(slipway::tui::pane::PaneId::Changes)
+        .expect("changes pane");
+    s.lines()
+        .skip(area.y as usize + 1)
+        .take(area.height.saturating_sub(2) as usize)
+        .map(|l| {
+            l.chars()
+                .skip(area.x as usize + 1)
+                .take(area.width.saturating_sub(2) as usize)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn narrow_changes_drop_fields_whole_and_keep_risk_flags_as_symbols() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2')); // Cedric: #1234, #1231 (deps), #1230 (migration)
+    for (w, h) in [(60, 16), (80, 24), (120, 38)] {
+        let rows = changes_rows(&mut f.app, w, h);
+        // Every number shown is a whole PR number, never a cut one.
+        for row in &rows {
+            for (at, _) in row.match_indices('#') {
+                let digits: String = row[at + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                assert!(
+                    ["1234", "1231", "1230"].contains(&digits.as_str()),
+                    "{w}x{h}: #{digits} in {row:?}\n{rows:#?}"
+                );
+            }
+        }
+        // The risk flag stays: as a word when there is room, else as its symbol.
+        let migration = rows
+            .iter()
+            .find(|r| r.contains("Add rout"))
+            .unwrap_or_else(|| panic!("{w}x{h}: {rows:#?}"));
+        assert!(
+            migration.contains("MIGRATION") || migration.contains("⚠M"),
+            "{w}x{h}: {migration:?}"
+        );
+        let deps = rows
+            .iter()
+            .find(|r| r.contains("Bump"))
+            .unwrap_or_else(|| panic!("{w}x{h}: {rows:#?}"));
+        assert!(
+            deps.contains("DEPENDENCIES") || deps.contains("⚠D"),
+            "{w}x{h}: {deps:?}"
+        );
+        // Symbols come with their legend on a spare row (the commit's detail has it too).
+        if rows.iter().any(|r| r.contains("⚠M")) && rows.len() > 3 {
+            assert!(
+                rows.iter().any(|r| r.contains("M migration")),
+                "{w}x{h}: {rows:#?}"
+            );
+        }
+    }
+    // At 80 columns the PR numbers are kept, and the flags are symbols.
+    let rows = changes_rows(&mut f.app, 80, 24);
+    assert!(rows.iter().any(|r| r.contains("#1230 ⚠M")), "{rows:#?}");
+}
+
 #[test]
 fn promote_dialog_names_stack_versions_environment_and_changes() {
     let mut f = fixture();
