@@ -146,8 +146,8 @@ fn changes_and_risk_flags_at_200x60() {
 /// The Changes pane's rows inside its border, as drawn at `w`×`h`.
 fn changes_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
     let s = draw(app, w, h);
-    let area = slipway::tui::layout::compute(ratatui::layout::Rect::new(0, 0, w, h), None, 4)
-        .area_of(slipway::tui::pane::PaneId::Changes)
+    let area = app
+        .pane_area(slipway::tui::pane::PaneId::Changes)
         .expect("changes pane");
     s.lines()
         .skip(area.y as usize + 1)
@@ -200,7 +200,7 @@ fn narrow_changes_drop_fields_whole_and_keep_risk_flags_as_symbols() {
         // Symbols come with their legend on a spare row (the commit's detail has it too).
         if rows.iter().any(|r| r.contains("⚠M")) && rows.len() > 3 {
             assert!(
-                rows.iter().any(|r| r.contains("M migration")),
+                rows.iter().any(|r| r.contains("· M mig")),
                 "{w}x{h}: {rows:#?}"
             );
         }
@@ -208,6 +208,26 @@ fn narrow_changes_drop_fields_whole_and_keep_risk_flags_as_symbols() {
     // At 80 columns the PR numbers are kept, and the flags are symbols.
     let rows = changes_rows(&mut f.app, 80, 24);
     assert!(rows.iter().any(|r| r.contains("#1230 ⚠M")), "{rows:#?}");
+}
+
+#[test]
+fn at_60x16_the_header_keeps_clear_of_the_clock_and_stacks_say_what_is_hidden() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    let s = draw(&mut f.app, 60, 16);
+    let header = s.lines().next().unwrap_or("");
+    // The clock stands alone at the right, a space before it.
+    assert!(header.trim_end().ends_with(" 12:04"), "{header:?}");
+    let before_clock = header.trim_end().trim_end_matches("12:04");
+    assert!(before_clock.ends_with(' '), "{header:?}");
+    assert!(header.contains("belfrage"), "{header:?}");
+    assert!(header.contains("Cedric"), "{header:?}");
+    // Stacks that do not fit are counted, with the way to them.
+    assert!(s.contains("+2 more ↓"), "{s}");
+    assert!(!s.contains("Bruce"), "{s}");
+    key(&mut f.app, KeyCode::Char('4'));
+    let s = draw(&mut f.app, 60, 16);
+    assert!(s.contains("Bruce") && s.contains("+2 more ↑"), "{s}");
 }
 
 #[test]

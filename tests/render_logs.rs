@@ -133,17 +133,15 @@ impl Screen {
         self.term.backend().buffer().clone()
     }
 
-    /// Where a pane is (border included).
+    /// Where a pane is (border included), as the last frame laid it out.
     fn area(&self, pane: PaneId) -> Rect {
-        let (w, h) = self.size;
-        layout::compute(Rect::new(0, 0, w, h), None, 2)
-            .area_of(pane)
-            .unwrap()
+        self.app.pane_area(pane).unwrap()
     }
 
     /// The pane's rows as text, border included (row 0 is the title).
     fn pane(&mut self, pane: PaneId) -> Vec<String> {
         let buf = self.draw();
+        let _ = self.size;
         let area = self.area(pane);
         (area.top()..area.bottom())
             .map(|y| {

@@ -53,6 +53,11 @@ impl MetricsPane {
         }
     }
 
+    /// How many rows the pane has content for at the moment.
+    pub fn rows_wanted(&self, ctx: &Ctx) -> usize {
+        render::rows_wanted(self, ctx)
+    }
+
     /// How much healthy period the stack's metrics have, as of the latest round.
     pub fn baseline_of(&self, stack: &StackId) -> Option<crate::feeds::metrics::Baseline> {
         self.stacks.get(stack).map(|v| v.baseline)

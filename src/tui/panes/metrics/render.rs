@@ -158,6 +158,21 @@ fn plan_rows(height: usize, view: Option<&StackView>, others: &[usize], highligh
     p
 }
 
+/// How many rows the pane has content for, for sharing the screen's height by need.
+pub(super) fn rows_wanted(pane: &MetricsPane, ctx: &Ctx) -> usize {
+    let view = ctx.selected_stack().and_then(|s| pane.stacks.get(&s.id));
+    let others: Vec<usize> = (0..ctx.board.stacks.len())
+        .filter(|&i| i != ctx.selected)
+        .collect();
+    let p = plan_rows(usize::from(u16::MAX), view, &others, pane.highlight);
+    p.series.len().max(usize::from(p.note))
+        + p.controls.len()
+        + usize::from(p.summary)
+        + p.sources
+        + usize::from(p.header)
+        + p.stacks.len()
+}
+
 pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     let MetricsPane {
         stacks,
