@@ -146,11 +146,12 @@ pub fn render(state: &mut LogViewState, area: Rect, buf: &mut Buffer, styles: &L
         let compacted = (!state.wrap && state.h_offset == 0 && entry.kind != Kind::Marker)
             .then(|| compact::visible(text, text_w))
             .flatten();
-        let ranges = match compacted {
-            Some(parts) => parts,
-            None if state.wrap => vec![state.wraps.row(seq, text, sub)],
-            None => vec![skip_columns(text, state.h_offset)..text.len()],
+        let whole = if state.wrap {
+            state.wraps.row(seq, text, sub)
+        } else {
+            skip_columns(text, state.h_offset)..text.len()
         };
+        let ranges = compacted.unwrap_or_else(|| std::iter::once(whole).collect());
         let marker_at = entry.line.truncation_marker();
         let mut x = text_x;
         let mut room = text_w;
