@@ -36,7 +36,7 @@ pub const STACKS: [(&str, &str); 4] = [
 
 /// Four stacks: WWW live, Cedric and Sally pending on one range, Bruce on an older one.
 pub fn release(theme: Theme) -> Release {
-    release_with(theme, 0)
+    release_with(theme, 3)
 }
 
 /// As [`release`]; `metrics_series` as the config would say (0: no metrics configured).
