@@ -18,13 +18,18 @@ pub fn frame(app: &mut App, w: u16, h: u16) -> Buffer {
     t.backend().buffer().clone()
 }
 
-/// The buffer's text, one line per row.
+/// The buffer's text, one line per row, as a terminal shows it: a wide character's
+/// second cell is not read as a space of its own.
 pub fn text(buf: &Buffer) -> String {
     let area = buf.area;
     let mut out = String::new();
     for y in area.top()..area.bottom() {
-        for x in area.left()..area.right() {
-            out.push_str(buf[(x, y)].symbol());
+        let mut x = area.left();
+        while x < area.right() {
+            let symbol = buf[(x, y)].symbol();
+            out.push_str(symbol);
+            let w = unicode_width::UnicodeWidthStr::width(symbol).max(1) as u16;
+            x = x.saturating_add(w);
         }
         out.push('\n');
     }
