@@ -264,3 +264,41 @@ fn with_no_color_no_cell_has_a_colour() {
         }
     }
 }
+
+#[test]
+fn zoomed_metrics_draw_tall_charts_with_an_axis_and_the_baseline() {
+    let dark = Theme::load("dark").unwrap_or_else(|e| panic!("{e}"));
+    for (w, h) in [(120, 38), (200, 60)] {
+        let mut rel = busy_release(dark.clone());
+        key(&mut rel.app, KeyCode::Char('3')); // Sally: errors from 0.9% to 4.1%
+        focus(&mut rel.app, PaneId::Metrics);
+        key(&mut rel.app, KeyCode::Char('z'));
+        let s = draw(&mut rel.app, w, h);
+        let lines: Vec<&str> = s.lines().collect();
+        let errors = lines
+            .iter()
+            .position(|l| l.contains("errors") && l.contains("SPIKE"))
+            .unwrap_or_else(|| panic!("{w}x{h}:\n{s}"));
+        // Under the series' line: the top of its scale, then rows of bars down to the
+        // bottom, on an axis.
+        assert!(lines[errors + 1].contains("4.2% ┤"), "{w}x{h}:\n{s}");
+        let chart: Vec<&&str> = lines[errors + 1..]
+            .iter()
+            .take_while(|l| l.contains('┤') || l.contains('│'))
+            .collect();
+        assert!(chart.len() >= 5, "{w}x{h}: a tall chart:\n{s}");
+        assert!(
+            chart.last().is_some_and(|l| l.contains("0% ┤")),
+            "{w}x{h}:\n{s}"
+        );
+        // The level before the promotion is marked on the axis (and drawn across as `╌`
+        // where no bar covers it).
+        assert!(chart.iter().any(|l| l.contains("0.90% ┤")), "{w}x{h}:\n{s}");
+        // Nothing but blank rows would be a waste: the pane's last body rows are used.
+        let blank = lines
+            .iter()
+            .filter(|l| l.starts_with('┃') && l.trim_matches(|c| c == '┃' || c == ' ').is_empty())
+            .count();
+        assert!(blank < 8, "{w}x{h}: {blank} blank rows:\n{s}");
+    }
+}
