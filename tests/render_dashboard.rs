@@ -3,105 +3,19 @@
 
 mod support;
 
-use std::sync::Arc;
-
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use slipway::engine::Event;
 use slipway::engine::release::{Board, StackRelease};
 use slipway::model::{StackId, StackVersions, Version};
-use slipway::tui::app::{App, AppInfo};
+use slipway::tui::app::App;
 use slipway::tui::theme::Theme;
-use slipway::vcs::{RiskRules, diff};
-use support::gitrepo::GitRepo;
+use support::dashboard::Release;
+use support::screen::{commands, draw, frame, key, key_mod};
 
-struct Fixture {
-    app: App,
-    _repo: GitRepo,
-}
-
-/// Four stacks: WWW live, Cedric and Sally pending on one range, Bruce on an older one.
-fn fixture() -> Fixture {
-    let mut r = GitRepo::new();
-    let old = r.commit("Dana", "Initial routing", &[("lib/router.ex", "r")]);
-    let live = r.commit(
-        "Alice",
-        "Add cache headers (#1201)",
-        &[("lib/cache.ex", "c")],
-    );
-    r.commit(
-        "Bob",
-        "Add routes column (#1230)",
-        &[("priv/repo/migrations/1_routes.exs", "m")],
-    );
-    r.commit("Carol", "Bump plug (#1231)", &[("mix.lock", "x")]);
-    let test = r.commit(
-        "Alice",
-        "Fix cache key for personalised pages (#1234)",
-        &[("lib/cache.ex", "c2")],
-    );
-    let repo = git2::Repository::open(r.path()).expect("repo");
-    let rules = RiskRules::defaults();
-    let mut board = Board::new(
-        [
-            ("www", "WWW"),
-            ("cedric", "Cedric"),
-            ("sally", "Sally"),
-            ("bruce", "Bruce"),
-        ]
-        .iter()
-        .map(|(id, n)| StackRelease::new(StackId::new(id), *n))
-        .collect(),
-    );
-    for (id, l) in [
-        ("www", &test),
-        ("cedric", &live),
-        ("sally", &live),
-        ("bruce", &old),
-    ] {
-        board.apply_versions(
-            &StackId::new(id),
-            StackVersions::pair(Version::new(test.clone()), Version::new(l.clone()), None),
-        );
-    }
-    let info = AppInfo {
-        release: "belfrage".into(),
-        platform: "http https://deploy.example/api".into(),
-        logs: Default::default(),
-        metrics_series: 3,
-        stops_with_us: None,
-    };
-    let mut app = App::new(info, Theme::load("dark").expect("theme"), board.clone());
-    app.freeze_clock("12:04");
-    app.on_engine_event(Event::Board(board));
-    for l in [&live, &old] {
-        let cs = diff(&repo, l, &test, &rules).expect("diff");
-        app.on_engine_event(Event::Changes {
-            live: Version::new(l.clone()),
-            test: Version::new(test.clone()),
-            changes: Arc::new(Ok(cs)),
-        });
-    }
-    Fixture { app, _repo: r }
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| app.render(f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_terminal_event(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+/// Four stacks: WWW live, Cedric and Sally pending on one range, Bruce on an older one
+/// (tests/support/dashboard.rs, shared with the snapshot suite).
+fn fixture() -> Release {
+    support::dashboard::release(Theme::load("dark").expect("theme"))
 }
 
 #[test]
@@ -141,6 +55,93 @@ fn changes_and_risk_flags_at_200x60() {
     assert!(s.contains("DEPENDENCIES"), "{s}");
     assert!(s.contains("#1234"), "{s}");
     insta::assert_snapshot!("dashboard_200x60_cedric", s);
+}
+
+/// The Changes pane's rows inside its border, as drawn at `w`×`h`.
+fn changes_rows(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    let s = draw(app, w, h);
+    let area = app
+        .pane_area(slipway::tui::pane::PaneId::Changes)
+        .expect("changes pane");
+    s.lines()
+        .skip(area.y as usize + 1)
+        .take(area.height.saturating_sub(2) as usize)
+        .map(|l| {
+            l.chars()
+                .skip(area.x as usize + 1)
+                .take(area.width.saturating_sub(2) as usize)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn narrow_changes_drop_fields_whole_and_keep_risk_flags_as_symbols() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2')); // Cedric: #1234, #1231 (deps), #1230 (migration)
+    for (w, h) in [(60, 16), (80, 24), (120, 38)] {
+        let rows = changes_rows(&mut f.app, w, h);
+        // Every number shown is a whole PR number, never a cut one.
+        for row in &rows {
+            for (at, _) in row.match_indices('#') {
+                let digits: String = row[at + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                assert!(
+                    ["1234", "1231", "1230"].contains(&digits.as_str()),
+                    "{w}x{h}: #{digits} in {row:?}\n{rows:#?}"
+                );
+            }
+        }
+        // The risk flag stays: as a word when there is room, else as its symbol.
+        let migration = rows
+            .iter()
+            .find(|r| r.contains("Add rout"))
+            .unwrap_or_else(|| panic!("{w}x{h}: {rows:#?}"));
+        assert!(
+            migration.contains("MIGRATION") || migration.contains("⚠M"),
+            "{w}x{h}: {migration:?}"
+        );
+        let deps = rows
+            .iter()
+            .find(|r| r.contains("Bump"))
+            .unwrap_or_else(|| panic!("{w}x{h}: {rows:#?}"));
+        assert!(
+            deps.contains("DEPENDENCIES") || deps.contains("⚠D"),
+            "{w}x{h}: {deps:?}"
+        );
+        // Symbols come with their legend on a spare row (the commit's detail has it too).
+        if rows.iter().any(|r| r.contains("⚠M")) && rows.len() > 3 {
+            assert!(
+                rows.iter().any(|r| r.contains("· M mig")),
+                "{w}x{h}: {rows:#?}"
+            );
+        }
+    }
+    // At 80 columns the PR numbers are kept, and the flags are symbols.
+    let rows = changes_rows(&mut f.app, 80, 24);
+    assert!(rows.iter().any(|r| r.contains("#1230 ⚠M")), "{rows:#?}");
+}
+
+#[test]
+fn at_60x16_the_header_keeps_clear_of_the_clock_and_stacks_say_what_is_hidden() {
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    let s = draw(&mut f.app, 60, 16);
+    let header = s.lines().next().unwrap_or("");
+    // The clock stands alone at the right, a space before it.
+    assert!(header.trim_end().ends_with(" 12:04"), "{header:?}");
+    let before_clock = header.trim_end().trim_end_matches("12:04");
+    assert!(before_clock.ends_with(' '), "{header:?}");
+    assert!(header.contains("belfrage"), "{header:?}");
+    assert!(header.contains("Cedric"), "{header:?}");
+    // Stacks that do not fit are counted, with the way to them.
+    assert!(s.contains("+2 more ↓"), "{s}");
+    assert!(!s.contains("Bruce"), "{s}");
+    key(&mut f.app, KeyCode::Char('4'));
+    let s = draw(&mut f.app, 60, 16);
+    assert!(s.contains("Bruce") && s.contains("+2 more ↑"), "{s}");
 }
 
 #[test]
@@ -334,10 +335,11 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
     assert!(s.contains("(edited)Releasing belfrage"), "{s}");
     assert!(s.contains("your earlier edit"), "{s}");
     // Ctrl-S sends exactly what is in the editor.
-    f.app.on_terminal_event(TermEvent::Key(KeyEvent::new(
+    key_mod(
+        &mut f.app,
         KeyCode::Char('s'),
-        KeyModifiers::CONTROL,
-    )));
+        crossterm::event::KeyModifiers::CONTROL,
+    );
     match commands(&mut f.app).as_slice() {
         [
             slipway::engine::Command::Announce {
@@ -417,11 +419,7 @@ fn the_command_line_runs_actions_by_name_through_the_same_dialogs() {
 #[test]
 fn the_theme_can_be_switched_to_a_built_in_one() {
     let mut f = fixture();
-    let header_bg = |app: &mut App| {
-        let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-        t.draw(|fr| app.render(fr)).expect("draw");
-        t.backend().buffer()[(0, 0)].bg
-    };
+    let header_bg = |app: &mut App| frame(app, 80, 24)[(0, 0)].bg;
     let dark = header_bg(&mut f.app);
     type_line(&mut f.app, "theme light");
     key(&mut f.app, KeyCode::Enter);
@@ -432,11 +430,6 @@ fn the_theme_can_be_switched_to_a_built_in_one() {
         draw(&mut f.app, 80, 24).contains("themes: dark, light"),
         "only built-in themes, no file reads in the UI"
     );
-}
-
-/// What the dashboard asked the engine, without the request ids.
-fn commands(app: &mut App) -> Vec<slipway::engine::Command> {
-    app.take_commands().into_iter().map(|r| r.command).collect()
 }
 
 #[test]
@@ -538,9 +531,7 @@ fn live_wears_the_themes_live_badge_in_the_header_and_the_dialog() {
     let mut f = fixture();
     let theme = Theme::load("dark").expect("theme");
     key(&mut f.app, KeyCode::Char('2')); // Cedric: its step is onto live
-    let mut t = Terminal::new(TestBackend::new(120, 38)).expect("terminal");
-    t.draw(|fr| f.app.render(fr)).expect("draw");
-    let buf = t.backend().buffer().clone();
+    let buf = frame(&mut f.app, 120, 38);
     let header = cells_of(&buf, 0, "live");
     assert!(!header.is_empty(), "the header names live");
     assert!(
@@ -550,8 +541,7 @@ fn live_wears_the_themes_live_badge_in_the_header_and_the_dialog() {
         "the header's live is the live badge: {header:?}"
     );
     key(&mut f.app, KeyCode::Char('p'));
-    t.draw(|fr| f.app.render(fr)).expect("draw");
-    let buf = t.backend().buffer().clone();
+    let buf = frame(&mut f.app, 120, 38);
     let row = (0..buf.area.height)
         .find(|&y| {
             (0..buf.area.width)

@@ -3,15 +3,16 @@
 //! showing those that do not pass and wanting `o` and a typed reason for a block, and a
 //! missing approval that no key goes past.
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+mod support;
+
+use crossterm::event::KeyCode;
 use slipway::engine::gates::{Gate, Item, Level, Report, Scope, Step};
 use slipway::engine::release::{Board, StackRelease};
 use slipway::engine::{Command, Event};
 use slipway::model::{Env, StackId, StackVersions, Version};
 use slipway::tui::app::{App, AppInfo};
 use slipway::tui::theme::Theme;
+use support::screen::{draw, key, typed};
 
 const LIVE: &str = "710ec2fd697cdc959b9bbb4b2a2de8953260c08f";
 const TEST: &str = "c57062426a84a1a5bc29d5b74a0a384bcd709e7f";
@@ -78,31 +79,6 @@ fn report(approval: Level) -> Report {
             Item::new(Gate::Drift, Level::Pass, "live holds nothing test lacks").about(&www),
             missing.about(&www),
         ],
-    }
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| app.render(f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    // A wide character's second cell reads as a space here, not on a terminal.
-    out.replace("⛔ ", "⛔")
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_terminal_event(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
     }
 }
 

@@ -133,17 +133,15 @@ impl Screen {
         self.term.backend().buffer().clone()
     }
 
-    /// Where a pane is (border included).
+    /// Where a pane is (border included), as the last frame laid it out.
     fn area(&self, pane: PaneId) -> Rect {
-        let (w, h) = self.size;
-        layout::compute(Rect::new(0, 0, w, h), None, 2)
-            .area_of(pane)
-            .unwrap()
+        self.app.pane_area(pane).unwrap()
     }
 
     /// The pane's rows as text, border included (row 0 is the title).
     fn pane(&mut self, pane: PaneId) -> Vec<String> {
         let buf = self.draw();
+        let _ = self.size;
         let area = self.area(pane);
         (area.top()..area.bottom())
             .map(|y| {
@@ -329,6 +327,35 @@ fn wrap_and_timestamps_toggle() {
             "{row}"
         );
         assert!(row[9..].starts_with("short line"), "{row}");
+    }
+}
+
+/// Lines as the demo's instances write them: a full timestamp and a request id first.
+const DEMO_LOG: &[&str] = &[
+    "2026-12-01T16:01:58.457Z DEBUG [NNFQO2cbO4AeCsWCO-I2] cache miss for /news/articles/c0451",
+    "2026-12-01T16:01:58.586Z ERROR [Svhc9pB3G1KDnqG6cddQ] upstream timeout after 5000ms route=Article",
+];
+
+#[test]
+fn narrow_logs_show_the_message_first_and_the_timestamp_shrinks() {
+    for (size, clock) in [((60, 16), false), ((80, 24), true), ((120, 38), true)] {
+        let mut s = Screen::new(size, 1000);
+        s.follow("www-1a15");
+        s.lines("www-1a15", DEMO_LOG);
+        let body = s.body(PaneId::Logs);
+        let row = body
+            .iter()
+            .find(|r| r.contains("ERROR"))
+            .unwrap_or_else(|| panic!("{size:?}: {body:?}"));
+        // The message is read, not the request id.
+        assert!(row.contains("ERROR upstream timeout"), "{size:?}: {row}");
+        assert!(!row.contains("Svhc9p"), "{size:?}: {row}");
+        // The timestamp shrinks to the time of day, then goes.
+        assert!(!row.contains("2026-12-01"), "{size:?}: {row}");
+        assert_eq!(row.starts_with("16:01:58 ERROR"), clock, "{size:?}: {row}");
+        // The level word keeps its colour where it moved to.
+        let (x, y) = s.find(PaneId::Logs, "ERROR upstream").unwrap();
+        assert_eq!(s.draw()[(x, y)].fg, rgb(THEME_ERROR), "{size:?}");
     }
 }
 

@@ -3,10 +3,10 @@
 //! saved or posted, scrolling, saving and posting through engine commands (the UI does
 //! no I/O), and the read-only header.
 
+mod support;
+
 use chrono::{DateTime, TimeZone, Utc};
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use slipway::engine::release::{Board, StackRelease};
 use slipway::engine::{Command, Event};
 use slipway::journal::Entry;
@@ -14,6 +14,7 @@ use slipway::model::{StackId, StackVersions, Version};
 use slipway::report::{self, Context, Draft, Shipped, Window};
 use slipway::tui::app::{App, AppInfo};
 use slipway::tui::theme::Theme;
+use support::screen::{commands, draw, key};
 
 const V1: &str = "3f2a1c4e5d6b7a8091a2b3c4d5e6f708192a3b4c";
 const V2: &str = "9be77d1a2b3c4d5e6f708192a3b4c5d6e7f80912";
@@ -117,28 +118,6 @@ fn app() -> App {
     app.freeze_clock("12:04");
     app.on_engine_event(Event::Board(board));
     app
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| app.render(f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.on_terminal_event(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn commands(app: &mut App) -> Vec<Command> {
-    app.take_commands().into_iter().map(|r| r.command).collect()
 }
 
 /// `R` asks the engine for the report; its answer opens the preview.

@@ -39,6 +39,59 @@ pub fn compute(area: Rect, zoom: Option<PaneId>, stacks: usize) -> ScreenLayout 
 /// As [`compute`] for a release with `envs` environments: the Stacks pane has a version
 /// column for each.
 pub fn compute_for(area: Rect, zoom: Option<PaneId>, stacks: usize, envs: usize) -> ScreenLayout {
+    compute_needs(
+        area,
+        zoom,
+        Needs {
+            stacks,
+            envs,
+            metrics_rows: 3,
+        },
+    )
+}
+
+/// What the panes would like to show, for sharing the height by need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub stacks: usize,
+    pub envs: usize,
+    /// Rows the Metrics pane has content for (series, sources, other stacks).
+    pub metrics_rows: usize,
+}
+
+/// The heights of the top row (Stacks, Changes), the Metrics pane and the bottom row
+/// (Logs, Deploy), borders included, for a body `body` rows tall: each row gets what its
+/// content needs while the text panes keep a fair share; when that does not fit, Metrics
+/// gives first, then the text panes, then Metrics again, then Stacks (which says how many it hides).
+fn heights(body: u16, needs: Needs) -> (u16, u16, u16) {
+    let stacks = (needs.stacks as u16).saturating_add(3).max(5);
+    let metrics = (needs.metrics_rows as u16)
+        .saturating_add(2)
+        .clamp(3, (body / 3).max(5));
+    let bottom = (body * 35 / 100).max(5);
+    let (mut top, mut metrics, mut bottom) = (stacks, metrics, bottom);
+    // Too tall: give back in priority order, down to each row's minimum.
+    for (row, min) in [(1, 4), (2, 4), (1, 3), (0, 5)] {
+        let over = (top + metrics + bottom).saturating_sub(body);
+        let h = match row {
+            0 => &mut top,
+            1 => &mut metrics,
+            _ => &mut bottom,
+        };
+        *h -= over.min(h.saturating_sub(min));
+    }
+    // Room to spare: the Changes list grows on tall terminals, the text panes get the rest.
+    let spare = body.saturating_sub(top + metrics + bottom);
+    let tall_top = (body * 3 / 10).min(body / 3 + 1);
+    let grow = tall_top.saturating_sub(top).min(spare);
+    top += grow;
+    bottom += spare - grow;
+    (top, metrics, bottom)
+}
+
+/// As [`compute_for`], sharing the height by what each pane has to show.
+pub fn compute_needs(area: Rect, zoom: Option<PaneId>, needs: Needs) -> ScreenLayout {
+    let envs = needs.envs;
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return ScreenLayout {
             too_small: true,
@@ -62,23 +115,11 @@ pub fn compute_for(area: Rect, zoom: Option<PaneId>, stacks: usize, envs: usize)
         layout.panes.push((id, body));
         return layout;
     }
-    // Stacks need a header row, one row each and a border; the rest is shared by
-    // metrics (fixed) and the two text panes (which grow with the terminal).
-    // On tall terminals the top row grows so the Changes list shows more commits.
-    let top = (stacks as u16 + 3)
-        .max(body.height * 3 / 10)
-        .clamp(5, body.height / 3 + 1);
-    let metrics = if body.height >= 40 {
-        10
-    } else if body.height >= 28 {
-        7
-    } else {
-        5
-    };
+    let (top, metrics, bottom) = heights(body.height, needs);
     let [top_row, metrics_row, bottom_row] = Layout::vertical([
         Constraint::Length(top),
         Constraint::Length(metrics),
-        Constraint::Min(4),
+        Constraint::Length(bottom),
     ])
     .areas(body);
     let extra_columns = 8 * envs.saturating_sub(2).min(4) as u16;
@@ -132,6 +173,50 @@ mod tests {
                     "{id:?} too small at {w}x{h}: {r:?}"
                 );
             }
+        }
+    }
+
+    fn height_of(l: &ScreenLayout, id: PaneId) -> u16 {
+        l.area_of(id).map_or(0, |r| r.height)
+    }
+
+    #[test]
+    fn the_height_is_shared_by_need() {
+        let needs = |stacks, metrics_rows| Needs {
+            stacks,
+            envs: 2,
+            metrics_rows,
+        };
+        for (w, h) in [(80, 24), (120, 38), (200, 60)] {
+            let area = Rect::new(0, 0, w, h);
+            // Four stacks leave no empty rows in Stacks; Metrics gets more as it needs more.
+            let few = compute_needs(area, None, needs(4, 3));
+            let many = compute_needs(area, None, needs(4, 8));
+            assert!(height_of(&few, PaneId::Stacks) >= 7, "{w}x{h}: {few:?}");
+            assert!(
+                height_of(&many, PaneId::Metrics) > height_of(&few, PaneId::Metrics),
+                "{w}x{h}"
+            );
+            assert_eq!(
+                height_of(&few, PaneId::Metrics),
+                5,
+                "{w}x{h}: three rows and the border"
+            );
+            // Above 80x24 what Metrics needs fits whole, and Logs keeps a fair share.
+            if h > 24 {
+                assert_eq!(height_of(&many, PaneId::Metrics), 10, "{w}x{h}");
+            }
+            assert!(height_of(&many, PaneId::Logs) >= 7, "{w}x{h}: {many:?}");
+            let total: u16 = [PaneId::Stacks, PaneId::Metrics, PaneId::Logs]
+                .iter()
+                .map(|id| height_of(&many, *id))
+                .sum();
+            assert_eq!(total, h - 3, "{w}x{h}: the body is used whole");
+        }
+        // The smallest size still shows every pane.
+        let l = compute_needs(Rect::new(0, 0, 60, 16), None, needs(4, 8));
+        for (id, r) in &l.panes {
+            assert!(r.height >= 3, "{id:?}: {r:?}");
         }
     }
 

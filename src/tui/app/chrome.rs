@@ -25,7 +25,12 @@ impl App {
             .iter()
             .find_map(|s| s.versions.as_ref())
             .map_or(2, |v| v.envs.len());
-        self.layout = layout::compute_for(area, zoom, self.board.stacks.len(), envs);
+        let needs = layout::Needs {
+            stacks: self.board.stacks.len(),
+            envs,
+            metrics_rows: self.metrics_rows_wanted(),
+        };
+        self.layout = layout::compute_needs(area, zoom, needs);
         let buf = frame.buffer_mut();
         if self.layout.too_small {
             let msg = format!(
@@ -59,6 +64,24 @@ impl App {
         }
     }
 
+    /// Where a pane was drawn in the last frame (for tests and clicks).
+    pub fn pane_area(&self, id: PaneId) -> Option<Rect> {
+        self.layout.area_of(id)
+    }
+
+    fn metrics_rows_wanted(&self) -> usize {
+        let ctx = crate::tui::pane::Ctx {
+            model: &self.model,
+            now: self.now(),
+            requested: &self.pending,
+            board: &self.board,
+            selected: self.selected,
+            theme: &self.theme,
+            focused: false,
+        };
+        self.panes.metrics.rows_wanted(&ctx)
+    }
+
     /// The selected stack's step onto live wears the theme's live badge in the header
     /// (` · live ce4e1c5 → …`): a glance tells a step to staging from one to users.
     fn mark_live_in_header(&self, text: &str, area: Rect, buf: &mut Buffer) {
@@ -85,16 +108,32 @@ impl App {
     fn render_header(&self, buf: &mut Buffer) {
         let area = self.layout.header;
         buf.set_style(area, self.theme.header);
-        let mut rest = String::new();
+        // The selected stack's part, from the fullest to nothing: its step loses ` from
+        // test`, then its old version, then goes; then the stack's name goes.
+        let mut rests: Vec<String> = Vec::new();
+        let lock = self
+            .lock
+            .as_ref()
+            .map(|holder| format!(" · 🔒 locked by {}", holder.describe()))
+            .unwrap_or_default();
         if let Some(s) = self.board.stacks.get(self.selected) {
-            rest.push_str(&format!(" · {}", s.name));
+            let name = format!(" · {}", s.name);
             if let Some(v) = &s.versions {
-                rest.push_str(&format!(" · {}", v.step_words()));
+                rests.push(format!("{name} · {}{lock}", v.step_words()));
+                if v.source() != v.target() {
+                    rests.push(format!(
+                        "{name} · {} {} → {}{lock}",
+                        v.target_env(),
+                        v.target().short(),
+                        v.source().short()
+                    ));
+                    rests.push(format!("{name} · → {}{lock}", v.source().short()));
+                }
             }
+            rests.push(format!("{name}{lock}"));
         }
-        if let Some(holder) = &self.lock {
-            rest.push_str(&format!(" · 🔒 locked by {}", holder.describe()));
-        }
+        rests.push(lock.clone());
+        let rest = rests.first().cloned().unwrap_or_default();
         let clock = match &self.clock {
             Some(fixed) => format!("{fixed} "),
             None => chrono::Local::now().format("%H:%M ").to_string(),
@@ -129,13 +168,22 @@ impl App {
                 None => forms.push(format!("{prefix}{rest}")),
             }
         }
+        // Then, with the shortest prefix and gate, the stack's part shrinks.
+        let short_prefix = format!(" {}{ro}", self.info.release);
+        let short_gate = gates
+            .as_ref()
+            .map(|(_, short)| format!(" · {short}"))
+            .unwrap_or_default();
+        for r in rests.iter().skip(1) {
+            forms.push(format!("{short_prefix}{short_gate}{r}"));
+        }
         let fits = |t: &String| unicode_width::UnicodeWidthStr::width(t.as_str()) <= room;
+        // Never into the clock: the last resort is cut with `…`.
         let text = forms
             .iter()
             .find(|t| fits(t))
-            .or(forms.last())
             .cloned()
-            .unwrap_or_default();
+            .unwrap_or_else(|| cut(forms.last().map_or("", String::as_str), room));
         buf.set_string(area.x, area.y, &text, self.theme.header);
         self.mark_live_in_header(&text, area, buf);
         let x = area.right().saturating_sub(clock.len() as u16);
@@ -270,4 +318,21 @@ impl App {
             right_w,
         );
     }
+}
+
+/// `text` cut to `room` columns, ending in `…` when it was longer.
+fn cut(text: &str, room: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for ch in text.chars() {
+        if out.width() + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) + 1 > room {
+            break;
+        }
+        out.push(ch);
+    }
+    out.push('…');
+    out
 }

@@ -4,6 +4,7 @@
 //! with [`LogView`] / [`render`]. Nothing here performs I/O: saving and copying return the
 //! text (or escape sequence) for the caller to hand on.
 
+mod compact;
 mod export;
 mod level;
 mod render;

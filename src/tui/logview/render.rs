@@ -11,6 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::StatefulWidget;
 
+use super::compact;
 use super::level::{self, Level};
 use super::state::{Kind, LogViewState, Rows};
 use crate::text::sanitize::group_thousands;
@@ -141,15 +142,23 @@ pub fn render(state: &mut LogViewState, area: Rect, buf: &mut Buffer, styles: &L
                 styles.dim.patch(row_style),
             );
         }
-        let range = if state.wrap {
+        // Not wrapped and not scrolled sideways, a line too wide shows its message first.
+        let compacted = (!state.wrap && state.h_offset == 0 && entry.kind != Kind::Marker)
+            .then(|| compact::visible(text, text_w))
+            .flatten();
+        let whole = if state.wrap {
             state.wraps.row(seq, text, sub)
         } else {
             skip_columns(text, state.h_offset)..text.len()
         };
+        let ranges = compacted.unwrap_or_else(|| std::iter::once(whole).collect());
         let marker_at = entry.line.truncation_marker();
         let mut x = text_x;
         let mut room = text_w;
-        for (r, base) in pieces(&entry.line, range, decor, marker_at) {
+        let visible = ranges
+            .into_iter()
+            .flat_map(|range| pieces(&entry.line, range, decor, marker_at));
+        for (r, base) in visible {
             if room == 0 {
                 break;
             }

@@ -349,8 +349,25 @@ impl Pane for StacksPane {
         header.push_str("state");
         buf.set_line(area.x, area.y, &Line::styled(header, theme.dim), area.width);
         // Scroll so the selected row stays visible when the pane is short.
-        let visible = (area.height - 1) as usize;
+        // When not every stack fits, the last row says how many are hidden and where.
+        let rows_room = (area.height - 1) as usize;
+        let overflow = ctx.board.stacks.len() > rows_room && rows_room >= 2;
+        let visible = if overflow { rows_room - 1 } else { rows_room };
         let first = ctx.selected.saturating_sub(visible.saturating_sub(1));
+        if overflow {
+            let below = ctx.board.stacks.len().saturating_sub(first + visible);
+            let text = match (first, below) {
+                (0, b) => format!(" +{b} more ↓"),
+                (a, 0) => format!(" +{a} more ↑"),
+                (a, b) => format!(" +{b} more ↓ · +{a} ↑"),
+            };
+            buf.set_line(
+                area.x,
+                area.bottom() - 1,
+                &Line::styled(text, theme.dim),
+                area.width,
+            );
+        }
         // Flags and smoke results line up after the widest state cell shown.
         let state_w = ctx
             .board

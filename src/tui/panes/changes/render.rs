@@ -121,7 +121,7 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
             if row_y >= area.bottom() {
                 break;
             }
-            let line = commit_line(c, 0, area.width as usize, false, "", theme);
+            let (line, _) = commit_line(c, 0, area.width as usize, false, "", theme);
             buf.set_line(area.x, row_y, &line, area.width);
         }
         return;
@@ -164,11 +164,14 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     } else if height > 0 && pane.selected >= pane.offset + height {
         pane.offset = pane.selected + 1 - height;
     }
+    let mut any_symbols = false;
     for (i, row) in rows.iter().enumerate().skip(pane.offset).take(height) {
         let Some(c) = row.commit(cs) else { continue };
         let folded = c.is_merge && !pane.expanded.contains(&c.id) && pane.search.is_empty();
         let depth = usize::from(row.merged.is_some());
-        let mut line = commit_line(c, depth, area.width as usize, folded, &pane.search, theme);
+        let (mut line, symbols) =
+            commit_line(c, depth, area.width as usize, folded, &pane.search, theme);
+        any_symbols |= symbols;
         let row_y = y + (i - pane.offset) as u16;
         if i == pane.selected {
             let style = if ctx.focused {
@@ -182,9 +185,59 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         buf.set_line(area.x, row_y, &line, area.width);
         pane.drawn.push((row_y, i));
     }
+    // Narrow, risk flags are symbols: a spare row below the list says what they mean.
+    let used = rows.len().saturating_sub(pane.offset).min(height);
+    if any_symbols && used < height {
+        buf.set_line(area.x, list_bottom - 1, &legend(cs, theme), area.width);
+    }
 }
 
-/// `9be77d1 Fix cache key for… alice #1234 MIGRATION`, fitted to `width`.
+/// The subject keeps at least this many columns before other fields are given up.
+const MIN_SUBJECT: usize = 12;
+
+/// What a commit row shows besides its id and subject, from the widest to the narrowest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fields {
+    author: bool,
+    pr: bool,
+    /// Risk flags as words (`MIGRATION`) or, narrow, as one letter each after `⚠`.
+    risk_words: bool,
+}
+
+const FORMS: [Fields; 4] = [
+    Fields {
+        author: true,
+        pr: true,
+        risk_words: true,
+    },
+    Fields {
+        author: true,
+        pr: true,
+        risk_words: false,
+    },
+    Fields {
+        author: false,
+        pr: true,
+        risk_words: false,
+    },
+    Fields {
+        author: false,
+        pr: false,
+        risk_words: false,
+    },
+];
+
+/// A risk flag's one-letter symbol (`M` for migration), as the legend and detail explain.
+pub(super) fn risk_symbol(risk: &str) -> String {
+    risk.chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default()
+}
+
+/// `9be77d1 Fix cache key for… alice #1234 MIGRATION`, fitted to `width`: narrow, risk
+/// flags become symbols (`⚠M`), then the author goes, then the PR number — a field is
+/// dropped whole, a number is never cut.
 fn commit_line(
     c: &Commit,
     depth: usize,
@@ -192,19 +245,13 @@ fn commit_line(
     folded: bool,
     search: &str,
     theme: &Theme,
-) -> Line<'static> {
+) -> (Line<'static>, bool) {
     let marker = match (c.is_merge, folded, depth) {
         (_, _, 1) => "  └ ",
         (true, true, _) => "▸ ",
         (true, false, _) => "▾ ",
         _ => "  ",
     };
-    let pr = c.pr.map(|p| format!(" {p}")).unwrap_or_default();
-    let risks: String = c
-        .risks
-        .iter()
-        .map(|r| format!(" {}", r.to_uppercase()))
-        .collect();
     let merged = if c.is_merge && folded {
         format!(" (+{})", c.merged.len())
     } else {
@@ -221,16 +268,55 @@ fn commit_line(
             ),
             _ => one_line(&c.subject, 300),
         };
-    let fixed = marker.width() + 8 + 1 + pr.width() + risks.width() + merged.width() + 1;
-    // The author in full where the subject keeps its room (up to 48 columns of it); cut
-    // to no less than 12 columns when the pane is narrow.
-    let full = one_line(&c.author, 40);
-    let subject_wants = subject.width().min(48);
-    let author_room = width
-        .saturating_sub(fixed + subject_wants)
-        .clamp(12.min(full.width()), full.width().max(1));
-    let author = fit(&full, author_room);
-    let room = width.saturating_sub(fixed + author.width()).max(8);
+    let full_author = one_line(&c.author, 40);
+    let parts = |f: Fields| {
+        let pr = match c.pr {
+            Some(p) if f.pr => format!(" {p}"),
+            _ => String::new(),
+        };
+        let risks: String = if c.risks.is_empty() {
+            String::new()
+        } else if f.risk_words {
+            c.risks
+                .iter()
+                .map(|r| format!(" {}", r.to_uppercase()))
+                .collect()
+        } else {
+            let symbols: String = c.risks.iter().map(|r| risk_symbol(r)).collect();
+            format!(" ⚠{symbols}")
+        };
+        // The author is counted at 12 columns here: when there is more room it is shown
+        // whole (below), never cut below 12.
+        let author_min = if f.author {
+            1 + full_author.width().min(12)
+        } else {
+            0
+        };
+        let fixed =
+            marker.width() + 8 + author_min + pr.width() + risks.width() + merged.width() + 1;
+        (pr, risks, fixed, author_min)
+    };
+    let form = FORMS
+        .iter()
+        .copied()
+        .find(|f| width.saturating_sub(parts(*f).2) >= MIN_SUBJECT)
+        .unwrap_or(FORMS[FORMS.len() - 1]);
+    let (pr, risks, fixed, author_min) = parts(form);
+    let symbols = !form.risk_words && !c.risks.is_empty();
+    let pr_shown = (form.pr && c.pr.is_some()).then(|| pr.trim_start());
+    let subject = without_pr(&subject, pr_shown);
+    // The author in full where the subject keeps its room (up to 48 columns of it).
+    let author = if form.author {
+        let subject_wants = subject.width().min(48);
+        let spare = width.saturating_sub(fixed + subject_wants);
+        let room = (author_min - 1 + spare).min(full_author.width());
+        format!(" {}", fit(&full_author, room.max(1)))
+    } else {
+        String::new()
+    };
+    let room = width
+        .saturating_sub(fixed - author_min + author.width())
+        .max(4);
     let subject = fit(&subject, room);
     let pad = room.saturating_sub(subject.width());
     let mut spans = vec![
@@ -248,12 +334,12 @@ fn commit_line(
     }
     spans.extend([
         Span::styled(merged, theme.dim),
-        Span::raw(" ".repeat(pad + 1)),
+        Span::raw(" ".repeat(pad)),
         Span::styled(author, theme.dim),
         Span::styled(pr, theme.info),
         Span::styled(risks, theme.warn),
     ]);
-    Line::from(spans)
+    (Line::from(spans), symbols)
 }
 
 /// `text` with each case-insensitive occurrence of `needle` in `hit` style.
@@ -284,19 +370,65 @@ fn highlighted(text: &str, needle: &str, base: Style, hit: Style) -> Vec<Span<'s
     spans
 }
 
+/// `⚠ M migration · C config`: what the symbols of a narrow list stand for.
+fn legend(cs: &crate::vcs::ChangeSet, theme: &Theme) -> Line<'static> {
+    let mut names: Vec<&str> = Vec::new();
+    for c in &cs.commits {
+        for r in &c.risks {
+            if !names.contains(&r.as_str()) {
+                names.push(r);
+            }
+        }
+    }
+    let items: Vec<String> = names
+        .iter()
+        .map(|r| format!("{} {}", risk_symbol(r), r.to_lowercase()))
+        .collect();
+    Line::styled(format!("⚠ {}", items.join(" · ")), theme.dim)
+}
+
+/// `s` cut to `width` with `…`; a cut never falls inside a number (`#1341` is never shown
+/// as `#134`): the whole number, with any `#` or `(` before it, goes instead.
 fn fit(s: &str, width: usize) -> String {
     if s.width() <= width {
         return s.to_string();
     }
     let mut out = String::new();
-    for ch in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(ch) = chars.next() {
         if out.width() + 2 > width {
+            // Cutting here: back off if this would split a number.
+            if ch.is_ascii_digit() {
+                while out.ends_with(|c: char| c.is_ascii_digit()) {
+                    out.pop();
+                }
+                while out.ends_with(['#', '(', '-', '.', ',']) {
+                    out.pop();
+                }
+            }
             break;
         }
         out.push(ch);
+        if chars.peek().is_none() {
+            return out;
+        }
     }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
     out.push('…');
     out
+}
+
+/// The subject without a trailing ` (#1234)` that the PR column shows anyway.
+fn without_pr(subject: &str, pr: Option<&str>) -> String {
+    let Some(pr) = pr else {
+        return subject.to_string();
+    };
+    subject
+        .trim_end()
+        .strip_suffix(&format!("({pr})"))
+        .map_or(subject, str::trim_end)
+        .to_string()
 }
 
 fn detail_lines(c: &Commit, theme: &Theme) -> Vec<Line<'static>> {
@@ -320,7 +452,12 @@ fn detail_lines(c: &Commit, theme: &Theme) -> Vec<Line<'static>> {
         ),
     ];
     if !c.risks.is_empty() {
-        let flags: Vec<String> = c.risks.iter().map(|r| r.to_uppercase()).collect();
+        // Each flag with the symbol a narrow list shows for it: `⚠ M MIGRATION · C CONFIG`.
+        let flags: Vec<String> = c
+            .risks
+            .iter()
+            .map(|r| format!("{} {}", risk_symbol(r), r.to_uppercase()))
+            .collect();
         lines.push(Line::styled(format!("⚠ {}", flags.join(" · ")), theme.warn));
     }
     if !c.body.is_empty() {

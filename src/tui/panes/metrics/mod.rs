@@ -49,6 +49,11 @@ impl MetricsPane {
         }
     }
 
+    /// How many rows the pane has content for at the moment.
+    pub fn rows_wanted(&self, ctx: &Ctx) -> usize {
+        render::rows_wanted(self, ctx)
+    }
+
     fn selected_view<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a StackView> {
         ctx.model.metrics_of(&ctx.selected_stack()?.id)
     }

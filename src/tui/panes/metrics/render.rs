@@ -158,6 +158,23 @@ fn plan_rows(height: usize, view: Option<&StackView>, others: &[usize], highligh
     p
 }
 
+/// How many rows the pane has content for, for sharing the screen's height by need.
+pub(super) fn rows_wanted(pane: &MetricsPane, ctx: &Ctx) -> usize {
+    let view = ctx
+        .selected_stack()
+        .and_then(|s| ctx.model.metrics_of(&s.id));
+    let others: Vec<usize> = (0..ctx.board.stacks.len())
+        .filter(|&i| i != ctx.selected)
+        .collect();
+    let p = plan_rows(usize::from(u16::MAX), view, &others, pane.highlight);
+    p.series.len().max(usize::from(p.note))
+        + p.controls.len()
+        + usize::from(p.summary)
+        + p.sources
+        + usize::from(p.header)
+        + p.stacks.len()
+}
+
 pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     let stacks = ctx.model.metrics();
     let MetricsPane {
@@ -227,11 +244,28 @@ pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     }
     if let Some(v) = view {
         let reserve = corner.as_ref().map_or(0, |c| c.width() as u16 + 1);
-        let layout = SeriesLayout::new(&v.series, area.width.saturating_sub(reserve));
+        let mut layout = SeriesLayout::new(&v.series, area.width.saturating_sub(reserve));
+        // With rows to spare (zoomed), each series gets a tall chart under its line.
+        let chart = tall_rows(&p, area.height);
+        if chart > 0 {
+            layout.spark = 0;
+        }
         for i in p.series.clone() {
             let row = rows.next(Some(Target::Series(i)));
             let lit = ctx.focused && i == *highlight;
             series_row(&v.series[i], &layout, area, row, lit, buf, theme);
+            if chart > 0 {
+                let top = rows.y;
+                for _ in 0..chart {
+                    rows.next(Some(Target::Series(i)));
+                }
+                tall_chart(
+                    &v.series[i],
+                    Rect::new(area.x, top, area.width, chart),
+                    buf,
+                    theme,
+                );
+            }
         }
         let name_w = v.series.iter().map(|s| s.name.width()).max().unwrap_or(0);
         for &i in &p.controls {
@@ -305,6 +339,75 @@ pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
             theme.dim,
         );
     }
+}
+
+/// Rows of tall chart per series when everything fits with room to spare (at least
+/// three rows a series), else 0.
+fn tall_rows(p: &Plan, height: u16) -> u16 {
+    let n = p.series.len();
+    if n == 0 || p.note || p.hidden.total() > 0 || p.more || p.corner {
+        return 0;
+    }
+    let used = n
+        + p.controls.len()
+        + usize::from(p.summary)
+        + p.sources
+        + usize::from(p.header)
+        + p.stacks.len();
+    let spare = usize::from(height).saturating_sub(used) / n;
+    if spare < 3 {
+        return 0;
+    }
+    spare.min(16) as u16
+}
+
+/// A series' history as a chart `area.height` rows tall: its scale's top and bottom on a
+/// y axis at the left, the level before the promotion drawn across as a dotted line.
+fn tall_chart(s: &SeriesView, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    if area.height < 2 || area.width < 12 {
+        return;
+    }
+    let (lo, hi) = s.spark.range();
+    let baseline = s.stats.in_view.as_ref().map(|sh| sh.baseline_median);
+    // The baseline's row, when it falls between the top and the bottom.
+    let base_y = baseline
+        .filter(|b| b.is_finite() && hi > lo)
+        .map(|b| {
+            let from_bottom = ((b - lo) / (hi - lo)).clamp(0.0, 1.0) * f64::from(area.height - 1);
+            area.bottom() - 1 - from_bottom.round() as u16
+        })
+        .filter(|&y| y != area.y && y != area.bottom() - 1);
+    let mut labels = vec![
+        (area.y, s.fmt(Some(hi))),
+        (area.bottom() - 1, s.fmt(Some(lo))),
+    ];
+    if let (Some(y), Some(b)) = (base_y, baseline) {
+        labels.push((y, s.fmt(Some(b))));
+    }
+    let label_w = labels.iter().map(|(_, l)| l.width()).max().unwrap_or(0) as u16;
+    let axis_x = area.x + label_w + 1;
+    for (y, label) in &labels {
+        let pad = label_w - label.width() as u16;
+        put(buf, area.x + pad, *y, label, label_w, theme.dim);
+    }
+    for y in area.top()..area.bottom() {
+        let tick = if labels.iter().any(|(ly, _)| *ly == y) {
+            "┤"
+        } else {
+            "│"
+        };
+        put(buf, axis_x, y, tick, 1, theme.dim);
+    }
+    let x = axis_x + 1;
+    s.spark.draw_tall(
+        buf,
+        x,
+        area.y,
+        area.right().saturating_sub(x),
+        area.height,
+        verdict_spark_styles(s, theme),
+        baseline,
+    );
 }
 
 /// Hands out screen rows top down and remembers which are clickable.

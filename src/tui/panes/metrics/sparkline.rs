@@ -25,7 +25,17 @@ pub struct Spark {
     /// Index of the first point at or after the promotion (`heights.len()` when the
     /// promotion came after the newest point); `None` when not promoted.
     promoted: Option<usize>,
+    /// Each point's place on the scale in thousandths, for tall charts; `FINE_GAP` where
+    /// there is no value.
+    fine: Vec<u16>,
+    /// The scale's bottom and top (as `f64::to_bits`), for the axis labels.
+    scale: (u64, u64),
 }
+
+const FINE: u16 = 1000;
+const FINE_GAP: u16 = u16::MAX;
+/// The baseline level across a tall chart.
+pub const BASELINE: &str = "╌";
 
 /// How the parts of a sparkline look.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +87,117 @@ impl Spark {
                 .position(|p| p.at >= t)
                 .unwrap_or(points.len())
         });
-        Spark { heights, promoted }
+        let fine = points
+            .iter()
+            .map(|p| match p.value {
+                Some(v) if v.is_finite() && span > 0.0 => ((v - lo) / span * f64::from(FINE))
+                    .round()
+                    .clamp(0.0, f64::from(FINE))
+                    as u16,
+                Some(v) if v.is_finite() => {
+                    if hi > 0.0 {
+                        FINE
+                    } else {
+                        0
+                    }
+                }
+                _ => FINE_GAP,
+            })
+            .collect();
+        let top = if hi.is_finite() { lo + span } else { lo };
+        Spark {
+            heights,
+            promoted,
+            fine,
+            scale: (lo.to_bits(), top.to_bits()),
+        }
+    }
+
+    /// The bottom and the top of the scale.
+    pub fn range(&self) -> (f64, f64) {
+        (f64::from_bits(self.scale.0), f64::from_bits(self.scale.1))
+    }
+
+    /// As [`Spark::draw`], `height` rows tall, with `baseline` (a value) drawn as a line
+    /// across the chart where no bar covers it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw_tall(
+        &self,
+        buf: &mut Buffer,
+        x: u16,
+        y: u16,
+        width: u16,
+        height: u16,
+        styles: SparkStyles,
+        baseline: Option<f64>,
+    ) {
+        let width = width as usize;
+        if width == 0 || height == 0 {
+            return;
+        }
+        let len = self.fine.len();
+        let in_view = self
+            .promoted
+            .filter(|&p| p >= len.saturating_sub(width.saturating_sub(1)));
+        let room = if in_view.is_some() { width - 1 } else { width };
+        let start = len.saturating_sub(room);
+        let shown = &self.fine[start..];
+        let marker_at = in_view.map(|p| p - start);
+        let (lo, hi) = self.range();
+        let rows = u32::from(height);
+        // The baseline's row, counted from the bottom.
+        let base_row = baseline
+            .filter(|b| b.is_finite() && hi > lo)
+            .map(|b| (((b - lo) / (hi - lo)).clamp(0.0, 1.0) * f64::from(rows - 1)).round() as u32);
+        let mut put = |col: usize, row: u32, symbol: &str, style: Style| {
+            if let (Ok(cx), Ok(cy)) = (u16::try_from(col), u16::try_from(row))
+                && let Some(cell) = buf.cell_mut((cx, y.saturating_add(height - 1 - cy)))
+            {
+                cell.set_symbol(symbol).set_style(style);
+            }
+        };
+        let mut col = x as usize + (room - shown.len());
+        let marker_col = |col: usize, put: &mut dyn FnMut(usize, u32, &str, Style)| {
+            for r in 0..rows {
+                put(col, r, MARKER, styles.marker);
+            }
+        };
+        for (i, &f) in shown.iter().enumerate() {
+            if marker_at == Some(i) {
+                marker_col(col, &mut put);
+                col += 1;
+            }
+            let style = if marker_at.is_some_and(|m| i >= m) {
+                styles.after
+            } else {
+                styles.before
+            };
+            // The bar's height in eighths of a row; a value at the bottom still shows.
+            let eighths = if f == FINE_GAP {
+                0
+            } else {
+                (u32::from(f) * rows * 8 / u32::from(FINE)).max(1)
+            };
+            for r in 0..rows {
+                let part = eighths.saturating_sub(r * 8).min(8);
+                if part > 0 {
+                    put(col, r, BARS[part as usize - 1], style);
+                } else if base_row == Some(r) {
+                    put(
+                        col,
+                        r,
+                        BASELINE,
+                        styles
+                            .marker
+                            .remove_modifier(ratatui::style::Modifier::BOLD),
+                    );
+                }
+            }
+            col += 1;
+        }
+        if marker_at == Some(shown.len()) {
+            marker_col(col, &mut put);
+        }
     }
 
     pub fn is_empty(&self) -> bool {

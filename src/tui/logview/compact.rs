@@ -1,0 +1,183 @@
+//! Message first on a narrow pane: when a log line does not fit, its leading ISO timestamp
+//! shrinks to `HH:MM:SS` (or goes, when even that leaves too little room) and a bracketed
+//! request id before the message is dropped. The answer is a list of byte ranges of the
+//! original line, so level colours and filter matches still land on the right characters.
+
+use std::ops::Range;
+
+/// Below this many columns the `HH:MM:SS` goes too: the message needs the room.
+const CLOCK_FROM: usize = 36;
+/// From this many columns the full timestamp is kept even when the line is cut.
+const FULL_FROM: usize = 100;
+
+/// The parts of `text` to draw, in order, when it is wider than `width`; `None` when the
+/// line fits or has no prefix to shrink.
+pub fn visible(text: &str, width: usize) -> Option<Vec<Range<usize>>> {
+    if unicode_width::UnicodeWidthStr::width(text) <= width {
+        return None;
+    }
+    let ts = timestamp(text);
+    let after_ts = ts.as_ref().map_or(0, |t| t.end + 1);
+    let req = request_id(text, after_ts);
+    if ts.is_none() && req.is_none() {
+        return None;
+    }
+    let mut parts = Vec::with_capacity(3);
+    match &ts {
+        Some(t) if width >= FULL_FROM => parts.push(t.all.clone()),
+        Some(t) if width >= CLOCK_FROM => parts.push(t.clock.clone()),
+        _ => {}
+    }
+    // With a prefix kept, the body starts at the space after the stamp.
+    let body = match &ts {
+        Some(t) if !parts.is_empty() => t.end,
+        _ => after_ts,
+    };
+    match req {
+        Some(r) => {
+            parts.push(body..r.start);
+            // Past the `]` and its space.
+            parts.push(r.end + 2..text.len());
+        }
+        None => parts.push(body..text.len()),
+    }
+    for p in &mut parts {
+        p.end = p.end.min(text.len());
+        p.start = p.start.min(p.end);
+    }
+    parts.retain(|p| !p.is_empty());
+    Some(parts)
+}
+
+struct Stamp {
+    all: Range<usize>,
+    /// `HH:MM:SS` inside it.
+    clock: Range<usize>,
+    /// Where the stamp ends (a space follows).
+    end: usize,
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|±hh:mm]` at the start, followed by a space.
+fn timestamp(text: &str) -> Option<Stamp> {
+    let b = text.as_bytes();
+    let digits = |r: Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let ok = digits(0..4)
+        && at(4, b'-')
+        && digits(5..7)
+        && at(7, b'-')
+        && digits(8..10)
+        && (at(10, b'T') || at(10, b' '))
+        && digits(11..13)
+        && at(13, b':')
+        && digits(14..16)
+        && at(16, b':')
+        && digits(17..19);
+    if !ok {
+        return None;
+    }
+    let mut end = 19;
+    while end < b.len() && b[end] != b' ' {
+        let c = b[end];
+        if !(c.is_ascii_digit() || matches!(c, b'.' | b',' | b'Z' | b'+' | b'-' | b':')) {
+            return None;
+        }
+        end += 1;
+    }
+    if end >= b.len() {
+        return None;
+    }
+    Some(Stamp {
+        all: 0..end,
+        clock: 11..19,
+        end,
+    })
+}
+
+/// A bracketed id-like token (`[NNFQO2cbO4AeCsWCO-I2]`, `[req=00010001]`) among the first
+/// words after `from`, followed by a space: the byte range from `[` to `]`.
+fn request_id(text: &str, from: usize) -> Option<Range<usize>> {
+    let rest = text.get(from..)?;
+    let mut offset = from;
+    for word in rest.split(' ').take(4) {
+        let inner = word.strip_prefix('[').and_then(|w| w.strip_suffix(']'));
+        if let Some(inner) = inner
+            && inner.len() >= 8
+            && inner
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'=' | b'.' | b':'))
+            && inner.bytes().any(|c| c.is_ascii_digit())
+            && text.as_bytes().get(offset + word.len()) == Some(&b' ')
+        {
+            return Some(offset..offset + word.len() - 1);
+        }
+        offset += word.len() + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str =
+        "2026-12-01T16:01:58.528Z DEBUG [NNFQO2cbO4AeCsWCO-I2] cache miss for /news/articles";
+
+    fn shown(text: &str, width: usize) -> String {
+        match visible(text, width) {
+            Some(parts) => parts.into_iter().map(|r| &text[r]).collect(),
+            None => text.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_line_that_fits_is_drawn_as_it_is() {
+        assert_eq!(visible(LINE, 200), None);
+    }
+
+    #[test]
+    fn narrow_the_clock_stays_and_the_request_id_goes() {
+        assert_eq!(
+            shown(LINE, 38),
+            "16:01:58 DEBUG cache miss for /news/articles"
+        );
+    }
+
+    #[test]
+    fn very_narrow_the_timestamp_goes_too() {
+        assert_eq!(shown(LINE, 28), "DEBUG cache miss for /news/articles");
+    }
+
+    #[test]
+    fn wide_but_cut_keeps_the_whole_timestamp() {
+        let long = format!("{LINE} {}", "x".repeat(120));
+        assert!(shown(&long, 120).starts_with("2026-12-01T16:01:58.528Z DEBUG cache miss"));
+    }
+
+    #[test]
+    fn lines_without_a_prefix_are_left_alone() {
+        let text = "GET / -> 200 in 12ms route=HomePage cache=HIT and much more text";
+        assert_eq!(visible(text, 20), None);
+        // Brackets holding a word are part of the message, not an id.
+        let text = "2026-12-01T16:01:58Z INFO [cache] warmed 120 entries in 4ms";
+        assert_eq!(
+            shown(text, 40),
+            "16:01:58 INFO [cache] warmed 120 entries in 4ms"
+        );
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        for text in [
+            "2026-12-01T16:01:58",
+            "2026-12-01T16:01:58 ",
+            "[abcdefgh1] ",
+            "é",
+            "",
+        ] {
+            for w in [0, 1, 10, 40, 120] {
+                let _ = shown(text, w);
+            }
+        }
+    }
+}
