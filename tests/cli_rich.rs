@@ -96,8 +96,12 @@ fn versions_prompts_gestures_announcements_and_verdicts_against_a_served_demo() 
         draft.contains(&format!("*WWW*: live on `{new}` (shipped, from `{old}`)")),
         "{draft}"
     );
+    // Each stack not promoted yet goes from its own live version (the demo's stacks do not
+    // all run the same one).
+    let (sally_live, sally_test) = versions(&s, "sally");
+    assert_eq!(sally_test, new);
     assert!(
-        draft.contains(&format!("*Cedric*: live `{old}` → `{new}` from test")),
+        draft.contains(&format!("*Sally*: live `{sally_live}` → `{new}` from test")),
         "{draft}"
     );
     assert!(!draft.contains(&format!("`{new}` → `{new}`")), "{draft}");

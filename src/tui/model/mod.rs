@@ -46,7 +46,7 @@ impl Model {
         let mut out = Applied::default();
         match event {
             Event::Metrics(update) => {
-                let view = StackView::new(update);
+                let view = StackView::after(self.metrics.get(&update.stack), update);
                 // Values and sparklines move with every round.
                 out.changed = true;
                 out.flags_moved = self.flagged(&update.stack) != view.flagged.as_slice();

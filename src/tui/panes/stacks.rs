@@ -258,8 +258,10 @@ impl Pane for StacksPane {
             .unwrap_or_default();
         match not_current(ctx) {
             0 => Line::from(format!(" Stacks · {done}/{n} live {next}")),
+            // Unconfirmed versions matter more than which stack is next (its row still
+            // carries the mark), and the title has room for one of them.
             stale => Line::from(vec![
-                Span::raw(format!(" Stacks · {done}/{n} live {next}· ")),
+                Span::raw(format!(" Stacks · {done}/{n} live · ")),
                 Span::styled(
                     format!("⚠ {stale} not confirmed by the platform "),
                     ctx.theme.warn,
