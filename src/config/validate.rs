@@ -139,6 +139,7 @@ pub(super) fn validate(config: &Config, _text: &str) -> Result<(), (String, Stri
         &config.approval,
         &config.release.environments,
     )?;
+    super::keys::validate(&config.keys)?;
     Ok(())
 }
 

@@ -46,12 +46,16 @@ impl App {
         self.render_status(buf);
         self.render_hints(buf);
         match &mut self.overlay {
-            Some(Overlay::Confirm(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Help(h)) => h.render(area, buf, &self.theme),
-            Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Report(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme),
+            Some(Overlay::Confirm(d)) => {
+                d.render(area, buf, &self.theme, &self.dialog_keys.confirm)
+            }
+            Some(Overlay::Help(h)) => h.render(area, buf, &self.theme, &self.dialog_keys.help),
+            Some(Overlay::Announce(d)) => {
+                d.render(area, buf, &self.theme, &self.dialog_keys.announce)
+            }
+            Some(Overlay::Details(d)) => d.render(area, buf, &self.theme, &self.dialog_keys.page),
+            Some(Overlay::Report(d)) => d.render(area, buf, &self.theme, &self.dialog_keys),
+            Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme, &self.dialog_keys.page),
             None => {}
         }
     }
@@ -194,7 +198,7 @@ impl App {
                 .iter()
                 .flat_map(|h| {
                     [
-                        Span::styled(h.key, theme.accent),
+                        Span::styled(h.key.to_string(), theme.accent),
                         Span::styled(format!(" {}  ", h.action), theme.dim),
                     ]
                 })
@@ -207,15 +211,16 @@ impl App {
                 .sum()
         };
         // Help and quit always show, at the right; the rest fill from the left.
-        let always = keys::ALWAYS;
+        let always = &self.keys.hints(keys::ALWAYS);
         let room = (area.width as usize).saturating_sub(width(always) + 1);
         let mut hints = self.with_pane(focus, |p, ctx| p.hints(ctx));
         if self.command_line.is_some() {
-            hints = vec![
-                Hint::new("⏎", "run"),
-                Hint::new("Esc", "cancel"),
-                Hint::new(":help", "lists commands"),
-            ];
+            use crate::tui::input::{Edit, keymap};
+            hints = keymap().hints(&[Edit::Accept, Edit::Cancel]);
+            if let Some(run) = hints.first_mut() {
+                run.action = "run".into();
+            }
+            hints.push(Hint::new(":help", "lists commands"));
         }
         if self.command_line.is_some() || self.panes.get_ref(focus).captures_keys() {
             // Typing into a pane: only its keys apply, globals do not.
@@ -224,7 +229,10 @@ impl App {
             buf.set_line(area.x, area.y, &Line::from(left), area.width);
             return;
         }
-        hints.extend_from_slice(keys::BAR);
+        if focus == PaneId::Stacks {
+            hints.extend(self.keys.hint(keys::Global::SelectStack));
+        }
+        hints.extend(self.keys.hints(keys::BAR));
         let mut shown = Vec::new();
         let mut used = 1;
         for h in hints {

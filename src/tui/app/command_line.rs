@@ -35,6 +35,15 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":help / :q", "the help / quit"),
 ];
 
+/// Every command's name as typed, `:fetch / :refresh` counted as two.
+pub fn command_names() -> Vec<&'static str> {
+    COMMANDS
+        .iter()
+        .flat_map(|(c, _)| c.split(" / "))
+        .filter_map(|c| c.split_whitespace().next())
+        .collect()
+}
+
 impl App {
     /// Runs one typed command line (without the leading ':').
     pub(super) fn run_command_line(&mut self, line: &str) {
@@ -104,9 +113,19 @@ impl App {
             // Built-in themes only: loading a file would be I/O in the UI.
             "theme" => match args.first() {
                 Some(name) if Theme::built_in_names().contains(name) => {
-                    Theme::load(name).map(|t| self.theme = t)
+                    Theme::load(name).map(|t| {
+                        self.theme = t;
+                        self.say(Level::Info, format!("theme: {name}"));
+                    })
                 }
-                _ => Err(format!("themes: {}", Theme::built_in_names().join(", "))),
+                Some(name) => Err(format!(
+                    "no theme '{name}' (themes: {})",
+                    Theme::built_in_names().join(", ")
+                )),
+                None => Err(format!(
+                    ":theme needs a name (themes: {})",
+                    Theme::built_in_names().join(", ")
+                )),
             },
             "help" | "h" => {
                 self.open_help();
@@ -116,16 +135,10 @@ impl App {
                 self.request_quit();
                 Ok(())
             }
-            other => {
-                let known: Vec<&str> = COMMANDS
-                    .iter()
-                    .map(|(c, _)| c.split_whitespace().next().unwrap_or(c))
-                    .collect();
-                Err(format!(
-                    "unknown command ':{other}' (known: {})",
-                    known.join(" ")
-                ))
-            }
+            other => Err(format!(
+                "unknown command ':{other}'; commands: {}",
+                command_names().join(" ")
+            )),
         };
         if let Err(e) = result {
             self.say(Level::Warn, e);

@@ -1,18 +1,22 @@
 //! A titled, scrollable page of lines over the dashboard: what the details (`v`), the
 //! gates (`g`) and a dry run's plan are drawn as. One place for its keys and its frame.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
+use super::keys::Scroll;
+use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
 pub struct Page {
     pub title: String,
     pub lines: Vec<Line<'static>>,
     scroll: u16,
+    /// Rows of text at the last render: a page.
+    rows: u16,
 }
 
 impl Page {
@@ -21,28 +25,31 @@ impl Page {
             title: title.into(),
             lines,
             scroll: 0,
+            rows: 10,
         }
     }
 
-    /// Scrolls on `j`/`k` and the arrows; `true` when the key closes the page (`Esc`,
-    /// `q`, `Enter`, or the key that opened it).
-    pub fn on_key(&mut self, key: KeyEvent, opened_with: char) -> bool {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => true,
-            KeyCode::Char(c) if c == opened_with => true,
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
-                false
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                false
-            }
-            _ => false,
+    /// Scrolls on its keys; `true` when the key closes the page (its close keys, or
+    /// `opened_it`: the key was the one that opened it).
+    pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap<Scroll>, opened_it: bool) -> bool {
+        let page = self.rows.max(1);
+        let bottom = (self.lines.len() as u16).saturating_sub(page);
+        match keys.action(&key) {
+            Some(Scroll::Close) => return true,
+            _ if opened_it => return true,
+            Some(Scroll::Down) => self.scroll = self.scroll.saturating_add(1),
+            Some(Scroll::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Some(Scroll::PageDown) => self.scroll = self.scroll.saturating_add(page),
+            Some(Scroll::PageUp) => self.scroll = self.scroll.saturating_sub(page),
+            Some(Scroll::Top) => self.scroll = 0,
+            Some(Scroll::Bottom) => self.scroll = bottom,
+            None => {}
         }
+        self.scroll = self.scroll.min(bottom);
+        false
     }
 
-    pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
+    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
         let width = self
             .lines
             .iter()
@@ -56,10 +63,18 @@ impl Page {
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(theme.border_focused)
-            .title(Span::styled(
-                format!(" {} · Esc to close ", self.title),
-                theme.title,
+            .title(Span::styled(format!(" {} ", self.title), theme.title))
+            .title_bottom(super::footer_line(
+                &[
+                    keys.hint(Scroll::Close),
+                    keys.pair(Scroll::Down, Scroll::Up, "scroll"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+                theme,
             ));
+        self.rows = area.height.saturating_sub(2);
         Paragraph::new(self.lines.clone())
             .block(block)
             .wrap(Wrap { trim: false })

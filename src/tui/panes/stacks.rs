@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -18,10 +18,70 @@ use crate::engine::release::{Phase, StackRelease};
 use crate::feeds::smoke::SmokeReport;
 use crate::model::StackId;
 use crate::text::one_line;
+use crate::tui::keymap::{Binding, DefaultScope, HelpSection, Keymap, Scope, ScopeKind};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use crate::tui::theme::Theme;
 
 const BUTTON: &str = "[Promote]";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StacksKey {
+    Down,
+    Up,
+    First,
+    Last,
+    Promote,
+}
+
+pub static KEYS: Scope<StacksKey> = Scope {
+    name: "stacks",
+    title: "Stacks pane",
+    kind: ScopeKind::Pane,
+    bindings: &[
+        Binding {
+            action: StacksKey::Promote,
+            name: "promote",
+            keys: &["Enter"],
+            hint: "promote",
+            help: "promote the selected stack (its Promote button)",
+        },
+        Binding {
+            action: StacksKey::Down,
+            name: "down",
+            keys: &["j", "Down"],
+            hint: "select",
+            help: "select the next stack",
+        },
+        Binding {
+            action: StacksKey::Up,
+            name: "up",
+            keys: &["k", "Up"],
+            hint: "select",
+            help: "select the previous stack",
+        },
+        // `g` is the gates overlay here (1 and Home select the first stack).
+        Binding {
+            action: StacksKey::First,
+            name: "first",
+            keys: &["Home"],
+            hint: "first",
+            help: "select the first stack",
+        },
+        Binding {
+            action: StacksKey::Last,
+            name: "last",
+            keys: &["End", "G"],
+            hint: "last",
+            help: "select the last stack",
+        },
+    ],
+};
+
+impl DefaultScope for StacksKey {
+    fn scope() -> &'static Scope<Self> {
+        &KEYS
+    }
+}
 
 #[derive(Default)]
 pub struct StacksPane {
@@ -31,6 +91,7 @@ pub struct StacksPane {
     flags: HashMap<StackId, Words>,
     /// Each stack's smoke tests: running, or the last report (until the next deployment).
     smoke: HashMap<StackId, Smoke>,
+    keys: Keymap<StacksKey>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -278,21 +339,24 @@ impl Pane for StacksPane {
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         let n = ctx.board.stacks.len();
-        if n == 0 {
+        let Some(action) = self.keys.action(&key) else {
             return Outcome::Ignored;
+        };
+        if n == 0 {
+            return Outcome::Intent(Intent::Say(
+                "No stacks yet: reading them from the platform…".into(),
+            ));
         }
         let sel = ctx.selected.min(n - 1);
         let select = |i: usize| Outcome::Intent(Intent::Select(i));
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => select((sel + 1).min(n - 1)),
-            KeyCode::Up | KeyCode::Char('k') => select(sel.saturating_sub(1)),
-            // `g` is the gates overlay here (1 and Home select the first stack).
-            KeyCode::Home => select(0),
-            KeyCode::End | KeyCode::Char('G') => select(n - 1),
-            KeyCode::Enter if key.modifiers == KeyModifiers::NONE => {
+        match action {
+            StacksKey::Down => select((sel + 1).min(n - 1)),
+            StacksKey::Up => select(sel.saturating_sub(1)),
+            StacksKey::First => select(0),
+            StacksKey::Last => select(n - 1),
+            StacksKey::Promote => {
                 Outcome::Intent(Intent::Promote(ctx.board.stacks[sel].id.clone()))
             }
-            _ => Outcome::Ignored,
         }
     }
 
@@ -417,11 +481,17 @@ impl Pane for StacksPane {
     }
 
     fn hints(&self, _ctx: &Ctx) -> Vec<Hint> {
-        vec![
-            Hint::new("⏎", "promote"),
-            Hint::new("j/k", "select"),
-            Hint::new("1-9", "jump to stack"),
-        ]
+        let mut hints = self.keys.hints(&[StacksKey::Promote]);
+        hints.extend(self.keys.pair(StacksKey::Down, StacksKey::Up, "select"));
+        hints
+    }
+
+    fn help(&self) -> Vec<HelpSection> {
+        vec![self.keys.help()]
+    }
+
+    fn rebind(&mut self, keys: &crate::config::keys::KeysConfig) {
+        self.keys = Keymap::new(&KEYS, keys);
     }
 }
 
