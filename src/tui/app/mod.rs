@@ -8,6 +8,7 @@ use ratatui::widgets::Block;
 mod actions;
 mod chrome;
 mod command_line;
+pub use command_line::command_names;
 mod notices;
 
 use super::input::{InputResult, LineInput};

@@ -335,18 +335,47 @@ impl<A: Copy + PartialEq + 'static> Keymap<A> {
         actions.iter().filter_map(|a| self.hint(*a)).collect()
     }
 
-    /// Every binding for the help: keys as configured, and the sentence.
+    /// Every binding for the help: keys as configured, and the sentence. Two actions
+    /// that go together (down and up, top and bottom...) share a row: `j/↓, k/↑`.
     pub fn help(&self) -> HelpSection {
+        const PAIRS: &[(&str, &str)] = &[
+            ("down", "up"),
+            ("page_down", "page_up"),
+            ("top", "bottom"),
+            ("first", "last"),
+            ("left", "right"),
+            ("older", "newer"),
+            ("start", "end"),
+            ("delete_back", "delete_forward"),
+            ("focus_next", "focus_prev"),
+        ];
+        let rows: Vec<(&Binding<A>, &Vec<KeySpec>)> = self
+            .scope
+            .bindings
+            .iter()
+            .zip(&self.keys)
+            .filter(|(_, keys)| !keys.is_empty())
+            .collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            let (b, keys) = rows[i];
+            if let Some((nb, nkeys)) = rows.get(i + 1)
+                && PAIRS.contains(&(b.name, nb.name))
+            {
+                out.push(Hint {
+                    key: format!("{}, {}", label_of(keys), label_of(nkeys)).into(),
+                    action: format!("{} · {}", b.help, nb.help).into(),
+                });
+                i += 2;
+                continue;
+            }
+            out.push(Hint::owned(label_of(keys), b.help));
+            i += 1;
+        }
         HelpSection {
             title: self.scope.title.to_string(),
-            rows: self
-                .scope
-                .bindings
-                .iter()
-                .zip(&self.keys)
-                .filter(|(_, keys)| !keys.is_empty())
-                .map(|(b, keys)| Hint::owned(label_of(keys), b.help))
-                .collect(),
+            rows: out,
         }
     }
 

@@ -73,64 +73,57 @@ impl HelpOverlay {
         HelpResult::Open
     }
 
-    /// The rows for columns `width` wide.
-    fn rows(&self, width: usize) -> Vec<Row> {
-        let key_w = self
-            .sections
-            .iter()
-            .flat_map(|s| s.rows.iter().map(|h| h.key.width()))
-            .filter(|w| *w <= KEY_MAX)
-            .max()
-            .unwrap_or(6);
-        let text_w = width.saturating_sub(key_w + 4).max(12);
+    /// The rows for columns `width` wide; `gaps` puts a blank row between sections.
+    fn rows(&self, width: usize, gaps: bool) -> Vec<Row> {
         let mut rows = Vec::new();
         for s in self.sections.iter().filter(|s| !s.rows.is_empty()) {
-            if !rows.is_empty() {
+            // Each section's keys in a column of their own width.
+            let key_w = s
+                .rows
+                .iter()
+                .map(|h| h.key.width())
+                .filter(|w| *w <= KEY_MAX)
+                .max()
+                .unwrap_or(6);
+            let text_w = width.saturating_sub(key_w + 4).max(12);
+            if gaps && !rows.is_empty() {
                 rows.push(Row::Gap);
             }
             rows.push(Row::Title(s.title.clone()));
             for h in &s.rows {
                 let key = if h.key.width() > key_w {
-                    rows.push(Row::Key(h.key.to_string(), String::new()));
+                    rows.push(Row::Key(format!("  {}", h.key), String::new()));
                     String::new()
                 } else {
                     h.key.to_string()
                 };
                 let mut lines = wrap(&h.action, text_w).into_iter();
-                rows.push(Row::Key(key, lines.next().unwrap_or_default()));
-                rows.extend(lines.map(Row::More));
+                rows.push(Row::Key(
+                    format!("  {key:<key_w$}  "),
+                    lines.next().unwrap_or_default(),
+                ));
+                rows.extend(lines.map(|t| Row::More(format!("  {:key_w$}  {t}", ""))));
             }
         }
-        // Pad keys to one width.
-        rows.into_iter()
-            .map(|r| match r {
-                Row::Key(k, t) => Row::Key(format!("  {k:<key_w$}  "), t),
-                Row::More(t) => Row::More(format!("  {:key_w$}  {t}", "")),
-                other => other,
-            })
-            .collect()
+        rows
     }
 
     pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
-        // All of the screen but a margin where there is room: it is a lot to read.
-        let margin_x = if screen.width >= 100 { 2 } else { 0 };
-        let margin_y = if screen.height >= 40 { 1 } else { 0 };
-        let area = Rect {
-            x: screen.x + margin_x,
-            y: screen.y + margin_y,
-            width: screen.width.saturating_sub(2 * margin_x),
-            height: screen.height.saturating_sub(2 * margin_y),
-        };
+        // All of the screen: it is a lot to read.
+        let area = screen;
         Clear.render(area, buf);
         let inner_w = area.width.saturating_sub(2) as usize;
         let height = area.height.saturating_sub(2) as usize;
-        let columns = (inner_w / COLUMN_MIN).clamp(1, COLUMNS_MAX);
+        // One column if it fits; else as many as the width takes, without the gaps
+        // between sections (their titles stand out).
+        let most = (inner_w / COLUMN_MIN).clamp(1, COLUMNS_MAX);
+        let mut columns = 1;
+        let mut rows = self.rows(inner_w, true);
+        while rows.len() > height * columns && columns < most {
+            columns += 1;
+            rows = self.rows(inner_w / columns - 1, false);
+        }
         let col_w = inner_w / columns;
-        let rows = self.rows(col_w.saturating_sub(1));
-        // No more columns than needed when everything fits.
-        let columns = columns.min(rows.len().div_ceil(height.max(1)).max(1));
-        let col_w = inner_w / columns;
-        let rows = self.rows(col_w.saturating_sub(1));
         self.total = rows.len();
         self.shown = (height * columns).max(1);
         self.scroll = self.scroll.min(self.total.saturating_sub(self.shown));
@@ -146,24 +139,18 @@ impl HelpOverlay {
                 last * 100 / self.total.max(1)
             )
         };
-        let mut footer = keys.hints(&[
-            Scroll::Down,
-            Scroll::Up,
-            Scroll::PageDown,
-            Scroll::PageUp,
-            Scroll::Top,
-            Scroll::Bottom,
-        ]);
-        if self.total <= self.shown {
-            footer.clear();
+        let mut footer: Vec<_> = keys.hint(Scroll::Close).into_iter().collect();
+        if self.total > self.shown {
+            footer.extend(keys.pair(Scroll::Down, Scroll::Up, "scroll"));
+            footer.extend(keys.pair(Scroll::PageUp, Scroll::PageDown, "page"));
+            footer.extend(keys.pair(Scroll::Top, Scroll::Bottom, "top/end"));
         }
-        footer.extend(keys.hint(Scroll::Close));
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(theme.border_focused)
             .title(Span::styled(" Keys ", theme.title))
-            .title_bottom(super::footer_line(&footer, theme))
-            .title_bottom(Line::styled(position, theme.accent).right_aligned());
+            .title(Line::styled(position, theme.accent).right_aligned())
+            .title_bottom(super::footer_line(&footer, theme));
         let inner = block.inner(area);
         block.render(area, buf);
         for (i, row) in rows[first..last].iter().enumerate() {

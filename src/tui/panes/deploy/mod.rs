@@ -33,6 +33,8 @@ pub struct DeployPane {
     controls: ViewControls,
     /// The pane's outer width as last drawn: how much title fits.
     width: u16,
+    /// The Logs pane's keys: the help lists only where these differ.
+    logs_keys: crate::tui::keymap::Keymap<ViewKey>,
 }
 
 impl DeployPane {
@@ -46,6 +48,7 @@ impl DeployPane {
                 c
             },
             width: 0,
+            logs_keys: crate::tui::keymap::Keymap::default(),
         }
     }
 
@@ -331,11 +334,17 @@ impl Pane for DeployPane {
     }
 
     fn help(&self) -> Vec<crate::tui::keymap::HelpSection> {
-        // The save prompt is listed once, with the Logs pane.
-        self.controls.help().into_iter().take(1).collect()
+        // The view keys the Logs pane shares are listed once, with it.
+        let logs = self.logs_keys.help();
+        let mut own = self.controls.keys.help();
+        own.rows.retain(|r| !logs.rows.contains(r));
+        own.rows
+            .push(Hint::new("…", "the other view keys, as in the Logs pane"));
+        vec![own]
     }
 
     fn rebind(&mut self, config: &crate::config::keys::KeysConfig) {
         self.controls.rebind(&keys::DEPLOY, config);
+        self.logs_keys = crate::tui::keymap::Keymap::new(&keys::LOGS, config);
     }
 }
