@@ -208,7 +208,7 @@ impl ChangesPane {
                     "Commits fold and open in the commit list ({back} returns to it)."
                 ))
             }
-            ChangesKey::Stage if !self.versions(ctx).is_some_and(|v| v.envs.len() > 2) => {
+            ChangesKey::Stage if self.versions(ctx).is_none_or(|v| v.envs.len() <= 2) => {
                 Availability::why_not("Only two environments: there is no other pair to compare.")
             }
             _ => Availability::Ready,
