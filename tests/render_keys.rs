@@ -320,3 +320,19 @@ fn a_key_with_nothing_to_act_on_says_why() {
     let s = draw(&mut app, 100, 30);
     assert!(s.contains("There is no stack 9 (3 stacks)"), "{s}");
 }
+
+#[test]
+fn a_pane_key_with_nothing_to_act_on_here_says_why() {
+    let mut app = app();
+    key(&mut app, KeyCode::Tab); // Changes
+    key(&mut app, KeyCode::Char('d')); // the drift view
+    key(&mut app, KeyCode::Enter);
+    let s = draw(&mut app, 120, 30);
+    assert!(
+        s.contains("Commits fold and open in the commit list (Esc returns to it)"),
+        "{s}"
+    );
+    key(&mut app, KeyCode::Char('e'));
+    let s = draw(&mut app, 120, 30);
+    assert!(s.contains("Only two environments"), "{s}");
+}

@@ -25,3 +25,33 @@ pub fn all() -> Vec<ScopeInfo> {
         dialog::HELP.info(),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::super::KeySpec;
+    use super::all;
+
+    #[test]
+    fn every_default_key_parses_and_no_scope_has_one_key_twice() {
+        let scopes = all();
+        let mut names = std::collections::HashSet::new();
+        for scope in &scopes {
+            assert!(names.insert(scope.name), "scope {} twice", scope.name);
+            let mut seen: HashMap<KeySpec, &str> = HashMap::new();
+            let mut actions = std::collections::HashSet::new();
+            for (action, keys) in &scope.actions {
+                assert!(actions.insert(*action), "{}.{action} twice", scope.name);
+                assert!(!keys.is_empty(), "{}.{action} has no key", scope.name);
+                for k in *keys {
+                    let spec = KeySpec::parse(k)
+                        .unwrap_or_else(|e| panic!("{}.{action}: {k}: {e}", scope.name));
+                    if let Some(other) = seen.insert(spec, action) {
+                        panic!("{}: {k} is both {other} and {action}", scope.name);
+                    }
+                }
+            }
+        }
+    }
+}
