@@ -301,7 +301,8 @@ fn unknown_commands_list_every_command_and_a_theme_is_confirmed() {
     let s = draw(&mut app, 200, 30);
     assert!(s.contains("unknown command ':promte'"), "{s}");
     for c in slipway::tui::app::command_names() {
-        assert!(s.contains(&format!(" {c}")), "{c} is listed:\n{s}");
+        let name = c.trim_start_matches(':');
+        assert!(s.contains(&format!(" {name}")), "{c} is listed:\n{s}");
     }
     type_line(&mut app, "theme light");
     assert!(draw(&mut app, 100, 30).contains("theme: light"));
@@ -335,4 +336,24 @@ fn a_pane_key_with_nothing_to_act_on_here_says_why() {
     key(&mut app, KeyCode::Char('e'));
     let s = draw(&mut app, 120, 30);
     assert!(s.contains("Only two environments"), "{s}");
+}
+
+#[test]
+fn at_80x24_the_unknown_command_message_lists_every_command_on_two_rows() {
+    let mut app = app();
+    type_line(&mut app, "promte");
+    let s = draw(&mut app, 80, 24);
+    let bottom: String = s.lines().rev().take(2).collect::<Vec<_>>().join(" ");
+    for c in slipway::tui::app::command_names() {
+        assert!(
+            bottom
+                .split_whitespace()
+                .any(|w| w == c.trim_start_matches(':')),
+            "{c} is listed:\n{s}"
+        );
+    }
+    // Esc clears it, and the hints come back.
+    key(&mut app, KeyCode::Esc);
+    let s = draw(&mut app, 80, 24);
+    assert!(s.lines().last().unwrap_or("").contains("? help"), "{s}");
 }

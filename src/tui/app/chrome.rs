@@ -43,8 +43,11 @@ impl App {
         for (id, rect) in self.layout.panes.clone() {
             self.render_pane(id, rect, buf);
         }
-        self.render_status(buf);
-        self.render_hints(buf);
+        // A message too long for its row (every `:` command, a platform's error) takes
+        // the hints row too until it is cleared.
+        if !self.render_status(buf) {
+            self.render_hints(buf);
+        }
         match &mut self.overlay {
             Some(Overlay::Confirm(d)) => {
                 d.render(area, buf, &self.theme, &self.dialog_keys.confirm)
@@ -166,28 +169,42 @@ impl App {
         self.with_pane(id, |p, ctx| p.render(inner, buf, ctx));
     }
 
-    fn render_status(&self, buf: &mut Buffer) {
+    /// Returns whether the message also took the hints row below.
+    fn render_status(&self, buf: &mut Buffer) -> bool {
         let area = self.layout.status;
         if let Some(input) = &self.command_line {
             input.render(":", area, buf, self.theme.accent);
-            return;
+            return false;
         }
         let Some(m) = self.status.current() else {
-            return;
+            return false;
         };
         let (style, mark) = match m.level {
             Level::Info => (self.theme.info, "›"),
             Level::Warn => (self.theme.warn, "!"),
             Level::Error => (self.theme.error, "✗"),
         };
+        let prefix = format!(" {} {mark} ", m.at.format("%H:%M:%S"));
+        let room = (area.width as usize).saturating_sub(prefix.chars().count());
+        let hints = self.layout.hints;
+        let (first, rest) = split_at_width(&m.text, room);
         let line = Line::from(vec![
-            Span::styled(
-                format!(" {} {mark} ", m.at.format("%H:%M:%S")),
-                self.theme.dim,
-            ),
-            Span::styled(m.text.clone(), style),
+            Span::styled(prefix.clone(), self.theme.dim),
+            Span::styled(first, style),
         ]);
         buf.set_line(area.x, area.y, &line, area.width);
+        let below = hints.y == area.bottom() && hints.height > 0;
+        if rest.is_empty() || !below {
+            return false;
+        }
+        let pad = " ".repeat(prefix.chars().count());
+        buf.set_line(
+            hints.x,
+            hints.y,
+            &Line::from(vec![Span::raw(pad), Span::styled(rest, style)]),
+            hints.width,
+        );
+        true
     }
 
     fn render_hints(&mut self, buf: &mut Buffer) {
@@ -255,4 +272,24 @@ impl App {
             right_w,
         );
     }
+}
+
+/// `text` cut where it reaches `width` columns (at a space when there is one): the part
+/// that fits, and the rest.
+fn split_at_width(text: &str, width: usize) -> (String, String) {
+    use unicode_width::UnicodeWidthChar;
+    let mut used = 0;
+    let mut cut = text.len();
+    for (i, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > width {
+            cut = i;
+            break;
+        }
+    }
+    if cut == text.len() {
+        return (text.to_string(), String::new());
+    }
+    let at = text[..cut].rfind(' ').filter(|&i| i > 0).unwrap_or(cut);
+    (text[..at].to_string(), text[at..].trim_start().to_string())
 }

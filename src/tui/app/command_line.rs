@@ -135,10 +135,16 @@ impl App {
                 self.request_quit();
                 Ok(())
             }
-            other => Err(format!(
-                "unknown command ':{other}'; commands: {}",
-                command_names().join(" ")
-            )),
+            other => {
+                let names: Vec<&str> = command_names()
+                    .into_iter()
+                    .map(|c| c.trim_start_matches(':'))
+                    .collect();
+                Err(format!(
+                    "unknown command ':{other}'; commands: {}",
+                    names.join(" ")
+                ))
+            }
         };
         if let Err(e) = result {
             self.say(Level::Warn, e);
