@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 const MASK: &str = "••••••";
 
+/// `[changes] secret_patterns` at load (called by `crate::validation`): every glob compiles.
+pub fn validate(patterns: &[String]) -> Option<crate::config::Problem> {
+    let e = SecretMatcher::new(patterns).err()?;
+    Some(crate::config::Problem::new("changes.secret_patterns", e))
+}
+
 /// Keys whose values must never be shown.
 #[derive(Debug, Clone)]
 pub struct SecretMatcher {

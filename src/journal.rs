@@ -58,14 +58,103 @@ pub struct Entry {
     pub reason: Option<String>,
 }
 
+/// What a journal entry records, as its `action` word. The words are on disk, in journals
+/// written by every earlier build: they never change (`as_str`), whatever the variants
+/// are called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Act {
+    Promote,
+    Rollback,
+    Abort,
+    DeployStarted,
+    DeployFinished,
+    Smoke,
+    Announce,
+    Refused,
+    Observed,
+    Adopted,
+    LockStolen,
+    LockTakenOver,
+    /// A metric flag raised (`series`; `outcome` spike or drop).
+    Flag,
+    /// Another user's approval of one step.
+    Approve,
+    /// A promotion went past blocking gates.
+    Override,
+}
+
+impl Act {
+    pub const ALL: [Act; 15] = [
+        Act::Promote,
+        Act::Rollback,
+        Act::Abort,
+        Act::DeployStarted,
+        Act::DeployFinished,
+        Act::Smoke,
+        Act::Announce,
+        Act::Refused,
+        Act::Observed,
+        Act::Adopted,
+        Act::LockStolen,
+        Act::LockTakenOver,
+        Act::Flag,
+        Act::Approve,
+        Act::Override,
+    ];
+
+    /// The word on disk.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Act::Promote => "promote",
+            Act::Rollback => "rollback",
+            Act::Abort => "abort",
+            Act::DeployStarted => "deploy_started",
+            Act::DeployFinished => "deploy_finished",
+            Act::Smoke => "smoke",
+            Act::Announce => "announce",
+            Act::Refused => "refused",
+            Act::Observed => "observed",
+            Act::Adopted => "adopted",
+            Act::LockStolen => "lock_stolen",
+            Act::LockTakenOver => "lock_taken_over",
+            Act::Flag => "flag",
+            Act::Approve => "approve",
+            Act::Override => "override",
+        }
+    }
+
+    /// The action a word on disk names; `None` for a word this build does not know (a
+    /// newer build's), which readers skip rather than fail on.
+    pub fn parse(word: &str) -> Option<Act> {
+        Act::ALL.into_iter().find(|a| a.as_str() == word)
+    }
+}
+
+impl std::fmt::Display for Act {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `outcome` words of entries other than `deploy_finished` (whose outcome is the
+/// deployment's state, `DeployState::as_str`): on disk, so they never change.
+pub mod outcome {
+    /// A smoke test run passed.
+    pub const PASSED: &str = "passed";
+    /// A smoke test run, or a promotion the platform did not start, failed.
+    pub const FAILED: &str = "failed";
+    /// The platform refused the request.
+    pub const REFUSED: &str = "refused";
+}
+
 impl Entry {
-    pub fn new(action: &str) -> Entry {
+    pub fn new(action: Act) -> Entry {
         Entry {
             at: Utc::now(),
             user: os_user(),
             host: host_name(),
             pid: Some(std::process::id()),
-            action: action.to_string(),
+            action: action.as_str().to_string(),
             stack: None,
             env: None,
             from: None,
@@ -77,6 +166,11 @@ impl Entry {
             gates: Vec::new(),
             reason: None,
         }
+    }
+
+    /// Whether this entry records `action`.
+    pub fn is(&self, action: Act) -> bool {
+        self.action == action.as_str()
     }
 
     /// `user@host`, or the user alone when the host is unknown.
@@ -277,8 +371,8 @@ pub fn read(path: &Path) -> std::io::Result<(Vec<Entry>, usize)> {
 pub fn previous_live(entries: &[Entry]) -> std::collections::HashMap<String, (String, String)> {
     let mut out = std::collections::HashMap::new();
     for e in entries {
-        if e.action == "deploy_finished"
-            && e.outcome.as_deref() == Some("succeeded")
+        if e.is(Act::DeployFinished)
+            && e.outcome.as_deref() == Some(crate::model::DeployState::Succeeded.as_str())
             && let (Some(stack), Some(from), Some(to)) = (&e.stack, &e.from, &e.to)
         {
             out.insert(stack.clone(), (from.clone(), to.clone()));
@@ -291,18 +385,73 @@ pub fn previous_live(entries: &[Entry]) -> std::collections::HashMap<String, (St
 mod tests {
     use super::*;
 
+    /// Journals written by older builds must still read: every word on disk is pinned.
+    #[test]
+    fn the_words_on_disk_never_change() {
+        let words: Vec<&str> = Act::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "promote",
+                "rollback",
+                "abort",
+                "deploy_started",
+                "deploy_finished",
+                "smoke",
+                "announce",
+                "refused",
+                "observed",
+                "adopted",
+                "lock_stolen",
+                "lock_taken_over",
+                "flag",
+                "approve",
+                "override",
+            ]
+        );
+        for a in Act::ALL {
+            assert_eq!(Act::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Act::parse("promoted"), None);
+        use crate::model::DeployState;
+        let states: Vec<&str> = [
+            DeployState::Running,
+            DeployState::Succeeded,
+            DeployState::Failed,
+            DeployState::Aborted,
+        ]
+        .iter()
+        .map(DeployState::as_str)
+        .collect();
+        assert_eq!(states, ["running", "succeeded", "failed", "aborted"]);
+        assert_eq!(
+            [outcome::PASSED, outcome::FAILED, outcome::REFUSED],
+            ["passed", "failed", "refused"]
+        );
+        // A line as an older build wrote it reads, and names what it did.
+        let old = r#"{"at":"2026-11-30T10:00:00Z","user":"alice","host":"web-3","action":"deploy_finished","stack":"sally","from":"aaa","to":"bbb","deployment":"17","outcome":"succeeded"}"#;
+        let e: Entry = serde_json::from_str(old).unwrap();
+        assert!(e.is(Act::DeployFinished));
+        assert_eq!(
+            previous_live(&[e]).get("sally"),
+            Some(&("aaa".to_string(), "bbb".to_string()))
+        );
+    }
+
     #[test]
     fn appends_reads_back_and_counts_torn_lines() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j/belfrage.jsonl");
         append(
             &path,
-            &Entry::new("promote").stack("sally").versions("aaa", "bbb"),
+            &Entry::new(Act::Promote)
+                .stack("sally")
+                .versions("aaa", "bbb"),
         )
         .unwrap();
         append(
             &path,
-            &Entry::new("deploy_finished")
+            &Entry::new(Act::DeployFinished)
                 .stack("sally")
                 .versions("aaa", "bbb")
                 .outcome("succeeded"),
@@ -334,9 +483,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.jsonl");
         // Older releases: more than the tail holds.
-        let old =
-            serde_json::to_string(&Entry::new("promote").stack("www").detail("x".repeat(400)))
-                .unwrap();
+        let old = serde_json::to_string(
+            &Entry::new(Act::Promote)
+                .stack("www")
+                .detail("x".repeat(400)),
+        )
+        .unwrap();
         let mut f = std::fs::File::create(&path).unwrap();
         let copies = (READ_TAIL_BYTES as usize / old.len()) + 100;
         for _ in 0..copies {
@@ -345,7 +497,7 @@ mod tests {
         drop(f);
         append(
             &path,
-            &Entry::new("deploy_finished")
+            &Entry::new(Act::DeployFinished)
                 .stack("sally")
                 .versions("a", "b")
                 .outcome("succeeded"),

@@ -136,6 +136,17 @@ pub enum DeployState {
 }
 
 impl DeployState {
+    /// The state in one word, as the journal's `deploy_finished` outcome stores it (and
+    /// as the serde name): stable, never `{:?}`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeployState::Running => "running",
+            DeployState::Succeeded => "succeeded",
+            DeployState::Failed => "failed",
+            DeployState::Aborted => "aborted",
+        }
+    }
+
     pub fn is_finished(&self) -> bool {
         !matches!(self, DeployState::Running)
     }
@@ -298,12 +309,11 @@ impl StackVersions {
                 self.source_env()
             )
         } else {
-            format!(
-                "{} {} → {} from {}",
+            step_words(
                 self.target_env(),
-                self.target().short(),
-                self.source().short(),
-                self.source_env()
+                self.target(),
+                self.source(),
+                Some(self.source_env()),
             )
         }
     }
@@ -313,6 +323,15 @@ impl StackVersions {
         self.stage = stage.clamp(1, self.envs.len().saturating_sub(1).max(1));
         self
     }
+}
+
+/// The one way every front end says a move between versions: old → new, with the
+/// environment names. `live ce4e1c5 → c570624 from test` for a promotion (or a draft of
+/// one), `live c570624 → ce4e1c5` for a rollback (`from` is `None`). The dashboard's
+/// header and notices, the CLI, the announcements and the report all say it so.
+pub fn step_words(env: &Env, old: &Version, new: &Version, from: Option<&Env>) -> String {
+    let from = from.map(|e| format!(" from {e}")).unwrap_or_default();
+    format!("{env} {} → {}{from}", old.short(), new.short())
 }
 
 /// Who holds a release lock (the lock file, or the platform's lock where it has one):
@@ -341,4 +360,15 @@ pub struct Approval {
     #[serde(default)]
     pub host: String,
     pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a person can do about a refusal or an error, as data: each front end words it
+/// in its own gestures (the dashboard's keys and `:` commands, the CLI's flags), so
+/// neither names the other's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Remedy {
+    /// No earlier version is known to roll back to: name one.
+    NameRollbackVersion { stack: StackId },
+    /// A version is not in the repository yet: fetch it.
+    Fetch,
 }

@@ -59,7 +59,7 @@ fn status_promote_refusal_history_and_sigterm_against_a_served_demo() {
     let out = slipway(&s, &["promote", "www", "--yes"]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("WWW is live"), "{stderr}");
+    assert!(stderr.contains("WWW shipped: live "), "{stderr}");
     // The deploy output as the Deploy pane shows it: the progress line once, at its end,
     // and into a pipe no escape or carriage return at all.
     assert_eq!(

@@ -21,15 +21,23 @@ fn history_prints_the_journal_by_stack_and_as_json() {
     .expect("config");
     let a = "3f2a1c4aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     let b = "9be77d1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-    append(&journal, &Entry::new("promote").stack("www").versions(a, b)).expect("append");
     append(
         &journal,
-        &Entry::new("promote").stack("sally").versions(a, b),
+        &Entry::new(slipway::journal::Act::Promote)
+            .stack("www")
+            .versions(a, b),
     )
     .expect("append");
     append(
         &journal,
-        &Entry::new("deploy_finished")
+        &Entry::new(slipway::journal::Act::Promote)
+            .stack("sally")
+            .versions(a, b),
+    )
+    .expect("append");
+    append(
+        &journal,
+        &Entry::new(slipway::journal::Act::DeployFinished)
             .stack("sally")
             .versions(a, b)
             .deployment("5639228")

@@ -108,9 +108,20 @@ fn grep_filters_by_substring_or_regex() {
     assert_eq!(out, "12:00:04 WARN  slow origin\n");
     let (_, out, _) = logs(&cfg, &["sally", "--grep", "/GET /(news|sport)/"]);
     assert_eq!(out.lines().count(), 2, "{out}");
-    // -n counts lines read, before the filter (like tail -n | grep).
-    let (_, out, _) = logs(&cfg, &["sally", "-n", "2", "--grep", "ERROR"]);
+    // With --grep, -n counts matching lines (like grep | tail -n): the last N matches,
+    // however far back they are.
+    let (_, out, _) = logs(&cfg, &["sally", "-n", "1", "--grep", "ERROR"]);
     assert_eq!(out, "12:00:06 ERROR pool exhausted\n");
+    let (_, out, _) = logs(&cfg, &["sally", "-n", "3", "--grep", "/GET|ERROR/"]);
+    assert_eq!(
+        out,
+        "12:00:05 INFO  GET /sport -> 200\n12:00:06 ERROR pool exhausted\n12:00:07 INFO  GET /weather -> 200\n"
+    );
+    let (_, out, _) = logs(&cfg, &["sally", "-n", "2", "--grep", "ERROR"]);
+    assert_eq!(
+        out,
+        "12:00:02 ERROR upstream timeout origin=ares\n12:00:06 ERROR pool exhausted\n"
+    );
     let (code, _, err) = logs(&cfg, &["sally", "--grep", "/(oops/"]);
     assert_eq!(code, 2);
     assert!(err.contains("--grep: invalid regex"), "{err}");

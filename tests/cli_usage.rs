@@ -76,3 +76,36 @@ fn a_mistyped_word_is_never_answered_with_a_mutating_subcommand() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("similar subcommand exists: 'status'"), "{err}");
 }
+
+/// Every flag and argument of every subcommand says what it is for: `--help`, the man
+/// page and the completions are drawn from these texts, and a bare `--json` or `STACK`
+/// leaves a newcomer guessing.
+#[test]
+fn every_flag_and_argument_has_help_text() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            let has = |t: Option<&clap::builder::StyledStr>| {
+                t.is_some_and(|t| !t.to_string().trim().is_empty())
+            };
+            if !has(arg.get_help()) && !has(arg.get_long_help()) {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut cmd = <slipway::cli::Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let mut missing = Vec::new();
+    walk(&cmd, "slipway", &mut missing);
+    assert!(missing.is_empty(), "no help text: {missing:#?}");
+    // And the help a user reads shows it.
+    let out = slipway(&["rollback", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Stack id or name"), "{help}");
+}

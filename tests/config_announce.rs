@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use slipway::config::{AnnounceKind, ConfigError, MessageFormat, parse_str};
+use slipway::config::{AnnounceKind, ConfigError, MessageFormat};
+use slipway::validation::parse_str;
 
 const BASE: &str = r#"[release]
 name = "belfrage"
@@ -18,6 +19,7 @@ id = "www"
 
 fn parse(announce: &str) -> Result<slipway::config::Config, ConfigError> {
     parse_str(&format!("{BASE}\n{announce}"), Path::new("slipway.toml"))
+        .map_err(|e| e.first().clone())
 }
 
 /// Line numbers in errors are counted from the `[announce]` header (line 11).

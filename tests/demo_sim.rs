@@ -571,7 +571,7 @@ async fn the_bad_release_hurts_sally_until_it_is_rolled_back() {
 async fn config_toml_round_trips_and_points_at_the_demo() {
     let (env, _p) = demo(20).await;
     let text = env.config_toml();
-    let parsed = slipway::config::parse_str(&text, Path::new("demo.toml")).unwrap();
+    let parsed = slipway::validation::parse_str(&text, Path::new("demo.toml")).unwrap();
     assert_eq!(parsed, env.config().expect("demo config parses"));
     assert!(text.contains(&env.api_url()));
     assert_eq!(parsed.release.name, "belfrage");

@@ -43,8 +43,14 @@ fn promote_www_by_keys_then_quit_cleanly() {
     t.wait_text("Deploy · WWW #5639226", 10);
     let done = t.wait_for("WWW live", 60, |s| row(s, "WWW").contains("✓ live"));
     assert!(done.contains("1/4 live"), "{done}");
-    // The promotion counts as live only after the smoke checks passed.
-    let done = t.wait_text("WWW: smoke tests 3/3 passed", 20);
+    // The promotion counts as live only after the smoke checks passed; then the
+    // selection moves on to the next stack, and 1 goes back to WWW's deployment.
+    t.wait_text("WWW: smoke tests 3/3 passed", 20);
+    t.wait_for("Cedric selected", 20, |s| {
+        row(s, "Cedric").contains("▶2 Cedric")
+    });
+    t.keys(&["1"]);
+    let done = t.wait_text("Deploy · WWW #5639226", 10);
     assert!(done.contains("#5639226 · succeeded"), "{done}");
 
     t.keys(&["q"]);
@@ -63,11 +69,20 @@ fn fifty_enters_start_exactly_one_deployment() {
     });
     let enters = vec!["Enter"; 50];
     t.keys(&enters);
-    let done = t.wait_for("WWW live", 60, |s| row(s, "WWW").contains("✓ live"));
-    assert!(done.contains("#5639226"), "{done}");
+    t.wait_for("WWW live", 60, |s| row(s, "WWW").contains("✓ live"));
+    // The selection moves on to Cedric once WWW is live; its deployment is on WWW.
+    t.wait_for("Cedric selected", 20, |s| {
+        row(s, "Cedric").contains("▶2 Cedric")
+    });
+    t.keys(&["1"]);
+    let done = t.wait_text("Deploy · WWW #5639226", 10);
     assert!(
         !done.contains("5639227"),
         "a second deployment started:\n{done}"
+    );
+    assert!(
+        row(&done, "Cedric").contains("[Promote]"),
+        "no press went to the next stack:\n{done}"
     );
     // The extra presses were refused with a message, not queued.
     t.keys(&["q"]);

@@ -156,7 +156,7 @@ fn promote_www_cedric_sally(s: &Serve) {
             text(&out.stderr)
         );
         assert!(
-            text(&out.stderr).contains("is live on"),
+            text(&out.stderr).contains("shipped: live "),
             "{}",
             text(&out.stderr)
         );
@@ -206,7 +206,7 @@ fn rollback_watching_the_flag(
             let stderr = text(&out.stderr);
             assert_eq!(out.status.code(), Some(0), "rollback: {stderr}");
             assert!(
-                stderr.contains(&format!("rolled back to {old}")),
+                stderr.contains("rolled back: live ") && stderr.contains(&format!("→ {old}")),
                 "{stderr}"
             );
             returned = Some(Instant::now());

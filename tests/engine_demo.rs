@@ -30,7 +30,7 @@ fn fast(mut c: Config, auto_rollback: bool) -> Config {
     c.metrics.anomaly.p_value = 0.01;
     c.smoke.auto_rollback = auto_rollback;
     let text = toml::to_string(&c).expect("config serialises");
-    slipway::config::parse_str(&text, std::path::Path::new("test.toml"))
+    slipway::validation::parse_str(&text, std::path::Path::new("test.toml"))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -463,7 +463,7 @@ async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
         handle
             .send(Command::Announce {
                 text: "Releasing belfrage".into(),
-                completion: false,
+                kind: slipway::engine::AnnouncementKind::Release,
                 force: false,
                 again: false,
             })
@@ -505,7 +505,10 @@ async fn a_restarted_engine_posts_into_the_same_announcement_thread() {
         })
         .await;
     until(&mut events, 20, "the deploy start posted", |e| match e {
-        Event::Announced { what, .. } if what.contains("deploy start") => Some(()),
+        Event::Announced {
+            what: slipway::engine::Posted::DeployStart(_),
+            ..
+        } => Some(()),
         _ => None,
     })
     .await;

@@ -7,10 +7,11 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use slipway::config::{Config, parse_str};
+use slipway::config::Config;
 use slipway::engine::release::Phase;
 use slipway::engine::{self, Command, Event};
 use slipway::model::StackId;
+use slipway::validation::parse_str;
 use support::rawhttp::{Reply, Script, serve};
 use tokio::sync::mpsc::Receiver;
 

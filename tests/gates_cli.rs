@@ -53,7 +53,7 @@ fn config_with(s: &Serve, name: &str, extra: &str, journal: Option<&Path>) -> Pa
 }
 
 fn journal_of(config: &Path) -> Vec<slipway::journal::Entry> {
-    let loaded = slipway::config::load_file(config).expect("config loads");
+    let loaded = slipway::validation::load_file(config).expect("config loads");
     slipway::journal::read(&loaded.config.release.journal_path())
         .expect("journal")
         .0
@@ -259,7 +259,7 @@ fn an_approval_counts_only_from_another_user_and_reaches_another_machine_through
     let out = slipway(&s, &alice, "alice", &["promote", "www", "--yes"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("WWW is live on "), "{stderr}");
+    assert!(stderr.contains("WWW shipped: live "), "{stderr}");
 
     // Each approval is in the journal of whoever gave it, with the exact step.
     let mine = journal_of(&alice);

@@ -27,7 +27,7 @@ fn id(s: &str) -> StackId {
 /// Through the config's own validation, as a user's file would be.
 fn validated(c: Config) -> Config {
     let text = toml::to_string(&c).expect("config serialises");
-    slipway::config::parse_str(&text, std::path::Path::new("test.toml"))
+    slipway::validation::parse_str(&text, std::path::Path::new("test.toml"))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 

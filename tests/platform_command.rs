@@ -40,7 +40,7 @@ impl Fixture {
             "[release]\nname = \"cmd\"\njournal = \"{}\"\n\n[platform]\nkind = \"command\"\npoll_ms = 50\n{platform}\n\n[[stacks]]\nid = \"www\"\n",
             self.path("journal.jsonl").display()
         );
-        let config = slipway::config::parse_str(&text, Path::new("test.toml"))
+        let config = slipway::validation::parse_str(&text, Path::new("test.toml"))
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         platform::from_config(&config).unwrap()
     }
@@ -547,7 +547,7 @@ async fn template_mistakes_are_config_errors_naming_the_key() {
     ];
     for (platform, key, expect) in cases {
         let text = format!("{base}{platform}\n{stacks}");
-        let e = slipway::config::parse_str(&text, Path::new("t.toml"))
+        let e = slipway::validation::parse_str(&text, Path::new("t.toml"))
             .unwrap_err()
             .to_string();
         assert!(e.contains(key) && e.contains(expect), "{platform}\n→ {e}");
@@ -579,7 +579,7 @@ async fn the_engine_promotes_a_stack_through_commands() {
         "[release]\nname = \"cmd\"\nrefresh_secs = 3600\njournal = \"{}\"\n\n[platform]\nkind = \"command\"\npoll_ms = 50\nversions = [\"{versions}\", \"{{env}}\"]\npromote = [\"{deploy}\", \"{{env}}\", \"{{version}}\"]\nrollback = [\"{deploy}\", \"{{env}}\", \"{{version}}\"]\n\n[[stacks]]\nid = \"www\"\n",
         f.path("journal.jsonl").display()
     );
-    let config = Arc::new(slipway::config::parse_str(&text, Path::new("t.toml")).unwrap());
+    let config = Arc::new(slipway::validation::parse_str(&text, Path::new("t.toml")).unwrap());
     let platform = platform::from_config(&config).unwrap();
     let (handle, mut events) = engine::start(config, platform);
     let until = async |events: &mut tokio::sync::mpsc::Receiver<Event>,
@@ -630,7 +630,7 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
     use slipway::platform::command::{CommandPlatform, Operation, TemplateValues};
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/kubernetes.toml");
-    let config = slipway::config::load_file(&path).unwrap().config;
+    let config = slipway::validation::load_file(&path).unwrap().config;
     let slipway::config::PlatformConfig::Command(cfg) = &config.platform else {
         panic!("a command platform: {:?}", config.platform)
     };

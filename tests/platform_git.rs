@@ -72,7 +72,7 @@ id = "cedric"
 }
 
 fn platform_from(text: &str) -> Arc<dyn Platform> {
-    let config = slipway::config::parse_str(text, Path::new("gitops.toml"))
+    let config = slipway::validation::parse_str(text, Path::new("gitops.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     slipway::platform::from_config(&config).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -569,12 +569,12 @@ async fn bad_inputs_give_clear_errors() {
         ("pointer = \"/a\"\npath = \"x\"", "duplicate key"),
     ] {
         let text = config_text("/x", &dir.path().join("c5"), "Alice", extra);
-        let e = slipway::config::parse_str(&text, Path::new("g.toml")).unwrap_err();
+        let e = slipway::validation::parse_str(&text, Path::new("g.toml")).unwrap_err();
         assert!(e.to_string().contains(expect), "{extra} → {e}");
     }
     let text = config_text("/x", &dir.path().join("c6"), "Alice", "pointer = \"/a\"")
         .replace("envs/{env}/{stack}.yaml", "envs/{stage}/{stack}.yaml");
-    let e = slipway::config::parse_str(&text, Path::new("g.toml")).unwrap_err();
+    let e = slipway::validation::parse_str(&text, Path::new("g.toml")).unwrap_err();
     assert!(e.to_string().contains("{stage}"), "{e}");
 }
 
@@ -897,7 +897,7 @@ async fn the_engine_promotes_through_the_git_platform_and_the_board_shows_it_on_
         &with_status(&script),
     );
     let config = Arc::new(
-        slipway::config::parse_str(&text, Path::new("gitops.toml"))
+        slipway::validation::parse_str(&text, Path::new("gitops.toml"))
             .unwrap_or_else(|e| panic!("{e}")),
     );
     let platform = slipway::platform::from_config(&config).unwrap();

@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use slipway::config::{Config, parse_str};
+use slipway::config::Config;
 use slipway::engine::release::Refusal;
 use slipway::engine::{self, Action, Answer, Command, EngineHandle, Event};
 use slipway::model::{StackId, Version};
+use slipway::validation::parse_str;
 use support::rawhttp::{Reply, Script, serve};
 use tokio::sync::mpsc::Receiver;
 
@@ -224,7 +225,7 @@ async fn announce_is_refused_and_nothing_is_posted() {
     refused_and_nothing_sent(
         Command::Announce {
             text: "belfrage is going out".into(),
-            completion: false,
+            kind: slipway::engine::AnnouncementKind::Release,
             force: false,
             again: true,
         },
@@ -331,7 +332,7 @@ fn the_read_only_flag_refuses_cli_promotions_and_announcements() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("refused: read-only"), "{stderr}");
-    let config = slipway::config::load_file(&served.config).expect("demo config");
+    let config = slipway::validation::load_file(&served.config).expect("demo config");
     let journal = config.config.release.journal_path();
     let (entries, _) = slipway::journal::read(&journal).expect("journal readable");
     assert!(entries.is_empty(), "nothing journaled: {entries:?}");

@@ -304,12 +304,14 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
     assert!(
         matches!(
             sent.as_slice(),
-            [slipway::engine::Command::DraftAnnouncement { completion: false }]
+            [slipway::engine::Command::DraftAnnouncement {
+                kind: slipway::engine::AnnouncementKind::Release
+            }]
         ),
         "{sent:?}"
     );
     f.app.on_engine_event(Event::AnnouncementDraft {
-        completion: false,
+        kind: slipway::engine::AnnouncementKind::Release,
         text: "Releasing belfrage to live: 3 commits\n• Fix cache key (#1234) — Alice".into(),
         targets: vec!["#belfrage".into(), "#help-belfrage".into()],
     });
@@ -327,7 +329,7 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
     key(&mut f.app, KeyCode::Esc);
     assert!(commands(&mut f.app).is_empty());
     f.app.on_engine_event(Event::AnnouncementDraft {
-        completion: false,
+        kind: slipway::engine::AnnouncementKind::Release,
         text: "a fresh draft".into(),
         targets: vec!["#belfrage".into()],
     });
@@ -343,7 +345,7 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
         [
             slipway::engine::Command::Announce {
                 text,
-                completion: false,
+                kind: slipway::engine::AnnouncementKind::Release,
                 ..
             },
         ] => {
@@ -569,4 +571,20 @@ fn live_wears_the_themes_live_badge_in_the_header_and_the_dialog() {
                 .all(|c| c.bg == theme.live.bg.unwrap_or_default()),
         "{env:?}"
     );
+}
+
+/// The dashboard words what to do in its own gestures: a rollback with no earlier version
+/// known names `:rollback bruce VERSION`, never the CLI's `--to`.
+#[test]
+fn a_refused_rollback_names_the_dashboards_own_command() {
+    let mut f = fixture();
+    type_line(&mut f.app, "rollback bruce");
+    key(&mut f.app, KeyCode::Enter);
+    let s = draw(&mut f.app, 200, 30);
+    assert!(
+        s.contains("no earlier live version is known to roll back to; name one with :rollback bruce VERSION"),
+        "{s}"
+    );
+    assert!(!s.contains("--to"), "{s}");
+    assert!(commands(&mut f.app).is_empty(), "nothing is sent");
 }

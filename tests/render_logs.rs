@@ -464,7 +464,7 @@ fn ctrl_s_asks_for_a_path_and_the_engine_writes_it() {
     assert_eq!(contents.lines().collect::<Vec<_>>(), APP_LOG);
     s.event(Event::FileWritten {
         path: path.clone(),
-        result: Err("Permission denied (os error 13)".into()),
+        result: Err(std::io::Error::from_raw_os_error(13).into()),
     });
     let body = s.body(PaneId::Logs);
     assert!(
@@ -795,7 +795,10 @@ fn a_million_lines_through_the_logs_pane_stay_bounded() {
     };
     let board = board();
     let theme = Theme::load("dark").unwrap();
+    let model = slipway::tui::model::Model::default();
     let ctx = Ctx {
+        model: &model,
+        now: Default::default(),
         requested: &Default::default(),
         board: &board,
         selected: 0,
@@ -882,4 +885,68 @@ fn a_million_lines_through_the_logs_pane_stay_bounded() {
 /// What the dashboard asked the engine, without the request ids.
 fn commands(app: &mut slipway::tui::app::App) -> Vec<Command> {
     app.take_commands().into_iter().map(|r| r.command).collect()
+}
+
+#[test]
+fn a_log_whose_file_is_gone_says_so_with_its_age_not_following() {
+    let t0 = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 16, 0, 0)
+        .single()
+        .unwrap();
+    let mut s = Screen::new((200, 50), 100);
+    s.app.freeze_now(t0);
+    s.follow("www-1a15");
+    s.lines("www-1a15", &["one", "two"]);
+    assert!(s.title(PaneId::Logs).contains("www-1a15 · following"));
+    s.log(
+        "www-1a15",
+        LogFeedEvent::Status(SourceStatus::Failed(
+            "/tmp/demo/www-1a15.log is gone (deleted or moved away); waiting for it to come back"
+                .into(),
+        )),
+    );
+    s.app.freeze_now(t0 + chrono::Duration::seconds(130));
+    let title = s.title(PaneId::Logs);
+    assert!(
+        title.contains("www-1a15 · failed 2m ago: /tmp/demo/www-1a15.log is gone"),
+        "{title}"
+    );
+    assert!(!title.contains("following"), "{title}");
+    // What was read stays on screen.
+    assert!(s.body(PaneId::Logs).iter().any(|r| r == "two"));
+    // Back: following again, the age forgotten.
+    s.log("www-1a15", LogFeedEvent::Status(SourceStatus::Following));
+    let title = s.title(PaneId::Logs);
+    assert!(title.contains("www-1a15 · following"), "{title}");
+    assert!(!title.contains("ago"), "{title}");
+}
+
+#[test]
+fn a_deployment_the_platform_stopped_answering_about_says_its_status_is_unknown_since() {
+    let t0 = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, 16, 0, 0)
+        .single()
+        .unwrap();
+    let mut s = Screen::new((200, 60), 1000);
+    s.app.freeze_now(t0 + chrono::Duration::seconds(150));
+    s.event(started("7", Action::Promote));
+    s.event(promoting("7", 0.4));
+    assert!(s.title(PaneId::Deploy).contains("#7 · running 40%"));
+    let Event::Board(mut b) = promoting("7", 0.4) else {
+        unreachable!("promoting sends a board")
+    };
+    b.deploy_trouble(
+        &www(),
+        Some((t0, "cannot reach the platform: connection refused".into())),
+    );
+    s.event(Event::Board(b.clone()));
+    let hhmm = t0.with_timezone(&chrono::Local).format("%H:%M").to_string();
+    let title = s.title(PaneId::Deploy);
+    assert!(
+        title.contains(&format!("#7 · ⚠ job status unknown since {hhmm} (2m ago)")),
+        "{title}"
+    );
+    assert!(!title.contains("running"), "{title}");
+    // The platform answers again: running, as it says.
+    b.deploy_trouble(&www(), None);
+    s.event(Event::Board(b));
+    assert!(s.title(PaneId::Deploy).contains("#7 · running 40%"));
 }

@@ -307,6 +307,8 @@ fn smoke(stack: &str, passed: &[bool]) -> Event {
 
 struct Fixture {
     pane: MetricsPane,
+    /// The dashboard model the pane reads, fed as the app feeds it.
+    model: slipway::tui::model::Model,
     board: Board,
     theme: Theme,
     selected: usize,
@@ -317,19 +319,24 @@ impl Fixture {
     fn new(updates: Vec<MetricsUpdate>) -> Fixture {
         let mut f = Fixture {
             pane: MetricsPane::new(&with_metrics()),
+            model: Default::default(),
             board: board(),
             theme: Theme::default(),
             selected: SALLY,
             focused: true,
         };
         for u in updates {
-            f.with(|p, ctx| p.on_event(&Event::Metrics(Box::new(u)), ctx));
+            let event = Event::Metrics(Box::new(u));
+            f.model.apply(&event);
+            f.with(|p, ctx| p.on_event(&event, ctx));
         }
         f
     }
 
     fn with<R>(&mut self, f: impl FnOnce(&mut MetricsPane, &Ctx) -> R) -> R {
         let ctx = Ctx {
+            model: &self.model,
+            now: Default::default(),
             requested: &Default::default(),
             board: &self.board,
             selected: self.selected,

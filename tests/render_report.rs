@@ -26,7 +26,8 @@ fn at(secs: i64) -> DateTime<Utc> {
 }
 
 fn entry(secs: i64, action: &str, stack: &str) -> Entry {
-    let mut e = Entry::new(action).stack(stack);
+    let mut e =
+        Entry::new(slipway::journal::Act::parse(action).expect("a journal word")).stack(stack);
     e.at = at(secs);
     e.user = "alice".into();
     e.host = "laptop".into();

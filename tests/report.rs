@@ -120,13 +120,16 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
     engine
         .send(Command::Announce {
             text: "belfrage is going out".into(),
-            completion: false,
+            kind: slipway::engine::AnnouncementKind::Release,
             force: false,
             again: false,
         })
         .await;
     until(&mut events, 20, "the announcement", |e| match e {
-        Event::Announced { what, .. } if what == "release announcement" => Some(()),
+        Event::Announced {
+            what: slipway::engine::Posted::Announcement(slipway::engine::AnnouncementKind::Release),
+            ..
+        } => Some(()),
         _ => None,
     })
     .await;
@@ -236,27 +239,27 @@ fn hand_written(dir: &Path) -> std::path::PathBuf {
     let v2 = "2222222222222222222222222222222222222222";
     for e in [
         at(
-            Entry::new("approve")
+            Entry::new(slipway::journal::Act::Approve)
                 .env("live")
                 .versions(v1, v2)
                 .detail("staging signed off"),
             "2026-11-22T11:58:00Z",
         ),
         at(
-            Entry::new("override")
+            Entry::new(slipway::journal::Act::Override)
                 .stack("sally")
                 .detail("friday: agreed with \x1b[31mDana\x1b[0m | lead"),
             "2026-11-22T11:59:00Z",
         ),
         at(
-            Entry::new("promote")
+            Entry::new(slipway::journal::Act::Promote)
                 .stack("www")
                 .env("live")
                 .versions(v1, v2),
             "2026-11-22T12:00:00Z",
         ),
         at(
-            Entry::new("deploy_started")
+            Entry::new(slipway::journal::Act::DeployStarted)
                 .stack("www")
                 .env("live")
                 .versions(v1, v2)
@@ -264,7 +267,7 @@ fn hand_written(dir: &Path) -> std::path::PathBuf {
             "2026-11-22T12:00:01Z",
         ),
         at(
-            Entry::new("deploy_finished")
+            Entry::new(slipway::journal::Act::DeployFinished)
                 .stack("www")
                 .env("live")
                 .versions(v1, v2)
@@ -273,7 +276,7 @@ fn hand_written(dir: &Path) -> std::path::PathBuf {
             "2026-11-22T12:02:14Z",
         ),
         at(
-            Entry::new("flag")
+            Entry::new(slipway::journal::Act::Flag)
                 .stack("www")
                 .series("errors")
                 .versions(v1, v2)

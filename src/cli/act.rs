@@ -19,6 +19,15 @@ struct Prepared {
 }
 
 async fn prepare(config: Option<&Path>, typed: &str) -> Result<Prepared, ExitCode> {
+    prepare_with(config, typed, crate::engine::Feeds::NONE).await
+}
+
+/// As `prepare`, with the engine's feeds asked for (`promote --watch` needs metrics).
+async fn prepare_with(
+    config: Option<&Path>,
+    typed: &str,
+    feeds: crate::engine::Feeds,
+) -> Result<Prepared, ExitCode> {
     let loaded = session::load(config)?;
     let Some(stack) = loaded.config.resolve_stack(typed) else {
         let known: Vec<String> = loaded
@@ -35,7 +44,7 @@ async fn prepare(config: Option<&Path>, typed: &str) -> Result<Prepared, ExitCod
         return Err(ExitCode::from(exit::REFUSED));
     };
     let (stack, name) = (stack.id.clone(), stack.display_name());
-    let mut session = session::open(loaded.config)?;
+    let mut session = session::open_with(loaded.config, feeds)?;
     let (board, problems) = session::first_refresh(&mut session.events, &session.config).await;
     for p in &problems {
         eprintln!("slipway: {p}");
@@ -50,6 +59,9 @@ async fn prepare(config: Option<&Path>, typed: &str) -> Result<Prepared, ExitCod
 
 pub(super) fn refuse(refusal: &Refusal) -> ExitCode {
     eprintln!("slipway: refused: {refusal}");
+    if let Some(r) = refusal.remedy() {
+        eprintln!("slipway: {}", super::remedy::words(&r));
+    }
     match refusal {
         Refusal::GatesBlocked {
             overridable: true, ..
@@ -70,7 +82,7 @@ pub(super) fn refuse(refusal: &Refusal) -> ExitCode {
 /// A refusal decided here, before the engine was asked (the versions just read rule it
 /// out): journaled like the engine's, so every refusal is on record once.
 fn refuse_here(p: &Prepared, verb: &str, refusal: &Refusal) -> ExitCode {
-    let entry = crate::journal::Entry::new("refused")
+    let entry = crate::journal::Entry::new(crate::journal::Act::Refused)
         .stack(&p.stack)
         .detail(format!("{verb}: {refusal}"));
     if let Err(e) = crate::journal::append(&p.session.config.release.journal_path(), &entry) {
@@ -100,6 +112,8 @@ pub struct PromoteOptions {
     pub override_order: bool,
     /// The reason typed with `--override-gates`.
     pub override_gates: Option<String>,
+    /// `--watch`: how long to watch the metrics after the deployment.
+    pub watch: Option<std::time::Duration>,
 }
 
 pub async fn promote(
@@ -113,8 +127,13 @@ pub async fn promote(
         yes,
         override_order,
         override_gates,
+        watch,
     } = opts;
-    let p = match prepare(config, typed).await {
+    let feeds = crate::engine::Feeds {
+        metrics: watch.is_some(),
+        logs: false,
+    };
+    let p = match prepare_with(config, typed, feeds).await {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -139,17 +158,42 @@ pub async fn promote(
         .and_then(|i| i.checked_sub(1))
         .and_then(|i| p.session.config.release.environments().get(i).cloned());
     let question = format!(
-        "Promote {} {}to {}: {} → {}?",
+        "Promote {}: {}?",
         p.name,
-        source.map_or_else(String::new, |e| format!("from {e} ")),
-        plan.env,
-        plan.from.short(),
-        plan.to.short()
+        crate::model::step_words(&plan.env, &plan.from, &plan.to, source.as_ref())
     );
-    if !yes && !super::session::dry_run() && !confirm(&question) {
+    let mut p = p;
+    if !yes && !super::session::dry_run() {
+        // What the dashboard's dialog shows, before the question.
+        let wanted = super::prompt::Wanted {
+            repo: p.session.config.repo.is_some(),
+            range: Some((plan.from.clone(), plan.to.clone())),
+            gates: Some((
+                p.stack.clone(),
+                plan.env.clone(),
+                plan.from.clone(),
+                plan.to.clone(),
+            )),
+        };
+        let facts = super::prompt::gather(&p.session.engine, &mut p.session.events, wanted).await;
+        eprintln!("{question}");
+        for line in super::prompt::lines(&facts, "Ships") {
+            eprintln!("{line}");
+        }
+    }
+    if !yes && !super::session::dry_run() && !confirm("Promote?") {
         eprintln!("slipway: not promoted");
         return ExitCode::from(exit::REFUSED);
     }
+    if watch.is_some() && !super::session::dry_run() {
+        super::watch::baseline(&mut p.session.events, &p.stack, &p.name).await;
+    }
+    let moving = Moving {
+        env: plan.env.clone(),
+        from: plan.from.clone(),
+        source: source.clone(),
+        watch,
+    };
     let cmd = Command::Promote {
         stack: p.stack.clone(),
         expected: Some(plan.to),
@@ -157,7 +201,7 @@ pub async fn promote(
         to: Some(plan.env),
         override_gates,
     };
-    run_action(p, cmd, steal).await
+    run_action(p, cmd, steal, Some(moving)).await
 }
 
 pub async fn rollback(
@@ -177,20 +221,43 @@ pub async fn rollback(
         Err(r) => return refuse_here(&p, "roll back", &r),
     };
     let question = format!(
-        "Roll {} back on live: {} → {}?",
+        "Roll {} back: {}?",
         p.name,
-        plan.from.short(),
-        plan.to.short()
+        crate::model::step_words(&plan.env, &plan.from, &plan.to, None)
     );
-    if !yes && !super::session::dry_run() && !confirm(&question) {
+    let mut p = p;
+    if !yes && !super::session::dry_run() {
+        // The commits a rollback takes off live: known for the version live ran before
+        // the last promotion (the engine reads that range); a version named with --to is
+        // not read.
+        let previous = p.board.get(&p.stack).and_then(|s| s.previous_live.clone());
+        let wanted = super::prompt::Wanted {
+            repo: p.session.config.repo.is_some(),
+            range: (previous.as_ref() == Some(&plan.to))
+                .then(|| (plan.to.clone(), plan.from.clone())),
+            gates: None,
+        };
+        let facts = super::prompt::gather(&p.session.engine, &mut p.session.events, wanted).await;
+        eprintln!("{question}");
+        for line in super::prompt::lines(&facts, "Reverts") {
+            eprintln!("{line}");
+        }
+    }
+    if !yes && !super::session::dry_run() && !confirm("Roll back?") {
         eprintln!("slipway: not rolled back");
         return ExitCode::from(exit::REFUSED);
     }
+    let moving = Moving {
+        env: plan.env.clone(),
+        from: plan.from.clone(),
+        source: None,
+        watch: None,
+    };
     let cmd = Command::Rollback {
         stack: p.stack.clone(),
         to: Some(plan.to),
     };
-    run_action(p, cmd, steal).await
+    run_action(p, cmd, steal, Some(moving)).await
 }
 
 pub async fn abort(
@@ -215,7 +282,7 @@ pub async fn abort(
     let cmd = Command::Abort {
         stack: p.stack.clone(),
     };
-    run_action(p, cmd, steal).await
+    run_action(p, cmd, steal, None).await
 }
 
 fn names(board: &Board, ids: &[StackId]) -> String {
@@ -232,7 +299,12 @@ fn names(board: &Board, ids: &[StackId]) -> String {
 
 /// Sends the command and follows it until the engine answers that it finished, printing
 /// the deployment's output. Ctrl-C stops following, not the deployment.
-async fn run_action(mut p: Prepared, cmd: Command, steal: Option<String>) -> ExitCode {
+async fn run_action(
+    mut p: Prepared,
+    cmd: Command,
+    steal: Option<String>,
+    moving: Option<Moving>,
+) -> ExitCode {
     if let Some(reason) = steal
         && p.session
             .engine
@@ -247,7 +319,13 @@ async fn run_action(mut p: Prepared, cmd: Command, steal: Option<String>) -> Exi
         eprintln!("slipway: the engine stopped before the command could be sent");
         return ExitCode::from(exit::FAILED);
     };
-    let follow = follow(&mut p.session.events, id, &p.stack, &p.name);
+    let follow = follow(
+        &mut p.session.events,
+        id,
+        &p.stack,
+        &p.name,
+        moving.as_ref(),
+    );
     tokio::select! {
         code = follow => code,
         _ = tokio::signal::ctrl_c() => {
@@ -271,6 +349,7 @@ async fn follow(
     id: RequestId,
     stack: &StackId,
     name: &str,
+    moving: Option<&Moving>,
 ) -> ExitCode {
     let mut stdout = std::io::stdout();
     // The same sanitiser and `\r` handling as the Deploy pane; colours only on a terminal.
@@ -287,11 +366,27 @@ async fn follow(
                 Answer::Finished(outcome) => {
                     let _ = printer.flush(&mut stdout);
                     let _ = stdout.flush();
-                    return finished(name, &outcome);
+                    let code = finished(name, &outcome, moving);
+                    return match (&outcome, moving.and_then(|m| m.watch)) {
+                        (Outcome::Live { .. }, Some(limit)) => {
+                            super::watch::run(events, stack, name, limit).await
+                        }
+                        _ => code,
+                    };
                 }
             },
             Event::Problem { context, message } => eprintln!("slipway: {context}: {message}"),
             Event::Notice(text) => eprintln!("slipway: {text}"),
+            // The smoke tests that decide whether it counts as live.
+            Event::Smoke {
+                stack: s, report, ..
+            } if &s == stack => {
+                let verdict = if report.passed() { "passed" } else { "failed" };
+                eprintln!(
+                    "slipway: {name}: smoke tests {verdict}: {}",
+                    report.summary()
+                );
+            }
             // The gates of this promotion: what warns is said before it goes.
             Event::GateCheck {
                 id: checked,
@@ -337,10 +432,7 @@ async fn follow(
                 let _ = printer.flush(&mut stdout);
                 let _ = stdout.flush();
                 let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
-                eprintln!(
-                    "slipway: {name}: deployment {}{detail}",
-                    format!("{state:?}").to_lowercase()
-                );
+                eprintln!("slipway: {name}: deployment {}{detail}", state.as_str());
             }
             _ => {}
         }
@@ -349,15 +441,38 @@ async fn follow(
     ExitCode::from(exit::FAILED)
 }
 
+/// What an action moves: the environment, the version it ran, and where the new one
+/// comes from (a promotion's source; none for a rollback).
+pub(super) struct Moving {
+    pub env: crate::model::Env,
+    pub from: Version,
+    pub source: Option<crate::model::Env>,
+    /// `promote --watch`: watch the metrics this long once it is live.
+    pub watch: Option<std::time::Duration>,
+}
+
+impl Moving {
+    /// Old → new with the environment names, the form every front end uses.
+    fn words(&self, to: &Version) -> String {
+        crate::model::step_words(&self.env, &self.from, to, self.source.as_ref())
+    }
+}
+
 /// The request's outcome in a sentence, and the exit status it deserves.
-pub(super) fn finished(name: &str, outcome: &Outcome) -> ExitCode {
+pub(super) fn finished(name: &str, outcome: &Outcome, moving: Option<&Moving>) -> ExitCode {
     match outcome {
         Outcome::Live { version } => {
-            eprintln!("slipway: {name} is live on {}", version.short());
+            match moving {
+                Some(m) => eprintln!("slipway: {name} shipped: {}", m.words(version)),
+                None => eprintln!("slipway: {name} is live on {}", version.short()),
+            }
             ExitCode::SUCCESS
         }
         Outcome::RolledBack { version } => {
-            eprintln!("slipway: {name} rolled back to {}", version.short());
+            match moving {
+                Some(m) => eprintln!("slipway: {name} rolled back: {}", m.words(version)),
+                None => eprintln!("slipway: {name} rolled back to {}", version.short()),
+            }
             ExitCode::SUCCESS
         }
         Outcome::Aborted { live } => {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{exit, session};
-use crate::engine::{Command, Event, RepoState};
+use crate::engine::{AnnouncementKind, Command, Event, RepoState};
 
 pub struct AnnounceArgs {
     pub dry_run: bool,
@@ -48,16 +48,17 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
         eprintln!("slipway: {p}");
     }
     let kind = if args.complete {
-        "completion"
+        AnnouncementKind::Completion
     } else {
-        "release"
+        AnnouncementKind::Release
     };
     if !args.dry_run
         && !args.again
         && let Some(earlier) = already_announced(&journal, kind, &board)
     {
         eprintln!(
-            "slipway: the {kind} message of this release ({}) was already sent to chat {earlier}; add --again to post it once more",
+            "slipway: the {} message of this release ({}) was already sent to chat {earlier}; add --again to post it once more",
+            kind.as_str(),
             crate::engine::release_key(&board)
                 .map(|(_, test)| test)
                 .unwrap_or_default()
@@ -118,11 +119,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
             return ExitCode::from(exit::FAILED);
         }
     }
-    s.engine
-        .send(Command::DraftAnnouncement {
-            completion: args.complete,
-        })
-        .await;
+    s.engine.send(Command::DraftAnnouncement { kind }).await;
     let (text, targets) = match next_answer(&mut s.events, |ev| match ev {
         Event::AnnouncementDraft { text, targets, .. } => Some((text, targets)),
         _ => None,
@@ -145,7 +142,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
     s.engine
         .send(Command::Announce {
             text,
-            completion: args.complete,
+            kind,
             force: args.force,
             again: args.again,
         })
@@ -174,17 +171,17 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
 /// ` at 2026-12-01 10:32 by alice@web-3`.
 fn already_announced(
     journal: &Path,
-    kind: &str,
+    kind: AnnouncementKind,
     board: &crate::engine::release::Board,
 ) -> Option<String> {
     let (_, test) = crate::engine::release_key(board)?;
     let (entries, _) = crate::journal::read(journal).ok()?;
-    let detail = format!("{kind} message");
+    let detail = format!("{} message", kind.as_str());
     entries
         .iter()
         .rev()
         .find(|e| {
-            e.action == "announce"
+            e.is(crate::journal::Act::Announce)
                 && e.to.as_deref() == Some(test.as_str())
                 && e.detail.as_deref().is_some_and(|d| d.starts_with(&detail))
         })

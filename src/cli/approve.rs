@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{act, exit, session};
-use crate::engine::{Answer, Command, Event};
+use crate::config::LoadedConfig;
+use crate::engine::release::{Board, Refusal};
+use crate::engine::{Answer, Command, Event, Outcome, RequestId};
 use crate::model::{Env, StackId};
 
 /// Recording an approval is a journal write and one platform request.
@@ -24,20 +26,9 @@ pub async fn run(
         Err(code) => return code,
     };
     let all = stack.is_none();
-    let stacks: Vec<(StackId, String)> = match &stack {
-        Some(typed) => match loaded.config.resolve_stack(typed) {
-            Some(s) => vec![(s.id.clone(), s.display_name())],
-            None => {
-                eprintln!("slipway: no stack '{typed}' in {}", loaded.path.display());
-                return ExitCode::from(exit::REFUSED);
-            }
-        },
-        None => loaded
-            .config
-            .stacks
-            .iter()
-            .map(|s| (s.id.clone(), s.display_name()))
-            .collect(),
+    let stacks = match named_stacks(&loaded, stack.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let to = to.as_deref().map(Env::new);
     let mut s = match session::open(loaded.config) {
@@ -48,25 +39,7 @@ pub async fn run(
     for p in problems.iter().filter(|p| !p.starts_with("instances of")) {
         eprintln!("slipway: {p}");
     }
-    // With --all, only stacks with something waiting; one named stack is asked of the
-    // engine whatever it runs, so its refusal is the engine's (and journaled).
-    let chosen: Vec<(StackId, String, Option<String>)> = stacks
-        .into_iter()
-        .filter_map(|(id, name)| {
-            let step = board.get(&id).and_then(|r| r.versions.clone()).map(|v| {
-                match to.as_ref().and_then(|e| v.index_of(e)) {
-                    Some(stage) if stage > 0 => v.at_stage(stage),
-                    _ => v,
-                }
-            });
-            let waiting = step.as_ref().is_some_and(|v| v.source() != v.target());
-            if all && !waiting {
-                return None;
-            }
-            let words = step.filter(|_| waiting).map(|v| v.step_words());
-            Some((id, name, words))
-        })
-        .collect();
+    let chosen = waiting_steps(&board, stacks, to.as_ref(), all);
     if chosen.is_empty() {
         eprintln!("slipway: no stack has a promotion waiting to be approved");
         return ExitCode::from(exit::REFUSED);
@@ -90,30 +63,9 @@ pub async fn run(
             eprintln!("slipway: the engine stopped");
             return ExitCode::from(exit::FAILED);
         };
-        let answer = async {
-            while let Some(ev) = s.events.recv().await {
-                match ev {
-                    Event::Answer {
-                        id: got,
-                        answer: Answer::Refused(r),
-                        ..
-                    } if got == req => return Some(Err(r)),
-                    Event::Answer {
-                        id: got,
-                        answer: Answer::Finished(outcome),
-                        ..
-                    } if got == req => return Some(Ok(outcome)),
-                    Event::Problem { context, message } => {
-                        eprintln!("slipway: {context}: {message}")
-                    }
-                    _ => {}
-                }
-            }
-            None
-        };
-        match tokio::time::timeout(ANSWER_LIMIT, answer).await {
+        match tokio::time::timeout(ANSWER_LIMIT, answer_to(&mut s.events, req)).await {
             Ok(Some(Ok(outcome))) => {
-                act::finished(&name, &outcome);
+                act::finished(&name, &outcome, None);
             }
             Ok(Some(Err(refusal))) => {
                 eprintln!("slipway: refused: {refusal}");
@@ -126,4 +78,79 @@ pub async fn run(
         }
     }
     code
+}
+
+/// The stack named on the command line, or every configured stack when none is.
+fn named_stacks(
+    loaded: &LoadedConfig,
+    typed: Option<&str>,
+) -> Result<Vec<(StackId, String)>, ExitCode> {
+    match typed {
+        Some(typed) => match loaded.config.resolve_stack(typed) {
+            Some(s) => Ok(vec![(s.id.clone(), s.display_name())]),
+            None => {
+                eprintln!("slipway: no stack '{typed}' in {}", loaded.path.display());
+                Err(ExitCode::from(exit::REFUSED))
+            }
+        },
+        None => Ok(loaded
+            .config
+            .stacks
+            .iter()
+            .map(|s| (s.id.clone(), s.display_name()))
+            .collect()),
+    }
+}
+
+/// Each stack to ask about, with the words of the step it would approve (none when nothing
+/// waits). With --all, only stacks with something waiting; one named stack is asked of the
+/// engine whatever it runs, so its refusal is the engine's (and journaled).
+fn waiting_steps(
+    board: &Board,
+    stacks: Vec<(StackId, String)>,
+    to: Option<&Env>,
+    all: bool,
+) -> Vec<(StackId, String, Option<String>)> {
+    stacks
+        .into_iter()
+        .filter_map(|(id, name)| {
+            let step = board.get(&id).and_then(|r| r.versions.clone()).map(|v| {
+                match to.and_then(|e| v.index_of(e)) {
+                    Some(stage) if stage > 0 => v.at_stage(stage),
+                    _ => v,
+                }
+            });
+            let waiting = step.as_ref().is_some_and(|v| v.source() != v.target());
+            if all && !waiting {
+                return None;
+            }
+            let words = step.filter(|_| waiting).map(|v| v.step_words());
+            Some((id, name, words))
+        })
+        .collect()
+}
+
+/// The engine's answer to request `req`, printing problems met on the way; `None` when the
+/// engine stopped.
+async fn answer_to(
+    events: &mut tokio::sync::mpsc::Receiver<Event>,
+    req: RequestId,
+) -> Option<Result<Outcome, Refusal>> {
+    while let Some(ev) = events.recv().await {
+        match ev {
+            Event::Answer {
+                id: got,
+                answer: Answer::Refused(r),
+                ..
+            } if got == req => return Some(Err(r)),
+            Event::Answer {
+                id: got,
+                answer: Answer::Finished(outcome),
+                ..
+            } if got == req => return Some(Ok(outcome)),
+            Event::Problem { context, message } => eprintln!("slipway: {context}: {message}"),
+            _ => {}
+        }
+    }
+    None
 }

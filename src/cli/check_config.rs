@@ -1,4 +1,5 @@
-//! `slipway check-config [PATH]`: parse and validate, say what is wrong and where.
+//! `slipway check-config [PATH]`: parse and validate, and say everything that is wrong
+//! and where (one problem a line, in file order), not just the first.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ pub fn run(path: Option<&Path>) -> ExitCode {
             return ExitCode::from(exit::REFUSED);
         }
     };
-    match crate::config::load_file(&path) {
+    match crate::validation::load_file(&path) {
         Ok(loaded) => {
             let c = &loaded.config;
             let order: Vec<String> = c.stacks.iter().map(|s| s.display_name()).collect();

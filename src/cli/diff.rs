@@ -200,18 +200,11 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
             });
         } else {
             match &result {
-                Ok(cs) => print!(
-                    "{}",
-                    text(
-                        &format!(
-                            "{name}: live {} ⇢ test {}",
-                            v.target().short(),
-                            v.source().short()
-                        ),
-                        cs
-                    )
-                ),
-                Err(e) => println!("{name}: {e}\n"),
+                Ok(cs) => print!("{}", text(&format!("{name}: {}", v.step_words()), cs)),
+                Err(e) => match e.remedy() {
+                    Some(r) => println!("{name}: {e}; {}\n", super::remedy::words(&r)),
+                    None => println!("{name}: {e}\n"),
+                },
             }
         }
         failed |= result.is_err();

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{exit, session};
+use crate::history::line;
 use crate::journal::Entry;
 
 pub fn run(config: Option<&Path>, stack: Option<String>, json: bool, last: usize) -> ExitCode {
@@ -64,47 +65,4 @@ pub fn run(config: Option<&Path>, stack: Option<String>, json: bool, last: usize
         }
     }
     ExitCode::SUCCESS
-}
-
-fn short(v: &str) -> &str {
-    if v.len() >= 12 && v.chars().all(|c| c.is_ascii_hexdigit()) {
-        &v[..7]
-    } else {
-        v
-    }
-}
-
-/// `2026-11-22 12:04:31  alice@laptop  promote  sally  3f2a1c4 → 9be77d1  #5639226  succeeded: …`
-pub fn line(e: &Entry) -> String {
-    let mut out = format!(
-        "{}  {}@{}  {:<15}",
-        e.at.with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M:%S"),
-        e.user,
-        e.host,
-        e.action
-    );
-    if let Some(s) = &e.stack {
-        out.push_str(&format!(" {s:<8}"));
-    }
-    if let (Some(f), Some(t)) = (&e.from, &e.to) {
-        out.push_str(&format!(" {} → {}", short(f), short(t)));
-    }
-    if let Some(d) = &e.deployment {
-        out.push_str(&format!("  #{d}"));
-    }
-    if let Some(o) = &e.outcome {
-        out.push_str(&format!("  {o}"));
-    }
-    if let Some(d) = &e.detail {
-        out.push_str(&format!(": {d}"));
-    }
-    // An override says which gates it went past and why, in the words typed.
-    if !e.gates.is_empty() {
-        out.push_str(&format!("  gates: {}", e.gates.join(", ")));
-    }
-    if let Some(r) = &e.reason {
-        out.push_str(&format!("  reason: {r}"));
-    }
-    out
 }

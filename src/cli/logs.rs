@@ -91,6 +91,7 @@ async fn run_inner(config: Option<&Path>, args: LogsArgs) -> Result<ExitCode, Fa
     };
     let env = config.logs.env.clone();
     let max_chars = config.logs.max_line_chars;
+    let buffer_lines = config.logs.buffer_lines;
     let instances = list_instances(config, &stack, env.clone()).await?;
     let instance = choose(&stack, &env, &instances, args.instance.as_deref())?;
     let vars = TemplateVars {
@@ -99,16 +100,23 @@ async fn run_inner(config: Option<&Path>, args: LogsArgs) -> Result<ExitCode, Fa
         host: instance.host.clone(),
         env: env.to_string(),
     };
+    // With --grep, -n counts matching lines (`-n 3 --grep X`: the last three matches), so
+    // the history read is the whole buffer the dashboard would keep, filtered, then cut.
+    let tail = filter.is_some().then_some(args.lines);
+    let initial_lines = match tail {
+        Some(n) => n.max(buffer_lines),
+        None => args.lines,
+    };
     let printer = Printer::new(filter, io::stdout().is_terminal(), max_chars);
     let opts = SourceOptions {
         follow: args.follow,
-        initial_lines: args.lines,
+        initial_lines,
         ..SourceOptions::default()
     };
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut diag = io::stderr();
     let code = tokio::select! {
-        code = stream(&source, &vars, opts, printer, &mut out, &mut diag) => code,
+        code = stream(&source, &vars, opts, printer, tail, &mut out, &mut diag) => code,
         // The source's child (ssh, a command) lives in its own process group: stop it
         // here rather than leave it behind when the user presses Ctrl-C or we are killed.
         signal = stop_signal() => {
@@ -225,12 +233,15 @@ fn choose(
 }
 
 /// Prints the source until it ends (never, with `follow`, unless it gives up). Returns
-/// the exit code: a command source's own, 1 when the source failed, 0 otherwise.
+/// the exit code: a command source's own, 1 when the source failed, 0 otherwise. With
+/// `tail`, the history is held back and only its last `tail` printed lines are written:
+/// at the end, or (following) once the source has been quiet for a moment.
 async fn stream(
     source: &LogSourceConfig,
     vars: &TemplateVars,
     opts: SourceOptions,
     mut printer: Printer,
+    tail: Option<usize>,
     out: &mut (dyn Write + Send),
     diag: &mut (dyn Write + Send),
 ) -> Result<i32, String> {
@@ -238,10 +249,32 @@ async fn stream(
     let (tx, mut rx) = mpsc::channel(64);
     // Dropped on return, which stops the source and kills its process group.
     let _handle = spawn_source_with(source, vars, opts, tx);
+    let mut held = tail.map(Tail::new);
     let mut code = 0;
     let mut failed = false;
     let mut last_said: Option<String> = None;
-    while let Some(event) = rx.recv().await {
+    loop {
+        let event = match &mut held {
+            Some(h) if follow => match tokio::time::timeout(HISTORY_QUIET, rx.recv()).await {
+                Ok(event) => event,
+                Err(_) => {
+                    // The history is read: what is held goes out, the rest as it comes.
+                    let written = h.release(out).and_then(|()| out.flush());
+                    held = None;
+                    match written {
+                        Ok(()) => continue,
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
+                        Err(e) => return Err(format!("cannot write the log: {e}")),
+                    }
+                }
+            },
+            _ => rx.recv().await,
+        };
+        let Some(event) = event else { break };
+        let w: &mut (dyn Write + Send) = match &mut held {
+            Some(h) => h,
+            None => &mut *out,
+        };
         let written = match event {
             LogFeedEvent::Lines { lines, dropped } => {
                 if dropped > 0 {
@@ -250,9 +283,9 @@ async fn stream(
                         "slipway: {dropped} lines dropped (the output was too slow)"
                     );
                 }
-                lines.iter().try_for_each(|raw| printer.line(raw, out))
+                lines.iter().try_for_each(|raw| printer.line(raw, w))
             }
-            LogFeedEvent::Gap { reason } => printer.gap(&reason.to_string(), out),
+            LogFeedEvent::Gap { reason } => printer.gap(&reason.to_string(), w),
             LogFeedEvent::Status(SourceStatus::Ended { code: c }) => {
                 code = c.unwrap_or(0);
                 Ok(())
@@ -280,14 +313,18 @@ async fn stream(
             }
             LogFeedEvent::Status(_) => Ok(()),
         };
-        match written.and_then(|()| out.flush()) {
+        match written.and_then(|()| w.flush()) {
             Ok(()) => {}
             // `| head` closed the pipe: that is how a reader says it has enough.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
             Err(e) => return Err(format!("cannot write the log: {e}")),
         }
     }
-    match printer.flush(out).and_then(|()| out.flush()) {
+    let written = match &mut held {
+        Some(h) => printer.flush(h).and_then(|()| h.release(out)),
+        None => printer.flush(out),
+    };
+    match written.and_then(|()| out.flush()) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
         Err(e) => return Err(format!("cannot write the log: {e}")),
@@ -296,6 +333,55 @@ async fn stream(
         code = 1;
     }
     Ok(code)
+}
+
+/// How long a followed source stays quiet before its history counts as read.
+const HISTORY_QUIET: Duration = Duration::from_millis(300);
+
+/// The last `keep` lines written to it (whole lines; a line still open is kept whole).
+struct Tail {
+    keep: usize,
+    lines: std::collections::VecDeque<Vec<u8>>,
+    open: Vec<u8>,
+}
+
+impl Tail {
+    fn new(keep: usize) -> Self {
+        Tail {
+            keep,
+            lines: std::collections::VecDeque::with_capacity(keep.min(1024)),
+            open: Vec::new(),
+        }
+    }
+
+    /// Writes what is held to `out` and empties it.
+    fn release(&mut self, out: &mut (dyn Write + Send)) -> io::Result<()> {
+        for line in self.lines.drain(..) {
+            out.write_all(&line)?;
+        }
+        out.write_all(&std::mem::take(&mut self.open))
+    }
+}
+
+impl Write for Tail {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for &b in buf {
+            self.open.push(b);
+            if b == b'\n' {
+                let line = std::mem::take(&mut self.open);
+                if self.keep > 0 {
+                    if self.lines.len() == self.keep {
+                        self.lines.pop_front();
+                    }
+                    self.lines.push_back(line);
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Resolves with the exit code for Ctrl-C (130) or SIGTERM (143).

@@ -14,20 +14,26 @@ mod diff;
 mod docs;
 mod history;
 mod logs;
+mod prompt;
+mod remedy;
 mod report;
 mod session;
 mod smoke;
 mod status;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes: 0 done, 1 the action failed, 2 refused or bad input, 130 interrupted.
+/// Exit codes: 0 done, 1 the action failed, 2 refused or bad input, 3 flagged while
+/// watching (`promote --watch`), 130 interrupted.
 pub mod exit {
     pub const FAILED: u8 = 1;
     pub const REFUSED: u8 = 2;
+    /// `promote --watch`: a metric was flagged while watching.
+    pub const FLAGGED: u8 = 3;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -118,11 +124,15 @@ pub enum Cmd {
     },
     /// Print each stack's live and test versions and where it is in the release.
     Status {
+        /// Print it as JSON: every environment's version, phase, deployment and verdict.
         #[arg(long)]
         json: bool,
     },
     /// Promote a stack one environment on (test → live by default), streaming the
     /// deployment's output.
+    #[command(
+        after_help = "Exit status: 0 promoted (and, with --watch, no metric flag while watched), 1 the deployment or its smoke tests failed, 2 refused or not confirmed, 3 a metric was flagged during --watch, 130 interrupted."
+    )]
     Promote {
         /// Stack id or name (case-insensitive).
         stack: String,
@@ -140,6 +150,11 @@ pub enum Cmd {
         /// needs --reason, journaled with the gates and your name.
         #[arg(long, requires = "reason")]
         override_gates: bool,
+        /// After the deployment and its smoke tests, watch the stack's metrics for this
+        /// long (90s, 5m, 1h) with the dashboard's verdicts, printing each change; exit 3
+        /// on a flag, 0 if the watch ends clean.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        watch: Option<std::time::Duration>,
         #[command(flatten)]
         lock: LockArgs,
     },
@@ -176,10 +191,12 @@ pub enum Cmd {
     },
     /// Deploy the version live ran before the last promotion (or --to) back onto live.
     Rollback {
+        /// Stack id or name (case-insensitive).
         stack: String,
         /// The version to roll back to (default: live before the last promotion).
         #[arg(long, value_name = "VERSION")]
         to: Option<String>,
+        /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
         #[command(flatten)]
@@ -187,7 +204,9 @@ pub enum Cmd {
     },
     /// Abort a stack's deployment in flight (where the platform supports it).
     Abort {
+        /// Stack id or name (case-insensitive).
         stack: String,
+        /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
         #[command(flatten)]
@@ -198,6 +217,7 @@ pub enum Cmd {
         /// Only this stack (id or name).
         #[arg(long)]
         stack: Option<String>,
+        /// Print it as JSON: each stack's range, commits, risk flags and drift.
         #[arg(long)]
         json: bool,
         /// Fetch the repository first.
@@ -209,14 +229,18 @@ pub enum Cmd {
         /// Ad hoc, without a platform: a repository and two revisions.
         #[arg(long, value_name = "PATH", requires_all = ["live", "test"])]
         repo: Option<PathBuf>,
+        /// With --repo: the revision live runs (the old end of the range).
         #[arg(long, value_name = "REV")]
         live: Option<String>,
+        /// With --repo: the revision test runs (the new end of the range).
         #[arg(long, value_name = "REV")]
         test: Option<String>,
     },
     /// Run smoke checks (all stacks that have them, or one).
     Smoke {
+        /// Only this stack (id or name; default: every stack with smoke checks).
         stack: Option<String>,
+        /// Print the results as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -226,6 +250,7 @@ pub enum Cmd {
         /// The completion message instead of the release announcement.
         #[arg(long)]
         complete: bool,
+        /// Post without asking for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
         /// Send again where an earlier post's outcome was unknown (check the channel first).
@@ -365,6 +390,25 @@ pub fn main() -> ExitCode {
     code
 }
 
+/// `90s`, `5m`, `1h`, or plain seconds.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}': a number with s, m or h (90s, 5m, 1h)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("'{text}': a number with s, m or h (90s, 5m, 1h)")),
+    };
+    if secs == 0 {
+        return Err("the watch needs at least a second".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 /// Subcommands that change something: never offered as a guess for a mistyped word
 /// (`slipway report` must not be answered "did you mean abort").
 const MUTATING: &[&str] = &["promote", "rollback", "abort", "announce", "approve"];
@@ -427,6 +471,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             yes,
             override_order,
             override_gates,
+            watch,
             lock,
         } => {
             if let Err(code) = lock.check_reason(override_gates) {
@@ -437,6 +482,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
                 yes,
                 override_order,
                 override_gates: override_gates.then(|| lock.reason.clone().unwrap_or_default()),
+                watch,
             };
             act::promote(config, &stack, to, opts, lock.steal()).await
         }

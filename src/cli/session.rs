@@ -29,7 +29,7 @@ pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ExitCode> {
         eprintln!("slipway: {msg}");
         ExitCode::from(exit::REFUSED)
     })?;
-    crate::config::load_file(&path).map_err(|e| {
+    crate::validation::load_file(&path).map_err(|e| {
         eprintln!("slipway: {e}");
         ExitCode::from(exit::REFUSED)
     })

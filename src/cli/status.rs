@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{exit, session};
 use crate::engine::release::{Board, Phase};
+use crate::engine::verdict::Verdict;
 
 pub async fn run(config: Option<&Path>, json: bool) -> ExitCode {
     let loaded = match session::load(config) {
@@ -23,10 +24,22 @@ pub async fn run(config: Option<&Path>, json: bool) -> ExitCode {
     for p in problems.iter().filter(|p| !p.starts_with("instances of")) {
         eprintln!("slipway: {p}");
     }
+    // Each stack's verdict as the journal records it (status watches nothing itself).
+    let journal = match crate::journal::read(&s.config.release.journal_path()) {
+        Ok((entries, _)) => entries,
+        Err(e) => {
+            eprintln!("slipway: the journal could not be read, so no verdict is known: {e}");
+            Vec::new()
+        }
+    };
+    let verdicts = verdicts(&board, &journal);
     if json {
-        println!("{}", super::out::json_safe(&to_json(&release, &board)));
+        println!(
+            "{}",
+            super::out::json_safe(&to_json(&release, &board, &verdicts))
+        );
     } else {
-        print!("{}", table(&board));
+        print!("{}", table(&board, &verdicts));
     }
     let all_known = board.stacks.iter().all(|s| s.versions.is_some());
     if all_known {
@@ -36,7 +49,24 @@ pub async fn run(config: Option<&Path>, json: bool) -> ExitCode {
     }
 }
 
-pub fn to_json(release: &str, board: &Board) -> String {
+/// Per stack (in board order), what the journal says of the version live runs now.
+pub fn verdicts(board: &Board, journal: &[crate::journal::Entry]) -> Vec<Option<Verdict>> {
+    board
+        .stacks
+        .iter()
+        .map(|s| {
+            let v = s.versions.as_ref()?;
+            Some(Verdict::of(
+                journal,
+                s.id.as_str(),
+                v.live_env().as_str(),
+                v.live().as_str(),
+            ))
+        })
+        .collect()
+}
+
+pub fn to_json(release: &str, board: &Board, verdicts: &[Option<Verdict>]) -> String {
     let stacks: Vec<_> = board
         .stacks
         .iter()
@@ -67,6 +97,9 @@ pub fn to_json(release: &str, board: &Board) -> String {
                 "deployment": t.and_then(|t| t.deployment.as_ref()).map(|d| d.id.as_str()),
                 "progress": t.and_then(|t| t.progress),
                 "reason": match &s.phase { Phase::Failed { reason, .. } => Some(reason.as_str()), _ => None },
+                // Smoke tests and metric flags recorded on live's version, in words; null
+                // when versions are unknown.
+                "verdict": verdicts.get(i).cloned().flatten().map(|v| v.words()),
             })
         })
         .collect();
@@ -75,7 +108,7 @@ pub fn to_json(release: &str, board: &Board) -> String {
 }
 
 /// One row per stack: its version in each environment (in promotion order), and state.
-pub fn table(board: &Board) -> String {
+pub fn table(board: &Board, verdicts: &[Option<Verdict>]) -> String {
     let name_w = board
         .stacks
         .iter()
@@ -99,10 +132,10 @@ pub fn table(board: &Board) -> String {
         let v = s.versions.as_ref();
         let mut state = s.phase.label().to_string();
         if let Some(v) = v
-            && envs.len() > 2
             && matches!(s.phase, Phase::Pending)
         {
-            state.push_str(&format!(" {} → {}", v.source_env(), v.target_env()));
+            // Old → new with the environment names, as everywhere.
+            state.push_str(&format!(": {}", v.step_words()));
         }
         if let Some(t) = s.phase.in_flight() {
             if envs.len() > 2 {
@@ -117,6 +150,9 @@ pub fn table(board: &Board) -> String {
         }
         if let Phase::Failed { reason, .. } = &s.phase {
             state.push_str(&format!(": {reason}"));
+        }
+        if let Some(Some(verdict)) = verdicts.get(i) {
+            state.push_str(&format!(" · {}", verdict.words()));
         }
         out.push_str(&format!("{:<3}{:<name_w$}  ", i + 1, s.name));
         for e in &envs {

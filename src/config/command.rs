@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::HttpStates;
-use crate::platform::template::TemplateSpec;
+use super::TemplateSpec;
 
 /// `kind = "command"`: the only value this struct accepts for its `kind` key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

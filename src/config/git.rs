@@ -94,7 +94,7 @@ pub struct GitStatusConfig {
     /// A command template (docs/git-platform.md): a string split like a shell would (no
     /// shell runs it) or an array; `{stack} {env} {version} {previous} {user} {commit}`
     /// are substituted inside each argument.
-    pub command: crate::platform::template::TemplateSpec,
+    pub command: super::TemplateSpec,
     /// Run `command` as an `sh -c` script (values shell-quoted) instead.
     #[serde(default)]
     pub shell: bool,

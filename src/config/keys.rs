@@ -56,14 +56,6 @@ impl KeysConfig {
     }
 }
 
-/// The first problem, for the config loader (its other checks stop at the first too).
-pub fn validate(keys: &KeysConfig) -> Result<(), (String, String)> {
-    match problems(keys).into_iter().next() {
-        Some(p) => Err(p),
-        None => Ok(()),
-    }
-}
-
 /// Every problem with `[keys]`, each as (key path, message).
 pub fn problems(keys: &KeysConfig) -> Vec<(String, String)> {
     problems_against(keys, &crate::tui::keymap::catalog::all())

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::Config;
+use super::{Config, Problem};
 
 /// A config problem, shown to the user as `file:line:column: key: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,35 +73,95 @@ pub fn find_config(explicit: Option<&Path>) -> Result<PathBuf, String> {
     ))
 }
 
-pub fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+/// Everything wrong with a config, in the order of the file: one entry when it could not
+/// be read at all (a syntax error, a wrong type), else every problem validation found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors {
+    errors: Vec<ConfigError>,
+}
+
+impl ConfigErrors {
+    /// Problems found in `text` (read from `file`), each given its line, sorted by line
+    /// (problems at the same line keep the order they were found in). `None` if there
+    /// are none.
+    pub fn located(text: &str, file: &Path, problems: Vec<Problem>) -> Option<ConfigErrors> {
+        let mut errors: Vec<ConfigError> = problems
+            .into_iter()
+            .map(|p| {
+                let (line, column) = locate_key(text, &p.key);
+                ConfigError {
+                    file: file.to_path_buf(),
+                    line,
+                    column,
+                    message: p.text(),
+                    key: Some(p.key),
+                }
+            })
+            .collect();
+        errors.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
+        (!errors.is_empty()).then_some(ConfigErrors { errors })
+    }
+
+    /// The first in file order; there is always one.
+    pub fn first(&self) -> &ConfigError {
+        &self.errors[0]
+    }
+
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, ConfigError> {
+        self.errors.iter()
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(e: ConfigError) -> Self {
+        ConfigErrors { errors: vec![e] }
+    }
+}
+
+/// One problem a line, then how many when there are several.
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        if self.errors.len() > 1 {
+            write!(f, "\n{} problems", self.errors.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// The text of a config file.
+pub fn read_file(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|e| ConfigError {
         file: path.to_path_buf(),
         line: None,
         column: None,
         key: None,
         message: format!("cannot read the file: {e}"),
-    })?;
-    let config = parse_str(&text, path)?;
-    Ok(LoadedConfig {
-        config,
-        path: path.to_path_buf(),
     })
 }
 
-/// Parses and validates config text; `file` is only used in error messages.
-pub fn parse_str(text: &str, file: &Path) -> Result<Config, ConfigError> {
-    let config = deserialize(text, file)?;
-    super::validate::validate(&config, text).map_err(|(key, message)| {
-        let (line, column) = locate_key(text, &key);
-        ConfigError {
-            file: file.to_path_buf(),
-            line,
-            column,
-            key: Some(key),
-            message,
-        }
-    })?;
-    Ok(config)
+/// Reads config text into its types (syntax, types, unknown keys) without judging the
+/// values: `crate::validation::parse_str` does both. `file` is only used in messages.
+pub fn deserialize_str(text: &str, file: &Path) -> Result<Config, ConfigError> {
+    PLATFORM_KIND.with(|k| *k.borrow_mut() = probe_platform_kind(text));
+    let result = deserialize_doc(text, file);
+    PLATFORM_KIND.with(|k| *k.borrow_mut() = None);
+    result
 }
 
 thread_local! {
@@ -125,13 +185,6 @@ fn probe_platform_kind(text: &str) -> Option<String> {
         kind: Option<String>,
     }
     toml::from_str::<Doc>(text).ok()?.platform?.kind
-}
-
-fn deserialize(text: &str, file: &Path) -> Result<Config, ConfigError> {
-    PLATFORM_KIND.with(|k| *k.borrow_mut() = probe_platform_kind(text));
-    let result = deserialize_doc(text, file);
-    PLATFORM_KIND.with(|k| *k.borrow_mut() = None);
-    result
 }
 
 fn deserialize_doc(text: &str, file: &Path) -> Result<Config, ConfigError> {

@@ -7,6 +7,8 @@ mod gates;
 mod git;
 pub mod keys;
 mod load;
+mod problem;
+mod template_spec;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -15,9 +17,12 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use command::{CommandKind, CommandPlatformConfig};
-pub use gates::{ApprovalConfig, FreezeConfig, GatesConfig};
+pub use gates::{ApprovalConfig, FreezeConfig, GatesConfig, Level};
 pub use git::{GitKind, GitPlatformConfig, GitStatusConfig};
-pub use load::{ConfigError, LoadedConfig, find_config, load_file, parse_str};
+pub use load::{ConfigError, ConfigErrors, LoadedConfig, deserialize_str, find_config, read_file};
+pub use problem::{Problem, check_placeholders, check_url, unknown_placeholders};
+pub use template_spec::{StepSpec, TemplateSpec};
+pub use validate::validate;
 
 use crate::model::{Instance, StackId};
 
@@ -701,7 +706,7 @@ pub struct RepoConfig {
 #[serde(deny_unknown_fields)]
 pub struct ChangesConfig {
     /// Risk name → globs; a commit touching a matching path gets the flag.
-    #[serde(default = "crate::vcs::risk::default_rules")]
+    #[serde(default = "default_risk_rules")]
     pub risk: BTreeMap<String, Vec<String>>,
     /// Globs over configuration keys, matched case-insensitively.
     #[serde(default = "defaults::secret_patterns")]
@@ -711,10 +716,54 @@ pub struct ChangesConfig {
 impl Default for ChangesConfig {
     fn default() -> Self {
         ChangesConfig {
-            risk: crate::vcs::risk::default_rules(),
+            risk: default_risk_rules(),
             secret_patterns: defaults::secret_patterns(),
         }
     }
+}
+
+/// The defaults when config names none: what makes a release risky in most codebases.
+pub fn default_risk_rules() -> BTreeMap<String, Vec<String>> {
+    let r = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    BTreeMap::from([
+        (
+            "migration".to_string(),
+            r(&[
+                "**/migrations/**",
+                "**/migrate/**",
+                "**/*.sql",
+                "**/schema.rb",
+                "**/structure.sql",
+            ]),
+        ),
+        (
+            "config".to_string(),
+            r(&[
+                "config/**",
+                "**/config/**",
+                "**/*.env",
+                "**/.env*",
+                "**/settings*.py",
+                "**/application*.yml",
+                "**/application*.properties",
+            ]),
+        ),
+        (
+            "dependencies".to_string(),
+            r(&[
+                "**/Cargo.lock",
+                "**/mix.lock",
+                "**/package-lock.json",
+                "**/yarn.lock",
+                "**/pnpm-lock.yaml",
+                "**/go.sum",
+                "**/Gemfile.lock",
+                "**/poetry.lock",
+                "**/requirements*.txt",
+                "**/composer.lock",
+            ]),
+        ),
+    ])
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

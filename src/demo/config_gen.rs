@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigErrors};
 
 use super::topology::STACKS;
 
@@ -32,8 +32,8 @@ fn log_path(dir: &Path) -> String {
 
 /// The configuration as typed data: parsed from [`toml_text`], so the file a user is
 /// given and the config the demo runs on cannot drift apart.
-pub fn build(e: &Endpoints<'_>) -> Result<Config, ConfigError> {
-    crate::config::parse_str(&toml_text(e), Path::new("demo.toml"))
+pub fn build(e: &Endpoints<'_>) -> Result<Config, ConfigErrors> {
+    crate::validation::parse_str(&toml_text(e), Path::new("demo.toml"))
 }
 
 /// A TOML basic string, escaped (paths may hold quotes or backslashes).

@@ -7,8 +7,10 @@ use tokio::sync::mpsc;
 
 use super::Event;
 use super::changes::{DiffResult, Pair};
+use super::event::{AnnouncementKind, Posted};
 use super::release::{Board, Phase};
 use crate::config::{AnnounceConfig, AnnounceKind};
+use crate::journal::Act;
 use crate::notify::{
     CommitLine, Completion, DeliveryStatus, DeployInfo, DeployOutcome, Message, Notifier,
     ReleaseSummary, SendMode, StackLine, StackResult, Templates,
@@ -19,13 +21,13 @@ const DRAFT_COMMITS: usize = 200;
 
 pub enum Job {
     Draft {
-        completion: bool,
+        kind: AnnouncementKind,
         summary: ReleaseSummary,
         done: Completion,
     },
     Announce {
         text: String,
-        completion: bool,
+        kind: AnnouncementKind,
         force: bool,
         again: bool,
     },
@@ -67,18 +69,17 @@ pub fn spawn(
             let event = match job {
                 Job::DeployStarted(_) | Job::DeployFinished(..) if !announced => continue,
                 Job::Draft {
-                    completion,
+                    kind,
                     summary,
                     done,
                 } => {
-                    let text = if completion {
-                        templates.render_completion(&done)
-                    } else {
-                        templates.render_announcement(&summary)
+                    let text = match kind {
+                        AnnouncementKind::Completion => templates.render_completion(&done),
+                        AnnouncementKind::Release => templates.render_announcement(&summary),
                     };
                     match text {
                         Ok(text) => Event::AnnouncementDraft {
-                            completion,
+                            kind,
                             text,
                             targets: notifier
                                 .as_ref()
@@ -110,7 +111,7 @@ async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event 
         Job::Draft { .. } => return problem("a draft is not posted".into()),
         Job::Announce {
             text,
-            completion,
+            kind,
             force,
             again,
         } => {
@@ -121,39 +122,33 @@ async fn post(notifier: &mut Notifier, job: Job, announced: &mut bool) -> Event 
             } else {
                 SendMode::Normal
             };
-            let message = if completion {
-                Message::Completion { text }
-            } else {
-                Message::Announcement { text }
-            };
-            let what = if completion {
-                "completion message"
-            } else {
-                "release announcement"
+            let message = match kind {
+                AnnouncementKind::Completion => Message::Completion { text },
+                AnnouncementKind::Release => Message::Announcement { text },
             };
             notifier.send(&message, mode).await.map(|delivery| {
-                *announced |= !completion
+                *announced |= kind == AnnouncementKind::Release
                     && delivery.targets.iter().any(|t| {
                         matches!(
                             t.status,
                             DeliveryStatus::Posted { .. } | DeliveryStatus::Skipped
                         )
                     });
-                (what.to_string(), delivery)
+                (Posted::Announcement(kind), delivery)
             })
         }
         Job::Report { text } => notifier
             .send(&Message::Report { text }, SendMode::Normal)
             .await
-            .map(|d| ("release report".to_string(), d)),
+            .map(|d| (Posted::Report, d)),
         Job::DeployStarted(info) => notifier
             .deploy_started(&info)
             .await
-            .map(|d| (format!("{} deploy start", info.stack_name), d)),
+            .map(|d| (Posted::DeployStart(info.stack_name.clone()), d)),
         Job::DeployFinished(info, outcome, detail) => notifier
             .deploy_finished(&info, outcome, detail.as_deref())
             .await
-            .map(|d| (format!("{} deploy result", info.stack_name), d)),
+            .map(|d| (Posted::DeployResult(info.stack_name.clone()), d)),
     };
     match result {
         Ok((what, delivery)) => Event::Announced { what, delivery },
@@ -221,8 +216,15 @@ fn problem(message: String) -> Event {
 }
 
 /// The release in a form the templates read: each stack's versions, and the commits of
-/// the widest live..test range among the stacks (the others ship a subset of it).
-pub fn summary(release: &str, board: &Board, diffs: &HashMap<Pair, DiffResult>) -> ReleaseSummary {
+/// the widest live..test range among the stacks (the others ship a subset of it). A stack
+/// whose live already runs test's version says what it was shipped from, as the journal
+/// recorded the promotion (`journal`: its entries, oldest first), never from memory.
+pub fn summary(
+    release: &str,
+    board: &Board,
+    diffs: &HashMap<Pair, DiffResult>,
+    journal: &[crate::journal::Entry],
+) -> ReleaseSummary {
     let mut out = ReleaseSummary {
         release: release.to_string(),
         ..Default::default()
@@ -230,11 +232,17 @@ pub fn summary(release: &str, board: &Board, diffs: &HashMap<Pair, DiffResult>) 
     let mut widest: Option<&crate::vcs::ChangeSet> = None;
     for s in &board.stacks {
         let Some(v) = &s.versions else { continue };
+        let shipped_from = (v.source() == v.target())
+            .then(|| shipped_from(journal, s.id.as_str(), v.target_env(), v.target()))
+            .flatten();
         out.stacks.push(StackLine {
             id: s.id.to_string(),
             name: s.name.clone(),
             live: v.target().short().to_string(),
             test: v.source().short().to_string(),
+            env: v.target_env().to_string(),
+            source_env: v.source_env().to_string(),
+            shipped_from,
         });
         if let Some(Ok(cs)) = diffs
             .get(&(v.target().clone(), v.source().clone()))
@@ -286,30 +294,210 @@ pub fn release_key(board: &Board) -> Option<(String, String)> {
     (!test.is_empty()).then(|| (live.join(","), test.join(",")))
 }
 
-/// Where every stack ended up, for the completion message.
-pub fn completion(release: &str, board: &Board) -> Completion {
+/// What `env` ran before the newest finished promotion that put `now` there, as the
+/// journal records it (short).
+fn shipped_from(
+    journal: &[crate::journal::Entry],
+    stack: &str,
+    env: &crate::model::Env,
+    now: &crate::model::Version,
+) -> Option<String> {
+    journal
+        .iter()
+        .rev()
+        .filter(|e| e.stack.as_deref() == Some(stack) && e.is(Act::DeployFinished))
+        .filter(|e| e.env.as_deref().is_none_or(|x| x == env.as_str()))
+        .find(|e| {
+            e.outcome.as_deref() == Some("succeeded")
+                && e.to
+                    .as_deref()
+                    .is_some_and(|t| same_version(t, now.as_str()))
+        })
+        .and_then(|e| e.from.as_deref())
+        .filter(|f| !same_version(f, now.as_str()))
+        .map(|f| crate::model::Version::new(f).short().to_string())
+}
+
+/// The same version, one side perhaps written short.
+fn same_version(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && (a.starts_with(b) || b.starts_with(a))
+}
+
+/// Where every stack ended up, for the completion message: the phase the platform's
+/// versions give, and for a stack not promoted, what the journal says about it (skipped
+/// on purpose, or refused and why).
+pub fn completion(release: &str, board: &Board, journal: &[crate::journal::Entry]) -> Completion {
     Completion {
         release: release.to_string(),
         stacks: board
             .stacks
             .iter()
-            .map(|s| StackResult {
-                id: s.id.to_string(),
-                name: s.name.clone(),
-                version: s
-                    .versions
-                    .as_ref()
-                    .map(|v| v.target().short().to_string())
-                    .unwrap_or_default(),
-                outcome: match &s.phase {
-                    Phase::Live => DeployOutcome::Succeeded,
-                    Phase::Failed { .. } => DeployOutcome::Failed,
-                    Phase::Aborted(_) => DeployOutcome::Aborted,
-                    Phase::RolledBack(_) => DeployOutcome::RolledBack,
-                    _ => DeployOutcome::Skipped,
-                },
+            .map(|s| {
+                let (outcome, reason) = match &s.phase {
+                    Phase::Live => (DeployOutcome::Succeeded, None),
+                    Phase::Failed { reason, .. } => (DeployOutcome::Failed, Some(reason.clone())),
+                    Phase::Aborted(_) => (DeployOutcome::Aborted, None),
+                    Phase::RolledBack(_) => (DeployOutcome::RolledBack, None),
+                    _ => held(journal, s.id.as_str()),
+                };
+                StackResult {
+                    id: s.id.to_string(),
+                    name: s.name.clone(),
+                    version: s
+                        .versions
+                        .as_ref()
+                        .map(|v| v.target().short().to_string())
+                        .unwrap_or_default(),
+                    outcome,
+                    reason,
+                }
             })
             .collect(),
         note: None,
+    }
+}
+
+/// A stack that was not promoted: "skipped" only when the journal says so; otherwise not
+/// promoted, with the refusal's words when the newest thing the journal says about its
+/// promotion is one.
+fn held(journal: &[crate::journal::Entry], stack: &str) -> (DeployOutcome, Option<String>) {
+    let skipped = |e: &crate::journal::Entry| e.outcome.as_deref() == Some("skipped");
+    let refused = |e: &crate::journal::Entry| {
+        e.is(Act::Refused)
+            && e.detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("promote: "))
+    };
+    let moved = |e: &crate::journal::Entry| {
+        [
+            Act::Promote,
+            Act::Rollback,
+            Act::DeployStarted,
+            Act::DeployFinished,
+            Act::Abort,
+        ]
+        .into_iter()
+        .any(|a| e.is(a))
+    };
+    let last = journal
+        .iter()
+        .rev()
+        .find(|e| e.stack.as_deref() == Some(stack) && (skipped(e) || refused(e) || moved(e)));
+    match last {
+        Some(e) if skipped(e) => (
+            DeployOutcome::Skipped,
+            e.reason.clone().or_else(|| e.detail.clone()),
+        ),
+        Some(e) if refused(e) => (
+            DeployOutcome::NotPromoted,
+            e.detail
+                .as_deref()
+                .map(|d| format!("refused: {}", d.trim_start_matches("promote: "))),
+        ),
+        _ => (DeployOutcome::NotPromoted, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::release::StackRelease;
+    use crate::journal::Entry;
+    use crate::model::{StackId, StackVersions, Version};
+    use crate::notify::Templates;
+
+    fn stack(id: &str, name: &str, test: &str, live: &str, phase: Phase) -> StackRelease {
+        let mut s = StackRelease::new(StackId::new(id), name);
+        s.versions = Some(StackVersions::pair(
+            Version::new(test),
+            Version::new(live),
+            None,
+        ));
+        s.phase = phase;
+        s
+    }
+
+    fn finished(stack: &str, from: &str, to: &str) -> Entry {
+        Entry::new(Act::DeployFinished)
+            .stack(stack)
+            .env("live")
+            .versions(from, to)
+            .outcome("succeeded")
+    }
+
+    #[test]
+    fn a_shipped_stack_says_it_is_live_and_what_it_came_from() {
+        let (old, new) = ("ce4e1c5aa0aa0aa0", "c570624bb1bb1bb1");
+        let board = Board::new(vec![
+            stack("www", "WWW", new, new, Phase::Live),
+            stack("cedric", "Cedric", new, old, Phase::Pending),
+        ]);
+        let journal = vec![finished("www", old, new)];
+        let summary = summary("belfrage", &board, &HashMap::new(), &journal);
+        let text = Templates::defaults(crate::config::MessageFormat::Mrkdwn)
+            .render_announcement(&summary)
+            .unwrap();
+        assert!(
+            text.contains("• *WWW*: live on `c570624` (shipped, from `ce4e1c5`)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("• *Cedric*: live `ce4e1c5` → `c570624` from test"),
+            "{text}"
+        );
+        assert!(!text.contains("live `c570624` → `c570624`"), "{text}");
+        // Without a journal entry, no origin is made up.
+        let summary = summary_of(&board);
+        assert_eq!(summary.stacks[0].shipped_from, None);
+    }
+
+    fn summary_of(board: &Board) -> ReleaseSummary {
+        summary("belfrage", board, &HashMap::new(), &[])
+    }
+
+    #[test]
+    fn a_stack_not_promoted_is_not_called_skipped_unless_the_journal_says_so() {
+        let (old, new) = ("ce4e1c5aa0aa0aa0", "c570624bb1bb1bb1");
+        let board = Board::new(vec![
+            stack("www", "WWW", new, new, Phase::Live),
+            stack("cedric", "Cedric", new, old, Phase::Pending),
+            stack("sally", "Sally", new, old, Phase::Pending),
+            stack("bruce", "Bruce", new, old, Phase::Pending),
+        ]);
+        let journal = vec![
+            finished("www", old, new),
+            Entry::new(Act::Refused)
+                .stack("sally")
+                .detail("promote: the pre-flight gates block: freeze"),
+            Entry::new(Act::Refused)
+                .stack("cedric")
+                .detail("roll back: Cedric: no earlier live version is known"),
+            Entry::new(Act::Promote)
+                .stack("bruce")
+                .outcome("skipped")
+                .reason("not this week"),
+        ];
+        let done = completion("belfrage", &board, &journal);
+        let text = Templates::defaults(crate::config::MessageFormat::Mrkdwn)
+            .render_completion(&done)
+            .unwrap();
+        assert!(
+            text.contains("• *Cedric*: not promoted, live on `ce4e1c5`"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "• *Sally*: not promoted (refused: the pre-flight gates block: freeze), live on `ce4e1c5`"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("• *Bruce*: skipped (not this week)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("• *WWW*: succeeded, live on `c570624`"),
+            "{text}"
+        );
     }
 }

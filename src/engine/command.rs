@@ -106,16 +106,16 @@ pub enum Command {
         path: std::path::PathBuf,
         contents: String,
     },
-    /// Draft the release announcement (or, with `completion`, the completion message)
-    /// from the board and the diffs (answered with `Event::AnnouncementDraft`).
+    /// Draft the release announcement or the completion message from the board and the
+    /// diffs (answered with `Event::AnnouncementDraft`).
     DraftAnnouncement {
-        completion: bool,
+        kind: super::AnnouncementKind,
     },
     /// Post an announcement the user has read and perhaps edited. `force` re-sends posts
     /// whose outcome was unknown.
     Announce {
         text: String,
-        completion: bool,
+        kind: super::AnnouncementKind,
         force: bool,
         /// Post once more even where it was delivered (`slipway announce --again`).
         again: bool,
@@ -138,6 +138,12 @@ pub enum Command {
     /// Post the release report (as read, perhaps edited) to the release's chat thread.
     PostReport {
         text: String,
+    },
+    /// Read the journal as a timeline per stack (answered with `Event::History`).
+    LoadHistory,
+    /// One commit's patch, bounded (answered with `Event::Patch`).
+    Patch {
+        commit: String,
     },
 }
 
@@ -171,7 +177,9 @@ impl Command {
             | Command::FollowLogs { .. }
             | Command::ListInstances { .. }
             | Command::DraftAnnouncement { .. }
-            | Command::DraftReport { .. } => None,
+            | Command::DraftReport { .. }
+            | Command::LoadHistory
+            | Command::Patch { .. } => None,
             // GET requests to the stack's own endpoints: they change nothing, and a
             // read-only watcher may want to know whether the site answers.
             Command::Smoke { .. } => None,
@@ -212,13 +220,10 @@ impl Command {
                 )
             }
             Command::Announce {
-                completion,
-                force,
-                text,
-                ..
+                kind, force, text, ..
             } => {
                 format!(
-                    "Announce {{ completion: {completion}, force: {force}, {} chars }}",
+                    "Announce {{ kind: {kind:?}, force: {force}, {} chars }}",
                     text.len()
                 )
             }
@@ -287,10 +292,12 @@ mod tests {
                 path: "x".into(),
                 contents: String::new(),
             },
-            Command::DraftAnnouncement { completion: false },
+            Command::DraftAnnouncement {
+                kind: crate::engine::AnnouncementKind::Release,
+            },
             Command::Announce {
                 text: String::new(),
-                completion: false,
+                kind: crate::engine::AnnouncementKind::Release,
                 force: false,
                 again: false,
             },
@@ -313,6 +320,8 @@ mod tests {
                 to: None,
             },
             Command::Approve { stack, to: None },
+            Command::LoadHistory,
+            Command::Patch { commit: "a".into() },
         ]
     }
 
@@ -337,6 +346,8 @@ mod tests {
             Command::PostReport { .. } => 16,
             Command::CheckGates { .. } => 17,
             Command::Approve { .. } => 18,
+            Command::LoadHistory => 19,
+            Command::Patch { .. } => 20,
         }
     }
 
@@ -348,7 +359,7 @@ mod tests {
         kinds.dedup();
         assert_eq!(
             kinds,
-            (0..=18).collect::<Vec<_>>(),
+            (0..=20).collect::<Vec<_>>(),
             "one sample per command"
         );
         let mutating: Vec<(usize, Action)> = all

@@ -16,6 +16,8 @@ pub enum WatchReport {
     Status(DeployStatus),
     /// The platform could not be read for a while; the watcher keeps trying.
     Trouble(String),
+    /// The platform answers again after trouble.
+    Answering,
     Finished {
         deployment: DeploymentId,
         status: DeployStatus,
@@ -103,10 +105,7 @@ pub async fn watch(
             }
             None => {
                 if failures > 0 {
-                    report(WatchReport::Trouble(format!(
-                        "deployment {deployment}: the platform answers again"
-                    )))
-                    .await;
+                    report(WatchReport::Answering).await;
                 }
                 failures = 0;
                 if finished.is_some() {

@@ -61,7 +61,7 @@ impl Engine {
                 .refuse(Some(id), &stack, Action::Promote, refusal)
                 .await;
         }
-        let mut entry = Entry::new("promote")
+        let mut entry = Entry::new(crate::journal::Act::Promote)
             .stack(&stack)
             .env(&plan.env)
             .versions(&plan.from, &plan.to);
@@ -132,7 +132,7 @@ impl Engine {
         if let Some(w) = self.watchers.remove(&stack) {
             w.abort();
         }
-        let entry = Entry::new("rollback")
+        let entry = Entry::new(crate::journal::Act::Rollback)
             .stack(&stack)
             .env(&plan.env)
             .versions(&plan.from, &plan.to);
@@ -178,8 +178,12 @@ impl Engine {
         if let Err(refusal) = self.take_lock(&stack, "aborting").await {
             return self.refuse(Some(id), &stack, Action::Abort, refusal).await;
         }
-        self.record(Entry::new("abort").stack(&stack).deployment(&deployment.id))
-            .await;
+        self.record(
+            Entry::new(crate::journal::Act::Abort)
+                .stack(&stack)
+                .deployment(&deployment.id),
+        )
+        .await;
         self.track(id, &stack, Action::Abort);
         self.answer(id, &stack, Action::Abort, Answer::Accepted)
             .await;
@@ -264,7 +268,7 @@ impl Engine {
     ) {
         match result {
             Ok(deployment) => {
-                let mut entry = Entry::new("deploy_started")
+                let mut entry = Entry::new(crate::journal::Act::DeployStarted)
                     .stack(&stack)
                     .deployment(&deployment.id);
                 if let Some(t) = self.board.get(&stack).and_then(|s| s.phase.in_flight()) {
@@ -288,9 +292,13 @@ impl Engine {
                 let rejected = e.is_rejection();
                 let on_live = self.moving_live(&stack);
                 self.record(
-                    Entry::new("deploy_started")
+                    Entry::new(crate::journal::Act::DeployStarted)
                         .stack(&stack)
-                        .outcome(if rejected { "refused" } else { "failed" })
+                        .outcome(if rejected {
+                            crate::journal::outcome::REFUSED
+                        } else {
+                            crate::journal::outcome::FAILED
+                        })
                         .detail(e.to_string()),
                 )
                 .await;
@@ -363,13 +371,28 @@ impl Engine {
             WatchReport::Status(DeployStatus {
                 progress, message, ..
             }) => {
+                self.board.deploy_trouble(&stack, None);
                 self.watches.progress(&stack, progress);
                 self.board.progress(&stack, progress, message);
                 self.emit_board().await;
             }
             WatchReport::Trouble(message) => {
+                // The job's status is unknown from now on (the first failure's time
+                // stays), and the board says so to every front end.
+                self.board
+                    .deploy_trouble(&stack, Some((Utc::now(), message.clone())));
+                self.emit_board().await;
                 self.problem(format!("deployment of {stack}"), message)
                     .await
+            }
+            WatchReport::Answering => {
+                self.board.deploy_trouble(&stack, None);
+                self.emit_board().await;
+                self.problem(
+                    format!("deployment of {stack}"),
+                    "the platform answers again".to_string(),
+                )
+                .await
             }
             WatchReport::Finished { deployment, status } => {
                 self.finished(stack, deployment, status).await
@@ -379,6 +402,7 @@ impl Engine {
 
     async fn finished(&mut self, stack: StackId, deployment: DeploymentId, status: DeployStatus) {
         self.watchers.remove(&stack);
+        self.board.deploy_trouble(&stack, None);
         if self.ended.len() >= ENDED_KEPT {
             self.ended.clear();
         }
@@ -401,10 +425,10 @@ impl Engine {
             && self.config.smoke.after_promotion
             && kind == Some(TransferKind::Promotion);
         let info = self.deploy_info(&stack);
-        let mut entry = Entry::new("deploy_finished")
+        let mut entry = Entry::new(crate::journal::Act::DeployFinished)
             .stack(&stack)
             .deployment(&deployment)
-            .outcome(format!("{:?}", status.state).to_lowercase());
+            .outcome(status.state.as_str());
         if let Some(t) = self.board.get(&stack).and_then(|s| s.phase.in_flight()) {
             entry = entry.env(&t.env).versions(&t.from, &t.to);
         }
@@ -542,8 +566,12 @@ impl Engine {
     ) {
         let passed = report.passed();
         let summary = report.summary();
-        let outcome = if passed { "passed" } else { "failed" };
-        let mut entry = Entry::new("smoke")
+        let outcome = if passed {
+            crate::journal::outcome::PASSED
+        } else {
+            crate::journal::outcome::FAILED
+        };
+        let mut entry = Entry::new(crate::journal::Act::Smoke)
             .stack(&stack)
             .outcome(outcome)
             .detail(format!("{cause:?}: {summary}"));

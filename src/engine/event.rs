@@ -70,7 +70,7 @@ pub enum Event {
     /// Where the repository stands (cloning, ready, failed), in words.
     Repo(RepoState),
     /// A fetch asked for with `Command::Fetch` finished (a clone under way counts as it).
-    Fetched(Result<(), String>),
+    Fetched(Result<(), FetchError>),
     /// The diff between two versions; every stack on that pair of versions shares it.
     Changes {
         live: Version,
@@ -78,6 +78,11 @@ pub enum Event {
         changes: DiffResult,
     },
     LineStats(Box<crate::vcs::Commit>),
+    /// The patch asked for with `Command::Patch`, or why there is none.
+    Patch {
+        commit: String,
+        result: Result<crate::vcs::patch::Patch, String>,
+    },
     /// One metrics round for one stack: values, history, verdicts, source problems.
     Metrics(Box<crate::feeds::metrics::MetricsUpdate>),
     /// What the Logs pane is following now (or why nothing).
@@ -104,25 +109,28 @@ pub enum Event {
     },
     /// A drafted message for the user to read and edit before sending.
     AnnouncementDraft {
-        completion: bool,
+        kind: AnnouncementKind,
         text: String,
         /// Where it would go (channels or a webhook's host).
         targets: Vec<String>,
     },
     /// What happened to a post, per channel.
     Announced {
-        what: String,
+        what: Posted,
         delivery: crate::notify::Delivery,
     },
     FileWritten {
         path: std::path::PathBuf,
-        result: Result<usize, String>,
+        result: Result<usize, WriteError>,
     },
     /// The release report asked for with `Command::DraftReport`, or why there is none.
     ReportDraft(Result<crate::report::Draft, String>),
+    /// The journal as a timeline per stack, asked for with `Command::LoadHistory`, or why
+    /// it could not be read.
+    History(Result<crate::history::Timeline, String>),
     ConfigDiff {
         stack: StackId,
-        result: Result<crate::configdiff::ConfigDiff, String>,
+        result: Result<crate::configdiff::ConfigDiff, ConfigDiffError>,
     },
 }
 
@@ -200,6 +208,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// The bare verb: "promote", "roll back" (dialog titles, "Dry run: promote Sally").
     pub fn verb(self) -> &'static str {
         match self {
             Action::Promote => "promote",
@@ -211,4 +220,125 @@ impl Action {
             Action::Approve => "approve",
         }
     }
+
+    /// The "-ing" form: "Not promoting: …".
+    pub fn progressive(self) -> &'static str {
+        match self {
+            Action::Promote => "promoting",
+            Action::Rollback => "rolling back",
+            Action::Abort => "aborting",
+            Action::Announce => "announcing",
+            Action::StealLock => "stealing the lock",
+            Action::PostReport => "posting the report",
+            Action::Approve => "approving",
+        }
+    }
+
+    /// The past form: "Sally promoted".
+    pub fn past(self) -> &'static str {
+        match self {
+            Action::Promote => "promoted",
+            Action::Rollback => "rolled back",
+            Action::Abort => "aborted",
+            Action::Announce => "announced",
+            Action::StealLock => "stole the lock",
+            Action::PostReport => "posted the report",
+            Action::Approve => "approved",
+        }
+    }
+}
+
+/// Which of a release's two announcements: the one before it, or the completion message
+/// after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnnouncementKind {
+    Release,
+    Completion,
+}
+
+impl AnnouncementKind {
+    /// The journal's word (`release message sent to chat`): stable, on disk.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnnouncementKind::Release => "release",
+            AnnouncementKind::Completion => "completion",
+        }
+    }
+
+    /// In a sentence: "release announcement", "completion message".
+    pub fn words(self) -> &'static str {
+        match self {
+            AnnouncementKind::Release => "release announcement",
+            AnnouncementKind::Completion => "completion message",
+        }
+    }
+}
+
+/// What a post to chat was, as `Event::Announced` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Posted {
+    Announcement(AnnouncementKind),
+    /// The release report, into the release's thread.
+    Report,
+    /// A stack's deployment started (the stack's name).
+    DeployStart(String),
+    /// A stack's deployment ended (the stack's name).
+    DeployResult(String),
+}
+
+impl std::fmt::Display for Posted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Posted::Announcement(kind) => f.write_str(kind.words()),
+            Posted::Report => f.write_str("release report"),
+            Posted::DeployStart(stack) => write!(f, "{stack} deploy start"),
+            Posted::DeployResult(stack) => write!(f, "{stack} deploy result"),
+        }
+    }
+}
+
+/// Why `Command::Fetch` did not bring the repository up to date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// No repository is configured: there is nothing to fetch.
+    #[error("no [repo] in config: add path = or url = to see the commits")]
+    NotConfigured,
+    /// The first clone (which a fetch asked for during it waits on) failed.
+    #[error("{0}")]
+    Clone(String),
+    /// `git fetch` failed or timed out.
+    #[error("{0}")]
+    Fetch(String),
+}
+
+/// Why `Command::WriteFile` did not write the file: the system's error, its kind kept
+/// for those who branch on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct WriteError {
+    pub kind: std::io::ErrorKind,
+    pub message: String,
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(e: std::io::Error) -> Self {
+        WriteError {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Why the configuration diff between two environments is not there.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigDiffError {
+    /// The platform keeps no configuration per environment (its description).
+    #[error("not available: {0} has no configuration per environment")]
+    Unsupported(String),
+    /// The platform could not give one environment's configuration.
+    #[error("{0}")]
+    Platform(String),
+    /// The configured secret patterns do not compile.
+    #[error("{0}")]
+    SecretPatterns(String),
 }

@@ -88,7 +88,7 @@ impl Raised {
     /// Whether `e` records this flag already (written by another slipway, or by this
     /// one before a restart).
     fn recorded_by(&self, e: &Entry) -> bool {
-        e.action == "flag"
+        e.is(crate::journal::Act::Flag)
             && e.stack.as_deref() == Some(self.stack.as_str())
             && e.series.as_deref() == Some(self.series.as_str())
             && match &self.change {
@@ -137,7 +137,7 @@ impl Engine {
         if known {
             return;
         }
-        let mut entry = Entry::new("flag")
+        let mut entry = Entry::new(crate::journal::Act::Flag)
             .stack(&raised.stack)
             .series(&raised.series)
             .outcome(raised.effect)
@@ -215,7 +215,7 @@ mod tests {
     fn a_flag_recorded_by_another_slipway_is_recognised() {
         let mut t = FlagTracker::default();
         let raised = t.update(&update(spike())).remove(0);
-        let entry = Entry::new("flag")
+        let entry = Entry::new(crate::journal::Act::Flag)
             .stack("sally")
             .series("errors")
             .versions("aaa", "bbb");

@@ -58,8 +58,8 @@ impl JournalFacts {
             return;
         };
         let env = e.env.as_deref().map_or_else(|| live.clone(), Env::new);
-        match e.action.as_str() {
-            "approve" => {
+        match crate::journal::Act::parse(&e.action) {
+            Some(crate::journal::Act::Approve) => {
                 if let (Some(from), Some(to)) = (&e.from, &e.to) {
                     let a = Approval {
                         stack,
@@ -75,13 +75,13 @@ impl JournalFacts {
                     }
                 }
             }
-            "promote" => {
+            Some(crate::journal::Act::Promote) => {
                 if let Some(to) = &e.to {
                     self.promoted.insert(Version::new(to.clone()));
                 }
             }
             // Only runs that name the version they checked (written since the gates).
-            "smoke" => {
+            Some(crate::journal::Act::Smoke) => {
                 if let (Some(to), Some(outcome)) = (&e.to, &e.outcome) {
                     let summary = e
                         .detail
@@ -92,7 +92,7 @@ impl JournalFacts {
                     let key = (stack, env, Version::new(to.clone()));
                     if self.smoke.get(&key).is_none_or(|s| s.at <= e.at) {
                         let seen = SmokeSeen {
-                            passed: outcome == "passed",
+                            passed: outcome == crate::journal::outcome::PASSED,
                             summary,
                             at: e.at,
                             by: e.actor(),
@@ -141,16 +141,16 @@ mod tests {
     #[test]
     fn the_journal_gives_approvals_smoke_runs_and_started_versions() {
         let entries = vec![
-            Entry::new("promote")
+            Entry::new(crate::journal::Act::Promote)
                 .stack("sally")
                 .env("staging")
                 .versions("old", "new"),
-            Entry::new("approve")
+            Entry::new(crate::journal::Act::Approve)
                 .stack("sally")
                 .env("live")
                 .versions("old", "new"),
             {
-                let mut e = Entry::new("smoke")
+                let mut e = Entry::new(crate::journal::Act::Smoke)
                     .stack("sally")
                     .env("staging")
                     .outcome("failed")
@@ -159,7 +159,9 @@ mod tests {
                 e
             },
             // Before the gates: no version, not used.
-            Entry::new("smoke").stack("www").outcome("failed"),
+            Entry::new(crate::journal::Act::Smoke)
+                .stack("www")
+                .outcome("failed"),
         ];
         let facts = JournalFacts::from_entries(&entries, &Env::live());
         assert!(facts.promoted.contains(&Version::new("new")));

@@ -336,7 +336,7 @@ impl Engine {
             Some(reason) if overridable => {
                 let names: Vec<&str> = blocking.iter().map(|i| i.gate.as_str()).collect();
                 tracing::warn!(stack = %step.stack, gates = ?names, "gates overridden");
-                let entry = Entry::new("override")
+                let entry = Entry::new(crate::journal::Act::Override)
                     .stack(&step.stack)
                     .env(&step.env)
                     .versions(&step.from, &step.to)
@@ -375,7 +375,7 @@ impl Engine {
                 .refuse(Some(id), &stack, Action::Approve, refusal)
                 .await;
         }
-        let entry = Entry::new("approve")
+        let entry = Entry::new(crate::journal::Act::Approve)
             .stack(&stack)
             .env(&step.env)
             .versions(&step.from, &step.to);

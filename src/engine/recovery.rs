@@ -29,11 +29,11 @@ impl Recovery {
             let Some(stack) = e.stack.as_deref().map(StackId::new) else {
                 continue;
             };
-            match e.action.as_str() {
-                "deploy_started" if e.outcome.is_none() => {
+            match crate::journal::Act::parse(&e.action) {
+                Some(crate::journal::Act::DeployStarted) if e.outcome.is_none() => {
                     unfinished.insert(stack, e.clone());
                 }
-                "deploy_finished"
+                Some(crate::journal::Act::DeployFinished)
                     if unfinished
                         .get(&stack)
                         .is_some_and(|u| u.deployment.as_deref() == Some(id)) =>
@@ -93,12 +93,20 @@ impl Engine {
             self.adopt(stack, &orphan).await;
             return;
         }
-        if self.recovery.knows(id) || self.journal_names(id).await {
+        if self.recovery.knows(id) {
             return;
         }
-        let mut entry = Entry::new("observed").stack(stack).deployment(id).detail(
-            "a deployment slipway did not start (or whose start was never recorded) is running",
-        );
+        if let Some(user) = self.journal_names(id).await {
+            // Started by another slipway (a colleague's dashboard or CLI): say whose it is.
+            self.board.deployer(stack, user);
+            return;
+        }
+        let mut entry = Entry::new(crate::journal::Act::Observed)
+            .stack(stack)
+            .deployment(id)
+            .detail(
+                "a deployment slipway did not start (or whose start was never recorded) is running",
+            );
         if let Some(t) = self.board.get(stack).and_then(|s| s.phase.in_flight()) {
             entry = entry.versions(&t.from, &t.to);
         }
@@ -133,10 +141,10 @@ impl Engine {
                 && status.state.is_finished()
             {
                 self.recovery.forget(&stack);
-                let mut entry = Entry::new("deploy_finished")
+                let mut entry = Entry::new(crate::journal::Act::DeployFinished)
                     .stack(&stack)
                     .deployment(&id)
-                    .outcome(format!("{:?}", status.state).to_lowercase())
+                    .outcome(status.state.as_str())
                     .detail(format!(
                         "recovered from the journal: started by {} (pid {}), which is gone",
                         orphan.actor(),
@@ -188,29 +196,34 @@ impl Engine {
             &Version::new(to),
             kind_of(orphan),
         );
-        let mut entry = Entry::new("adopted").stack(stack).detail(format!(
-            "started by {} (pid {}), which is gone; followed here",
-            orphan.actor(),
-            orphan.pid.unwrap_or_default()
-        ));
+        let mut entry = Entry::new(crate::journal::Act::Adopted)
+            .stack(stack)
+            .detail(format!(
+                "started by {} (pid {}), which is gone; followed here",
+                orphan.actor(),
+                orphan.pid.unwrap_or_default()
+            ));
         if let Some(id) = &orphan.deployment {
             entry = entry.deployment(id);
         }
         self.record(entry).await;
     }
 
-    /// Whether the journal on disk names `id` now (entries written since start included).
-    async fn journal_names(&self, id: &DeploymentId) -> bool {
+    /// Who the journal on disk names as starting `id` now (entries written since start
+    /// included), if it names it at all.
+    async fn journal_names(&self, id: &DeploymentId) -> Option<String> {
         let path = self.config.release.journal_path();
         let id = id.as_str().to_string();
         tokio::task::spawn_blocking(move || {
-            crate::journal::read(&path).is_ok_and(|(entries, _)| {
+            crate::journal::read(&path).ok().and_then(|(entries, _)| {
                 entries
                     .iter()
-                    .any(|e| e.deployment.as_deref() == Some(id.as_str()))
+                    .find(|e| e.deployment.as_deref() == Some(id.as_str()))
+                    .map(|e| e.user.clone())
             })
         })
         .await
-        .unwrap_or(false)
+        .ok()
+        .flatten()
     }
 }

@@ -100,6 +100,21 @@ pub struct StackRelease {
     /// the platform refuses it: a rejected request changes nothing on live.
     #[serde(skip)]
     pub before_request: Option<Box<(Phase, Option<Version>)>>,
+    /// Who started the move in flight, when it is not this engine's and the journal
+    /// names its starter (a colleague's dashboard or CLI). Meaningful while in flight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployer: Option<String>,
+    /// The deployment in flight could not be read since this failure (its status is
+    /// unknown since `at`); cleared when the platform answers again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_trouble: Option<super::freshness::ReadError>,
+    /// When the platform last answered a versions read for this stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<DateTime<Utc>>,
+    /// The last failed versions read (kept until a later read succeeds; see
+    /// [`super::freshness::freshness`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_error: Option<super::freshness::ReadError>,
 }
 
 impl StackRelease {
@@ -113,6 +128,10 @@ impl StackRelease {
             last_env: None,
             last_deployment: None,
             before_request: None,
+            deployer: None,
+            deploy_trouble: None,
+            read_at: None,
+            read_error: None,
         }
     }
 
@@ -170,12 +189,13 @@ pub enum Refusal {
         expected: String,
         actual: String,
     },
-    #[error("{stack}: no earlier live version is known to roll back to; name one with --to")]
-    NothingToRollBack { stack: String },
+    /// Each front end names the version its own way (`Refusal::remedy`).
+    #[error("{stack}: no earlier live version is known to roll back to")]
+    NothingToRollBack { stack: String, id: StackId },
     #[error("{stack}: live already runs {version}")]
     RollbackToCurrent { stack: String, version: String },
     #[error(
-        "{stack}: {version} is not a commit or tag of the repository; nothing was sent (fetch first if it is new)"
+        "{stack}: {version} is not a commit or tag of the repository (not fetched yet?); nothing was sent"
     )]
     UnknownVersion { stack: String, version: String },
     #[error("the release is locked by {holder}")]
@@ -208,6 +228,17 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// What the user can do about it, for each front end to word in its own gestures.
+    pub fn remedy(&self) -> Option<crate::model::Remedy> {
+        match self {
+            Refusal::NothingToRollBack { id, .. } => {
+                Some(crate::model::Remedy::NameRollbackVersion { stack: id.clone() })
+            }
+            Refusal::UnknownVersion { .. } => Some(crate::model::Remedy::Fetch),
+            _ => None,
+        }
+    }
+
     /// Whether the user may insist: out of order (`--override-order`), or gates that
     /// block (`--override-gates --reason`).
     pub fn can_override(&self) -> bool {
@@ -245,15 +276,83 @@ pub struct RollbackPlan {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Board {
     pub stacks: Vec<StackRelease>,
+    /// Versions read longer ago than this (seconds) are stale even without an error: the
+    /// refresh interval × [`super::freshness::STALE_ROUNDS`]. 0: only errors make them stale.
+    #[serde(default)]
+    pub stale_after: u64,
 }
 
 impl Board {
     pub fn new(stacks: Vec<StackRelease>) -> Self {
-        Board { stacks }
+        Board {
+            stacks,
+            stale_after: 0,
+        }
+    }
+
+    /// How fresh `id`'s versions are at `now` (see [`super::freshness::freshness`]).
+    pub fn freshness(
+        &self,
+        id: &StackId,
+        now: DateTime<Utc>,
+    ) -> Option<super::freshness::Freshness> {
+        self.get(id)
+            .map(|s| super::freshness::freshness(s, now, self.stale_after))
+    }
+
+    /// `user` started the move in flight on `id` (from the journal).
+    pub fn deployer(&mut self, id: &StackId, user: String) {
+        if let Some(s) = self.get_mut(id) {
+            s.deployer = Some(user);
+        }
+    }
+
+    /// The deployment in flight on `id` cannot be read since `trouble` (its first failure
+    /// is kept while failures go on), or can again (`None`).
+    pub fn deploy_trouble(&mut self, id: &StackId, trouble: Option<(DateTime<Utc>, String)>) {
+        let Some(s) = self.get_mut(id) else { return };
+        s.deploy_trouble = match (s.deploy_trouble.take(), trouble) {
+            (_, None) => None,
+            (Some(old), Some((_, message))) => Some(super::freshness::ReadError {
+                at: old.at,
+                message,
+            }),
+            (None, Some((at, message))) => Some(super::freshness::ReadError { at, message }),
+        };
+    }
+
+    /// The platform answered a versions read for `id` at `at`.
+    pub fn read_ok(&mut self, id: &StackId, at: DateTime<Utc>) {
+        if let Some(s) = self.get_mut(id) {
+            s.read_at = Some(at);
+        }
+    }
+
+    /// A versions read for `id` failed at `at`: what is on the board is last known.
+    pub fn read_failed(&mut self, id: &StackId, at: DateTime<Utc>, message: impl Into<String>) {
+        if let Some(s) = self.get_mut(id) {
+            s.read_error = Some(super::freshness::ReadError {
+                at,
+                message: message.into(),
+            });
+        }
     }
 
     pub fn get(&self, id: &StackId) -> Option<&StackRelease> {
         self.stacks.iter().find(|s| &s.id == id)
+    }
+
+    /// The stack to promote next in the configured order: the first whose promotion is
+    /// waiting (versions known and different, nothing in flight, not live). `None` when
+    /// every stack is live or moving.
+    pub fn next_up(&self) -> Option<usize> {
+        self.stacks.iter().position(|s| {
+            s.phase.in_flight().is_none()
+                && !s.is_done()
+                && s.versions
+                    .as_ref()
+                    .is_some_and(|v| v.source() != v.target())
+        })
     }
 
     fn get_mut(&mut self, id: &StackId) -> Option<&mut StackRelease> {
@@ -465,6 +564,7 @@ impl Board {
             .or_else(|| stack.previous_live.clone())
             .ok_or_else(|| Refusal::NothingToRollBack {
                 stack: name.clone(),
+                id: id.clone(),
             })?;
         // A rollback undoes the last promotion, wherever it went; live when unknown.
         let env = stack
@@ -599,6 +699,7 @@ impl Board {
             .and_then(|i| v.envs.get(i))
             .map_or_else(|| v.source().clone(), |e| e.version.clone());
         stack.last_deployment = Some(deployment.clone());
+        stack.deployer = None;
         stack.phase = Phase::Promoting(Transfer {
             from,
             to,
@@ -633,8 +734,8 @@ impl Board {
             let for_stack = |e: &&crate::journal::Entry| e.stack.as_deref() == Some(id);
             // The promotion that put live's version there…
             let Some(landed) = entries.iter().rev().filter(for_stack).find(|e| {
-                e.action == "deploy_finished"
-                    && e.outcome.as_deref() == Some("succeeded")
+                e.is(crate::journal::Act::DeployFinished)
+                    && e.outcome.as_deref() == Some(crate::model::DeployState::Succeeded.as_str())
                     && e.to.as_deref() == Some(live.as_str())
             }) else {
                 continue;
@@ -645,7 +746,7 @@ impl Board {
                 .iter()
                 .rev()
                 .filter(for_stack)
-                .find(|e| e.action == "smoke" && e.at >= landed.at)
+                .find(|e| e.is(crate::journal::Act::Smoke) && e.at >= landed.at)
             else {
                 continue;
             };
@@ -654,7 +755,7 @@ impl Board {
                 .as_deref()
                 .is_some_and(|d| d.starts_with("Promotion"));
             if !after_promotion
-                || smoke.outcome.as_deref() != Some("failed")
+                || smoke.outcome.as_deref() != Some(crate::journal::outcome::FAILED)
                 || smoke.pid == Some(me)
             {
                 continue;

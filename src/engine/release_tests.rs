@@ -397,11 +397,12 @@ fn a_followed_deployment_that_lands_can_be_rolled_back() {
 #[test]
 fn smoke_failures_journaled_by_another_process_fail_the_stack_here_too() {
     let entry = |action: &str, secs: i64, outcome: &str, detail: &str| {
-        let mut e = crate::journal::Entry::new(action)
-            .stack("sally")
-            .versions("old", "new")
-            .outcome(outcome)
-            .detail(detail);
+        let mut e =
+            crate::journal::Entry::new(crate::journal::Act::parse(action).expect("a journal word"))
+                .stack("sally")
+                .versions("old", "new")
+                .outcome(outcome)
+                .detail(detail);
         e.at = Utc::now() + chrono::Duration::seconds(secs);
         e.pid = Some(1);
         e.user = "alice".into();

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::Event;
 use super::changes::{Pair, RepoState};
+use super::event::{ConfigDiffError, FetchError};
 use super::release::StackRelease;
 use super::runner::{Engine, Internal};
 use crate::model::{Env, StackId};
@@ -89,7 +90,10 @@ impl Engine {
     }
 
     pub(super) async fn repo_ready(&mut self, result: Result<PathBuf, String>) {
-        let answer = result.as_ref().map(|_| ()).map_err(Clone::clone);
+        let answer = result
+            .as_ref()
+            .map(|_| ())
+            .map_err(|e| FetchError::Clone(e.clone()));
         self.changes.state = match result {
             Ok(path) => RepoState::Ready(path),
             Err(e) => RepoState::Failed(format!("cannot clone the repository: {e} (f retries)")),
@@ -126,7 +130,7 @@ impl Engine {
                     .await
             }
             RepoState::NotConfigured => {
-                self.emit(Event::Fetched(Err(RepoState::NotConfigured.describe())))
+                self.emit(Event::Fetched(Err(FetchError::NotConfigured)))
                     .await
             }
         }
@@ -137,7 +141,8 @@ impl Engine {
             self.changes.forget_failures();
             self.want_diffs();
         }
-        self.emit(Event::Fetched(result)).await;
+        self.emit(Event::Fetched(result.map_err(FetchError::Fetch)))
+            .await;
     }
 
     pub(super) fn line_stats(&mut self, mut commit: Box<Commit>) {
@@ -163,6 +168,35 @@ impl Engine {
         });
     }
 
+    /// A commit's patch for the commit view, read on a blocking thread with a time limit.
+    pub(super) fn patch(&mut self, commit: String) {
+        const PATCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
+        let events = self.events.clone();
+        let Some(repo) = self.changes.repo_path() else {
+            let result = Err(self.changes.state.describe());
+            self.tasks.spawn(async move {
+                let _ = events.send(Event::Patch { commit, result }).await;
+            });
+            return;
+        };
+        self.tasks.spawn(async move {
+            let id = commit.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                let r = git2::Repository::open(&repo).map_err(DiffError::from)?;
+                crate::vcs::patch::patch(&r, &id)
+            });
+            let result = match tokio::time::timeout(PATCH_LIMIT, read).await {
+                Ok(Ok(r)) => r.map_err(|e| e.to_string()),
+                Ok(Err(e)) => Err(format!("reading the patch stopped: {e}")),
+                Err(_) => Err(format!(
+                    "the patch was not read within {}s",
+                    PATCH_LIMIT.as_secs()
+                )),
+            };
+            let _ = events.send(Event::Patch { commit, result }).await;
+        });
+    }
+
     pub(super) fn config_diff(&mut self, stack: StackId, between: Option<(Env, Env)>) {
         // Between the two environments asked for, or of the stack's next promotion.
         let (target, source) = between.unwrap_or_else(|| {
@@ -183,10 +217,7 @@ impl Engine {
         let patterns = self.config.changes.secret_patterns.clone();
         self.tasks.spawn(async move {
             let result = if !platform.capabilities().config {
-                Err(format!(
-                    "not available: {} has no configuration per environment",
-                    platform.describe()
-                ))
+                Err(ConfigDiffError::Unsupported(platform.describe()))
             } else {
                 let (live, test) = tokio::join!(
                     platform.config(&stack, &target),
@@ -194,8 +225,10 @@ impl Engine {
                 );
                 match (live, test, crate::configdiff::SecretMatcher::new(&patterns)) {
                     (Ok(l), Ok(t), Ok(secrets)) => Ok(crate::configdiff::diff(&l, &t, &secrets)),
-                    (Err(e), _, _) | (_, Err(e), _) => Err(e.to_string()),
-                    (_, _, Err(e)) => Err(e),
+                    (Err(e), _, _) | (_, Err(e), _) => {
+                        Err(ConfigDiffError::Platform(e.to_string()))
+                    }
+                    (_, _, Err(e)) => Err(ConfigDiffError::SecretPatterns(e)),
                 }
             };
             let _ = events.send(Event::ConfigDiff { stack, result }).await;

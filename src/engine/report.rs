@@ -71,8 +71,10 @@ impl Engine {
             self.problem("announcement", why).await;
             return;
         }
-        self.record(Entry::new("announce").detail("release report sent to chat"))
-            .await;
+        self.record(
+            Entry::new(crate::journal::Act::Announce).detail("release report sent to chat"),
+        )
+        .await;
         self.to_announcer(Job::Report { text }).await;
     }
 }

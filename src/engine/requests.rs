@@ -48,7 +48,7 @@ impl Engine {
         action: Action,
         refusal: Refusal,
     ) {
-        let entry = Entry::new("refused")
+        let entry = Entry::new(crate::journal::Act::Refused)
             .stack(stack)
             .detail(format!("{}: {refusal}", action.verb()));
         self.record(entry).await;
@@ -76,11 +76,13 @@ impl Engine {
         let result = match taken {
             Ok(Taken::Fresh) => Ok(()),
             Ok(Taken::TakenOver(dead)) => {
-                let entry = Entry::new("lock_taken_over").stack(stack).detail(format!(
-                    "the release lock of {} (pid {}) was taken over: that process is gone",
-                    dead.describe(),
-                    dead.pid
-                ));
+                let entry = Entry::new(crate::journal::Act::LockTakenOver)
+                    .stack(stack)
+                    .detail(format!(
+                        "the release lock of {} (pid {}) was taken over: that process is gone",
+                        dead.describe(),
+                        dead.pid
+                    ));
                 self.record(entry).await;
                 Ok(())
             }
@@ -111,7 +113,7 @@ impl Engine {
         {
             let dead = dead.clone();
             if self.platform.release_lock(&dead, true).await.is_ok() {
-                self.record(Entry::new("lock_taken_over").stack(stack).detail(format!(
+                self.record(Entry::new(crate::journal::Act::LockTakenOver).stack(stack).detail(format!(
                     "the platform's release lock of {} (pid {}) was taken over: that process is gone",
                     dead.describe(),
                     dead.pid
@@ -161,7 +163,7 @@ impl Engine {
             Some(h) => format!("took the release lock from {}: {reason}", h.describe()),
             None => format!("no one held the release lock: {reason}"),
         };
-        self.record(Entry::new("lock_stolen").detail(detail.clone()))
+        self.record(Entry::new(crate::journal::Act::LockStolen).detail(detail.clone()))
             .await;
         self.emit(Event::Notice(detail)).await;
         self.publish_lock().await;
@@ -181,7 +183,7 @@ impl Engine {
             .filter(|h| h.is_dead_here() && !self.read_only())
         {
             self.lock.steal();
-            let entry = Entry::new("lock_taken_over").detail(format!(
+            let entry = Entry::new(crate::journal::Act::LockTakenOver).detail(format!(
                 "the release lock of {} (pid {}) was cleared: that process is gone",
                 dead.describe(),
                 dead.pid

@@ -110,13 +110,14 @@ pub fn start_with(
     let (event_tx, event_rx) = mpsc::channel(EVENT_CAPACITY);
     let (internal_tx, internal_rx) = mpsc::channel(256);
     let (watch_tx, watch_rx) = mpsc::channel(256);
-    let board = Board::new(
+    let mut board = Board::new(
         config
             .stacks
             .iter()
             .map(|s| StackRelease::new(s.id.clone(), s.display_name()))
             .collect(),
     );
+    board.stale_after = config.release.refresh_secs.max(1) * super::freshness::STALE_ROUNDS;
     let (instances_tx, _) = watch::channel(HashMap::new());
     // A change is watched again after a restart while its samples can still be on screen
     // (and for half an hour at least).
@@ -140,7 +141,7 @@ pub fn start_with(
         .environments()
         .pop()
         .unwrap_or_else(Env::live);
-    let config_windows = config.gates.windows();
+    let config_windows = super::gates::windows(&config.gates);
     let engine = Engine {
         journal,
         recovered: HashMap::new(),
@@ -393,16 +394,28 @@ impl Engine {
             Command::ListInstances { stack, env } => self.list_instances(stack, env),
             Command::Fetch => self.fetch().await,
             Command::LineStats { commit } => self.line_stats(commit),
+            Command::Patch { commit } => self.patch(commit),
             Command::ConfigDiff { stack, between } => self.config_diff(stack, between),
             Command::WriteFile { path, contents } => self.write_file(path, contents),
             Command::DraftReport { scope } => self.draft_report(scope),
+            Command::LoadHistory => self.load_history(),
             Command::PostReport { text } => self.post_report(text).await,
-            Command::DraftAnnouncement { completion } => {
+            Command::DraftAnnouncement { kind } => {
+                // What shipped and what was held is read from the journal, not memory:
+                // another terminal (or an earlier run) may have promoted.
+                let path = self.config.release.journal_path();
+                let journal = tokio::task::spawn_blocking(move || crate::journal::read(&path))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .map(|(entries, _)| entries)
+                    .unwrap_or_default();
+                let release = &self.config.release.name;
                 let summary =
-                    announce::summary(&self.config.release.name, &self.board, self.changes.diffs());
-                let done = announce::completion(&self.config.release.name, &self.board);
+                    announce::summary(release, &self.board, self.changes.diffs(), &journal);
+                let done = announce::completion(release, &self.board, &journal);
                 self.to_announcer(announce::Job::Draft {
-                    completion,
+                    kind,
                     summary,
                     done,
                 })
@@ -410,13 +423,12 @@ impl Engine {
             }
             Command::Announce {
                 text,
-                completion,
+                kind,
                 force,
                 again,
             } => {
-                let what = if completion { "completion" } else { "release" };
-                let mut entry = crate::journal::Entry::new("announce")
-                    .detail(format!("{what} message sent to chat"));
+                let mut entry = crate::journal::Entry::new(crate::journal::Act::Announce)
+                    .detail(format!("{} message sent to chat", kind.as_str()));
                 // Which release it announced: `slipway announce` posts it once.
                 if let Some((live, test)) = announce::release_key(&self.board) {
                     entry = entry.versions(live, test);
@@ -424,7 +436,7 @@ impl Engine {
                 self.record(entry).await;
                 self.to_announcer(announce::Job::Announce {
                     text,
-                    completion,
+                    kind,
                     force,
                     again,
                 })
@@ -472,7 +484,7 @@ impl Engine {
             let result = tokio::fs::write(&path, contents)
                 .await
                 .map(|()| len)
-                .map_err(|e| e.to_string());
+                .map_err(crate::engine::event::WriteError::from);
             let _ = events.send(Event::FileWritten { path, result }).await;
         });
     }
@@ -604,6 +616,7 @@ impl Engine {
                 for (stack, result) in results {
                     match result {
                         Ok(versions) => {
+                            self.board.read_ok(&stack, Utc::now());
                             let external = versions.promotion_in_flight().cloned();
                             read_journal |= self.observe_live(&stack, versions.live()).await;
                             self.board.apply_versions(&stack, versions);
@@ -615,6 +628,7 @@ impl Engine {
                             }
                         }
                         Err(e) => {
+                            self.board.read_failed(&stack, Utc::now(), e.to_string());
                             self.problem(format!("versions of {stack}"), e.to_string())
                                 .await
                         }

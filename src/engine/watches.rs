@@ -336,7 +336,7 @@ impl Watches {
         };
         w.by = Some(start.actor());
         if w.cause == WatchCause::Outside {
-            w.cause = if start.action == "rollback" {
+            w.cause = if start.is(crate::journal::Act::Rollback) {
                 WatchCause::Rollback
             } else {
                 WatchCause::Promotion
@@ -376,10 +376,10 @@ impl Watches {
         if traffic_since < now - self.horizon {
             return false;
         }
-        let (before, baseline_until, cause) = if start.action == "rollback" {
+        let (before, baseline_until, cause) = if start.is(crate::journal::Act::Rollback) {
             // The release it undid: its promotion from this version.
             let undone = entries.iter().rev().filter(for_stack).find(|e| {
-                e.action == "promote"
+                e.is(crate::journal::Act::Promote)
                     && e.at < start.at
                     && e.from.as_deref() == Some(live.as_str())
                     && e.to.as_deref() == Some(from.as_str())
@@ -409,17 +409,17 @@ impl Watches {
 }
 
 fn is_start(e: &Entry) -> bool {
-    e.action == "promote" || e.action == "rollback"
+    e.is(crate::journal::Act::Promote) || e.is(crate::journal::Act::Rollback)
 }
 
 /// The successful end of the deployment `start` began, if journaled.
 fn finished_after<'a>(entries: &'a [Entry], stack: &StackId, start: &Entry) -> Option<&'a Entry> {
     entries.iter().find(|e| {
-        e.action == "deploy_finished"
+        e.is(crate::journal::Act::DeployFinished)
             && e.stack.as_deref() == Some(stack.as_str())
             && e.to == start.to
             && e.at >= start.at
-            && e.outcome.as_deref() == Some("succeeded")
+            && e.outcome.as_deref() == Some(crate::model::DeployState::Succeeded.as_str())
     })
 }
 

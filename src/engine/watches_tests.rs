@@ -22,7 +22,9 @@ fn watches() -> Watches {
 }
 
 fn entry(action: &str, at: i64, from: &str, to: &str) -> Entry {
-    let mut e = Entry::new(action).stack("sally").versions(from, to);
+    let mut e = Entry::new(crate::journal::Act::parse(action).expect("a journal word"))
+        .stack("sally")
+        .versions(from, to);
     e.at = t(at);
     e.user = "alice".into();
     e.host = "web-3".into();

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::SmokeCheck;
+use crate::config::{Problem, SmokeCheck, StackConfig, check_url};
 use crate::text::one_line;
 
 /// The outcome of one check after its retries.
@@ -132,7 +132,7 @@ async fn attempt(
         ));
     }
     if let Some(pattern) = &check.body_regex {
-        match regex::Regex::new(pattern) {
+        match body_regex(pattern) {
             Ok(re) if re.is_match(&body) => {}
             Ok(_) => {
                 return Err((
@@ -140,7 +140,7 @@ async fn attempt(
                     format!("body does not match /{}/", one_line(pattern, 40)),
                 ));
             }
-            Err(e) => return Err((Some(status), format!("bad regex: {e}"))),
+            Err(e) => return Err((Some(status), e)),
         }
     }
     Ok(status)
@@ -156,4 +156,116 @@ async fn read_bounded(mut response: reqwest::Response, limit: usize) -> String {
         }
     }
     String::from_utf8_lossy(&body).into_owned()
+}
+
+/// Compiled regexes are kept small: a smoke check's pattern is a few words, and one that
+/// compiles to megabytes is a mistake (`a{1000}{1000}`), not a check.
+const REGEX_SIZE_LIMIT: usize = 1024 * 1024;
+
+/// A `body_regex`, compiled as the check runs it.
+fn body_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => format!(
+                "the regex is too big (it compiles to more than {} KiB); match a shorter pattern",
+                limit / 1024
+            ),
+            other => format!("bad regex: {}", one_line(&other.to_string(), 200)),
+        })
+}
+
+/// Every problem in the stacks' `[[stacks.smoke]]` checks, found at load rather than
+/// after a deployment has gone live (where a failing check marks the stack failed).
+/// Smoke URLs are used as written: they take no placeholders.
+pub fn validate(stacks: &[StackConfig]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (i, stack) in stacks.iter().enumerate() {
+        for (j, check) in stack.smoke.iter().enumerate() {
+            let key = |k: &str| format!("stacks[{i}].smoke[{j}].{k}");
+            out.extend(validate_check(check, &key));
+        }
+    }
+    out
+}
+
+fn validate_check(check: &SmokeCheck, key: &dyn Fn(&str) -> String) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if check.name.trim().is_empty() {
+        out.push(Problem::new(key("name"), "must not be empty"));
+    }
+    out.extend(check_url(&key("url"), &check.url, &[]));
+    if reqwest::Method::from_bytes(check.method.to_ascii_uppercase().as_bytes()).is_err() {
+        out.push(Problem::new(
+            key("method"),
+            format!("'{}' is not an HTTP method", check.method),
+        ));
+    }
+    if !(100..=599).contains(&check.expect_status) {
+        out.push(Problem::new(
+            key("expect_status"),
+            "must be an HTTP status between 100 and 599",
+        ));
+    }
+    if let Some(pattern) = &check.body_regex
+        && let Err(e) = body_regex(pattern)
+    {
+        out.push(Problem::new(key("body_regex"), e));
+    }
+    if check.timeout_ms == 0 {
+        out.push(Problem::new(key("timeout_ms"), "must be at least 1"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const BASE: &str = "[release]\nname = \"x\"\n[platform]\nkind = \"http\"\nbase_url = \"http://127.0.0.1:1\"\n[[stacks]]\nid = \"a\"\n[[stacks.smoke]]\nname = \"status\"\n";
+
+    fn problems(smoke: &str) -> Vec<String> {
+        match crate::validation::parse_str(&format!("{BASE}{smoke}"), Path::new("t.toml")) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_body_regex_that_does_not_compile_is_refused_at_load() {
+        let p = problems("url = \"http://127.0.0.1:1/s\"\nbody_regex = \"ok\\\\s+(\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("t.toml:11:1: stacks[0].smoke[0].body_regex: bad regex:")
+                && p[0].contains("unclosed group"),
+            "{p:?}"
+        );
+        let big = problems("url = \"http://127.0.0.1:1/s\"\nbody_regex = \"\\\\w{1000}{1000}\"\n");
+        assert_eq!(big.len(), 1, "{big:?}");
+        assert!(
+            big[0].contains("body_regex: the regex is too big"),
+            "{big:?}"
+        );
+        assert!(problems("url = \"http://127.0.0.1:1/s\"\nbody_regex = \"ok|fine\"\n").is_empty());
+    }
+
+    #[test]
+    fn smoke_urls_need_a_host_and_take_no_placeholders() {
+        let p = problems("url = \"http://{host}/status\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("smoke[0].url: unknown placeholder {host}; none are known here"),
+            "{p:?}"
+        );
+        let p = problems("url = \"http://exa mple.com/status\"\n");
+        assert!(
+            p[0].contains("smoke[0].url: 'http://exa mple.com/status' is not a URL"),
+            "{p:?}"
+        );
+        let p = problems("url = \"www.example.com/status\"\n");
+        assert!(p[0].contains("must start with http://"), "{p:?}");
+        let p = problems("url = \"http://a/\"\nmethod = \"G T\"\nexpect_status = 42\n");
+        assert_eq!(p.len(), 2, "{p:?}");
+    }
 }

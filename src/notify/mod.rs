@@ -18,6 +18,7 @@ mod state;
 mod summary;
 pub mod template;
 mod transport;
+mod validate;
 mod webhook;
 
 pub use delivery::{Delivery, DeliveryStatus, Plan, Preview, PreviewItem, TargetDelivery};
@@ -27,6 +28,7 @@ pub use summary::{
     CommitLine, Completion, DeployInfo, DeployOutcome, ReleaseSummary, StackLine, StackResult,
 };
 pub use template::{TemplateError, Templates};
+pub use validate::validate;
 
 use crate::config::{AnnounceConfig, AnnounceKind};
 use slack::Slack;

@@ -28,9 +28,19 @@ pub struct ReleaseSummary {
 pub struct StackLine {
     pub id: String,
     pub name: String,
-    /// Short versions, as the dashboard shows them.
+    /// Short versions, as the dashboard shows them: what the next promotion replaces (on
+    /// `env`) and what it takes forward (from `source_env`).
     pub live: String,
     pub test: String,
+    /// The environment promoted onto (`live`), and the one promoted from (`test`).
+    #[serde(default)]
+    pub env: String,
+    #[serde(default)]
+    pub source_env: String,
+    /// When `env` already runs `test`'s version: what it ran before, as the journal
+    /// records the promotion that shipped it (short).
+    #[serde(default)]
+    pub shipped_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,8 +78,10 @@ pub enum DeployOutcome {
     Failed,
     Aborted,
     RolledBack,
-    /// Not promoted in this release (completion message only).
+    /// Skipped on purpose, as the journal records it (completion message only).
     Skipped,
+    /// Not promoted (yet): still on the old version (completion message only).
+    NotPromoted,
 }
 
 impl DeployOutcome {
@@ -80,6 +92,7 @@ impl DeployOutcome {
             DeployOutcome::Aborted => "aborted",
             DeployOutcome::RolledBack => "rolled_back",
             DeployOutcome::Skipped => "skipped",
+            DeployOutcome::NotPromoted => "not_promoted",
         }
     }
 }
@@ -100,6 +113,9 @@ pub struct StackResult {
     /// The version live is on now (short).
     pub version: String,
     pub outcome: DeployOutcome,
+    /// Why, when the journal says (a refusal, a failure, a skip).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl ReleaseSummary {
@@ -111,6 +127,9 @@ impl ReleaseSummary {
             name: name.into(),
             live: live.into(),
             test: "9be77d4".into(),
+            env: "live".into(),
+            source_env: "test".into(),
+            shipped_from: None,
         };
         let commit = |short: &str, subject: &str, author: &str, pr, risks: &[&str]| CommitLine {
             short: short.into(),
@@ -186,6 +205,7 @@ impl Completion {
             name: name.into(),
             version: version.into(),
             outcome,
+            reason: None,
         };
         Completion {
             release: "belfrage".into(),

@@ -19,7 +19,11 @@ use crate::text::one_line;
 pub const DEFAULT_ANNOUNCEMENT: &str = r#"🚀 *Releasing {{ release }} to live*: {{ commit_count }} commit{{ "s" if commit_count != 1 else "" }}{{ (", " ~ risky_count ~ " risky") if risky_count else "" }}
 
 {% for s in stacks %}
-• *{{ s.name }}*: live `{{ s.live }}` → test `{{ s.test }}`{{ " ⚠️ drift" if s.name in drift else "" }}
+{% if s.live == s.test %}
+• *{{ s.name }}*: {{ s.env }} on `{{ s.live }}`{{ (" (shipped, from `" ~ s.shipped_from ~ "`)") if s.shipped_from else "" }}
+{% else %}
+• *{{ s.name }}*: {{ s.env }} `{{ s.live }}` → `{{ s.test }}` from {{ s.source_env }}{{ " ⚠️ drift" if s.name in drift else "" }}
+{% endif %}
 {% endfor %}
 
 {% if drift %}
@@ -65,7 +69,7 @@ pub const DEFAULT_COMPLETION: &str = r#"{% if all_succeeded %}
 {% else %}
 ⚠️ *{{ release }}* release finished with problems:
 {% for s in stacks %}
-• *{{ s.name }}*: {{ s.outcome|replace("_", " ") }}, live on `{{ s.version }}`
+• *{{ s.name }}*: {{ s.outcome|replace("_", " ") }}{{ (" (" ~ s.reason ~ ")") if s.reason else "" }}, live on `{{ s.version }}`
 {% endfor %}
 {% endif %}
 {% if note %}
@@ -269,6 +273,33 @@ impl Templates {
     }
 }
 
+impl TemplateKind {
+    /// The names a template of this kind may use at its top level (`stack_name`,
+    /// `commits`…), read from the example data it is checked against.
+    pub fn variables(self) -> Vec<String> {
+        let value = match self {
+            TemplateKind::Announcement => {
+                serde_json::to_value(sanitised_summary(&ReleaseSummary::example()))
+            }
+            TemplateKind::DeployStarted | TemplateKind::DeployFinished => serde_json::to_value(
+                DeployContext::new(&DeployInfo::example(), Some(DeployOutcome::Succeeded), None),
+            ),
+            TemplateKind::Completion => {
+                serde_json::to_value(CompletionContext::new(&Completion::example()))
+            }
+        };
+        match value {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The configured source of this template, if any.
+    pub fn source(self, cfg: &AnnounceConfig) -> Option<&str> {
+        self.configured(cfg)
+    }
+}
+
 /// Compiles the configured templates and renders each over the example data, so that
 /// `check-config` reports a bad template (syntax, unknown filter, misspelt field) with
 /// its key before a release depends on it.
@@ -350,6 +381,9 @@ fn sanitised_summary(s: &ReleaseSummary) -> ReleaseSummary {
                 name: clean(&st.name, 80),
                 live: clean(&st.live, 40),
                 test: clean(&st.test, 40),
+                env: clean(&st.env, 40),
+                source_env: clean(&st.source_env, 40),
+                shipped_from: st.shipped_from.as_deref().map(|f| clean(f, 40)),
             })
             .collect(),
         commits: s
@@ -424,6 +458,7 @@ impl CompletionContext {
                 name: clean(&s.name, 80),
                 version: clean(&s.version, 40),
                 outcome: s.outcome,
+                reason: s.reason.as_deref().map(|r| clean(r, 200)),
             })
             .collect();
         let mut versions: Vec<String> = Vec::new();

@@ -8,6 +8,9 @@ pub mod http;
 mod http_approvals;
 mod http_lock;
 pub mod template;
+mod validate;
+
+pub use validate::{validate, validate_command, validate_git, validate_http};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

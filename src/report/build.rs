@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{
     FlagRaised, Note, Report, Shipped, SmokeRun, StackOutcome, StackReport, Step, Window, short,
 };
-use crate::journal::Entry;
+use crate::journal::{Act, Entry};
 use crate::text::one_line;
 
 /// Notes kept per list at most (a refusal loop must not make a report of thousands of
@@ -139,23 +139,25 @@ pub fn build(ctx: &Context, window: &Window, shipped: Shipped) -> Report {
 fn has_override_near(entries: &[Entry], promote: &Entry) -> bool {
     let near = chrono::Duration::minutes(10);
     entries.iter().any(|o| {
-        o.action == "override" && o.stack == promote.stack && (o.at - promote.at).abs() <= near
+        o.is(Act::Override) && o.stack == promote.stack && (o.at - promote.at).abs() <= near
     })
 }
 
 /// Entries written because someone did something (not by a slipway observing).
 fn acted(e: &Entry) -> bool {
     matches!(
-        e.action.as_str(),
-        "promote"
-            | "rollback"
-            | "abort"
-            | "announce"
-            | "approve"
-            | "override"
-            | "lock_stolen"
-            | "refused"
-    ) || (e.action == "smoke"
+        Act::parse(&e.action),
+        Some(
+            Act::Promote
+                | Act::Rollback
+                | Act::Abort
+                | Act::Announce
+                | Act::Approve
+                | Act::Override
+                | Act::LockStolen
+                | Act::Refused
+        )
+    ) || (e.is(Act::Smoke)
         && e.detail
             .as_deref()
             .is_some_and(|d| d.starts_with("Request")))
@@ -423,7 +425,8 @@ mod tests {
     }
 
     fn e(secs: i64, action: &str, stack: &str) -> Entry {
-        let mut e = Entry::new(action).stack(stack);
+        let mut e =
+            Entry::new(crate::journal::Act::parse(action).expect("a journal word")).stack(stack);
         e.at = at(secs);
         e.user = "alice".into();
         e.host = "laptop".into();

@@ -18,7 +18,7 @@
 use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use super::Scope;
-use crate::journal::Entry;
+use crate::journal::{Act, Entry};
 
 /// How long before a release's first promotion its preparation may have been recorded.
 const PREPARATION_HOURS: i64 = 12;
@@ -63,22 +63,36 @@ fn names(e: &Entry, v: &str) -> bool {
 /// Entries that move a version, or report on one.
 fn is_transfer(e: &Entry) -> bool {
     matches!(
-        e.action.as_str(),
-        "promote" | "rollback" | "deploy_started" | "deploy_finished" | "observed" | "flag"
+        Act::parse(&e.action),
+        Some(
+            Act::Promote
+                | Act::Rollback
+                | Act::DeployStarted
+                | Act::DeployFinished
+                | Act::Observed
+                | Act::Flag
+        )
     )
 }
 
 /// What is recorded while a release is prepared, before its first promotion.
 fn is_preparation(e: &Entry) -> bool {
     matches!(
-        e.action.as_str(),
-        "announce" | "approve" | "override" | "refused" | "lock_stolen" | "lock_taken_over"
+        Act::parse(&e.action),
+        Some(
+            Act::Announce
+                | Act::Approve
+                | Act::Override
+                | Act::Refused
+                | Act::LockStolen
+                | Act::LockTakenOver
+        )
     )
 }
 
 /// The next release announced: a release message about other versions.
 fn announces_another(e: &Entry, v: &str) -> bool {
-    e.action == "announce"
+    e.is(Act::Announce)
         && e.to.is_some()
         && !names_to(e, v)
         && e.detail
@@ -89,7 +103,7 @@ fn announces_another(e: &Entry, v: &str) -> bool {
 /// Picks the release `scope` asks for out of `entries` (oldest first).
 pub fn select(entries: &[Entry], scope: &Scope) -> Result<Window, String> {
     let since_ok = |e: &Entry| scope.since.is_none_or(|s| e.at >= s);
-    let promotes = || entries.iter().filter(|e| e.action == "promote");
+    let promotes = || entries.iter().filter(|e| e.is(Act::Promote));
     let version = match &scope.release {
         Some(typed) => {
             let mut found: Vec<&str> = Vec::new();
@@ -122,7 +136,7 @@ pub fn select(entries: &[Entry], scope: &Scope) -> Result<Window, String> {
             let version = taken
                 .iter()
                 .rev()
-                .find(|e| e.action == "promote")
+                .find(|e| e.is(Act::Promote))
                 .and_then(|e| e.to.clone());
             let since = scope
                 .since
@@ -139,7 +153,7 @@ pub fn select(entries: &[Entry], scope: &Scope) -> Result<Window, String> {
         },
     };
     let v = version.as_str();
-    let is_ours = |e: &Entry| e.action == "promote" && names_to(e, v);
+    let is_ours = |e: &Entry| e.is(Act::Promote) && names_to(e, v);
     let (Some(first), Some(last)) = (
         entries.iter().position(is_ours),
         entries.iter().rposition(is_ours),
@@ -161,7 +175,7 @@ pub fn select(entries: &[Entry], scope: &Scope) -> Result<Window, String> {
     }
     let end = entries[last + 1..]
         .iter()
-        .position(|e| (e.action == "promote" && !names_to(e, v)) || announces_another(e, v))
+        .position(|e| (e.is(Act::Promote) && !names_to(e, v)) || announces_another(e, v))
         .map_or(entries.len(), |i| last + 1 + i);
     let taken: Vec<Entry> = entries[start..end]
         .iter()
@@ -194,7 +208,7 @@ fn recent_versions(entries: &[Entry]) -> String {
     for to in entries
         .iter()
         .rev()
-        .filter(|e| e.action == "promote")
+        .filter(|e| e.is(Act::Promote))
         .filter_map(|e| e.to.as_deref())
     {
         if !seen.contains(&to) {
@@ -273,7 +287,8 @@ mod tests {
     }
 
     fn e(mins: i64, action: &str, versions: Option<(&str, &str)>) -> Entry {
-        let mut e = Entry::new(action).stack("sally");
+        let mut e =
+            Entry::new(crate::journal::Act::parse(action).expect("a journal word")).stack("sally");
         e.at = at(mins);
         if let Some((f, t)) = versions {
             e = e.versions(f, t);
@@ -371,10 +386,7 @@ mod tests {
             "{:#?}",
             w.entries
         );
-        assert_eq!(
-            w.entries.iter().filter(|e| e.action == "promote").count(),
-            2
-        );
+        assert_eq!(w.entries.iter().filter(|e| e.is(Act::Promote)).count(), 2);
     }
 
     #[test]

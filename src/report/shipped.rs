@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::{Changes, MAX_COMMITS, Range, Shipped, ShippedCommit};
-use crate::journal::Entry;
+use crate::journal::{Act, Entry};
 use crate::text::one_line;
 use crate::vcs::{ChangeSet, RiskRules};
 
@@ -25,7 +25,7 @@ pub enum RepoAccess {
 pub fn ranges(entries: &[Entry], live_env: &str) -> Vec<(String, String)> {
     let pick = |live_only: bool| -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
-        for e in entries.iter().filter(|e| e.action == "promote") {
+        for e in entries.iter().filter(|e| e.is(Act::Promote)) {
             if live_only && !e.is_about(live_env) {
                 continue;
             }
@@ -144,7 +144,11 @@ mod tests {
 
     #[test]
     fn ranges_prefer_live_and_are_distinct() {
-        let promote = |env: &str, f: &str, t: &str| Entry::new("promote").env(env).versions(f, t);
+        let promote = |env: &str, f: &str, t: &str| {
+            Entry::new(crate::journal::Act::Promote)
+                .env(env)
+                .versions(f, t)
+        };
         let entries = vec![
             promote("staging", "a", "c"),
             promote("live", "a", "c"),

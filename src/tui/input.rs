@@ -91,7 +91,7 @@ pub static KEYS: Scope<Edit> = Scope {
             "delete_forward",
             &["Del"],
             "delete",
-            "delete under the cursor",
+            "delete under it",
         ),
     ],
 };

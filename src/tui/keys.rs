@@ -17,6 +17,7 @@ pub enum Global {
     Announce,
     Report,
     Gates,
+    History,
     Approve,
     Refresh,
     CommandLine,
@@ -108,7 +109,7 @@ pub static GLOBAL: Scope<Global> = Scope {
             "details",
             &["v"],
             "details",
-            "details of the selected stack (smoke checks, versions)",
+            "the selected stack's details (smoke, versions)",
         ),
         b(
             Global::Announce,
@@ -132,11 +133,18 @@ pub static GLOBAL: Scope<Global> = Scope {
             "the pre-flight gates: freeze, risk, drift, health, lock, approval",
         ),
         b(
+            Global::History,
+            "history",
+            &["H"],
+            "history",
+            "the history: each stack's journal",
+        ),
+        b(
             Global::Approve,
             "approve",
             &["A"],
             "approve",
-            "approve the selected stack's next promotion (for another user)",
+            "approve the next promotion, for another user to do",
         ),
         b(
             Global::Refresh,
@@ -150,7 +158,7 @@ pub static GLOBAL: Scope<Global> = Scope {
             "command_line",
             &[":"],
             "command",
-            "command line (:promote sally, :stack bruce, :theme light…)",
+            "command line (:promote sally, :stack bruce…)",
         ),
         b(Global::Help, "help", &["?"], "help", "this help"),
         b(
@@ -172,7 +180,7 @@ pub static GLOBAL: Scope<Global> = Scope {
             "interrupt",
             &["Ctrl-C"],
             "quit",
-            "quit, even while typing (asks while a deployment runs)",
+            "quit, even while typing (asks if a deployment runs)",
         ),
     ],
 };

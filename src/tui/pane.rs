@@ -54,6 +54,11 @@ pub struct Ctx<'a> {
     /// Stacks with a request sent and not yet answered (shown as requested until the
     /// engine's board says where they are).
     pub requested: &'a std::collections::HashMap<crate::model::StackId, crate::engine::RequestId>,
+    /// Everything derived from engine events that more than one part of the screen shows.
+    pub model: &'a super::model::Model,
+    /// The time ages are judged at ("last known 16:02 (2m ago)"); handed in, never read
+    /// by a pane, so renderings are deterministic.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl Ctx<'_> {

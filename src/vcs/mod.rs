@@ -5,6 +5,7 @@
 
 mod diff;
 pub mod fetch;
+pub mod patch;
 pub mod pr;
 pub mod risk;
 mod tree_diff;
@@ -90,13 +91,23 @@ pub struct Drift {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum DiffError {
     #[error(
-        "the {env} version {version} is not in the repository (not fetched yet, or force-pushed away); fetch with f, or --fetch"
+        "the {env} version {version} is not in the repository (not fetched yet, or force-pushed away)"
     )]
     UnknownVersion { env: Env, version: String },
     #[error("cannot open the repository {path}: {message}")]
     Open { path: String, message: String },
     #[error("reading git history failed: {0}")]
     Git(String),
+}
+
+impl DiffError {
+    /// What the user can do about it, for each front end to word in its own gestures.
+    pub fn remedy(&self) -> Option<crate::model::Remedy> {
+        match self {
+            DiffError::UnknownVersion { .. } => Some(crate::model::Remedy::Fetch),
+            _ => None,
+        }
+    }
 }
 
 impl From<git2::Error> for DiffError {

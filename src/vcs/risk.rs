@@ -5,48 +5,16 @@ use std::collections::BTreeMap;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-/// The defaults when config names none: what makes a release risky in most codebases.
-pub fn default_rules() -> BTreeMap<String, Vec<String>> {
-    let r = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    BTreeMap::from([
-        (
-            "migration".to_string(),
-            r(&[
-                "**/migrations/**",
-                "**/migrate/**",
-                "**/*.sql",
-                "**/schema.rb",
-                "**/structure.sql",
-            ]),
-        ),
-        (
-            "config".to_string(),
-            r(&[
-                "config/**",
-                "**/config/**",
-                "**/*.env",
-                "**/.env*",
-                "**/settings*.py",
-                "**/application*.yml",
-                "**/application*.properties",
-            ]),
-        ),
-        (
-            "dependencies".to_string(),
-            r(&[
-                "**/Cargo.lock",
-                "**/mix.lock",
-                "**/package-lock.json",
-                "**/yarn.lock",
-                "**/pnpm-lock.yaml",
-                "**/go.sum",
-                "**/Gemfile.lock",
-                "**/poetry.lock",
-                "**/requirements*.txt",
-                "**/composer.lock",
-            ]),
-        ),
-    ])
+pub use crate::config::default_risk_rules as default_rules;
+
+/// `[changes] risk` at load (called by `crate::validation`): every glob compiles.
+pub fn validate(rules: &BTreeMap<String, Vec<String>>) -> Option<crate::config::Problem> {
+    let e = RiskRules::new(rules).err()?;
+    let name = e.split(':').next().unwrap_or_default();
+    Some(crate::config::Problem::new(
+        format!("changes.risk.{name}"),
+        e,
+    ))
 }
 
 /// Compiled rules: one glob set per risk name.

@@ -172,3 +172,34 @@ async fn a_missing_file_is_waited_for_and_read_once_created() {
     assert_eq!(seen.lines, numbered("x", 0..3));
     assert_eq!(seen.statuses.last(), Some(&SourceStatus::Following));
 }
+
+#[tokio::test]
+async fn a_deleted_file_is_said_to_be_gone_not_followed_and_followed_again_when_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    append(&path, numbered("a", 0..3));
+    let (tx, mut rx) = mpsc::channel(16);
+    let _h = spawn_source_with(&config(&path), &TemplateVars::default(), fast_options(), tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, Duration::from_secs(5), |s| {
+        s.lines.len() >= 3
+    })
+    .await;
+    assert_eq!(seen.statuses.last(), Some(&SourceStatus::Following));
+    std::fs::remove_file(&path).unwrap();
+    until(
+        &mut rx,
+        &mut seen,
+        Duration::from_secs(10),
+        |s| matches!(s.statuses.last(), Some(SourceStatus::Failed(m)) if m.contains("is gone")),
+    )
+    .await;
+    // It comes back (a writer restarted): followed from its start.
+    append(&path, numbered("b", 0..2));
+    until(&mut rx, &mut seen, Duration::from_secs(10), |s| {
+        s.lines.len() >= 5
+    })
+    .await;
+    assert_eq!(seen.lines[3..], numbered("b", 0..2));
+    assert_eq!(seen.statuses.last(), Some(&SourceStatus::Following));
+}

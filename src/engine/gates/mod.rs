@@ -12,6 +12,7 @@ pub mod changes;
 pub mod flight;
 pub mod freeze;
 pub mod health;
+pub mod settings;
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,37 +25,9 @@ use super::release::Board;
 use crate::model::{Approval, Env, StackId, Version};
 
 pub use freeze::FreezeWindow;
+pub use settings::windows;
 
-/// How a gate judges: ordered, so the worst of several is their maximum.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    #[default]
-    Pass,
-    Warn,
-    Block,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Pass => "pass",
-            Level::Warn => "warn",
-            Level::Block => "block",
-        }
-    }
-
-    /// `✓`, `⚠`, `⛔`.
-    pub fn mark(self) -> &'static str {
-        match self {
-            Level::Pass => "✓",
-            Level::Warn => "⚠",
-            Level::Block => "⛔",
-        }
-    }
-}
+pub use crate::config::Level;
 
 /// The gates, with names that are stable in JSON and in the journal (`override` entries
 /// list them): `freeze`, `risky_changes`, `drift`, `in_flight`, `source_health`,

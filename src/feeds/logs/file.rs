@@ -43,6 +43,9 @@ async fn follow(path: &Path, opts: &SourceOptions, out: &mut Outbox) -> Result<(
     // Poll fast while lines arrive, and back off (to a second, like tail -F) while the
     // file is quiet: an idle dashboard should not wake ten times a second per log.
     let mut pause = opts.poll_interval;
+    // The path vanished (deleted, moved away): since when, and whether it was said.
+    let mut gone_since: Option<Instant> = None;
+    let mut told_gone = false;
     loop {
         let got = read_to_end(&mut cur, &mut split, &mut buf, out).await;
         pause = if got {
@@ -65,6 +68,10 @@ async fn follow(path: &Path, opts: &SourceOptions, out: &mut Outbox) -> Result<(
                     Ok(new) => new,
                     Err(_) => wait_for_file(path, opts, out, false).await?,
                 };
+                gone_since = None;
+                if std::mem::take(&mut told_gone) {
+                    out.status(SourceStatus::Following)?;
+                }
                 continue;
             }
             Ok(meta) if meta.len() < cur.offset => {
@@ -76,13 +83,35 @@ async fn follow(path: &Path, opts: &SourceOptions, out: &mut Outbox) -> Result<(
                 })?;
                 continue;
             }
-            // Same file, or the path is gone for a moment mid-rotation: keep reading the
-            // file we have until a new one appears.
-            _ => {}
+            // The path is gone: for a moment mid-rotation, or for good (deleted, its
+            // writer gone). Keep reading the file we have until a new one appears, and
+            // once it has been gone longer than a rotation takes, say so: it is not
+            // followed in any sense that matters.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let since = *gone_since.get_or_insert_with(Instant::now);
+                if !told_gone && since.elapsed() >= GONE_AFTER {
+                    out.status(SourceStatus::Failed(format!(
+                        "{} is gone (deleted or moved away); waiting for it to come back",
+                        path.display()
+                    )))?;
+                    told_gone = true;
+                }
+            }
+            // Same file.
+            _ => {
+                gone_since = None;
+                if std::mem::take(&mut told_gone) {
+                    out.status(SourceStatus::Following)?;
+                }
+            }
         }
         idle(pause, out).await?;
     }
 }
+
+/// How long a followed path may be missing before it counts as gone rather than
+/// mid-rotation.
+const GONE_AFTER: Duration = Duration::from_secs(2);
 
 /// The longest wait between polls of a quiet file.
 const QUIET_POLL: Duration = Duration::from_secs(1);

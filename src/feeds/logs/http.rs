@@ -93,10 +93,34 @@ async fn stream_once(
     out: &mut Outbox,
     lost_at: &mut Option<Instant>,
 ) -> Outcome {
-    let failed = |why: String| Outcome::Ended {
-        streamed: false,
-        why,
+    let response = match connect(client, spec).await {
+        Ok(r) => r,
+        Err(why) => {
+            return Outcome::Ended {
+                streamed: false,
+                why,
+            };
+        }
     };
+    if out.status(SourceStatus::Following).is_err() {
+        return Outcome::Closed;
+    }
+    if let Some(at) = lost_at.take()
+        && out
+            .event(LogFeedEvent::Gap {
+                reason: GapReason::Reconnected {
+                    after: at.elapsed(),
+                },
+            })
+            .is_err()
+    {
+        return Outcome::Closed;
+    }
+    pump(response, spec, opts, out).await
+}
+
+/// Sends the request and checks its status: the response to stream, or why not.
+async fn connect(client: &reqwest::Client, spec: &HttpSpec) -> Result<reqwest::Response, String> {
     let mut request = client.get(&spec.url);
     if let Some(auth) = &spec.auth {
         let token = match crate::secrets::read_secret(
@@ -104,7 +128,7 @@ async fn stream_once(
             auth.token_file.as_deref(),
         ) {
             Ok(t) => t,
-            Err(e) => return failed(e),
+            Err(e) => return Err(e),
         };
         let value = if auth.scheme.is_empty() {
             token
@@ -115,12 +139,12 @@ async fn stream_once(
     }
     let response = match timeout(spec.timeout, request.send()).await {
         Err(_) => {
-            return failed(format!(
+            return Err(format!(
                 "no response within {}s",
                 spec.timeout.as_secs_f64().round()
             ));
         }
-        Ok(Err(e)) => return failed(crate::text::one_line(&e.without_url().to_string(), 300)),
+        Ok(Err(e)) => return Err(crate::text::one_line(&e.without_url().to_string(), 300)),
         Ok(Ok(r)) => r,
     };
     let status = response.status();
@@ -137,22 +161,18 @@ async fn stream_once(
         } else {
             format!("HTTP {status}: {body}")
         };
-        return failed(why);
+        return Err(why);
     }
-    if out.status(SourceStatus::Following).is_err() {
-        return Outcome::Closed;
-    }
-    if let Some(at) = lost_at.take()
-        && out
-            .event(LogFeedEvent::Gap {
-                reason: GapReason::Reconnected {
-                    after: at.elapsed(),
-                },
-            })
-            .is_err()
-    {
-        return Outcome::Closed;
-    }
+    Ok(response)
+}
+
+/// Streams the body into lines until it ends, stalls or the pane goes away.
+async fn pump(
+    response: reqwest::Response,
+    spec: &HttpSpec,
+    opts: &SourceOptions,
+    out: &mut Outbox,
+) -> Outcome {
     let mut split = LineSplitter::new(opts.max_line_bytes);
     let mut body = response.bytes_stream();
     let far = || Instant::now() + Duration::from_secs(86_400);

@@ -16,6 +16,7 @@ mod pump;
 mod split;
 mod ssh;
 pub mod template;
+mod validate;
 
 use std::fmt;
 use std::time::Duration;
@@ -27,6 +28,7 @@ pub use batch::LineBatch;
 pub use print::Printer;
 pub use split::LineSplitter;
 pub use template::{Quoting, TemplateVars};
+pub use validate::validate;
 
 use crate::config::{LogSourceConfig, LogsConfig};
 

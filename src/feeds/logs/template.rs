@@ -33,7 +33,7 @@ const URL_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMER
     .remove(b'~')
     .remove(b':');
 
-const NAMES: [&str; 4] = ["stack", "instance", "host", "env"];
+pub const NAMES: [&str; 4] = ["stack", "instance", "host", "env"];
 
 impl TemplateVars {
     fn get(&self, name: &str) -> Option<&str> {

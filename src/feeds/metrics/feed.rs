@@ -487,129 +487,14 @@ impl Feed {
             return empty_update(stack, now, watch.cloned());
         };
         state.apply_watch(watch);
-        let mut sources = Vec::new();
-        // Scraped sources: readings from the instances that answered.
-        let mut current: Vec<(String, Vec<Selection>)> = Vec::new();
-        let seen_ids: Vec<String> = scraped.iter().map(|s| s.instance.id.clone()).collect();
-        for s in scraped {
-            let inst = state.instances.entry(s.instance.id.clone()).or_default();
-            inst.totals.rounds += 1;
-            let mut problems = Vec::new();
-            match s.result {
-                Err(error) => {
-                    inst.totals.failed += 1;
-                    problems.push(SourceProblem::Fetch { error });
-                }
-                Ok(parsed) => {
-                    if parsed.not_understood > 0 {
-                        inst.totals.lines_not_understood += parsed.not_understood as u64;
-                        problems.push(SourceProblem::NotUnderstood {
-                            lines: parsed.not_understood,
-                            of: parsed.sample_lines,
-                            examples: parsed.examples.iter().map(Into::into).collect(),
-                        });
-                    }
-                    let missing: Vec<String> = self
-                        .plans
-                        .iter()
-                        .zip(&series_cfg)
-                        .filter_map(|(plan, cfg)| match plan {
-                            Plan::Scraped { num, den } => {
-                                let absent = |i: &usize| {
-                                    parsed.selections.get(*i).is_none_or(|s| !s.metric_seen)
-                                };
-                                (absent(num) || den.as_ref().is_some_and(absent))
-                                    .then(|| cfg.name.clone())
-                            }
-                            Plan::Promql => None,
-                        })
-                        .collect();
-                    if !missing.is_empty() {
-                        inst.totals.series_missing += missing.len() as u64;
-                        problems.push(SourceProblem::MissingSeries { series: missing });
-                    }
-                    current.push((s.instance.id.clone(), parsed.selections));
-                }
-            }
-            sources.push(SourceReport {
-                source: Source::Instance {
-                    id: s.instance.id.clone(),
-                    url: s.url,
-                },
-                problems,
-                totals: inst.totals,
-            });
-        }
-        // Instances that are gone take their state with them.
-        state.instances.retain(|id, _| seen_ids.contains(id));
-        // Evaluate every series.
-        let mut values: Vec<Aggregated> = vec![Aggregated::default(); series_cfg.len()];
-        for (i, plan) in self.plans.iter().enumerate() {
-            if let Plan::Scraped { num, den } = plan {
-                let eval = |qi: usize| {
-                    let readings: Vec<InstanceReading<'_>> = current
-                        .iter()
-                        .filter_map(|(id, sels)| {
-                            Some(InstanceReading {
-                                previous: state
-                                    .instances
-                                    .get(id)
-                                    .and_then(|s| s.previous.as_ref())
-                                    .and_then(|p| p.get(qi)),
-                                current: sels.get(qi)?,
-                            })
-                        })
-                        .collect();
-                    match self.queries.get(qi) {
-                        Some(q) if !readings.is_empty() => aggregate::aggregate(q, &readings),
-                        _ => Aggregated::default(),
-                    }
-                };
-                let scale = series_cfg[i].scale;
-                values[i] = match den {
-                    Some(d) => aggregate::ratio(eval(*num), eval(*d), scale),
-                    None => aggregate::scaled(eval(*num), scale),
-                };
-            }
-        }
-        // PromQL answers.
-        let mut prom_problems = Vec::new();
-        prom_problems.append(&mut state.pending);
-        for (i, r) in answers {
-            match r {
-                Ok(v) => {
-                    values[i] = aggregate::scaled(
-                        Aggregated {
-                            value: v,
-                            traffic: None,
-                        },
-                        series_cfg[i].scale,
-                    )
-                }
-                Err(error) => prom_problems.push(SourceProblem::Query {
-                    series: series_cfg[i].name.clone(),
-                    backfill: false,
-                    error,
-                }),
-            }
-        }
+        let (mut sources, current) = read_instances(state, scraped, &self.plans, &series_cfg);
+        let mut values = evaluate_scraped(state, &current, &self.plans, &self.queries, &series_cfg);
+        let prom_problems = apply_answers(state, answers, &mut values, &series_cfg);
         // Backfill problems of scraped series' baseline queries are shown too.
         if (has_promql || !prom_problems.is_empty())
             && let Some(url) = prom_url
         {
-            if let Some(message) = prom_setup {
-                prom_problems.push(SourceProblem::Setup { message });
-            }
-            let totals = &mut state.prometheus_totals;
-            totals.rounds += 1;
-            if !prom_problems.is_empty() {
-                totals.failed += 1;
-            }
-            sources.push(SourceReport {
-                source: Source::Prometheus { url },
-                problems: prom_problems,
-                totals: *totals,
-            });
+            sources.push(prometheus_report(state, url, prom_problems, prom_setup));
         }
         // This round's selections become the previous ones.
         for (id, sels) in current {
@@ -618,35 +503,7 @@ impl Feed {
             }
         }
         // History; verdicts follow once every stack's round is in (`judge_stack`).
-        let mut series = Vec::with_capacity(series_cfg.len());
-        for (i, cfg) in series_cfg.iter().enumerate() {
-            let history = &mut state.histories[i];
-            history.set_watch(state.baseline_until, watch.and_then(|w| w.traffic_since));
-            history.push(Point {
-                at: now,
-                value: values[i].value,
-                traffic: values[i].traffic,
-            });
-            series.push(SeriesUpdate {
-                name: cfg.name.clone(),
-                unit: cfg.unit.clone(),
-                bad: cfg.bad,
-                value: values[i].value,
-                verdict: super::Verdict::Unchanged,
-                control: None,
-                history: history.snapshot(),
-            });
-        }
-        let have = state
-            .histories
-            .iter()
-            .map(|h| {
-                h.baseline()
-                    .filter(|p| p.value.is_some_and(f64::is_finite))
-                    .count()
-            })
-            .min()
-            .unwrap_or(0);
+        let series = record_history(state, &values, &series_cfg, watch, now);
         MetricsUpdate {
             stack: stack.clone(),
             at: now,
@@ -654,12 +511,224 @@ impl Feed {
             series,
             sources,
             baseline: super::Baseline {
-                have,
+                have: baseline_samples(state),
                 need: self.config.anomaly.min_baseline_samples,
                 interval_secs: self.config.interval_secs.max(1),
             },
         }
     }
+}
+
+/// This round's selections of each instance that answered.
+type Readings = Vec<(String, Vec<Selection>)>;
+
+/// Step one of a stack's round: each scraped instance's report (what went wrong, running
+/// totals) and the selections of those that answered. Instances that are gone take their
+/// state with them.
+fn read_instances(
+    state: &mut StackState,
+    scraped: Vec<Scraped>,
+    plans: &[Plan],
+    series_cfg: &[SeriesConfig],
+) -> (Vec<SourceReport>, Readings) {
+    let mut sources = Vec::new();
+    let mut current: Readings = Vec::new();
+    let seen_ids: Vec<String> = scraped.iter().map(|s| s.instance.id.clone()).collect();
+    for s in scraped {
+        let inst = state.instances.entry(s.instance.id.clone()).or_default();
+        inst.totals.rounds += 1;
+        let mut problems = Vec::new();
+        match s.result {
+            Err(error) => {
+                inst.totals.failed += 1;
+                problems.push(SourceProblem::Fetch { error });
+            }
+            Ok(parsed) => {
+                if parsed.not_understood > 0 {
+                    inst.totals.lines_not_understood += parsed.not_understood as u64;
+                    problems.push(SourceProblem::NotUnderstood {
+                        lines: parsed.not_understood,
+                        of: parsed.sample_lines,
+                        examples: parsed.examples.iter().map(Into::into).collect(),
+                    });
+                }
+                let missing = missing_series(&parsed, plans, series_cfg);
+                if !missing.is_empty() {
+                    inst.totals.series_missing += missing.len() as u64;
+                    problems.push(SourceProblem::MissingSeries { series: missing });
+                }
+                current.push((s.instance.id.clone(), parsed.selections));
+            }
+        }
+        sources.push(SourceReport {
+            source: Source::Instance {
+                id: s.instance.id.clone(),
+                url: s.url,
+            },
+            problems,
+            totals: inst.totals,
+        });
+    }
+    state.instances.retain(|id, _| seen_ids.contains(id));
+    (sources, current)
+}
+
+/// The scraped series whose metric (or denominator) an instance's scrape lacks.
+fn missing_series(
+    parsed: &ParsedScrape,
+    plans: &[Plan],
+    series_cfg: &[SeriesConfig],
+) -> Vec<String> {
+    plans
+        .iter()
+        .zip(series_cfg)
+        .filter_map(|(plan, cfg)| match plan {
+            Plan::Scraped { num, den } => {
+                let absent = |i: &usize| parsed.selections.get(*i).is_none_or(|s| !s.metric_seen);
+                (absent(num) || den.as_ref().is_some_and(absent)).then(|| cfg.name.clone())
+            }
+            Plan::Promql => None,
+        })
+        .collect()
+}
+
+/// Step two: every scraped series' value across the instances that answered (PromQL
+/// series stay empty until their answers are applied).
+fn evaluate_scraped(
+    state: &StackState,
+    current: &Readings,
+    plans: &[Plan],
+    queries: &[Query],
+    series_cfg: &[SeriesConfig],
+) -> Vec<Aggregated> {
+    let mut values: Vec<Aggregated> = vec![Aggregated::default(); series_cfg.len()];
+    for (i, plan) in plans.iter().enumerate() {
+        if let Plan::Scraped { num, den } = plan {
+            let eval = |qi: usize| {
+                let readings: Vec<InstanceReading<'_>> = current
+                    .iter()
+                    .filter_map(|(id, sels)| {
+                        Some(InstanceReading {
+                            previous: state
+                                .instances
+                                .get(id)
+                                .and_then(|s| s.previous.as_ref())
+                                .and_then(|p| p.get(qi)),
+                            current: sels.get(qi)?,
+                        })
+                    })
+                    .collect();
+                match queries.get(qi) {
+                    Some(q) if !readings.is_empty() => aggregate::aggregate(q, &readings),
+                    _ => Aggregated::default(),
+                }
+            };
+            let scale = series_cfg[i].scale;
+            values[i] = match den {
+                Some(d) => aggregate::ratio(eval(*num), eval(*d), scale),
+                None => aggregate::scaled(eval(*num), scale),
+            };
+        }
+    }
+    values
+}
+
+/// Step three: the PromQL answers into `values`; returns Prometheus's problems (with
+/// those met outside the round, by the backfill).
+fn apply_answers(
+    state: &mut StackState,
+    answers: Vec<(usize, PromAnswer)>,
+    values: &mut [Aggregated],
+    series_cfg: &[SeriesConfig],
+) -> Vec<SourceProblem> {
+    let mut prom_problems = Vec::new();
+    prom_problems.append(&mut state.pending);
+    for (i, r) in answers {
+        match r {
+            Ok(v) => {
+                values[i] = aggregate::scaled(
+                    Aggregated {
+                        value: v,
+                        traffic: None,
+                    },
+                    series_cfg[i].scale,
+                )
+            }
+            Err(error) => prom_problems.push(SourceProblem::Query {
+                series: series_cfg[i].name.clone(),
+                backfill: false,
+                error,
+            }),
+        }
+    }
+    prom_problems
+}
+
+/// Prometheus as a source this round, with its running totals.
+fn prometheus_report(
+    state: &mut StackState,
+    url: String,
+    mut problems: Vec<SourceProblem>,
+    setup: Option<String>,
+) -> SourceReport {
+    if let Some(message) = setup {
+        problems.push(SourceProblem::Setup { message });
+    }
+    let totals = &mut state.prometheus_totals;
+    totals.rounds += 1;
+    if !problems.is_empty() {
+        totals.failed += 1;
+    }
+    SourceReport {
+        source: Source::Prometheus { url },
+        problems,
+        totals: *totals,
+    }
+}
+
+/// Step four: this round's values into each series' history; the updates carry no
+/// verdict yet.
+fn record_history(
+    state: &mut StackState,
+    values: &[Aggregated],
+    series_cfg: &[SeriesConfig],
+    watch: Option<&Watch>,
+    now: DateTime<Utc>,
+) -> Vec<SeriesUpdate> {
+    let mut series = Vec::with_capacity(series_cfg.len());
+    for (i, cfg) in series_cfg.iter().enumerate() {
+        let history = &mut state.histories[i];
+        history.set_watch(state.baseline_until, watch.and_then(|w| w.traffic_since));
+        history.push(Point {
+            at: now,
+            value: values[i].value,
+            traffic: values[i].traffic,
+        });
+        series.push(SeriesUpdate {
+            name: cfg.name.clone(),
+            unit: cfg.unit.clone(),
+            bad: cfg.bad,
+            value: values[i].value,
+            verdict: super::Verdict::Unchanged,
+            control: None,
+            history: history.snapshot(),
+        });
+    }
+    series
+}
+
+/// Healthy samples the stack has before its change: the fewest of any series.
+fn baseline_samples(state: &StackState) -> usize {
+    state
+        .histories
+        .iter()
+        .map(|h| {
+            h.baseline()
+                .filter(|p| p.value.is_some_and(f64::is_finite))
+                .count()
+        })
+        .min()
+        .unwrap_or(0)
 }
 
 impl StackState {

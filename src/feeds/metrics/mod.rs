@@ -17,6 +17,7 @@ pub mod persist;
 pub mod promql;
 pub mod scrape;
 mod update;
+mod validate;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ pub use update::{
     BadLineReport, Baseline, MetricsUpdate, SeriesUpdate, Source, SourceProblem, SourceReport,
     SourceTotals,
 };
+pub use validate::validate;
 
 use crate::config::MetricsConfig;
 use crate::model::{Instance, StackId};

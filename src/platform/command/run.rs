@@ -187,7 +187,7 @@ fn spawn(cmd: &RenderedCommand) -> Result<Spawned, String> {
 
 fn ended(state: DeployState, message: String) -> Ran {
     Ran::Ended(DeployStatus {
-        raw_state: format!("{state:?}").to_lowercase(),
+        raw_state: state.as_str().to_string(),
         state,
         progress: None,
         message: Some(message),

@@ -616,26 +616,65 @@ fn default_checkout(remote: &str) -> PathBuf {
 }
 
 /// Checks a git platform's config beyond what serde can: placeholders, pointer and regex
-/// syntax. Errors are `(key under platform, message)`.
-pub fn validate(cfg: &GitPlatformConfig) -> Result<(), (&'static str, String)> {
+/// syntax. Every problem, as `(key under platform, message)`.
+pub fn validate(cfg: &GitPlatformConfig) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
     if cfg.remote.trim().is_empty() {
-        return Err(("remote", "must name the environment repository".into()));
+        out.push(("remote", "must name the environment repository".into()));
     }
     if cfg.branch.trim().is_empty() || cfg.branch.starts_with('-') || cfg.branch.contains(' ') {
-        return Err(("branch", "must be a branch name such as main".into()));
+        out.push(("branch", "must be a branch name such as main".into()));
     }
-    check_placeholders(&cfg.path).map_err(|m| ("path", m))?;
+    out.extend(validate_locator(cfg));
+    if let Some(identity) = &cfg.identity
+        && let Err(m) = parse_identity(identity)
+    {
+        out.push(("identity", m));
+    }
+    if let Some(p) = &cfg.config_path
+        && let Err(m) = check_placeholders(p)
+    {
+        out.push(("config_path", m));
+    }
+    if cfg.timeout_secs == 0 {
+        out.push(("timeout_secs", "must be at least 1".into()));
+    }
+    if cfg.poll_ms < 200 {
+        out.push(("poll_ms", "must be at least 200".into()));
+    }
+    if !cfg.lock_ref.starts_with("refs/") || cfg.lock_ref.starts_with("refs/heads/") {
+        out.push((
+            "lock_ref",
+            "must be a ref outside the branches, such as refs/slipway/lock".into(),
+        ));
+    }
+    if let Some(s) = &cfg.status {
+        out.extend(rollout::validate(s).err());
+    }
+    out
+}
+
+/// Where a stack's version is: `path`, `pointer`/`regex`, `image_prefix`. The first
+/// problem only: each later check reads what the earlier ones accepted.
+fn validate_locator(cfg: &GitPlatformConfig) -> Option<(&'static str, String)> {
+    if let Err(m) = check_placeholders(&cfg.path) {
+        return Some(("path", m));
+    }
     if cfg.path.starts_with('/') || cfg.path.split('/').any(|s| s == "..") {
-        return Err((
+        return Some((
             "path",
             "must be relative to the repository root, without '..'".into(),
         ));
     }
-    if let Some(p) = &cfg.pointer {
-        check_placeholders(p).map_err(|m| ("pointer", m))?;
+    if let Some(p) = &cfg.pointer
+        && let Err(m) = check_placeholders(p)
+    {
+        return Some(("pointer", m));
     }
-    if let Some(p) = &cfg.image_prefix {
-        check_placeholders(p).map_err(|m| ("image_prefix", m))?;
+    if let Some(p) = &cfg.image_prefix
+        && let Err(m) = check_placeholders(p)
+    {
+        return Some(("image_prefix", m));
     }
     let names_both = |s: &str| s.contains("{stack}") && s.contains("{env}");
     let mentioned = format!(
@@ -647,7 +686,7 @@ pub fn validate(cfg: &GitPlatformConfig) -> Result<(), (&'static str, String)> {
             .unwrap_or("")
     );
     if !names_both(&mentioned) {
-        return Err((
+        return Some((
             "path",
             "each stack and environment needs its own version: use {stack} and {env} in path (or in pointer)".into(),
         ));
@@ -657,29 +696,7 @@ pub fn validate(cfg: &GitPlatformConfig) -> Result<(), (&'static str, String)> {
     } else {
         "pointer"
     };
-    locator_for(cfg, "stack", "env").map_err(|m| (key, m))?;
-    if let Some(identity) = &cfg.identity {
-        parse_identity(identity).map_err(|m| ("identity", m))?;
-    }
-    if let Some(p) = &cfg.config_path {
-        check_placeholders(p).map_err(|m| ("config_path", m))?;
-    }
-    if cfg.timeout_secs == 0 {
-        return Err(("timeout_secs", "must be at least 1".into()));
-    }
-    if cfg.poll_ms < 200 {
-        return Err(("poll_ms", "must be at least 200".into()));
-    }
-    if !cfg.lock_ref.starts_with("refs/") || cfg.lock_ref.starts_with("refs/heads/") {
-        return Err((
-            "lock_ref",
-            "must be a ref outside the branches, such as refs/slipway/lock".into(),
-        ));
-    }
-    if let Some(s) = &cfg.status {
-        rollout::validate(s)?;
-    }
-    Ok(())
+    locator_for(cfg, "stack", "env").err().map(|m| (key, m))
 }
 
 /// Only `{stack}` and `{env}`.

@@ -56,6 +56,19 @@ async fn commit_and_push(
     change: &Change<'_>,
     out: &mut Vec<String>,
 ) -> Result<String, PlatformError> {
+    edit_file(checkout, locator, change, out).await?;
+    commit(checkout, change, out).await?;
+    push_with_retries(checkout, busy, change, out).await
+}
+
+/// Writes the new version into the file of a clean clone, refusing when the file does not
+/// say what the release expects (someone else changed it).
+async fn edit_file(
+    checkout: &Checkout,
+    locator: &Locator,
+    change: &Change<'_>,
+    out: &mut Vec<String>,
+) -> Result<(), PlatformError> {
     let action = change.action;
     reset_to_remote(checkout)
         .await
@@ -100,6 +113,16 @@ async fn commit_and_push(
         detail: format!("cannot write {}: {e}", full.display()),
     })?;
     out.push(format!("{}: {current} → {}", change.file, change.version));
+    Ok(())
+}
+
+/// Stages and commits the edited file.
+async fn commit(
+    checkout: &Checkout,
+    change: &Change<'_>,
+    out: &mut Vec<String>,
+) -> Result<(), PlatformError> {
+    let action = change.action;
     let git = &checkout.git;
     local(
         action,
@@ -123,6 +146,19 @@ async fn commit_and_push(
             committed.complaint()
         )));
     }
+    Ok(())
+}
+
+/// Pushes, and when someone else pushed first, rebases onto theirs (unless they touched our
+/// file) and tries again, a bounded number of times. The pushed commit's id.
+async fn push_with_retries(
+    checkout: &Checkout,
+    busy: &mut Busy<'_>,
+    change: &Change<'_>,
+    out: &mut Vec<String>,
+) -> Result<String, PlatformError> {
+    let action = change.action;
+    let git = &checkout.git;
     for attempt in 1..=PUSH_ATTEMPTS {
         let target = format!("HEAD:refs/heads/{}", checkout.branch);
         out.push(format!("$ git push origin {target}"));

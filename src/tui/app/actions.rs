@@ -38,9 +38,19 @@ impl App {
                         )),
                     )
                 }
-                Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+                Err(refusal) => {
+                    return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal));
+                }
             },
-            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            Err(refusal @ Refusal::VersionsUnknown { .. }) => {
+                // Why they are unknown, when a read failed: the platform's own words.
+                let why =
+                    crate::engine::confirm_warnings::versions(&self.board, &stack, self.now())
+                        .map(|f| format!(" {}", f.text.trim_start_matches("⚠ ")))
+                        .unwrap_or_default();
+                return self.say(Level::Warn, format!("{refusal}.{why}"));
+            }
+            Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
         let source = self.source_env_of(&stack, &plan.env);
@@ -66,6 +76,13 @@ impl App {
             field("Platform", Span::raw(self.info.platform.clone())),
         ];
         let mut body = body;
+        let facts = crate::engine::confirm_warnings::promote(
+            &self.board,
+            &stack,
+            self.lock.as_ref(),
+            self.now(),
+        );
+        body.extend(self.fact_lines(&facts));
         // Metrics watch live: a step between earlier environments has no watch.
         if self.is_live_env(&plan.env) {
             body.push(self.watch_line(&stack));
@@ -104,59 +121,30 @@ impl App {
         stack: &StackId,
         plan: &crate::engine::release::PromotePlan,
     ) -> (Vec<Line<'static>>, Vec<String>, Option<String>) {
-        use crate::engine::gates::Level;
         let theme = &self.theme;
         let items = self
             .gates
             .as_ref()
             .map(|g| g.for_step(stack, &plan.env, &plan.from, &plan.to))
             .unwrap_or_default();
-        if items.is_empty() {
-            let why = if self.gates.is_none() {
-                "not judged yet; checked when you confirm"
-            } else {
-                "checked when you confirm"
-            };
-            return (
-                vec![field("Gates", Span::styled(why, theme.dim))],
-                Vec::new(),
-                None,
-            );
+        let facts = crate::engine::confirm_facts::GateFacts::of(&items, self.gates.is_some());
+        let style = if !facts.judged {
+            theme.dim
+        } else if facts.failing.is_empty() {
+            theme.ok
+        } else {
+            theme.warn
+        };
+        let mut lines = vec![field("Gates", Span::styled(facts.headline(), style))];
+        for (blocks, text) in &facts.failing {
+            let style = if *blocks { theme.error } else { theme.warn };
+            lines.push(Line::styled(format!("  {text}"), style));
         }
-        let failing: Vec<_> = items.iter().filter(|i| i.level != Level::Pass).collect();
-        if failing.is_empty() {
-            return (
-                vec![field("Gates", Span::styled("all pass", theme.ok))],
-                Vec::new(),
-                None,
-            );
-        }
-        let mut lines = vec![field(
-            "Gates",
-            Span::styled(format!("{} not passing", failing.len()), theme.warn),
-        )];
-        let mut blocking = Vec::new();
-        for i in &failing {
-            let style = if i.level == Level::Block {
-                blocking.push(i.gate.label().to_string());
-                theme.error
-            } else {
-                theme.warn
-            };
-            lines.push(Line::styled(
-                format!("  {} {}: {}", i.mark(), i.gate.label(), i.reason),
-                style,
-            ));
-        }
-        blocking.dedup();
-        let stuck = failing
-            .iter()
-            .any(|i| i.level == Level::Block && !i.overridable)
-            .then(|| {
-                "Not approved by another user: they approve it first (A, or slipway approve)."
-                    .to_string()
-            });
-        (lines, blocking, stuck)
+        let stuck = facts.stuck.then(|| {
+            "Not approved by another user: they approve it first (A, or slipway approve)."
+                .to_string()
+        });
+        (lines, facts.blocking, stuck)
     }
 
     /// Approving a stack's promotion (its next, or onto `to`) as it stands, for another
@@ -229,7 +217,7 @@ impl App {
         if self.info.metrics_series == 0 {
             return field("Watch", Span::styled("no metrics configured", theme.dim));
         }
-        match self.panes.metrics.baseline_of(stack) {
+        match self.model.baseline_of(stack) {
             None => field(
                 "Watch",
                 Span::styled("no metrics read yet: not judged until they are", theme.warn),
@@ -259,48 +247,28 @@ impl App {
     /// What moving live from `from` to `to` brings (or, for a rollback, takes away): the
     /// summary, the first subjects, and drift, when the diff is known.
     fn changes_lines(&self, from: &Version, to: &Version, label: &str) -> Vec<Line<'static>> {
-        const SHOWN: usize = 6;
         let theme = &self.theme;
-        let Some(cs) = self.panes.changes.change_set(from, to) else {
+        let Some(cs) = self.model.changes.change_set(from, to) else {
             return vec![field(
                 label,
                 Span::styled("(history not read yet)", theme.dim),
             )];
         };
-        let mut summary = cs.summary();
-        if !cs.risk_counts.is_empty() {
-            let risks: Vec<String> = cs.risk_counts.keys().map(|r| r.to_uppercase()).collect();
-            summary.push_str(&format!(" ({})", risks.join(", ")));
-        }
-        let style = if cs.risky > 0 { theme.warn } else { theme.text };
-        let mut lines = vec![field(label, Span::styled(summary, style))];
-        for c in cs.commits.iter().take(SHOWN) {
-            let mut text = format!("{} {}", c.short, crate::text::one_line(&c.subject, 48));
-            if let Some(pr) = c.pr.map(|p| p.to_string())
-                && !c.subject.contains(&pr)
-            {
-                text.push_str(&format!(" {pr}"));
-            }
+        let facts = crate::engine::confirm_facts::ChangeFacts::of(cs, 48);
+        let style = if facts.risky > 0 {
+            theme.warn
+        } else {
+            theme.text
+        };
+        let mut lines = vec![field(label, Span::styled(facts.headline(), style))];
+        for text in facts.shown.iter().cloned().chain(facts.more_line()) {
             lines.push(Line::from(vec![
                 Span::raw(" ".repeat(15)),
                 Span::styled(text, theme.dim),
             ]));
         }
-        if cs.commits.len() > SHOWN {
-            let more = format!("…and {} more", cs.commits.len() - SHOWN);
-            lines.push(Line::from(vec![
-                Span::raw(" ".repeat(15)),
-                Span::styled(more, theme.dim),
-            ]));
-        }
-        if let Some(d) = &cs.drift {
-            lines.push(Line::styled(
-                format!(
-                    "⚠ Live has {} commit(s) test lacks; this removes them from live.",
-                    d.live_only.len()
-                ),
-                theme.error,
-            ));
+        if let Some(d) = facts.drift_line() {
+            lines.push(Line::styled(d, theme.error));
         }
         lines
     }
@@ -314,7 +282,7 @@ impl App {
         let explicit = to.is_some();
         let plan = match self.board.check_rollback(&stack, to.as_ref()) {
             Ok(plan) => plan,
-            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
         let body = vec![
@@ -343,6 +311,15 @@ impl App {
             ),
         ];
         let mut body = body;
+        let reverted = self.model.changes.change_set(&plan.to, &plan.from);
+        let facts = crate::engine::confirm_warnings::rollback(
+            &self.board,
+            &stack,
+            reverted,
+            self.lock.as_ref(),
+            self.now(),
+        );
+        body.extend(self.fact_lines(&facts));
         body.extend(self.changes_lines(&plan.to, &plan.from, "Reverts"));
         self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Roll {name} back on {}?", plan.env),
@@ -353,6 +330,25 @@ impl App {
                 to: Some(plan.to),
             }),
         ))));
+    }
+
+    /// The confirmation's facts (stale versions, the schema staying, others deploying),
+    /// wrapped to the dialog's width: a warning is read whole or not at all.
+    fn fact_lines(&self, facts: &[crate::engine::confirm_warnings::Fact]) -> Vec<Line<'static>> {
+        use crate::engine::confirm_warnings::Weight;
+        const WIDTH: usize = 70;
+        let mut lines = Vec::new();
+        for fact in facts {
+            let style = match fact.weight {
+                Weight::Warn => self.theme.warn,
+                Weight::Note => self.theme.text,
+            };
+            for (i, text) in wrap_words(&fact.text, WIDTH).into_iter().enumerate() {
+                let indent = if i == 0 { "  " } else { "    " };
+                lines.push(Line::styled(format!("{indent}{text}"), style));
+            }
+        }
+        lines
     }
 
     /// The environment a promotion onto `env` takes its version from.
@@ -388,7 +384,7 @@ impl App {
     pub(super) fn request_abort(&mut self, stack: StackId) {
         let deployment = match self.board.check_abort(&stack) {
             Ok(d) => d,
-            Err(refusal) => return self.say(Level::Warn, refusal.to_string()),
+            Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
         let env = self
@@ -488,6 +484,27 @@ impl App {
 
 fn field(label: &str, value: Span<'static>) -> Line<'static> {
     Line::from(vec![Span::raw(format!("  {label:<13}")), value])
+}
+
+/// `text` in lines of at most `width` columns, broken between words (a word longer than
+/// a line stands alone).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// `live` → `Live`, for field labels.

@@ -6,6 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 use super::{App, Overlay};
 use crate::tui::keys;
@@ -59,6 +60,12 @@ impl App {
             Some(Overlay::Details(d)) => d.render(area, buf, &self.theme, &self.dialog_keys.page),
             Some(Overlay::Report(d)) => d.render(area, buf, &self.theme, &self.dialog_keys),
             Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme, &self.dialog_keys.page),
+            Some(Overlay::History(h)) => {
+                h.render(area, buf, &self.theme, &self.dialog_keys.history)
+            }
+            Some(Overlay::Messages(m)) => {
+                m.render(area, buf, &self.theme, &self.dialog_keys.messages)
+            }
             None => {}
         }
     }
@@ -114,9 +121,16 @@ impl App {
             (false, true) => " · dry run",
             (false, false) => "",
         };
+        // Flagged stacks come early too: the model's one count, as the Stacks pane marks them.
+        let (flags, flags_short) = match self.model.flagged_stacks() {
+            0 => (String::new(), String::new()),
+            1 => (" · ▲ 1 stack flagged".to_string(), " · ▲1".to_string()),
+            n => (format!(" · ▲ {n} stacks flagged"), format!(" · ▲{n}")),
+        };
         for prefix in [
-            format!(" slipway · {}{ro}", self.info.release),
-            format!(" {}{ro}", self.info.release),
+            format!(" slipway · {}{ro}{flags}", self.info.release),
+            format!(" {}{ro}{flags}", self.info.release),
+            format!(" {}{ro}{flags_short}", self.info.release),
         ] {
             match &gates {
                 Some((full, short)) => {
@@ -185,19 +199,33 @@ impl App {
             Level::Error => (self.theme.error, "✗"),
         };
         let prefix = format!(" {} {mark} ", m.at.format("%H:%M:%S"));
-        let room = (area.width as usize).saturating_sub(prefix.chars().count());
+        let room = (area.width as usize).saturating_sub(prefix.width());
         let hints = self.layout.hints;
+        let below = hints.y == area.bottom() && hints.height > 0;
         let (first, rest) = split_at_width(&m.text, room);
+        // What still does not fit (no hints row below, or too long for both rows) ends
+        // saying where the whole of it is.
+        let (first, rest) = if rest.is_empty() {
+            (first, rest)
+        } else if !below {
+            (cut_to_more(&m.text, room), String::new())
+        } else {
+            let room_below = (hints.width as usize).saturating_sub(prefix.width());
+            if rest.width() > room_below {
+                (first, cut_to_more(&rest, room_below))
+            } else {
+                (first, rest)
+            }
+        };
         let line = Line::from(vec![
             Span::styled(prefix.clone(), self.theme.dim),
             Span::styled(first, style),
         ]);
         buf.set_line(area.x, area.y, &line, area.width);
-        let below = hints.y == area.bottom() && hints.height > 0;
-        if rest.is_empty() || !below {
+        if rest.is_empty() {
             return false;
         }
-        let pad = " ".repeat(prefix.chars().count());
+        let pad = " ".repeat(prefix.width());
         buf.set_line(
             hints.x,
             hints.y,
@@ -276,6 +304,19 @@ impl App {
 
 /// `text` cut where it reaches `width` columns (at a space when there is one): the part
 /// that fits, and the rest.
+/// `text` cut to `room` columns, ending `… (:messages)` (where the whole of it is).
+fn cut_to_more(text: &str, room: usize) -> String {
+    const MORE: &str = "… (:messages)";
+    let mut cut = String::new();
+    for ch in text.chars() {
+        if cut.width() + ch.to_string().width() + MORE.width() > room {
+            break;
+        }
+        cut.push(ch);
+    }
+    format!("{cut}{MORE}")
+}
+
 fn split_at_width(text: &str, width: usize) -> (String, String) {
     use unicode_width::UnicodeWidthChar;
     let mut used = 0;

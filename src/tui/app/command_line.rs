@@ -22,7 +22,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":gates", "the pre-flight gates"),
     (
         ":approve [STACK] [ENV]",
-        "approve the promotion for another user to carry out",
+        "approve a promotion for another user",
     ),
     (":smoke [STACK]", "run the smoke checks"),
     (":stack NAME", "select a stack by id or name"),
@@ -32,6 +32,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (":announce", "draft the announcement"),
     (":theme NAME", "dark, light, high-contrast, colorblind"),
+    (":messages", "every recent message in full"),
     (":help / :q", "the help / quit"),
 ];
 
@@ -106,7 +107,7 @@ impl App {
             }
             "announce" => {
                 self.send(Command::DraftAnnouncement {
-                    completion: self.release_announced,
+                    kind: self.next_announcement(),
                 });
                 Ok(())
             }
@@ -129,6 +130,10 @@ impl App {
             },
             "help" | "h" => {
                 self.open_help();
+                Ok(())
+            }
+            "messages" | "mes" => {
+                self.open_messages();
                 Ok(())
             }
             "q" | "quit" | "q!" => {

@@ -1,6 +1,8 @@
 //! The dashboard's top level: routes keys, clicks and engine events to the panes and
 //! dialogs, turns intents into engine commands, and lays the screen out. It holds shared
-//! state only (the board, the selection, focus); each pane owns its own.
+//! state only (the board, the selection, focus) and the dashboard model (`tui::model`),
+//! which it updates once per engine event before the panes see the event; each pane owns
+//! only its cursor, scroll, hit boxes and view options.
 
 use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use ratatui::widgets::Block;
@@ -20,7 +22,9 @@ use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
 use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::gates::{GatesOverlay, GatesResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
+use super::overlay::history::{HistoryOverlay, HistoryResult};
 use super::overlay::keys::DialogKeys;
+use super::overlay::messages::{MessagesOverlay, MessagesResult};
 use super::overlay::report::{ReportOverlay, ReportResult};
 use super::pane::{Ctx, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
@@ -86,6 +90,8 @@ enum Overlay {
     Details(DetailsOverlay),
     Report(ReportOverlay),
     Gates(GatesOverlay),
+    History(HistoryOverlay),
+    Messages(MessagesOverlay),
 }
 
 pub struct App {
@@ -110,22 +116,27 @@ pub struct App {
     gates: Option<crate::engine::gates::Report>,
     /// Text to put on the clipboard (the event loop writes it as OSC 52).
     clipboard: Option<String>,
-    /// Announcement texts the user edited and closed without sending, by kind
-    /// (completion or not): reopening shows them again.
-    announce_edits: std::collections::HashMap<bool, String>,
+    /// Announcement texts the user edited and closed without sending, by kind: reopening
+    /// shows them again.
+    announce_edits: std::collections::HashMap<crate::engine::AnnouncementKind, String>,
     /// The release announcement reached every channel; `a` now drafts the completion.
     release_announced: bool,
     /// A fixed header clock (tests and screenshots); None shows the time.
     clock: Option<String>,
+    /// A fixed "now" for the ages of data ("2m ago"; tests); None reads the clock.
+    now: Option<chrono::DateTime<chrono::Utc>>,
     /// The `:` command line while it is being typed.
     command_line: Option<LineInput>,
-    /// Per stack, the series flagged now (by name), so each new flag is announced once
-    /// and a change in what is flagged is announced again.
-    flagged: std::collections::HashMap<StackId, Vec<String>>,
+    /// What the screen shows derived from engine events (flags, smoke, diffs), updated
+    /// once per event before the panes see it.
+    model: super::model::Model,
     /// The engine said it is read-only (the header says so; the engine refuses).
     read_only: bool,
     /// The engine said it is a dry run (the header says so).
     dry_run: bool,
+    /// The selected stack's promotion, requested here, went live: the selection moves on
+    /// to the next stack in order once the board shows it live.
+    advance_from: Option<StackId>,
     quit: bool,
     /// The keys, as configured: everywhere, and in the dialogs (panes keep their own).
     keys: Keymap<Global>,
@@ -160,10 +171,12 @@ impl App {
             announce_edits: Default::default(),
             release_announced: false,
             clock: None,
-            flagged: Default::default(),
+            model: Default::default(),
+            now: None,
             command_line: None,
             read_only: false,
             dry_run: false,
+            advance_from: None,
             quit: false,
             keys: Keymap::defaults(&keys::GLOBAL),
             dialog_keys: DialogKeys::default(),
@@ -182,6 +195,17 @@ impl App {
     /// Shows `text` in the header instead of the time, so a rendering can be compared.
     pub fn freeze_clock(&mut self, text: &str) {
         self.clock = Some(text.to_string());
+    }
+
+    /// Judges the age of data ("last known 16:02 (2m ago)") at `at` rather than by the
+    /// clock, so a rendering can be compared.
+    pub fn freeze_now(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        self.now = Some(at);
+    }
+
+    /// The time the age of data is judged at.
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now.unwrap_or_else(chrono::Utc::now)
     }
 
     pub fn should_quit(&self) -> bool {
@@ -226,6 +250,8 @@ impl App {
     /// Runs `f` with a pane and the context it needs (split borrow of self).
     fn with_pane<R>(&mut self, id: PaneId, f: impl FnOnce(&mut dyn Pane, &Ctx) -> R) -> R {
         let ctx = Ctx {
+            model: &self.model,
+            now: self.now(),
             requested: &self.pending,
             board: &self.board,
             selected: self.selected,
@@ -239,7 +265,12 @@ impl App {
 
     /// Returns whether the screen needs redrawing.
     pub fn on_engine_event(&mut self, event: Event) -> bool {
-        let mut dirty = match &event {
+        let applied = self.model.apply(&event);
+        let mut dirty = applied.changed;
+        if let (Event::Metrics(update), true) = (&event, applied.flags_moved) {
+            dirty |= self.on_flags_moved(update);
+        }
+        dirty |= match &event {
             Event::Lock(holder) => {
                 self.lock = holder.clone().filter(|h| !h.is_me());
                 true
@@ -248,6 +279,13 @@ impl App {
                 self.gates = Some(report.clone());
                 true
             }
+            Event::History(result) => match &mut self.overlay {
+                Some(Overlay::History(h)) => {
+                    *h = HistoryOverlay::new(result, &self.board, &self.theme);
+                    true
+                }
+                _ => false,
+            },
             Event::Answer { id, stack, .. } => {
                 let ours = self.pending.get(stack) == Some(id);
                 if ours
@@ -261,6 +299,20 @@ impl App {
                     )
                 {
                     self.pending.remove(stack);
+                }
+                if ours
+                    && self.selected_stack() == Some(stack)
+                    && matches!(
+                        &event,
+                        Event::Answer {
+                            answer: crate::engine::Answer::Finished(
+                                crate::engine::Outcome::Live { .. }
+                            ),
+                            ..
+                        }
+                    )
+                {
+                    self.advance_from = Some(stack.clone());
                 }
                 self.notice(&event)
             }
@@ -278,7 +330,56 @@ impl App {
         for id in PaneId::ALL {
             dirty |= self.with_pane(id, |p, ctx| p.on_event(&event, ctx));
         }
+        dirty |= self.advance_to_next();
         dirty
+    }
+
+    /// What `a` drafts: the release announcement, then, once it reached every channel,
+    /// the completion message.
+    fn next_announcement(&self) -> crate::engine::AnnouncementKind {
+        if self.release_announced {
+            crate::engine::AnnouncementKind::Completion
+        } else {
+            crate::engine::AnnouncementKind::Release
+        }
+    }
+
+    /// After a promotion of the selected stack went live, selects the next stack in
+    /// order (once the board shows it live), so `Enter` promotes the next one.
+    fn advance_to_next(&mut self) -> bool {
+        let Some(from) = &self.advance_from else {
+            return false;
+        };
+        if self.selected_stack() != Some(from) {
+            // The user moved on already.
+            self.advance_from = None;
+            return false;
+        }
+        let Some(stack) = self.board.get(from) else {
+            self.advance_from = None;
+            return false;
+        };
+        // Live everywhere: with more environments, a step to staging leaves the stack
+        // next in line for live, and the selection stays on it.
+        let everywhere = stack.versions.as_ref().is_some_and(|v| {
+            v.envs
+                .iter()
+                .all(|e| v.envs.first().is_some_and(|f| f.version == e.version))
+        });
+        if !(stack.is_done() && everywhere) {
+            if !stack.is_done() && stack.phase.in_flight().is_none() {
+                self.advance_from = None;
+            }
+            return false;
+        }
+        self.advance_from = None;
+        match self.board.next_up() {
+            Some(i) if i != self.selected => {
+                self.select(i);
+                true
+            }
+            _ => false,
+        }
     }
 
     fn name_of(&self, id: &StackId) -> String {
@@ -373,28 +474,42 @@ impl App {
                         self.overlay = None;
                     }
                 }
+                Overlay::History(h) => {
+                    let opened_it = self.keys.action(&key) == Some(Global::History);
+                    if let HistoryResult::Closed =
+                        h.on_key(key, &self.dialog_keys.history, opened_it)
+                    {
+                        self.overlay = None;
+                    }
+                }
+                Overlay::Messages(m) => {
+                    if let MessagesResult::Closed = m.on_key(key, &self.dialog_keys.messages, false)
+                    {
+                        self.overlay = None;
+                    }
+                }
                 Overlay::Announce(d) => {
-                    let completion = d.completion;
+                    let kind = d.kind;
                     match d.on_key(key, &self.dialog_keys.announce) {
                         AnnounceResult::Open => {}
                         AnnounceResult::Refused(why) => self.say(Level::Warn, why),
                         AnnounceResult::Cancelled(text) => {
-                            self.announce_edits.insert(completion, text);
+                            self.announce_edits.insert(kind, text);
                             self.overlay = None;
                             self.say(Level::Info, "Announcement not sent; a reopens your edit.");
                         }
                         AnnounceResult::Redraft => {
-                            self.announce_edits.remove(&completion);
+                            self.announce_edits.remove(&kind);
                             self.overlay = None;
-                            self.send(Command::DraftAnnouncement { completion });
+                            self.send(Command::DraftAnnouncement { kind });
                         }
                         AnnounceResult::Send(text) => {
                             // Kept until delivered everywhere, so a retry starts from it.
-                            self.announce_edits.insert(completion, text.clone());
+                            self.announce_edits.insert(kind, text.clone());
                             self.overlay = None;
                             self.send(Command::Announce {
                                 text,
-                                completion,
+                                kind,
                                 force: false,
                                 again: false,
                             });
@@ -489,8 +604,8 @@ impl App {
             }
             Global::Details => {
                 if let Some(stack) = self.board.stacks.get(self.selected) {
-                    let smoke = self.panes.stacks.smoke_of(&stack.id);
-                    let flag = self.panes.stacks.flag_of(&stack.id);
+                    let smoke = self.model.smoke_of(&stack.id);
+                    let flag = self.model.attention_of(&stack.id).map(|w| w.full.clone());
                     self.overlay = Some(Overlay::Details(DetailsOverlay::new(
                         stack,
                         smoke,
@@ -506,20 +621,19 @@ impl App {
                 self.say(Level::Info, "Building the release report from the journal…");
             }
             Global::Gates => self.open_gates(),
+            Global::History => {
+                self.overlay = Some(Overlay::History(HistoryOverlay::loading(&self.theme)));
+                self.send(Command::LoadHistory);
+            }
             Global::Approve => {
                 if let Some(s) = selected {
                     self.request_approve(s, None);
                 }
             }
             Global::Announce => {
-                let completion = self.release_announced;
-                self.send(Command::DraftAnnouncement { completion });
-                let what = if completion {
-                    "the completion message"
-                } else {
-                    "the release announcement"
-                };
-                self.say(Level::Info, format!("Drafting {what}…"));
+                let kind = self.next_announcement();
+                self.send(Command::DraftAnnouncement { kind });
+                self.say(Level::Info, format!("Drafting the {}…", kind.words()));
             }
         }
     }
@@ -582,6 +696,13 @@ impl App {
         let all = PaneId::ALL;
         let i = all.iter().position(|p| *p == self.focus).unwrap_or(0) as isize;
         self.focus = all[(i + step).rem_euclid(all.len() as isize) as usize];
+    }
+
+    fn open_messages(&mut self) {
+        self.overlay = Some(Overlay::Messages(MessagesOverlay::new(
+            self.status.history(),
+            &self.theme,
+        )));
     }
 
     fn open_gates(&mut self) {

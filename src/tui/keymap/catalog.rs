@@ -19,6 +19,8 @@ pub fn all() -> Vec<ScopeInfo> {
         confirm::KEYS.info(),
         confirm::REASON_KEYS.info(),
         dialog::PAGE.info(),
+        dialog::HISTORY.info(),
+        dialog::MESSAGES.info(),
         dialog::REPORT.info(),
         dialog::REPORT_POST.info(),
         dialog::ANNOUNCE.info(),

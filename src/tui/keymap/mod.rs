@@ -348,6 +348,7 @@ impl<A: Copy + PartialEq + 'static> Keymap<A> {
             ("start", "end"),
             ("delete_back", "delete_forward"),
             ("focus_next", "focus_prev"),
+            ("next_match", "prev_match"),
         ];
         let rows: Vec<(&Binding<A>, &Vec<KeySpec>)> = self
             .scope

@@ -8,12 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
 use super::keys::Announce;
+use crate::engine::AnnouncementKind;
 use crate::tui::editor::TextEditor;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
 pub struct AnnounceDialog {
-    pub completion: bool,
+    pub kind: AnnouncementKind,
     targets: Vec<String>,
     editor: TextEditor,
     /// Where the draft came from, shown to the user (a fresh draft or their earlier edit).
@@ -32,9 +33,9 @@ pub enum AnnounceResult {
 }
 
 impl AnnounceDialog {
-    pub fn new(completion: bool, targets: Vec<String>, text: &str, edited: bool) -> Self {
+    pub fn new(kind: AnnouncementKind, targets: Vec<String>, text: &str, edited: bool) -> Self {
         AnnounceDialog {
-            completion,
+            kind,
             targets,
             editor: TextEditor::new(text),
             origin: if edited {
@@ -81,10 +82,9 @@ impl AnnounceDialog {
             screen.height.saturating_sub(4).max(8),
         );
         Clear.render(area, buf);
-        let what = if self.completion {
-            "Completion message"
-        } else {
-            "Release announcement"
+        let what = match self.kind {
+            AnnouncementKind::Completion => "Completion message",
+            AnnouncementKind::Release => "Release announcement",
         };
         let block = Block::bordered()
             .border_type(BorderType::Double)

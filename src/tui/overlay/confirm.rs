@@ -36,7 +36,7 @@ pub static KEYS: Scope<Confirm> = Scope {
             name: "confirm",
             keys: &["y"],
             hint: "confirm",
-            help: "confirm (the action button), if nothing needs overriding",
+            help: "confirm, if nothing needs overriding",
         },
         Binding {
             action: Confirm::Press,
@@ -57,14 +57,14 @@ pub static KEYS: Scope<Confirm> = Scope {
             name: "override",
             keys: &["o"],
             hint: "override",
-            help: "override the order, or blocking gates (then type why)",
+            help: "override order or blocking gates (type why)",
         },
         Binding {
             action: Confirm::SwitchButton,
             name: "switch_button",
             keys: &["Tab", "S-Tab", "Left", "Right", "h", "l"],
             hint: "switch",
-            help: "move between the Cancel and the action button",
+            help: "switch between Cancel and the action button",
         },
     ],
 };

@@ -84,7 +84,12 @@ impl DetailsOverlay {
             .previous_live
             .as_ref()
             .map(|p| format!("{} (live before the last promotion)", p.short()))
-            .unwrap_or_else(|| "unknown: name one with slipway rollback --to".into());
+            .unwrap_or_else(|| {
+                let how = crate::tui::remedy::words(&crate::model::Remedy::NameRollbackVersion {
+                    stack: stack.id.clone(),
+                });
+                format!("unknown: {how}")
+            });
         lines.push(row("Rollback to", Span::raw(target)));
         lines.push(row(
             "Metrics",

@@ -83,7 +83,63 @@ pub static PAGE: Scope<Scroll> = Scope {
             "close",
             &["Esc", "q", "Enter"],
             "close",
-            "close the page (so does the key that opened it)",
+            "close (so does the key that opened it)",
+        ),
+    ],
+};
+
+/// `H`: the journal's timeline per stack; `H` closes it too.
+pub static HISTORY: Scope<Scroll> = Scope {
+    name: "history",
+    title: "History (H)",
+    kind: ScopeKind::Dialog,
+    bindings: &[
+        s(Scroll::Down, "down", &["j", "Down"], "down", "scroll down"),
+        s(Scroll::Up, "up", &["k", "Up"], "up", "scroll up"),
+        s(
+            Scroll::PageDown,
+            "page_down",
+            &["PgDn", "space"],
+            "page",
+            "a page down",
+        ),
+        s(Scroll::PageUp, "page_up", &["PgUp"], "page up", "a page up"),
+        s(Scroll::Top, "top", &["Home", "g"], "top", "to the top"),
+        s(Scroll::Bottom, "bottom", &["End", "G"], "end", "to the end"),
+        s(
+            Scroll::Close,
+            "close",
+            &["Esc", "q", "H", "Enter"],
+            "close",
+            "close the history",
+        ),
+    ],
+};
+
+/// `:messages`: every recent status message in full.
+pub static MESSAGES: Scope<Scroll> = Scope {
+    name: "messages",
+    title: "Messages (:messages)",
+    kind: ScopeKind::Dialog,
+    bindings: &[
+        s(Scroll::Down, "down", &["j", "Down"], "down", "scroll down"),
+        s(Scroll::Up, "up", &["k", "Up"], "up", "scroll up"),
+        s(
+            Scroll::PageDown,
+            "page_down",
+            &["PgDn", "space"],
+            "page",
+            "a page down",
+        ),
+        s(Scroll::PageUp, "page_up", &["PgUp"], "page up", "a page up"),
+        s(Scroll::Top, "top", &["Home", "g"], "top", "to the top"),
+        s(Scroll::Bottom, "bottom", &["End", "G"], "end", "to the end"),
+        s(
+            Scroll::Close,
+            "close",
+            &["Esc", "q", "M", "Enter"],
+            "close",
+            "close the messages",
         ),
     ],
 };
@@ -239,6 +295,8 @@ pub struct DialogKeys {
     pub confirm: super::confirm::ConfirmKeys,
     pub help: Keymap<Scroll>,
     pub page: Keymap<Scroll>,
+    pub history: Keymap<Scroll>,
+    pub messages: Keymap<Scroll>,
     pub report: Keymap<Report>,
     pub report_post: Keymap<Report>,
     pub announce: Keymap<Announce>,
@@ -250,6 +308,8 @@ impl DialogKeys {
             confirm: super::confirm::ConfirmKeys::new(config),
             help: Keymap::new(&HELP, config),
             page: Keymap::new(&PAGE, config),
+            history: Keymap::new(&HISTORY, config),
+            messages: Keymap::new(&MESSAGES, config),
             report: Keymap::new(&REPORT, config),
             report_post: Keymap::new(&REPORT_POST, config),
             announce: Keymap::new(&ANNOUNCE, config),
@@ -262,6 +322,8 @@ impl DialogKeys {
             self.confirm.main.help(),
             self.confirm.reason.help(),
             self.page.help(),
+            self.history.help(),
+            self.messages.help(),
             self.report.help(),
             self.report_post.help(),
             self.announce.help(),

@@ -5,7 +5,9 @@ pub mod confirm;
 pub mod details;
 pub mod gates;
 pub mod help;
+pub mod history;
 pub mod keys;
+pub mod messages;
 pub mod page;
 pub mod report;
 

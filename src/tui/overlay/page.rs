@@ -17,6 +17,8 @@ pub struct Page {
     scroll: u16,
     /// Rows of text at the last render: a page.
     rows: u16,
+    /// The furthest scroll that still fills the page, as last drawn.
+    max_scroll: std::cell::Cell<u16>,
 }
 
 impl Page {
@@ -26,6 +28,7 @@ impl Page {
             lines,
             scroll: 0,
             rows: 10,
+            max_scroll: std::cell::Cell::new(u16::MAX),
         }
     }
 
@@ -33,7 +36,11 @@ impl Page {
     /// `opened_it`: the key was the one that opened it).
     pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap<Scroll>, opened_it: bool) -> bool {
         let page = self.rows.max(1);
-        let bottom = (self.lines.len() as u16).saturating_sub(page);
+        // The wrapped rows as last drawn; before the first draw, the lines.
+        let bottom = match self.max_scroll.get() {
+            u16::MAX => (self.lines.len() as u16).saturating_sub(page),
+            drawn => drawn,
+        };
         match keys.action(&key) {
             Some(Scroll::Close) => return true,
             _ if opened_it => return true,
@@ -58,7 +65,16 @@ impl Page {
             .unwrap_or(40)
             .clamp(50, 110) as u16
             + 4;
-        let area = super::centered(screen, width, self.lines.len() as u16 + 2);
+        // As tall as the lines once wrapped to the width they get, so none is cut off.
+        let inner = (width.min(screen.width) as usize).saturating_sub(2).max(1);
+        let rows: usize = self
+            .lines
+            .iter()
+            .map(|l| l.width().div_ceil(inner).max(1))
+            .sum();
+        let area = super::centered(screen, width, (rows as u16).saturating_add(2));
+        self.max_scroll
+            .set((rows as u16).saturating_sub(area.height.saturating_sub(2)));
         Clear.render(area, buf);
         let block = Block::bordered()
             .border_type(BorderType::Rounded)

@@ -1,8 +1,6 @@
 //! The Stacks pane: every stack in promotion order with live and test versions, its
 //! phase, and a Promote button; after the phase, where the row has room, the stack's worst
-//! metric flag and its last smoke test.
-
-use std::collections::HashMap;
+//! metric flag and its last smoke test (both read from the dashboard model).
 
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
@@ -12,17 +10,19 @@ use ratatui::text::{Line, Span};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::metrics::view::{Severity, Words, stack_flag};
 use crate::engine::Event;
+use crate::engine::freshness::{Freshness, ago, at_and_ago};
 use crate::engine::release::{Phase, StackRelease};
-use crate::feeds::smoke::SmokeReport;
-use crate::model::StackId;
 use crate::text::one_line;
 use crate::tui::keymap::{Binding, DefaultScope, HelpSection, Keymap, Scope, ScopeKind};
+use crate::tui::model::Smoke;
+use crate::tui::model::metrics::Severity;
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use crate::tui::theme::Theme;
 
 const BUTTON: &str = "[Promote]";
+/// After the state of the next stack to promote in order.
+const NEXT: &str = " ◀ next";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StacksKey {
@@ -87,33 +87,7 @@ impl DefaultScope for StacksKey {
 pub struct StacksPane {
     /// Where each row and its button were drawn, for mouse clicks.
     rows: Vec<(Rect, Option<Rect>)>,
-    /// Each stack's worst metric flag (SPIKE, DROP, watching), if any.
-    flags: HashMap<StackId, Words>,
-    /// Each stack's smoke tests: running, or the last report (until the next deployment).
-    smoke: HashMap<StackId, Smoke>,
     keys: Keymap<StacksKey>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Smoke {
-    Running,
-    Done(SmokeReport),
-}
-
-impl StacksPane {
-    /// The stack's last smoke report, and whether checks are running now.
-    pub fn smoke_of(&self, id: &StackId) -> (Option<&SmokeReport>, bool) {
-        match self.smoke.get(id) {
-            Some(Smoke::Done(r)) => (Some(r), false),
-            Some(Smoke::Running) => (None, true),
-            None => (None, false),
-        }
-    }
-
-    /// The stack's worst metric flag in words, if any.
-    pub fn flag_of(&self, id: &StackId) -> Option<String> {
-        self.flags.get(id).map(|w| w.full.clone())
-    }
 }
 
 /// A cell after the state: its forms from the longest to the shortest, and how much
@@ -197,12 +171,36 @@ impl StacksPane {
     }
 }
 
-/// The state cell, with a request of this dashboard's still unanswered shown as such.
+/// The state cell, with a request of this dashboard's still unanswered shown as such,
+/// and versions the platform no longer confirms shown as last known, never as current.
 fn state_cell(stack: &StackRelease, ctx: &Ctx) -> Span<'static> {
     if ctx.requested.contains_key(&stack.id) && stack.phase.in_flight().is_none() {
         return Span::styled("⟳ requested", ctx.theme.accent);
     }
-    phase_cell(stack, ctx.theme)
+    match ctx.board.freshness(&stack.id, ctx.now) {
+        Some(Freshness::Stale { known_at, .. }) => Span::styled(
+            format!("⚠ last known {}", at_and_ago(known_at, ctx.now)),
+            ctx.theme.warn,
+        ),
+        Some(Freshness::Unknown { error }) => Span::styled(
+            format!("⚠ unknown (read failed {})", ago(error.at, ctx.now)),
+            ctx.theme.error,
+        ),
+        _ => phase_cell(stack, ctx.theme),
+    }
+}
+
+/// How many stacks' versions are not current (stale or unknown), for the title.
+fn not_current(ctx: &Ctx) -> usize {
+    ctx.board
+        .stacks
+        .iter()
+        .filter(|s| {
+            ctx.board
+                .freshness(&s.id, ctx.now)
+                .is_some_and(|f| matches!(f, Freshness::Stale { .. } | Freshness::Unknown { .. }))
+        })
+        .count()
 }
 
 /// The state cell: a word and a symbol, never colour alone.
@@ -240,26 +238,10 @@ impl StacksPane {
         y: u16,
         area: Rect,
         buf: &mut Buffer,
-        theme: &Theme,
+        ctx: &Ctx,
     ) {
-        let mut extras = Vec::new();
-        if let Some(flag) = self.flags.get(&stack.id) {
-            // Narrowest: just the symbol (▲ / ▼), so a flag never vanishes for want of
-            // a few columns next to a long state word.
-            let mut forms = vec![flag.full.clone(), flag.short.clone()];
-            if let Some(symbol) = flag.short.split_whitespace().next()
-                && symbol != flag.short
-            {
-                forms.push(symbol.to_string());
-            }
-            extras.push(Extra {
-                forms,
-                severity: flag.severity,
-            });
-        }
-        if let Some(cell) = self.smoke.get(&stack.id).and_then(smoke_cell) {
-            extras.push(cell);
-        }
+        let theme = ctx.theme;
+        let extras = extras_of(stack, ctx);
         if extras.is_empty() {
             return;
         }
@@ -292,6 +274,30 @@ impl StacksPane {
     }
 }
 
+/// The cells after a row's state, most important first: the metric flag, then the smoke
+/// verdict, each with its forms from widest to narrowest.
+fn extras_of(stack: &StackRelease, ctx: &Ctx) -> Vec<Extra> {
+    let mut extras = Vec::new();
+    if let Some(flag) = ctx.model.attention_of(&stack.id) {
+        // Narrowest: just the symbol (▲ / ▼), so a flag never vanishes for want of
+        // a few columns next to a long state word.
+        let mut forms = vec![flag.full.clone(), flag.short.clone()];
+        if let Some(symbol) = flag.short.split_whitespace().next()
+            && symbol != flag.short
+        {
+            forms.push(symbol.to_string());
+        }
+        extras.push(Extra {
+            forms,
+            severity: flag.severity,
+        });
+    }
+    if let Some(cell) = ctx.model.smoke(&stack.id).and_then(smoke_cell) {
+        extras.push(cell);
+    }
+    extras
+}
+
 fn short(v: Option<&crate::model::Version>) -> String {
     v.map(|v| v.short().to_string())
         .unwrap_or_else(|| "…".into())
@@ -304,37 +310,28 @@ impl Pane for StacksPane {
 
     fn title(&self, ctx: &Ctx) -> Line<'static> {
         let done = ctx.board.stacks.iter().filter(|s| s.is_done()).count();
-        Line::from(format!(" Stacks · {done}/{} live ", ctx.board.stacks.len()))
+        let n = ctx.board.stacks.len();
+        let next = ctx
+            .board
+            .next_up()
+            .and_then(|i| ctx.board.stacks.get(i))
+            .map(|s| format!("· next: {} ", s.name))
+            .unwrap_or_default();
+        match not_current(ctx) {
+            0 => Line::from(format!(" Stacks · {done}/{n} live {next}")),
+            stale => Line::from(vec![
+                Span::raw(format!(" Stacks · {done}/{n} live {next}· ")),
+                Span::styled(
+                    format!("⚠ {stale} not confirmed by the platform "),
+                    ctx.theme.warn,
+                ),
+            ]),
+        }
     }
 
+    /// Flags and smoke results are in the model (`Ctx::model`); the rows follow the board.
     fn on_event(&mut self, event: &Event, _ctx: &Ctx) -> bool {
-        match event {
-            Event::Board(_) => true,
-            Event::Metrics(update) => {
-                let flag = stack_flag(update);
-                let old = self.flags.get(&update.stack);
-                if old == flag.as_ref() {
-                    return false;
-                }
-                match flag {
-                    Some(f) => self.flags.insert(update.stack.clone(), f),
-                    None => self.flags.remove(&update.stack),
-                };
-                true
-            }
-            Event::SmokeStarted { stack, .. } => {
-                self.smoke.insert(stack.clone(), Smoke::Running);
-                true
-            }
-            Event::Smoke { stack, report, .. } => {
-                self.smoke
-                    .insert(stack.clone(), Smoke::Done(report.clone()));
-                true
-            }
-            // A new deployment makes the last smoke test's verdict stale.
-            Event::DeployStarted { stack, .. } => self.smoke.remove(stack).is_some(),
-            _ => false,
-        }
+        matches!(event, Event::Board(_))
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
@@ -428,6 +425,8 @@ impl Pane for StacksPane {
             .map(|s| state_cell(s, ctx).content.width())
             .max()
             .unwrap_or(0);
+        // The next stack in order wears `◀ next` after its state, where it fits.
+        let next = ctx.board.next_up();
         for (i, stack) in ctx.board.stacks.iter().enumerate() {
             if i < first || i - first >= visible {
                 self.rows.push((Rect::default(), None));
@@ -445,6 +444,10 @@ impl Pane for StacksPane {
                 truncate(&stack.name, name_w)
             );
             let cell = state_cell(stack, ctx);
+            let current = ctx
+                .board
+                .freshness(&stack.id, ctx.now)
+                .is_none_or(|f| !matches!(f, Freshness::Stale { .. } | Freshness::Unknown { .. }));
             let mut spans = vec![Span::styled(prefix.clone(), theme.text)];
             for e in &envs {
                 let env = crate::model::Env::new(e);
@@ -452,6 +455,8 @@ impl Pane for StacksPane {
                 // The next promotion's target stands out while it differs from its
                 // source; environments outside the pair are quieter.
                 let style = match versions {
+                    // Last known, not current: quiet, so no one reads them as live.
+                    Some(_) if !current => theme.dim,
                     Some(v) if v.target_env() == &env && drift => theme.warn,
                     Some(v) if v.target_env() == &env || v.source_env() == &env => theme.text,
                     Some(_) => theme.dim,
@@ -460,6 +465,29 @@ impl Pane for StacksPane {
                 spans.push(Span::styled(format!("{version:<7} "), style));
             }
             spans.push(cell.clone());
+            let cell_x = area.x + (prefix.chars().count() + 8 * envs.len()) as u16;
+            let mut mark_w = 0;
+            if next == Some(i) {
+                let room = (area.right() as usize).saturating_sub(cell_x as usize + cell.width());
+                // A verdict beside it matters more than the mark (the title names the next
+                // stack too): the mark takes only the room the verdict's narrowest form
+                // leaves, and gives up the word "next" first.
+                let verdict = extras_of(stack, ctx)
+                    .first()
+                    .and_then(|e| e.forms.iter().map(|f| 1 + f.width()).min())
+                    .unwrap_or(0);
+                let room = room.saturating_sub(verdict);
+                let forms: &[&str] = if verdict > 0 {
+                    &[" ◀"]
+                } else {
+                    &[NEXT, " ◀"]
+                };
+                let mark = forms.iter().copied().find(|m| m.width() <= room);
+                if let Some(mark) = mark {
+                    mark_w = mark.width();
+                    spans.push(Span::styled(mark, theme.accent));
+                }
+            }
             let mut line = Line::from(spans);
             if selected {
                 let sel = if ctx.focused {
@@ -471,9 +499,9 @@ impl Pane for StacksPane {
                 buf.set_style(row_area, sel);
             }
             buf.set_line(area.x, y, &line, area.width);
-            let cell_x = area.x + (prefix.chars().count() + 8 * envs.len()) as u16;
-            let (aligned, tight) = (cell_x as usize + state_w, cell_x as usize + cell.width());
-            self.draw_extras(stack, aligned, tight, y, area, buf, theme);
+            let tight = cell_x as usize + cell.width() + mark_w;
+            let aligned = (cell_x as usize + state_w).max(tight);
+            self.draw_extras(stack, aligned, tight, y, area, buf, ctx);
             let button = (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())
                 .then(|| Rect::new(cell_x, y, BUTTON.len() as u16, 1));
             self.rows.push((row_area, button));
@@ -514,8 +542,8 @@ mod tests {
     use crate::engine::SmokeCause;
     use crate::engine::release::Board;
     use crate::feeds::metrics::{MetricsUpdate, SeriesUpdate, Shift, Verdict};
-    use crate::feeds::smoke::CheckResult;
-    use crate::model::{StackVersions, Version};
+    use crate::feeds::smoke::{CheckResult, SmokeReport};
+    use crate::model::{StackId, StackVersions, Version};
 
     fn board() -> Board {
         let stack = |id: &str, name: &str, phase: Phase| {
@@ -601,9 +629,19 @@ mod tests {
         }
     }
 
-    fn rows(pane: &mut StacksPane, board: &Board, width: u16) -> Vec<String> {
+    /// The pane and the dashboard model it reads.
+    #[derive(Default)]
+    struct Shown {
+        pane: StacksPane,
+        model: crate::tui::model::Model,
+    }
+
+    fn rows(shown: &mut Shown, board: &Board, width: u16) -> Vec<String> {
         let theme = Theme::default();
+        let Shown { pane, model } = shown;
         let ctx = Ctx {
+            model,
+            now: Default::default(),
             requested: &Default::default(),
             board,
             selected: 0,
@@ -621,25 +659,30 @@ mod tests {
             .collect()
     }
 
-    fn feed(pane: &mut StacksPane, board: &Board, event: &Event) -> bool {
+    /// The event through the model, then the pane, as the app does it.
+    fn feed(shown: &mut Shown, board: &Board, event: &Event) -> crate::tui::model::Applied {
         let theme = Theme::default();
+        let mut applied = shown.model.apply(event);
         let ctx = Ctx {
+            model: &shown.model,
+            now: Default::default(),
             requested: &Default::default(),
             board,
             selected: 0,
             theme: &theme,
             focused: true,
         };
-        pane.on_event(event, &ctx)
+        applied.changed |= shown.pane.on_event(event, &ctx);
+        applied
     }
 
     #[test]
     fn a_flag_and_smoke_results_follow_the_state_when_there_is_room() {
         let board = board();
-        let mut pane = StacksPane::new();
-        assert!(feed(&mut pane, &board, &spike("sally")));
-        // The same flag again changes nothing on screen.
-        assert!(!feed(&mut pane, &board, &spike("sally")));
+        let mut pane = Shown::default();
+        assert!(feed(&mut pane, &board, &spike("sally")).flags_moved);
+        // The same flag again is no new flag.
+        assert!(!feed(&mut pane, &board, &spike("sally")).flags_moved);
         feed(&mut pane, &board, &smoke("sally", &[true, false, true]));
         feed(&mut pane, &board, &smoke("www", &[true, true, true]));
         let wide = rows(&mut pane, &board, 100);
@@ -669,12 +712,12 @@ mod tests {
     #[test]
     fn smoke_shows_while_running_and_is_forgotten_by_the_next_deployment() {
         let board = board();
-        let mut pane = StacksPane::new();
+        let mut pane = Shown::default();
         let started = Event::SmokeStarted {
             stack: StackId::new("www"),
             cause: SmokeCause::Request,
         };
-        assert!(feed(&mut pane, &board, &started));
+        assert!(feed(&mut pane, &board, &started).changed);
         assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live smoke …"));
         feed(&mut pane, &board, &smoke("www", &[true, true]));
         assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live smoke ✓ 2/2"));
@@ -686,17 +729,133 @@ mod tests {
             },
             action: crate::engine::Action::Promote,
         };
-        assert!(feed(&mut pane, &board, &deploy));
+        assert!(feed(&mut pane, &board, &deploy).changed);
         assert!(rows(&mut pane, &board, 60)[1].ends_with("✓ live"));
+    }
+
+    fn rows_at(
+        pane: &mut StacksPane,
+        board: &Board,
+        now: chrono::DateTime<Utc>,
+    ) -> (String, Vec<String>) {
+        let theme = Theme::default();
+        let model = crate::tui::model::Model::default();
+        let ctx = Ctx {
+            now,
+            model: &model,
+            requested: &Default::default(),
+            board,
+            selected: 0,
+            theme: &theme,
+            focused: true,
+        };
+        let area = Rect::new(0, 0, 80, 3);
+        let mut buf = Buffer::empty(area);
+        pane.render(area, &mut buf, &ctx);
+        let title: String = pane
+            .title(&ctx)
+            .spans
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect();
+        let rows = (0..area.height)
+            .map(|y| {
+                let s: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+                s.trim_end().to_string()
+            })
+            .collect();
+        (title, rows)
+    }
+
+    #[test]
+    fn versions_the_platform_stopped_confirming_read_as_last_known_with_their_age() {
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 12, 1, 16, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let mut board = board();
+        board.stale_after = 45;
+        board.stacks[1].phase = Phase::Pending;
+        for s in &mut board.stacks {
+            s.read_at = Some(t0);
+        }
+        let mut pane = StacksPane::new();
+        let (title, fresh) = rows_at(&mut pane, &board, t0 + chrono::Duration::seconds(10));
+        assert_eq!(title, " Stacks · 1/2 live ");
+        assert!(fresh[1].ends_with("✓ live"), "{fresh:?}");
+        assert!(fresh[2].ends_with("[Promote]"), "{fresh:?}");
+        // WWW's read fails: its ✓ is no longer claimed, at once.
+        board.read_failed(
+            &StackId::new("www"),
+            t0 + chrono::Duration::seconds(15),
+            "connection refused",
+        );
+        let hhmm = t0.with_timezone(&chrono::Local).format("%H:%M").to_string();
+        let now = t0 + chrono::Duration::seconds(30);
+        let (title, rows) = rows_at(&mut pane, &board, now);
+        assert_eq!(
+            rows[1],
+            format!("▶1 WWW    c570624 c570624 ⚠ last known {hhmm} (30s ago)")
+        );
+        assert!(rows[2].ends_with("[Promote]"), "{rows:?}");
+        assert_eq!(
+            title,
+            " Stacks · 1/2 live · ⚠ 1 not confirmed by the platform "
+        );
+        // No answer for longer than the limit: Sally's button goes too, and the age grows.
+        let later = t0 + chrono::Duration::seconds(150);
+        let (title, rows) = rows_at(&mut pane, &board, later);
+        assert!(
+            rows[1].ends_with(&format!("⚠ last known {hhmm} (2m ago)")),
+            "{rows:?}"
+        );
+        assert!(
+            rows[2].ends_with(&format!("⚠ last known {hhmm} (2m ago)")),
+            "{rows:?}"
+        );
+        assert!(
+            !rows
+                .iter()
+                .any(|r| r.contains("✓ live") || r.contains(BUTTON))
+        );
+        assert!(title.contains("⚠ 2 not confirmed"), "{title}");
+        // Never read, and the read failed: unknown, with the failure's age.
+        let mut never = StackRelease::new(StackId::new("bruce"), "Bruce");
+        never.read_error = Some(crate::engine::freshness::ReadError {
+            at: t0,
+            message: "connection refused".into(),
+        });
+        board.stacks.push(never);
+        let area = Rect::new(0, 0, 80, 4);
+        let theme = Theme::default();
+        let model = crate::tui::model::Model::default();
+        let ctx = Ctx {
+            now: t0 + chrono::Duration::seconds(65),
+            model: &model,
+            requested: &Default::default(),
+            board: &board,
+            selected: 0,
+            theme: &theme,
+            focused: true,
+        };
+        let mut buf = Buffer::empty(area);
+        pane.render(area, &mut buf, &ctx);
+        let row: String = (0..80).map(|x| buf[(x, 3)].symbol()).collect();
+        assert!(
+            row.trim_end().ends_with("⚠ unknown (read failed 1m ago)"),
+            "{row}"
+        );
     }
 
     #[test]
     fn tiny_areas_do_not_panic() {
         let board = board();
-        let mut pane = StacksPane::new();
+        let mut pane = Shown::default();
         feed(&mut pane, &board, &spike("www"));
         let theme = Theme::default();
         let ctx = Ctx {
+            model: &pane.model,
+            now: Default::default(),
             requested: &Default::default(),
             board: &board,
             selected: 1,
@@ -706,7 +865,7 @@ mod tests {
         for (w, h) in [(0, 0), (1, 1), (10, 3), (3, 10)] {
             let area = Rect::new(0, 0, w, h);
             let mut buf = Buffer::empty(area);
-            pane.render(area, &mut buf, &ctx);
+            pane.pane.render(area, &mut buf, &ctx);
         }
     }
 }

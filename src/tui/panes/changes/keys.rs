@@ -13,6 +13,8 @@ pub enum ChangesKey {
     Open,
     Fold,
     Search,
+    NextMatch,
+    PrevMatch,
     Back,
     ConfigDiff,
     Drift,
@@ -63,11 +65,25 @@ pub static KEYS: Scope<ChangesKey> = Scope {
             "search subjects, authors, PRs and files",
         ),
         b(
+            ChangesKey::NextMatch,
+            "next_match",
+            &["n"],
+            "next match",
+            "next search match",
+        ),
+        b(
+            ChangesKey::PrevMatch,
+            "prev_match",
+            &["N"],
+            "previous match",
+            "previous search match",
+        ),
+        b(
             ChangesKey::ConfigDiff,
             "config_diff",
             &["c"],
             "config diff",
-            "the configuration diff between the environments (again: commits)",
+            "the config diff of the pair (again: commits)",
         ),
         b(
             ChangesKey::Drift,
@@ -81,7 +97,7 @@ pub static KEYS: Scope<ChangesKey> = Scope {
             "environments",
             &["e"],
             "other environments",
-            "compare the next pair of environments (three or more)",
+            "the next pair of environments (three or more)",
         ),
         b(
             ChangesKey::Fetch,
@@ -142,15 +158,17 @@ impl DefaultScope for ChangesKey {
     }
 }
 
-/// In an open commit (its files and line counts).
+/// In an open commit (its files and line counts, or its patch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommitKey {
     Back,
+    Patch,
     Down,
     Up,
     PageDown,
     PageUp,
     Top,
+    Bottom,
 }
 
 pub static COMMIT_KEYS: Scope<CommitKey> = Scope {
@@ -164,6 +182,13 @@ pub static COMMIT_KEYS: Scope<CommitKey> = Scope {
             keys: &["Esc", "h", "Left", "Backspace"],
             hint: "back",
             help: "back to the commit list",
+        },
+        Binding {
+            action: CommitKey::Patch,
+            name: "patch",
+            keys: &["d"],
+            hint: "patch",
+            help: "the commit's patch (again: its files)",
         },
         Binding {
             action: CommitKey::Down,
@@ -199,6 +224,13 @@ pub static COMMIT_KEYS: Scope<CommitKey> = Scope {
             keys: &["g", "Home"],
             hint: "top",
             help: "to the top",
+        },
+        Binding {
+            action: CommitKey::Bottom,
+            name: "bottom",
+            keys: &["G", "End"],
+            hint: "end",
+            help: "to the end",
         },
     ],
 };

@@ -6,26 +6,22 @@ pub mod keys;
 mod render;
 mod rows;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use crate::configdiff::ConfigDiff;
-use crate::engine::{Command, DiffResult, Event, RepoState};
+use crate::engine::{Command, DiffResult, Event};
 use crate::model::{StackId, StackVersions, Version};
 use crate::tui::input::{InputResult, LineInput};
 use crate::tui::keymap::{HelpSection, Keymap};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
-use crate::vcs::{ChangeSet, Commit};
+use crate::vcs::Commit;
 use keys::{ChangesKey, CommitKey};
 
 pub use rows::Row;
-
-/// Diffs kept for display; stacks share pairs so a handful covers a release.
-const MAX_DIFFS: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -34,12 +30,11 @@ pub enum View {
     Config,
 }
 
+/// The diffs and the repository's state are in the dashboard model (`Ctx::model`).
 pub struct ChangesPane {
-    repo: RepoState,
-    diffs: HashMap<(Version, Version), DiffResult>,
-    /// Arrival order, for evicting the oldest.
-    order: Vec<(Version, Version)>,
-    config_diffs: HashMap<StackId, Result<ConfigDiff, String>>,
+    /// Stacks whose configuration diff was asked for again and is not back yet (the
+    /// model keeps the answers).
+    awaiting_config: HashSet<StackId>,
     view: View,
     selected: usize,
     offset: usize,
@@ -48,6 +43,10 @@ pub struct ChangesPane {
     input: Option<LineInput>,
     /// The open commit (with line counts once the engine has them), and its scroll.
     detail: Option<(Commit, u16)>,
+    /// The open commit shows its patch rather than its files (`d` toggles).
+    show_patch: bool,
+    /// The last patch asked for: the commit's id and, once the engine sent it, the patch.
+    patch: Option<(String, Option<Result<crate::vcs::patch::Patch, String>>)>,
     /// Rows as last drawn: screen row → list row, for clicks.
     drawn: Vec<(u16, usize)>,
     /// The pair of environments picked with `e` (index of the later one); `None` is the
@@ -60,10 +59,7 @@ pub struct ChangesPane {
 impl ChangesPane {
     pub fn new() -> Self {
         ChangesPane {
-            repo: RepoState::NotConfigured,
-            diffs: HashMap::new(),
-            order: Vec::new(),
-            config_diffs: HashMap::new(),
+            awaiting_config: HashSet::new(),
             view: View::Commits,
             selected: 0,
             offset: 0,
@@ -71,6 +67,8 @@ impl ChangesPane {
             search: String::new(),
             input: None,
             detail: None,
+            show_patch: false,
+            patch: None,
             drawn: Vec::new(),
             stage: None,
             keys: Keymap::default(),
@@ -119,9 +117,9 @@ impl ChangesPane {
     }
 
     /// The diff for the selected stack, if computed.
-    pub fn current<'a>(&'a self, ctx: &Ctx) -> Option<&'a DiffResult> {
+    pub fn current<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a DiffResult> {
         let (from, to, _) = self.pair(ctx)?;
-        self.diffs.get(&(from, to))
+        ctx.model.changes.get(&from, &to)
     }
 
     /// `N commits · K risky` for the header and dialogs, when known.
@@ -130,13 +128,6 @@ impl ChangesPane {
             Ok(cs) => Some(cs.summary()),
             Err(_) => None,
         }
-    }
-
-    /// The change set of a stack's versions (for announcements and rollback dialogs).
-    pub fn change_set(&self, live: &Version, test: &Version) -> Option<&ChangeSet> {
-        self.diffs
-            .get(&(live.clone(), test.clone()))
-            .and_then(|r| r.as_ref().as_ref().ok())
     }
 
     fn visible_rows(&self, ctx: &Ctx) -> Vec<Row> {
@@ -168,12 +159,18 @@ impl ChangesPane {
         let Some(commit) = self.selected_commit(ctx) else {
             return Outcome::Handled;
         };
-        if commit.is_merge && row.merged.is_none() && !self.expanded.contains(&commit.id) {
+        // While searching, merges show their matching commits already: Enter opens.
+        if commit.is_merge
+            && row.merged.is_none()
+            && !self.expanded.contains(&commit.id)
+            && self.search.is_empty()
+        {
             self.expanded.insert(commit.id);
             return Outcome::Handled;
         }
         let wants_stats = commit.files.iter().any(|f| f.added.is_none());
         self.detail = Some((commit.clone(), 0));
+        self.show_patch = false;
         if wants_stats {
             return Outcome::Intent(Intent::Send(Command::LineStats {
                 commit: Box::new(commit),
@@ -182,17 +179,49 @@ impl ChangesPane {
         Outcome::Handled
     }
 
+    /// Moves to the next (`step` 1) or previous (-1) row that matches the search,
+    /// wrapping round; an unfolded merge's own row may not match.
+    fn next_match(&mut self, ctx: &Ctx, step: isize) {
+        let rows = self.visible_rows(ctx);
+        let Some(Ok(cs)) = self.current(ctx).map(|r| r.as_ref()) else {
+            return;
+        };
+        let n = rows.len() as isize;
+        let found = (1..=n)
+            .map(|k| (self.selected as isize + step * k).rem_euclid(n) as usize)
+            .find(|&i| {
+                rows[i]
+                    .commit(cs)
+                    .is_some_and(|c| rows::hit(c, &self.search).is_some())
+            });
+        if let Some(i) = found {
+            self.selected = i;
+        }
+    }
+
     fn on_key_detail(&mut self, key: KeyEvent) -> Outcome {
-        let Some((_, scroll)) = &mut self.detail else {
+        let Some((commit, scroll)) = &mut self.detail else {
             return Outcome::Ignored;
         };
         match self.commit_keys.action(&key) {
+            Some(CommitKey::Patch) => {
+                self.show_patch = !self.show_patch;
+                *scroll = 0;
+                let have = self.patch.as_ref().is_some_and(|(id, _)| *id == commit.id);
+                if self.show_patch && !have {
+                    self.patch = Some((commit.id.clone(), None));
+                    return Outcome::Intent(Intent::Send(Command::Patch {
+                        commit: commit.id.clone(),
+                    }));
+                }
+            }
             Some(CommitKey::Back) => self.detail = None,
             Some(CommitKey::Down) => *scroll = scroll.saturating_add(1),
             Some(CommitKey::Up) => *scroll = scroll.saturating_sub(1),
             Some(CommitKey::PageDown) => *scroll = scroll.saturating_add(10),
             Some(CommitKey::PageUp) => *scroll = scroll.saturating_sub(10),
             Some(CommitKey::Top) => *scroll = 0,
+            Some(CommitKey::Bottom) => *scroll = u16::MAX,
             None => return Outcome::Ignored,
         }
         Outcome::Handled
@@ -206,6 +235,12 @@ impl ChangesPane {
             ChangesKey::Open | ChangesKey::Fold if self.view != View::Commits => {
                 Availability::why_not(format!(
                     "Commits fold and open in the commit list ({back} returns to it)."
+                ))
+            }
+            ChangesKey::NextMatch | ChangesKey::PrevMatch if self.search.is_empty() => {
+                let search = self.keys.first_key(ChangesKey::Search);
+                Availability::why_not(format!(
+                    "No search to step through: {search} searches first."
                 ))
             }
             ChangesKey::Stage if self.versions(ctx).is_none_or(|v| v.envs.len() <= 2) => {
@@ -222,7 +257,7 @@ impl ChangesPane {
         let (Some(stack), Some(v)) = (ctx.selected_stack(), self.versions(ctx)) else {
             return Outcome::Handled;
         };
-        self.config_diffs.remove(&stack.id);
+        self.awaiting_config.insert(stack.id.clone());
         Outcome::Intent(Intent::Send(Command::ConfigDiff {
             stack: stack.id.clone(),
             between: self
@@ -281,27 +316,12 @@ impl Pane for ChangesPane {
 
     fn on_event(&mut self, event: &Event, ctx: &Ctx) -> bool {
         match event {
-            Event::Repo(state) => {
-                self.repo = state.clone();
-                true
-            }
-            Event::Changes {
-                live,
-                test,
-                changes,
-            } => {
-                let key = (live.clone(), test.clone());
-                if !self.diffs.contains_key(&key) {
-                    self.order.push(key.clone());
-                    if self.order.len() > MAX_DIFFS {
-                        let old = self.order.remove(0);
-                        self.diffs.remove(&old);
-                    }
-                }
-                self.diffs.insert(key.clone(), changes.clone());
-                self.pair(ctx)
-                    .is_some_and(|(from, to, _)| from == key.0 && to == key.1)
-            }
+            // The model keeps both; the pane redraws for the repository's state and for
+            // the pair on screen.
+            Event::Repo(_) => true,
+            Event::Changes { live, test, .. } => self
+                .pair(ctx)
+                .is_some_and(|(from, to, _)| &from == live && &to == test),
             Event::LineStats(commit) => match &mut self.detail {
                 Some((open, _)) if open.id == commit.id => {
                     *open = (**commit).clone();
@@ -309,8 +329,15 @@ impl Pane for ChangesPane {
                 }
                 _ => false,
             },
-            Event::ConfigDiff { stack, result } => {
-                self.config_diffs.insert(stack.clone(), result.clone());
+            Event::Patch { commit, result } => match &mut self.patch {
+                Some((id, slot)) if id == commit => {
+                    *slot = Some(result.clone());
+                    self.show_patch && self.detail.is_some()
+                }
+                _ => false,
+            },
+            Event::ConfigDiff { stack, .. } => {
+                self.awaiting_config.remove(stack);
                 ctx.selected_stack().is_some_and(|s| &s.id == stack)
             }
             Event::Board(_) => true,
@@ -387,6 +414,8 @@ impl Pane for ChangesPane {
                 }
             }
             ChangesKey::Search => self.input = Some(LineInput::start(&self.search)),
+            ChangesKey::NextMatch => self.next_match(ctx, 1),
+            ChangesKey::PrevMatch => self.next_match(ctx, -1),
             ChangesKey::Back if !self.search.is_empty() => self.search.clear(),
             ChangesKey::Back if self.view != View::Commits => self.view = View::Commits,
             // Nothing to clear here: the global Esc (restore the zoom, clear the message).
@@ -452,12 +481,38 @@ impl Pane for ChangesPane {
             }
             return hints;
         }
+        if !self.search.is_empty() && self.detail.is_none() {
+            let mut hints: Vec<Hint> = self
+                .keys
+                .pair(
+                    ChangesKey::NextMatch,
+                    ChangesKey::PrevMatch,
+                    "next/previous match",
+                )
+                .into_iter()
+                .collect();
+            hints.extend(self.keys.hint(ChangesKey::Search));
+            hints.extend(self.keys.hint(ChangesKey::Back).map(|mut h| {
+                h.action = "clear search".into();
+                h
+            }));
+            hints.extend(self.keys.hint(ChangesKey::Open).map(|mut h| {
+                h.action = "open".into();
+                h
+            }));
+            return hints;
+        }
         if self.detail.is_some() {
+            let toggle = if self.show_patch { "files" } else { "patch" };
             let mut hints = self.commit_keys.hints(&[CommitKey::Back]);
             hints.extend(
                 self.commit_keys
                     .pair(CommitKey::Down, CommitKey::Up, "scroll"),
             );
+            hints.extend(self.commit_keys.hint(CommitKey::Patch).map(|mut h| {
+                h.action = toggle.into();
+                h
+            }));
             return hints;
         }
         let mut shown = vec![

@@ -36,6 +36,76 @@ pub fn matches(c: &Commit, needle: &str) -> bool {
         || c.files.iter().any(|f| f.path.to_lowercase().contains(&n))
 }
 
+/// What a search matched in a commit: its subject first, then a file path, then the
+/// rest (author, hash, PR number, risk flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Subject,
+    Path,
+    Other,
+}
+
+/// Why `c` matches `needle`, or `None` (an empty search matches nothing here).
+pub fn hit(c: &Commit, needle: &str) -> Option<Hit> {
+    if needle.is_empty() || !matches(c, needle) {
+        return None;
+    }
+    let n = needle.to_lowercase();
+    if c.subject.to_lowercase().contains(&n) {
+        Some(Hit::Subject)
+    } else if first_path(c, needle).is_some() {
+        Some(Hit::Path)
+    } else {
+        Some(Hit::Other)
+    }
+}
+
+/// The first of `c`'s paths that contains `needle`.
+pub fn first_path<'a>(c: &'a Commit, needle: &str) -> Option<&'a str> {
+    let n = needle.to_lowercase();
+    c.files
+        .iter()
+        .find(|f| f.path.to_lowercase().contains(&n))
+        .map(|f| f.path.as_str())
+}
+
+/// `3 matches: 2 in subjects, 1 in paths`, over the commits a search shows.
+pub fn hit_summary(cs: &ChangeSet, rows: &[Row], needle: &str) -> String {
+    let (mut subjects, mut paths, mut other) = (0, 0, 0);
+    for r in rows {
+        match r.commit(cs).and_then(|c| hit(c, needle)) {
+            Some(Hit::Subject) => subjects += 1,
+            Some(Hit::Path) => paths += 1,
+            Some(Hit::Other) => other += 1,
+            None => {}
+        }
+    }
+    let total = subjects + paths + other;
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut parts = Vec::new();
+    if subjects > 0 {
+        parts.push(format!("{subjects} in subjects"));
+    }
+    if paths > 0 {
+        parts.push(format!("{paths} in paths"));
+    }
+    if other > 0 {
+        parts.push(format!("{other} by author, hash, PR or flag"));
+    }
+    let head = plural(total, "match", "matches");
+    if parts.is_empty() {
+        head
+    } else {
+        format!("{head}: {}", parts.join(", "))
+    }
+}
+
 /// The visible rows. While searching, a merge whose merged commits match is shown
 /// unfolded so the matches are visible.
 pub fn rows(cs: &ChangeSet, expanded: &HashSet<String>, search: &str) -> Vec<Row> {

@@ -82,6 +82,16 @@ impl DeployPane {
             Some(l) if l == t.from.short() => format!(", live stays on {l}"),
             _ => String::new(),
         };
+        let unknown = ctx
+            .selected_stack()
+            .filter(|s| s.phase.in_flight().is_some_and(ours))
+            .and_then(|s| s.deploy_trouble.as_ref())
+            .map(|trouble| {
+                format!(
+                    "⚠ job status unknown since {}",
+                    crate::engine::freshness::at_and_ago(trouble.at, ctx.now)
+                )
+            });
         match &job.finished {
             Some((DeployState::Succeeded, _)) => match phase {
                 Some(Phase::Verifying(t)) if ours(t) => "job succeeded · smoke running".into(),
@@ -100,6 +110,10 @@ impl DeployPane {
                 Some(Phase::Aborted(t)) if ours(t) => format!("aborted{}", stays(t)),
                 _ => "aborted".into(),
             },
+            // Running, as far as anyone knows: the platform stopped answering about it.
+            Some((DeployState::Running, _)) | None if unknown.is_some() => {
+                unknown.unwrap_or_default()
+            }
             Some((DeployState::Running, _)) | None => {
                 let progress = phase
                     .and_then(|p| p.in_flight())
@@ -231,7 +245,7 @@ impl Pane for DeployPane {
             } => {
                 if let Some(job) = self.job_for(stack, deployment) {
                     if job.finished.is_none() {
-                        let word = format!("{state:?}").to_lowercase();
+                        let word = state.as_str();
                         let detail = message
                             .as_deref()
                             .map(|m| format!(": {}", one_line(m, 200)))

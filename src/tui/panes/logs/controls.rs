@@ -229,7 +229,7 @@ impl ViewControls {
     pub fn on_file_written(
         &mut self,
         path: &std::path::Path,
-        result: &Result<usize, String>,
+        result: &Result<usize, crate::engine::WriteError>,
     ) -> bool {
         let Some(i) = self.pending_saves.iter().position(|p| p == path) else {
             return false;
@@ -244,7 +244,7 @@ impl ViewControls {
             Err(e) => Notice::Error(format!(
                 "Could not save {}: {}",
                 path.display(),
-                one_line(e, 200)
+                one_line(&e.to_string(), 200)
             )),
         });
         true

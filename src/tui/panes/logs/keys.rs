@@ -62,8 +62,8 @@ macro_rules! view_bindings {
             b(ViewKey::PageUp, "page_up", &["PgUp"], "page up", "a page up"),
             b(ViewKey::Top, "top", &["Home", "g"], "top", "the oldest line kept"),
             b(ViewKey::Bottom, "bottom", &["End", "G"], "end", "the newest line"),
-            b(ViewKey::Left, "left", &["Left", "h"], "left", "scroll sideways (when not wrapping)"),
-            b(ViewKey::Right, "right", &["Right", "l"], "right", "scroll sideways (when not wrapping)"),
+            b(ViewKey::Left, "left", &["Left", "h"], "left", "scroll left (when not wrapping)"),
+            b(ViewKey::Right, "right", &["Right", "l"], "right", "scroll right"),
         ]
     };
 }
@@ -91,15 +91,9 @@ pub static DEPLOY: Scope<ViewKey> = Scope {
             "older",
             &["["],
             "older",
-            "the deployment before the one shown"
+            "the deployment before"
         ),
-        b(
-            ViewKey::Newer,
-            "newer",
-            &["]"],
-            "newer",
-            "the deployment after the one shown"
-        ),
+        b(ViewKey::Newer, "newer", &["]"], "newer", "the one after"),
     ],
 };
 

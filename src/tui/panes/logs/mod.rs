@@ -107,16 +107,23 @@ impl LogsPane {
         stream.description = one_line(description, 300);
         stream.status = SourceStatus::Connecting;
         stream.failure = None;
+        stream.failing_since = None;
         self.streams.set_live(Some((stack, instance)));
         self.target = Some((stack.clone(), instance.to_string()));
         self.notes.remove(stack);
         self.streams.evict();
     }
 
-    fn on_log(&mut self, stack: &StackId, instance: &str, event: &LogFeedEvent) {
+    fn on_log(
+        &mut self,
+        stack: &StackId,
+        instance: &str,
+        event: &LogFeedEvent,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
         // Lines can arrive just before the target is announced: keep them.
         let stream = self.streams.get_or_insert(stack, instance, None);
-        stream.apply(event);
+        stream.apply(event, now);
         // Cheap (a handful of streams), and a late event of a stream evicted earlier may
         // have just made it again.
         self.streams.evict();
@@ -247,7 +254,12 @@ fn fit(text: &str, cols: usize) -> String {
 }
 
 /// The state after the instance in the title: the source's, and the view's when paused.
-fn state_words(s: &Stream) -> String {
+fn state_words(s: &Stream, now: chrono::DateTime<chrono::Utc>) -> String {
+    // How long it has been failing: what the pane shows is that old.
+    let since = s
+        .failing_since
+        .map(|t| format!(" {}", crate::engine::freshness::ago(t, now)))
+        .unwrap_or_default();
     let source = match &s.status {
         SourceStatus::Connecting | SourceStatus::Following | SourceStatus::Reconnecting { .. }
             if !s.live =>
@@ -259,7 +271,7 @@ fn state_words(s: &Stream) -> String {
         SourceStatus::Reconnecting { in_secs } => format!("reconnecting in {in_secs}s"),
         SourceStatus::Ended { code: Some(c) } => format!("ended (code {c})"),
         SourceStatus::Ended { code: None } => "ended".to_string(),
-        SourceStatus::Failed(m) => format!("failed: {}", one_line(m, 80)),
+        SourceStatus::Failed(m) => format!("failed{since}: {}", one_line(m, 80)),
     };
     if s.view.is_following() {
         return source;
@@ -292,12 +304,24 @@ impl Pane for LogsPane {
             };
             return Line::from(format!(" Logs · {} · {state} ", one_line(&stack.name, 30)));
         };
-        let mut title = format!(" Logs · {} · {}", one_line(&s.instance, 40), state_words(s));
+        let mut title = format!(
+            " Logs · {} · {}",
+            one_line(&s.instance, 40),
+            state_words(s, ctx.now)
+        );
         // Then, inside the corners and before a closing space, why it is reconnecting or
         // what is read: cut to fit, if enough of it fits to be worth reading.
         let room = (self.width as usize).saturating_sub(3);
         let detail = match (&s.failure, &s.status) {
-            (Some(f), SourceStatus::Reconnecting { .. }) => one_line(f, 200),
+            // Why, and since when (the age last: the words matter first).
+            (Some(f), SourceStatus::Reconnecting { .. }) => match s.failing_since {
+                Some(t) => format!(
+                    "{} · first failed {}",
+                    one_line(f, 200),
+                    crate::engine::freshness::ago(t, ctx.now)
+                ),
+                None => one_line(f, 200),
+            },
             _ => s.description.clone(),
         };
         let left = room.saturating_sub(title.width() + 3);
@@ -335,7 +359,7 @@ impl Pane for LogsPane {
                 instance,
                 event,
             } => {
-                self.on_log(stack, instance, event);
+                self.on_log(stack, instance, event, ctx.now);
                 self.shown_key(ctx)
                     .is_some_and(|(s, i)| &s == stack && &i == instance)
             }

@@ -23,6 +23,9 @@ pub struct Stream {
     /// The last failure, until the source follows again (its message outlives the
     /// "reconnecting in Ns" that replaces it as the status).
     pub failure: Option<String>,
+    /// Since when the source has been failing (the clock handed to the pane), for the age
+    /// in the title; cleared when it follows again.
+    pub failing_since: Option<chrono::DateTime<chrono::Utc>>,
     pub view: LogViewState,
     /// The engine follows this one now.
     pub live: bool,
@@ -44,6 +47,7 @@ impl Stream {
             description: String::new(),
             status: SourceStatus::Connecting,
             failure: None,
+            failing_since: None,
             view,
             live: false,
             followed: 0,
@@ -53,13 +57,19 @@ impl Stream {
         }
     }
 
-    /// Applies a feed event; statuses go to the title, the rest to the view.
-    pub fn apply(&mut self, event: &LogFeedEvent) {
+    /// Applies a feed event at `now`; statuses go to the title, the rest to the view.
+    pub fn apply(&mut self, event: &LogFeedEvent, now: chrono::DateTime<chrono::Utc>) {
         match event {
             LogFeedEvent::Status(status) => {
                 match status {
-                    SourceStatus::Failed(m) => self.failure = Some(m.clone()),
-                    SourceStatus::Following => self.failure = None,
+                    SourceStatus::Failed(m) => {
+                        self.failure = Some(m.clone());
+                        self.failing_since.get_or_insert(now);
+                    }
+                    SourceStatus::Following => {
+                        self.failure = None;
+                        self.failing_since = None;
+                    }
                     _ => {}
                 }
                 self.status = status.clone();
@@ -331,7 +341,8 @@ mod tests {
         let stack = StackId::new("sally");
         for i in 0..4 {
             let inst = format!("i{i}");
-            s.get_or_insert(&stack, &inst, None).apply(&lines(100));
+            s.get_or_insert(&stack, &inst, None)
+                .apply(&lines(100), Default::default());
             s.set_live(Some((&stack, &inst)));
             s.evict();
         }
@@ -351,14 +362,14 @@ mod tests {
         let mut s = Streams::new(&LogsConfig::default());
         let stack = StackId::new("sally");
         let a = s.get_or_insert(&stack, "a", None);
-        a.apply(&batch(&["1", "2", "3", "4"]));
+        a.apply(&batch(&["1", "2", "3", "4"]), Default::default());
         s.set_live(Some((&stack, "a")));
         s.set_live(None);
         let opts = s.sanitize_options();
         let a = s.get_or_insert(&stack, "a", None);
         a.resume(opts);
         // The source starts again with its last lines: 2, 3, 4 are held, 5 and 6 are new.
-        a.apply(&batch(&["2", "3", "4", "5", "6"]));
+        a.apply(&batch(&["2", "3", "4", "5", "6"]), Default::default());
         let lines: Vec<&str> = a.view.lines().collect();
         assert_eq!(lines[..4], ["1", "2", "3", "4"]);
         assert!(lines[4].starts_with("— following again at "), "{lines:?}");
@@ -367,7 +378,7 @@ mod tests {
 
         // Too much happened meanwhile: everything is kept and the marker says so.
         a.resume(opts);
-        a.apply(&batch(&["x", "y"]));
+        a.apply(&batch(&["x", "y"]), Default::default());
         let lines: Vec<&str> = a.view.lines().collect();
         assert!(lines[7].contains("may be missing"), "{lines:?}");
         assert_eq!(lines[8..], ["x", "y"]);

@@ -68,7 +68,7 @@ pub static KEYS: Scope<MetricsKey> = Scope {
             "detail",
             &["Enter", "d"],
             "detail",
-            "the numbers behind the series' verdict (again: close)",
+            "the numbers behind the verdict (again: close)",
         ),
         b(
             MetricsKey::Back,

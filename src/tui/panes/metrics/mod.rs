@@ -9,9 +9,8 @@ pub mod format;
 pub mod keys;
 mod render;
 pub mod sparkline;
-pub mod view;
-
-use std::collections::HashMap;
+/// The per-stack views live in the dashboard model; the name stays for the pane's code.
+pub use crate::tui::model::metrics as view;
 
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
@@ -19,7 +18,6 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use crate::engine::Event;
-use crate::model::StackId;
 use crate::tui::keymap::{HelpSection, Keymap};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use keys::MetricsKey;
@@ -36,8 +34,6 @@ enum Target {
 
 #[derive(Default)]
 pub struct MetricsPane {
-    /// The latest update of each stack, digested.
-    stacks: HashMap<StackId, StackView>,
     /// The highlighted series (same index on every stack: they share the config).
     highlight: usize,
     /// The detail view of the highlighted series is open, scrolled this far.
@@ -57,13 +53,8 @@ impl MetricsPane {
         }
     }
 
-    /// How much healthy period the stack's metrics have, as of the latest round.
-    pub fn baseline_of(&self, stack: &StackId) -> Option<crate::feeds::metrics::Baseline> {
-        self.stacks.get(stack).map(|v| v.baseline)
-    }
-
-    fn selected_view<'a>(&'a self, ctx: &Ctx) -> Option<&'a StackView> {
-        self.stacks.get(&ctx.selected_stack()?.id)
+    fn selected_view<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a StackView> {
+        ctx.model.metrics_of(&ctx.selected_stack()?.id)
     }
 
     fn series_count(&self, ctx: &Ctx) -> usize {
@@ -109,6 +100,9 @@ impl Pane for MetricsPane {
             } else if let (Some(at), Some(change)) = (v.marker, &v.change) {
                 t.push_str(&format!(" · {change} {}", format::clock(at)));
             }
+            if let Some(stale) = v.staleness(ctx.now) {
+                t.push_str(&format!(" · {stale}"));
+            }
             if v.troubled > 0 {
                 t.push_str(&format!(
                     " · ⚠ {} of {} sources with problems",
@@ -122,11 +116,8 @@ impl Pane for MetricsPane {
 
     fn on_event(&mut self, event: &Event, _ctx: &Ctx) -> bool {
         match event {
-            Event::Metrics(update) => {
-                self.stacks
-                    .insert(update.stack.clone(), StackView::new(update));
-                true
-            }
+            // The model has digested it; the pane only redraws.
+            Event::Metrics(_) => true,
             // Names and the order of the compact rows come from the board.
             Event::Board(_) => true,
             _ => false,

@@ -159,8 +159,8 @@ fn plan_rows(height: usize, view: Option<&StackView>, others: &[usize], highligh
 }
 
 pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
+    let stacks = ctx.model.metrics();
     let MetricsPane {
-        stacks,
         highlight,
         detail,
         drawn,

@@ -1,11 +1,11 @@
-//! A [`MetricsUpdate`] turned into what the pane shows, once per update: words for verdicts,
-//! scaled values, sparkline heights, statistics for the detail view and the source
-//! problems in sentences. Rendering then only copies these onto the screen.
+//! A [`MetricsUpdate`] turned into what the dashboard shows, once per update: words for
+//! verdicts, scaled values, sparkline heights, statistics for the detail view and the
+//! source problems in sentences. Rendering then only copies these onto the screen. The
+//! one place a SPIKE or a DROP is put into words (`flag_label`), and the one threshold
+//! for a flag (`Severity::Alert`: a series' verdict is a SPIKE or a DROP).
 
 use ratatui::style::Style;
 
-use super::format::{self, NO_VALUE};
-use super::sparkline::Spark;
 use crate::config::BadDirection;
 use crate::feeds::metrics::{
     Basis, ControlComparison, Hold, Insufficient, MetricsUpdate, SeriesUpdate, Shift, Source,
@@ -13,6 +13,8 @@ use crate::feeds::metrics::{
 };
 use crate::feeds::metrics::{anomaly, scrape::FetchError};
 use crate::text::one_line;
+use crate::tui::panes::metrics::format::{self, NO_VALUE};
+use crate::tui::panes::metrics::sparkline::Spark;
 use crate::tui::theme::Theme;
 
 /// How much attention a piece of text asks for; each has a style, and the words carry the
@@ -105,9 +107,9 @@ pub fn verdict_words(v: &Verdict) -> Words {
             Severity::Watch,
         ),
         Verdict::Spike(flag) | Verdict::Drop(flag) => {
-            let (sym, word) = flag_symbol(v);
+            let label = flag_label(v);
             let mut full = format!(
-                "{sym} {word} since {} ({}){}",
+                "{label} since {} ({}){}",
                 format::clock(flag.since),
                 format::relative(flag.magnitude.relative),
                 basis_words(flag.basis)
@@ -116,7 +118,7 @@ pub fn verdict_words(v: &Verdict) -> Words {
                 full.push_str(" · ");
                 full.push_str(&hold_words(hold));
             }
-            w(full, &format!("{sym} {word}"), Severity::Alert)
+            w(full, &label, Severity::Alert)
         }
     }
 }
@@ -164,6 +166,12 @@ fn flag_symbol(v: &Verdict) -> (&'static str, &'static str) {
     } else {
         ("▲", "SPIKE")
     }
+}
+
+/// A flag in words, short: `▲ SPIKE`, `▼ DROP`.
+fn flag_label(v: &Verdict) -> String {
+    let (sym, word) = flag_symbol(v);
+    format!("{sym} {word}")
 }
 
 /// How bad a verdict is, to find a stack's worst series.
@@ -218,7 +226,6 @@ pub fn worst(update: &MetricsUpdate) -> Option<Words> {
     Some(match &first.verdict {
         Verdict::Spike(flag) | Verdict::Drop(flag) => {
             let effects = flagged_effects(update).unwrap_or_default();
-            let (sym, word) = flag_symbol(&first.verdict);
             let held = flag
                 .hold
                 .as_ref()
@@ -226,7 +233,7 @@ pub fn worst(update: &MetricsUpdate) -> Option<Words> {
                 .unwrap_or_default();
             Words {
                 full: format!("{effects}{held}"),
-                short: format!("{sym} {word}"),
+                short: flag_label(&first.verdict),
                 severity: Severity::Alert,
             }
         }
@@ -255,6 +262,12 @@ pub fn worst(update: &MetricsUpdate) -> Option<Words> {
 /// What the Stacks pane shows for a stack's metrics: only a flag, a watch or stale data.
 pub fn stack_flag(update: &MetricsUpdate) -> Option<Words> {
     worst(update).filter(|w| w.severity >= Severity::Watch)
+}
+
+/// The names of a stack's flagged series (a SPIKE or a DROP: `Severity::Alert`), in config
+/// order.
+pub fn flagged_names(update: &MetricsUpdate) -> Vec<String> {
+    update.flagged().map(|s| s.name.clone()).collect()
 }
 
 /// Numbers behind a series for the detail view, over the history the update carries.
@@ -418,6 +431,10 @@ pub struct StackView {
     pub series: Vec<SeriesView>,
     /// The stack's worst verdict, for its compact row.
     pub worst: Option<Words>,
+    /// The flagged series by name: the stack is flagged when there is any.
+    pub flagged: Vec<String>,
+    /// Every flagged series with its effect (`▲ errors ×24, p99 +121%`), if any.
+    pub effects: Option<String>,
     /// This round's source problems in one line (`2 of 6 sources unreachable: …`), or
     /// that all answered.
     pub sources_summary: Words,
@@ -431,9 +448,25 @@ pub struct StackView {
     /// Sources asked this round, and how many of them had a problem.
     pub sources: usize,
     pub troubled: usize,
+    /// The last round with any value, when this one has none (every source failing):
+    /// what is on screen is that old. `None` with `data_now` false: never any data.
+    pub last_data: Option<chrono::DateTime<chrono::Utc>>,
+    /// This round gave at least one value.
+    pub data_now: bool,
 }
 
 impl StackView {
+    /// What the Stacks pane and the details show: a flag, a watch or stale data only.
+    pub fn attention(&self) -> Option<&Words> {
+        self.worst
+            .as_ref()
+            .filter(|w| w.severity >= Severity::Watch)
+    }
+
+    pub fn is_flagged(&self) -> bool {
+        !self.flagged.is_empty()
+    }
+
     /// Everything derived here, so no frame looks at the raw history again.
     pub fn new(update: &MetricsUpdate) -> StackView {
         StackView {
@@ -443,6 +476,8 @@ impl StackView {
                 .map(|s| SeriesView::new(s, update.marker()))
                 .collect(),
             worst: worst(update),
+            flagged: flagged_names(update),
+            effects: flagged_effects(update),
             sources_summary: sources_summary(&update.sources),
             source_lines: update.sources.iter().filter_map(source_line).collect(),
             marker: update.marker(),
@@ -450,7 +485,42 @@ impl StackView {
             change: update.watch.as_ref().map(|w| w.describe()),
             sources: update.sources.len(),
             troubled: update.troubled_sources().count(),
+            last_data: None,
+            data_now: update.series.iter().any(|s| s.value.is_some()),
         }
+        .dated(update.at)
+    }
+
+    /// Remembers when data last came: this round if it gave any.
+    fn dated(mut self, at: chrono::DateTime<chrono::Utc>) -> StackView {
+        if self.data_now {
+            self.last_data = Some(at);
+        }
+        self
+    }
+
+    /// The view of the next round, keeping when data last came if this one gave none.
+    pub fn after(previous: Option<&StackView>, update: &MetricsUpdate) -> StackView {
+        let mut next = StackView::new(update);
+        if !next.data_now {
+            next.last_data = previous.and_then(|p| p.last_data);
+        }
+        next
+    }
+
+    /// `⚠ no data since 16:02 (2m ago)` when this round gave nothing (every source
+    /// failing or silent), judged at `now`.
+    pub fn staleness(&self, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+        if self.data_now || self.series.is_empty() {
+            return None;
+        }
+        Some(match self.last_data {
+            Some(at) => format!(
+                "⚠ no data since {}",
+                crate::engine::freshness::at_and_ago(at, now)
+            ),
+            None => "⚠ no data yet".to_string(),
+        })
     }
 }
 
@@ -694,6 +764,32 @@ mod tests {
             relative: 3.1,
             p_value: 0.0001,
         }
+    }
+
+    #[test]
+    fn a_round_without_any_value_says_since_when_there_is_no_data() {
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 12, 1, 16, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let at = |secs: i64, value: Option<f64>| MetricsUpdate {
+            at: t0 + chrono::Duration::seconds(secs),
+            ..update(vec![SeriesUpdate {
+                value,
+                ..series("errors", Verdict::Unchanged)
+            }])
+        };
+        let never = StackView::after(None, &at(0, None));
+        assert_eq!(never.staleness(t0).as_deref(), Some("⚠ no data yet"));
+        let fresh = StackView::after(Some(&never), &at(5, Some(1.0)));
+        assert_eq!(fresh.staleness(t0 + chrono::Duration::seconds(6)), None);
+        let gone = StackView::after(Some(&fresh), &at(10, None));
+        let gone = StackView::after(Some(&gone), &at(15, None));
+        let hhmm = t0.with_timezone(&chrono::Local).format("%H:%M").to_string();
+        assert_eq!(
+            gone.staleness(t0 + chrono::Duration::seconds(125)),
+            Some(format!("⚠ no data since {hhmm} (2m ago)"))
+        );
     }
 
     #[test]
