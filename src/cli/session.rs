@@ -174,6 +174,7 @@ async fn run_dashboard_with(config: Config, stops_with_us: Option<String>) -> Ex
         theme,
         board,
         mouse: session.config.ui.mouse,
+        keys: session.config.keys.clone(),
     };
     match crate::tui::run(opts, session.engine, session.events).await {
         Ok(()) => ExitCode::SUCCESS,

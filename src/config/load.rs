@@ -296,6 +296,15 @@ pub(super) fn locate_key(text: &str, path: &str) -> (Option<usize>, Option<usize
                 return (Some(n + 1), Some(col));
             }
         }
+        // A table only named in its sub-tables' headers (`[keys.global]` without
+        // `[keys]`): look for the next segment under the longer name.
+        if !is_last && key_here.is_none() {
+            let prefix = format!("[{header_path}.");
+            if (start..lines.len()).any(|n| lines[n].trim().starts_with(&prefix)) {
+                table = header_path;
+                continue;
+            }
+        }
         break;
     }
     (found_line.map(|n| n + 1), found_line.map(|_| 1))
@@ -317,5 +326,12 @@ mod tests {
         assert_eq!(locate_key(text, "stacks[1].name"), (Some(9), Some(1)));
         assert_eq!(locate_key(text, "release.name"), (Some(2), Some(1)));
         assert_eq!(locate_key(text, "stacks[1]"), (Some(7), Some(1)));
+    }
+
+    #[test]
+    fn locate_key_finds_keys_under_a_table_named_only_by_its_sub_tables() {
+        let text = "[release]\nname = \"x\"\n\n[keys.global]\npromote = \"r\"\n[keys.logs]\npause = \"p\"\n";
+        assert_eq!(locate_key(text, "keys.global.promote"), (Some(5), Some(1)));
+        assert_eq!(locate_key(text, "keys.logs.pause"), (Some(7), Some(1)));
     }
 }

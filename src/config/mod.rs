@@ -5,6 +5,7 @@
 mod command;
 mod gates;
 mod git;
+pub mod keys;
 mod load;
 mod problem;
 mod template_spec;
@@ -54,6 +55,9 @@ pub struct Config {
     /// Environments whose promotions need another user's approval.
     #[serde(default)]
     pub approval: ApprovalConfig,
+    /// Keys in place of the dashboard's defaults (`[keys.global] promote = "P"`).
+    #[serde(default, skip_serializing_if = "keys::KeysConfig::is_empty")]
+    pub keys: keys::KeysConfig,
 }
 
 impl Config {

@@ -21,7 +21,11 @@ pub fn validate(config: &Config) -> Vec<Problem> {
     if let Some(repo) = &config.repo {
         out.extend(validate_repo(repo));
     }
-    // Another section config owns adds its one line here (`keys::validate`…).
+    out.extend(
+        super::keys::problems(&config.keys)
+            .into_iter()
+            .map(|(key, message)| Problem::new(key, message)),
+    );
     out
 }
 

@@ -8,6 +8,101 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
+use super::keymap::{Binding, Keymap, Scope, ScopeKind};
+
+/// Editing keys of one-line inputs; any other character is typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    Accept,
+    Cancel,
+    Clear,
+    DeleteWord,
+    Start,
+    End,
+    Left,
+    Right,
+    DeleteBack,
+    DeleteForward,
+}
+
+const fn e(
+    action: Edit,
+    name: &'static str,
+    keys: &'static [&'static str],
+    hint: &'static str,
+    help: &'static str,
+) -> Binding<Edit> {
+    Binding {
+        action,
+        name,
+        keys,
+        hint,
+        help,
+    }
+}
+
+/// Not configurable (they are the shell's): listed in the help like every other table.
+pub static KEYS: Scope<Edit> = Scope {
+    name: "input",
+    title: "Typing (search, filter, :, file names)",
+    kind: ScopeKind::Dialog,
+    bindings: &[
+        e(
+            Edit::Accept,
+            "accept",
+            &["Enter"],
+            "keep",
+            "accept what is typed",
+        ),
+        e(
+            Edit::Cancel,
+            "cancel",
+            &["Esc"],
+            "cancel",
+            "cancel, restoring what was there",
+        ),
+        e(Edit::Clear, "clear", &["Ctrl-U"], "clear", "clear the text"),
+        e(
+            Edit::DeleteWord,
+            "delete_word",
+            &["Ctrl-W"],
+            "delete word",
+            "delete the word before the cursor",
+        ),
+        e(
+            Edit::Start,
+            "start",
+            &["Ctrl-A", "Home"],
+            "start",
+            "to the start",
+        ),
+        e(Edit::End, "end", &["Ctrl-E", "End"], "end", "to the end"),
+        e(Edit::Left, "left", &["Left"], "left", "cursor left"),
+        e(Edit::Right, "right", &["Right"], "right", "cursor right"),
+        e(
+            Edit::DeleteBack,
+            "delete_back",
+            &["Backspace"],
+            "delete",
+            "delete before the cursor",
+        ),
+        e(
+            Edit::DeleteForward,
+            "delete_forward",
+            &["Del"],
+            "delete",
+            "delete under it",
+        ),
+    ],
+};
+
+/// The table, parsed once.
+pub fn keymap() -> &'static Keymap<Edit> {
+    static MAP: std::sync::LazyLock<Keymap<Edit>> =
+        std::sync::LazyLock::new(|| Keymap::defaults(&KEYS));
+    &MAP
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
     text: String,
@@ -52,15 +147,26 @@ impl LineInput {
 
     pub fn on_key(&mut self, key: KeyEvent) -> InputResult {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Enter => InputResult::Accepted,
-            KeyCode::Esc => InputResult::Cancelled,
-            KeyCode::Char('u') if ctrl => {
+        let Some(action) = keymap().action(&key) else {
+            return match key.code {
+                KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                    let at = self.byte_at(self.cursor);
+                    self.text.insert(at, c);
+                    self.cursor += 1;
+                    InputResult::Changed
+                }
+                _ => InputResult::Unchanged,
+            };
+        };
+        match action {
+            Edit::Accept => InputResult::Accepted,
+            Edit::Cancel => InputResult::Cancelled,
+            Edit::Clear => {
                 self.text.clear();
                 self.cursor = 0;
                 InputResult::Changed
             }
-            KeyCode::Char('w') if ctrl => {
+            Edit::DeleteWord => {
                 let end = self.byte_at(self.cursor);
                 let head = self.text[..end].trim_end();
                 let cut = head.rfind(' ').map_or(0, |i| i + 1);
@@ -68,48 +174,34 @@ impl LineInput {
                 self.cursor = self.text[..cut].chars().count();
                 InputResult::Changed
             }
-            KeyCode::Char('a') if ctrl => {
+            Edit::Start => {
                 self.cursor = 0;
                 InputResult::Unchanged
             }
-            KeyCode::Char('e') if ctrl => {
+            Edit::End => {
                 self.cursor = self.text.chars().count();
                 InputResult::Unchanged
             }
-            KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                let at = self.byte_at(self.cursor);
-                self.text.insert(at, c);
-                self.cursor += 1;
-                InputResult::Changed
-            }
-            KeyCode::Backspace if self.cursor > 0 => {
+            Edit::DeleteBack if self.cursor > 0 => {
                 let at = self.byte_at(self.cursor - 1);
                 self.text.remove(at);
                 self.cursor -= 1;
                 InputResult::Changed
             }
-            KeyCode::Delete if self.cursor < self.text.chars().count() => {
+            Edit::DeleteForward if self.cursor < self.text.chars().count() => {
                 let at = self.byte_at(self.cursor);
                 self.text.remove(at);
                 InputResult::Changed
             }
-            KeyCode::Left => {
+            Edit::DeleteBack | Edit::DeleteForward => InputResult::Unchanged,
+            Edit::Left => {
                 self.cursor = self.cursor.saturating_sub(1);
                 InputResult::Unchanged
             }
-            KeyCode::Right => {
+            Edit::Right => {
                 self.cursor = (self.cursor + 1).min(self.text.chars().count());
                 InputResult::Unchanged
             }
-            KeyCode::Home => {
-                self.cursor = 0;
-                InputResult::Unchanged
-            }
-            KeyCode::End => {
-                self.cursor = self.text.chars().count();
-                InputResult::Unchanged
-            }
-            _ => InputResult::Unchanged,
         }
     }
 

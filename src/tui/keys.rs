@@ -1,55 +1,199 @@
-//! Keys that work everywhere (unless a dialog is open or a pane is typing text).
+//! Keys that work everywhere (unless a dialog is open or a pane is typing text): the
+//! global table. `App::global_key` dispatches on it; the hints bar and the help read it.
 
-use crate::tui::pane::Hint;
+use crate::tui::keymap::{Binding, Scope, ScopeKind};
 
-pub const GLOBAL: &[Hint] = &[
-    Hint::new("Tab/S-Tab", "focus next / previous pane"),
-    Hint::new("z", "zoom the focused pane (again to restore)"),
-    Hint::new("1-9", "select a stack"),
-    Hint::new("p", "promote the selected stack to live"),
-    Hint::new("r", "roll the selected stack back"),
-    Hint::new("x", "abort the selected stack's deployment"),
-    Hint::new("s", "run the selected stack's smoke checks"),
-    Hint::new(
-        "v",
-        "details of the selected stack (smoke checks, versions)",
-    ),
-    Hint::new("a", "announce the release (then: the completion)"),
-    Hint::new(
-        "R",
-        "release report: preview, w saves it, p posts it to the thread",
-    ),
-    Hint::new(
-        "g",
-        "the pre-flight gates: freeze, risk, drift, health, lock, approval",
-    ),
-    Hint::new(
-        "H",
-        "history: the journal per stack (who, when, versions, outcome, flags)",
-    ),
-    Hint::new(
-        "A",
-        "approve the selected stack's next promotion (for another user)",
-    ),
-    Hint::new("Ctrl-R", "read versions from the platform now"),
-    Hint::new(
-        ":",
-        "command line (:promote sally, :stack bruce, :theme light…)",
-    ),
-    Hint::new("?", "this help"),
-    Hint::new("Esc", "close a dialog, clear the message"),
-    Hint::new("q/Ctrl-C", "quit (asks while a deployment runs)"),
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Global {
+    FocusNext,
+    FocusPrev,
+    Zoom,
+    SelectStack,
+    Promote,
+    Rollback,
+    Abort,
+    Smoke,
+    Details,
+    Announce,
+    Report,
+    Gates,
+    History,
+    Approve,
+    Refresh,
+    CommandLine,
+    Help,
+    Back,
+    Quit,
+    Interrupt,
+}
 
-/// Keys shown in the bottom bar after the focused pane's own, while there is room.
-pub const BAR: &[Hint] = &[
-    Hint::new("r", "rollback"),
-    Hint::new("s", "smoke"),
-    Hint::new("a", "announce"),
-    Hint::new("x", "abort"),
-    Hint::new("Tab", "focus"),
-    Hint::new("z", "zoom"),
+const fn b(
+    action: Global,
+    name: &'static str,
+    keys: &'static [&'static str],
+    hint: &'static str,
+    help: &'static str,
+) -> Binding<Global> {
+    Binding {
+        action,
+        name,
+        keys,
+        hint,
+        help,
+    }
+}
+
+pub static GLOBAL: Scope<Global> = Scope {
+    name: "global",
+    title: "Everywhere",
+    kind: ScopeKind::Global,
+    bindings: &[
+        b(
+            Global::FocusNext,
+            "focus_next",
+            &["Tab"],
+            "focus",
+            "focus the next pane",
+        ),
+        b(
+            Global::FocusPrev,
+            "focus_prev",
+            &["S-Tab"],
+            "focus back",
+            "focus the previous pane",
+        ),
+        b(
+            Global::Zoom,
+            "zoom",
+            &["z"],
+            "zoom",
+            "zoom the focused pane (again to restore)",
+        ),
+        b(
+            Global::SelectStack,
+            "select_stack",
+            &["1", "2", "3", "4", "5", "6", "7", "8", "9"],
+            "jump to stack",
+            "select a stack by its number",
+        ),
+        b(
+            Global::Promote,
+            "promote",
+            &["p"],
+            "promote",
+            "promote the selected stack to live",
+        ),
+        b(
+            Global::Rollback,
+            "rollback",
+            &["r"],
+            "rollback",
+            "roll the selected stack back",
+        ),
+        b(
+            Global::Abort,
+            "abort",
+            &["x"],
+            "abort",
+            "abort the selected stack's deployment",
+        ),
+        b(
+            Global::Smoke,
+            "smoke",
+            &["s"],
+            "smoke",
+            "run the selected stack's smoke checks",
+        ),
+        b(
+            Global::Details,
+            "details",
+            &["v"],
+            "details",
+            "the selected stack's details (smoke, versions)",
+        ),
+        b(
+            Global::Announce,
+            "announce",
+            &["a"],
+            "announce",
+            "announce the release (then: the completion)",
+        ),
+        b(
+            Global::Report,
+            "report",
+            &["R"],
+            "report",
+            "release report: preview, then save or post it",
+        ),
+        b(
+            Global::Gates,
+            "gates",
+            &["g"],
+            "gates",
+            "the pre-flight gates: freeze, risk, drift, health, lock, approval",
+        ),
+        b(
+            Global::History,
+            "history",
+            &["H"],
+            "history",
+            "the history: each stack's journal",
+        ),
+        b(
+            Global::Approve,
+            "approve",
+            &["A"],
+            "approve",
+            "approve the next promotion, for another user to do",
+        ),
+        b(
+            Global::Refresh,
+            "refresh",
+            &["Ctrl-R"],
+            "refresh",
+            "read versions from the platform now",
+        ),
+        b(
+            Global::CommandLine,
+            "command_line",
+            &[":"],
+            "command",
+            "command line (:promote sally, :stack bruce…)",
+        ),
+        b(Global::Help, "help", &["?"], "help", "this help"),
+        b(
+            Global::Back,
+            "back",
+            &["Esc"],
+            "back",
+            "restore a zoomed pane, clear the message",
+        ),
+        b(
+            Global::Quit,
+            "quit",
+            &["q"],
+            "quit",
+            "quit (asks while a deployment runs)",
+        ),
+        b(
+            Global::Interrupt,
+            "interrupt",
+            &["Ctrl-C"],
+            "quit",
+            "quit, even while typing (asks if a deployment runs)",
+        ),
+    ],
+};
+
+/// Shown in the bottom bar after the focused pane's own keys, while there is room.
+pub const BAR: &[Global] = &[
+    Global::Rollback,
+    Global::Smoke,
+    Global::Announce,
+    Global::Abort,
+    Global::FocusNext,
+    Global::Zoom,
 ];
 
 /// Always shown, at the right end of the bar: how to find everything else, and out.
-pub const ALWAYS: &[Hint] = &[Hint::new("?", "help"), Hint::new("q", "quit")];
+pub const ALWAYS: &[Global] = &[Global::Help, Global::Quit];

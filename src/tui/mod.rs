@@ -5,6 +5,7 @@
 pub mod app;
 pub mod editor;
 pub mod input;
+pub mod keymap;
 pub mod keys;
 pub mod layout;
 pub mod logview;
@@ -45,6 +46,8 @@ pub struct TuiOptions {
     pub theme: Theme,
     pub board: Board,
     pub mouse: bool,
+    /// `[keys]` from the config (checked when it was loaded); empty: the defaults.
+    pub keys: crate::config::keys::KeysConfig,
 }
 
 /// Runs the dashboard until the user quits or a signal asks it to stop.
@@ -55,6 +58,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter(opts.mouse)?;
     let mut app = App::new(opts.info, opts.theme, opts.board);
+    app.set_keys(&opts.keys);
     let mut input = EventStream::new();
     let mut signals = Signals::new()?;
     let mut dirty = true;

@@ -1,6 +1,8 @@
 //! What every pane is: it owns its state, updates it from events and keys, renders it,
 //! and says which keys it understands. The app only routes.
 
+use std::borrow::Cow;
+
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -91,15 +93,26 @@ pub enum Intent {
 }
 
 /// A key and what it does, for the hints bar and the help overlay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hint {
-    pub key: &'static str,
-    pub action: &'static str,
+    pub key: Cow<'static, str>,
+    pub action: Cow<'static, str>,
 }
 
 impl Hint {
     pub const fn new(key: &'static str, action: &'static str) -> Hint {
-        Hint { key, action }
+        Hint {
+            key: Cow::Borrowed(key),
+            action: Cow::Borrowed(action),
+        }
+    }
+
+    /// A hint whose key comes from a keymap (as configured).
+    pub fn owned(key: String, action: &'static str) -> Hint {
+        Hint {
+            key: Cow::Owned(key),
+            action: Cow::Borrowed(action),
+        }
     }
 }
 
@@ -117,8 +130,13 @@ pub trait Pane {
     /// The selected stack changed.
     fn on_select(&mut self, _ctx: &Ctx) {}
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &Ctx);
-    /// Keys this pane understands while focused (most useful first).
+    /// Keys for the hints bar: what this pane understands now (most useful first),
+    /// from its key table.
     fn hints(&self, ctx: &Ctx) -> Vec<Hint>;
+    /// Every key of the pane, its sub-views included, for the help (from its tables).
+    fn help(&self) -> Vec<crate::tui::keymap::HelpSection>;
+    /// Puts the configured keys (`[keys.PANE]`) in place of the table's defaults.
+    fn rebind(&mut self, keys: &crate::config::keys::KeysConfig);
     /// The pane is typing text (a filter): every key goes to it, globals included.
     fn captures_keys(&self) -> bool {
         false

@@ -49,17 +49,28 @@ impl App {
         for (id, rect) in self.layout.panes.clone() {
             self.render_pane(id, rect, buf);
         }
-        self.render_status(buf);
-        self.render_hints(buf);
+        // A message too long for its row (every `:` command, a platform's error) takes
+        // the hints row too until it is cleared.
+        if !self.render_status(buf) {
+            self.render_hints(buf);
+        }
         match &mut self.overlay {
-            Some(Overlay::Confirm(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Help(h)) => h.render(area, buf, &self.theme),
-            Some(Overlay::Announce(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Details(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Report(d)) => d.render(area, buf, &self.theme),
-            Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme),
-            Some(Overlay::History(h)) => h.render(area, buf, &self.theme),
-            Some(Overlay::Messages(m)) => m.render(area, buf, &self.theme),
+            Some(Overlay::Confirm(d)) => {
+                d.render(area, buf, &self.theme, &self.dialog_keys.confirm)
+            }
+            Some(Overlay::Help(h)) => h.render(area, buf, &self.theme, &self.dialog_keys.help),
+            Some(Overlay::Announce(d)) => {
+                d.render(area, buf, &self.theme, &self.dialog_keys.announce)
+            }
+            Some(Overlay::Details(d)) => d.render(area, buf, &self.theme, &self.dialog_keys.page),
+            Some(Overlay::Report(d)) => d.render(area, buf, &self.theme, &self.dialog_keys),
+            Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme, &self.dialog_keys.page),
+            Some(Overlay::History(h)) => {
+                h.render(area, buf, &self.theme, &self.dialog_keys.history)
+            }
+            Some(Overlay::Messages(m)) => {
+                m.render(area, buf, &self.theme, &self.dialog_keys.messages)
+            }
             None => {}
         }
     }
@@ -220,41 +231,56 @@ impl App {
         self.with_pane(id, |p, ctx| p.render(inner, buf, ctx));
     }
 
-    fn render_status(&self, buf: &mut Buffer) {
+    /// Returns whether the message also took the hints row below.
+    fn render_status(&self, buf: &mut Buffer) -> bool {
         let area = self.layout.status;
         if let Some(input) = &self.command_line {
             input.render(":", area, buf, self.theme.accent);
-            return;
+            return false;
         }
         let Some(m) = self.status.current() else {
-            return;
+            return false;
         };
         let (style, mark) = match m.level {
             Level::Info => (self.theme.info, "›"),
             Level::Warn => (self.theme.warn, "!"),
             Level::Error => (self.theme.error, "✗"),
         };
-        let stamp = format!(" {} {mark} ", m.at.format("%H:%M:%S"));
-        // A message longer than the line ends saying where the whole of it is.
-        let room = (area.width as usize).saturating_sub(stamp.width());
-        let text = if m.text.width() > room {
-            const MORE: &str = "… (:messages)";
-            let mut cut = String::new();
-            for ch in m.text.chars() {
-                if cut.width() + ch.to_string().width() + MORE.width() > room {
-                    break;
-                }
-                cut.push(ch);
-            }
-            format!("{cut}{MORE}")
+        let prefix = format!(" {} {mark} ", m.at.format("%H:%M:%S"));
+        let room = (area.width as usize).saturating_sub(prefix.width());
+        let hints = self.layout.hints;
+        let below = hints.y == area.bottom() && hints.height > 0;
+        let (first, rest) = split_at_width(&m.text, room);
+        // What still does not fit (no hints row below, or too long for both rows) ends
+        // saying where the whole of it is.
+        let (first, rest) = if rest.is_empty() {
+            (first, rest)
+        } else if !below {
+            (cut_to_more(&m.text, room), String::new())
         } else {
-            m.text.clone()
+            let room_below = (hints.width as usize).saturating_sub(prefix.width());
+            if rest.width() > room_below {
+                (first, cut_to_more(&rest, room_below))
+            } else {
+                (first, rest)
+            }
         };
         let line = Line::from(vec![
-            Span::styled(stamp, self.theme.dim),
-            Span::styled(text, style),
+            Span::styled(prefix.clone(), self.theme.dim),
+            Span::styled(first, style),
         ]);
         buf.set_line(area.x, area.y, &line, area.width);
+        if rest.is_empty() {
+            return false;
+        }
+        let pad = " ".repeat(prefix.width());
+        buf.set_line(
+            hints.x,
+            hints.y,
+            &Line::from(vec![Span::raw(pad), Span::styled(rest, style)]),
+            hints.width,
+        );
+        true
     }
 
     fn render_hints(&mut self, buf: &mut Buffer) {
@@ -265,7 +291,7 @@ impl App {
                 .iter()
                 .flat_map(|h| {
                     [
-                        Span::styled(h.key, theme.accent),
+                        Span::styled(h.key.to_string(), theme.accent),
                         Span::styled(format!(" {}  ", h.action), theme.dim),
                     ]
                 })
@@ -278,15 +304,16 @@ impl App {
                 .sum()
         };
         // Help and quit always show, at the right; the rest fill from the left.
-        let always = keys::ALWAYS;
+        let always = &self.keys.hints(keys::ALWAYS);
         let room = (area.width as usize).saturating_sub(width(always) + 1);
         let mut hints = self.with_pane(focus, |p, ctx| p.hints(ctx));
         if self.command_line.is_some() {
-            hints = vec![
-                Hint::new("⏎", "run"),
-                Hint::new("Esc", "cancel"),
-                Hint::new(":help", "lists commands"),
-            ];
+            use crate::tui::input::{Edit, keymap};
+            hints = keymap().hints(&[Edit::Accept, Edit::Cancel]);
+            if let Some(run) = hints.first_mut() {
+                run.action = "run".into();
+            }
+            hints.push(Hint::new(":help", "lists commands"));
         }
         if self.command_line.is_some() || self.panes.get_ref(focus).captures_keys() {
             // Typing into a pane: only its keys apply, globals do not.
@@ -295,7 +322,10 @@ impl App {
             buf.set_line(area.x, area.y, &Line::from(left), area.width);
             return;
         }
-        hints.extend_from_slice(keys::BAR);
+        if focus == PaneId::Stacks {
+            hints.extend(self.keys.hint(keys::Global::SelectStack));
+        }
+        hints.extend(self.keys.hints(keys::BAR));
         let mut shown = Vec::new();
         let mut used = 1;
         for h in hints {
@@ -335,4 +365,37 @@ fn cut(text: &str, room: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// `text` cut to `room` columns, ending `… (:messages)` (where the whole of it is).
+fn cut_to_more(text: &str, room: usize) -> String {
+    const MORE: &str = "… (:messages)";
+    let mut cut = String::new();
+    for ch in text.chars() {
+        if cut.width() + ch.to_string().width() + MORE.width() > room {
+            break;
+        }
+        cut.push(ch);
+    }
+    format!("{cut}{MORE}")
+}
+
+/// `text` cut where it reaches `width` columns (at a space when there is one): the part
+/// that fits, and the rest.
+fn split_at_width(text: &str, width: usize) -> (String, String) {
+    use unicode_width::UnicodeWidthChar;
+    let mut used = 0;
+    let mut cut = text.len();
+    for (i, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > width {
+            cut = i;
+            break;
+        }
+    }
+    if cut == text.len() {
+        return (text.to_string(), String::new());
+    }
+    let at = text[..cut].rfind(' ').filter(|&i| i > 0).unwrap_or(cut);
+    (text[..at].to_string(), text[at..].trim_start().to_string())
 }

@@ -22,7 +22,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":gates", "the pre-flight gates"),
     (
         ":approve [STACK] [ENV]",
-        "approve the promotion for another user to carry out",
+        "approve a promotion for another user",
     ),
     (":smoke [STACK]", "run the smoke checks"),
     (":stack NAME", "select a stack by id or name"),
@@ -32,12 +32,18 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (":announce", "draft the announcement"),
     (":theme NAME", "dark, light, high-contrast, colorblind"),
-    (
-        ":messages",
-        "every recent message in full (the status line cuts long ones)",
-    ),
+    (":messages", "every recent message in full"),
     (":help / :q", "the help / quit"),
 ];
+
+/// Every command's name as typed, `:fetch / :refresh` counted as two.
+pub fn command_names() -> Vec<&'static str> {
+    COMMANDS
+        .iter()
+        .flat_map(|(c, _)| c.split(" / "))
+        .filter_map(|c| c.split_whitespace().next())
+        .collect()
+}
 
 impl App {
     /// Runs one typed command line (without the leading ':').
@@ -108,9 +114,19 @@ impl App {
             // Built-in themes only: loading a file would be I/O in the UI.
             "theme" => match args.first() {
                 Some(name) if Theme::built_in_names().contains(name) => {
-                    Theme::load(name).map(|t| self.theme = t)
+                    Theme::load(name).map(|t| {
+                        self.theme = t;
+                        self.say(Level::Info, format!("theme: {name}"));
+                    })
                 }
-                _ => Err(format!("themes: {}", Theme::built_in_names().join(", "))),
+                Some(name) => Err(format!(
+                    "no theme '{name}' (themes: {})",
+                    Theme::built_in_names().join(", ")
+                )),
+                None => Err(format!(
+                    ":theme needs a name (themes: {})",
+                    Theme::built_in_names().join(", ")
+                )),
             },
             "help" | "h" => {
                 self.open_help();
@@ -125,13 +141,13 @@ impl App {
                 Ok(())
             }
             other => {
-                let known: Vec<&str> = COMMANDS
-                    .iter()
-                    .map(|(c, _)| c.split_whitespace().next().unwrap_or(c))
+                let names: Vec<&str> = command_names()
+                    .into_iter()
+                    .map(|c| c.trim_start_matches(':'))
                     .collect();
                 Err(format!(
-                    "unknown command ':{other}' (known: {})",
-                    known.join(" ")
+                    "unknown command ':{other}'; commands: {}",
+                    names.join(" ")
                 ))
             }
         };

@@ -4,18 +4,18 @@
 //! which it updates once per engine event before the panes see the event; each pane owns
 //! only its cursor, scroll, hit boxes and view options.
 
-use crossterm::event::{
-    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use ratatui::widgets::Block;
 
 mod actions;
 mod chrome;
 mod command_line;
+pub use command_line::command_names;
 mod notices;
 
 use super::input::{InputResult, LineInput};
-use super::keys;
+use super::keymap::{Availability, Keymap};
+use super::keys::{self, Global};
 use super::layout::ScreenLayout;
 use super::overlay::announce::{AnnounceDialog, AnnounceResult};
 use super::overlay::confirm::{ConfirmDialog, DialogResult, OnConfirm};
@@ -23,9 +23,10 @@ use super::overlay::details::{DetailsOverlay, DetailsResult};
 use super::overlay::gates::{GatesOverlay, GatesResult};
 use super::overlay::help::{HelpOverlay, HelpResult};
 use super::overlay::history::{HistoryOverlay, HistoryResult};
+use super::overlay::keys::DialogKeys;
 use super::overlay::messages::{MessagesOverlay, MessagesResult};
 use super::overlay::report::{ReportOverlay, ReportResult};
-use super::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
+use super::pane::{Ctx, Intent, Outcome, Pane, PaneId};
 use super::panes::changes::ChangesPane;
 use super::panes::deploy::DeployPane;
 use super::panes::logs::LogsPane;
@@ -137,6 +138,9 @@ pub struct App {
     /// to the next stack in order once the board shows it live.
     advance_from: Option<StackId>,
     quit: bool,
+    /// The keys, as configured: everywhere, and in the dialogs (panes keep their own).
+    keys: Keymap<Global>,
+    dialog_keys: DialogKeys,
 }
 
 impl App {
@@ -174,6 +178,17 @@ impl App {
             dry_run: false,
             advance_from: None,
             quit: false,
+            keys: Keymap::defaults(&keys::GLOBAL),
+            dialog_keys: DialogKeys::default(),
+        }
+    }
+
+    /// Puts the configured keys (`[keys]`) in place of the defaults, everywhere.
+    pub fn set_keys(&mut self, config: &crate::config::keys::KeysConfig) {
+        self.keys = Keymap::new(&keys::GLOBAL, config);
+        self.dialog_keys = DialogKeys::new(config);
+        for id in PaneId::ALL {
+            self.panes.get(id).rebind(config);
         }
     }
 
@@ -396,7 +411,6 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if self.overlay.is_none()
             && let Some(input) = &mut self.command_line
         {
@@ -411,31 +425,34 @@ impl App {
             }
             return;
         }
-        if ctrl && key.code == KeyCode::Char('c') && self.overlay.is_none() {
+        let interrupt = self.keys.action(&key) == Some(Global::Interrupt);
+        if interrupt && self.overlay.is_none() {
             self.request_quit();
             return;
         }
         if let Some(overlay) = &mut self.overlay {
             match overlay {
                 Overlay::Confirm(d) => {
-                    let result = if ctrl && key.code == KeyCode::Char('c') {
+                    let result = if interrupt {
                         DialogResult::Cancelled
                     } else {
-                        d.on_key(key)
+                        d.on_key(key, &self.dialog_keys.confirm)
                     };
                     self.dialog_result(result);
                 }
                 Overlay::Help(h) => {
-                    if let HelpResult::Closed = h.on_key(key) {
+                    if let HelpResult::Closed = h.on_key(key, &self.dialog_keys.help) {
                         self.overlay = None;
                     }
                 }
                 Overlay::Details(d) => {
-                    if let DetailsResult::Closed = d.on_key(key) {
+                    let opened_it = self.keys.action(&key) == Some(Global::Details);
+                    if let DetailsResult::Closed = d.on_key(key, &self.dialog_keys.page, opened_it)
+                    {
                         self.overlay = None;
                     }
                 }
-                Overlay::Report(d) => match d.on_key(key) {
+                Overlay::Report(d) => match d.on_key(key, &self.dialog_keys) {
                     ReportResult::Open => {}
                     ReportResult::Closed => self.overlay = None,
                     ReportResult::Save(path, contents) => {
@@ -452,24 +469,30 @@ impl App {
                     ReportResult::Say(text) => self.say(Level::Warn, text),
                 },
                 Overlay::Gates(g) => {
-                    if let GatesResult::Closed = g.on_key(key) {
+                    let opened_it = self.keys.action(&key) == Some(Global::Gates);
+                    if let GatesResult::Closed = g.on_key(key, &self.dialog_keys.page, opened_it) {
                         self.overlay = None;
                     }
                 }
                 Overlay::History(h) => {
-                    if let HistoryResult::Closed = h.on_key(key) {
+                    let opened_it = self.keys.action(&key) == Some(Global::History);
+                    if let HistoryResult::Closed =
+                        h.on_key(key, &self.dialog_keys.history, opened_it)
+                    {
                         self.overlay = None;
                     }
                 }
                 Overlay::Messages(m) => {
-                    if let MessagesResult::Closed = m.on_key(key) {
+                    if let MessagesResult::Closed = m.on_key(key, &self.dialog_keys.messages, false)
+                    {
                         self.overlay = None;
                     }
                 }
                 Overlay::Announce(d) => {
                     let kind = d.kind;
-                    match d.on_key(key) {
+                    match d.on_key(key, &self.dialog_keys.announce) {
                         AnnounceResult::Open => {}
+                        AnnounceResult::Refused(why) => self.say(Level::Warn, why),
                         AnnounceResult::Cancelled(text) => {
                             self.announce_edits.insert(kind, text);
                             self.overlay = None;
@@ -506,56 +529,80 @@ impl App {
         }
     }
 
+    /// Whether a global action can be done now, and why not (said in the status line).
+    fn global_availability(&self, action: Global, index: usize) -> Availability {
+        let needs_stack = matches!(
+            action,
+            Global::Promote
+                | Global::Rollback
+                | Global::Abort
+                | Global::Smoke
+                | Global::Details
+                | Global::Approve
+        );
+        if needs_stack && self.selected_stack().is_none() {
+            return Availability::why_not("No stack is selected (the stacks are not known yet).");
+        }
+        if action == Global::SelectStack && index >= self.board.stacks.len() {
+            return Availability::why_not(format!(
+                "There is no stack {} ({} stacks).",
+                index + 1,
+                self.board.stacks.len()
+            ));
+        }
+        Availability::Ready
+    }
+
     fn global_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let Some((action, index)) = self.keys.lookup(&key) else {
+            return;
+        };
+        if let Availability::Unavailable(why) = self.global_availability(action, index) {
+            return self.say(Level::Warn, why);
+        }
         let selected = self.selected_stack().cloned();
-        match key.code {
-            KeyCode::Char('q') => self.request_quit(),
-            KeyCode::Char('?') => self.open_help(),
-            KeyCode::Char(':') => self.command_line = Some(LineInput::start("")),
-            KeyCode::Tab => self.cycle_focus(1),
-            KeyCode::BackTab => self.cycle_focus(-1),
-            KeyCode::Char('z') => self.zoom = !self.zoom,
-            KeyCode::Esc => {
+        match action {
+            Global::Quit | Global::Interrupt => self.request_quit(),
+            Global::Help => self.open_help(),
+            Global::CommandLine => self.command_line = Some(LineInput::start("")),
+            Global::FocusNext => self.cycle_focus(1),
+            Global::FocusPrev => self.cycle_focus(-1),
+            Global::Zoom => self.zoom = !self.zoom,
+            Global::Back => {
                 if self.zoom {
                     self.zoom = false;
                 } else {
                     self.status.clear();
                 }
             }
-            KeyCode::Char('r') if ctrl => {
+            Global::Refresh => {
                 self.send(Command::Refresh);
                 self.say(Level::Info, "Reading versions from the platform…");
             }
-            KeyCode::Char(c @ '1'..='9') if !ctrl => {
-                let i = c as usize - '1' as usize;
-                if i < self.board.stacks.len() {
-                    self.select(i);
-                }
-            }
-            KeyCode::Char('p') => {
+            Global::SelectStack => self.select(index),
+            Global::Promote => {
                 if let Some(s) = selected {
                     self.request_promote(s);
                 }
             }
-            KeyCode::Char('r') => {
+            Global::Rollback => {
                 if let Some(s) = selected {
                     self.request_rollback(s);
                 }
             }
-            KeyCode::Char('x') => {
+            Global::Abort => {
                 if let Some(s) = selected {
                     self.request_abort(s);
                 }
             }
-            KeyCode::Char('s') => {
+            Global::Smoke => {
                 if let Some(stack) = selected {
                     let name = self.name_of(&stack);
                     self.send(Command::Smoke { stack });
                     self.say(Level::Info, format!("Running {name}'s smoke checks…"));
                 }
             }
-            KeyCode::Char('v') => {
+            Global::Details => {
                 if let Some(stack) = self.board.stacks.get(self.selected) {
                     let smoke = self.model.smoke_of(&stack.id);
                     let flag = self.model.attention_of(&stack.id).map(|w| w.full.clone());
@@ -567,28 +614,27 @@ impl App {
                     )));
                 }
             }
-            KeyCode::Char('R') => {
+            Global::Report => {
                 self.send(Command::DraftReport {
                     scope: Default::default(),
                 });
                 self.say(Level::Info, "Building the release report from the journal…");
             }
-            KeyCode::Char('g') => self.open_gates(),
-            KeyCode::Char('H') => {
+            Global::Gates => self.open_gates(),
+            Global::History => {
                 self.overlay = Some(Overlay::History(HistoryOverlay::loading(&self.theme)));
                 self.send(Command::LoadHistory);
             }
-            KeyCode::Char('A') => {
+            Global::Approve => {
                 if let Some(s) = selected {
                     self.request_approve(s, None);
                 }
             }
-            KeyCode::Char('a') => {
+            Global::Announce => {
                 let kind = self.next_announcement();
                 self.send(Command::DraftAnnouncement { kind });
                 self.say(Level::Info, format!("Drafting the {}…", kind.words()));
             }
-            _ => {}
         }
     }
 
@@ -666,33 +712,26 @@ impl App {
         )));
     }
 
-    fn open_help(&mut self) {
-        let mut sections = vec![("Everywhere".to_string(), keys::GLOBAL.to_vec())];
+    /// Every key of every scope, from the tables dispatch uses, as configured.
+    pub fn help_sections(&self) -> Vec<crate::tui::keymap::HelpSection> {
+        let mut sections = vec![self.keys.help()];
         for id in PaneId::ALL {
-            let hints = self.with_pane(id, |p, ctx| p.hints(ctx));
-            sections.push((format!("{} pane", id.name()), hints));
+            sections.extend(self.panes.get_ref(id).help());
         }
-        sections.push((
-            "Command line (:)".to_string(),
-            command_line::COMMANDS
+        sections.push(crate::tui::keymap::HelpSection {
+            title: "Command line (:)".to_string(),
+            rows: command_line::COMMANDS
                 .iter()
-                .map(|(c, what)| Hint::new(c, what))
+                .map(|(c, what)| crate::tui::pane::Hint::new(c, what))
                 .collect(),
-        ));
-        sections.push((
-            "Dialogs".to_string(),
-            vec![
-                Hint::new("⏎/y", "confirm"),
-                Hint::new("Esc/n", "cancel"),
-                Hint::new("o", "override the order, or blocking gates (then type why)"),
-                Hint::new("Tab", "switch button"),
-                Hint::new(
-                    "w / p",
-                    "report: save to a file / post to the release thread",
-                ),
-            ],
-        ));
-        self.overlay = Some(Overlay::Help(HelpOverlay::new(sections)));
+        });
+        sections.push(crate::tui::input::keymap().help());
+        sections.extend(self.dialog_keys.help_sections());
+        sections
+    }
+
+    fn open_help(&mut self) {
+        self.overlay = Some(Overlay::Help(HelpOverlay::new(self.help_sections())));
     }
 
     // ---- dangerous actions: always through a dialog ----
@@ -700,6 +739,7 @@ impl App {
     fn dialog_result(&mut self, result: DialogResult) {
         match result {
             DialogResult::Open => {}
+            DialogResult::Refused(why) => self.say(Level::Warn, why),
             DialogResult::Cancelled => self.overlay = None,
             DialogResult::Confirmed(action) => {
                 self.overlay = None;

@@ -1,14 +1,16 @@
 //! The announcement dialog: the drafted message, editable, with where it will go.
 //! Nothing is posted until the user sends it.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
+use super::keys::Announce;
 use crate::engine::AnnouncementKind;
 use crate::tui::editor::TextEditor;
+use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
 pub struct AnnounceDialog {
@@ -26,6 +28,8 @@ pub enum AnnounceResult {
     Send(String),
     /// Draft again from the current diff, dropping the edits.
     Redraft,
+    /// A key that cannot do its job now: why.
+    Refused(String),
 }
 
 impl AnnounceDialog {
@@ -35,7 +39,7 @@ impl AnnounceDialog {
             targets,
             editor: TextEditor::new(text),
             origin: if edited {
-                "your earlier edit (Ctrl-R drafts anew)"
+                "your earlier edit"
             } else {
                 "drafted from the diff"
             },
@@ -46,28 +50,32 @@ impl AnnounceDialog {
         self.editor.insert(text);
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> AnnounceResult {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => AnnounceResult::Cancelled(self.editor.text()),
-            KeyCode::Char('s') if ctrl => {
+    pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap<Announce>) -> AnnounceResult {
+        match keys.action(&key) {
+            Some(Announce::Close) => AnnounceResult::Cancelled(self.editor.text()),
+            Some(Announce::Send) => {
                 let text = self.editor.text();
                 if text.trim().is_empty() {
-                    AnnounceResult::Open
+                    AnnounceResult::Refused("Nothing to send: the message is empty.".into())
                 } else {
                     AnnounceResult::Send(text)
                 }
             }
-            KeyCode::Char('r') if ctrl => AnnounceResult::Redraft,
-            KeyCode::Char('c') if ctrl => AnnounceResult::Cancelled(self.editor.text()),
-            _ => {
+            Some(Announce::Redraft) => AnnounceResult::Redraft,
+            None => {
                 self.editor.on_key(key);
                 AnnounceResult::Open
             }
         }
     }
 
-    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
+    pub fn render(
+        &mut self,
+        screen: Rect,
+        buf: &mut Buffer,
+        theme: &Theme,
+        keys: &Keymap<Announce>,
+    ) {
         let area = super::centered(
             screen,
             screen.width.saturating_sub(8).max(40),
@@ -85,14 +93,10 @@ impl AnnounceDialog {
                 format!(" {what} → {} ", self.targets.join(", ")),
                 theme.title,
             ))
-            .title_bottom(Line::from(vec![
-                Span::styled(" Ctrl-S ", theme.accent),
-                Span::styled("send  ", theme.dim),
-                Span::styled("Esc ", theme.accent),
-                Span::styled("close (keeps your edit)  ", theme.dim),
-                Span::styled("Ctrl-R ", theme.accent),
-                Span::styled("draft anew ", theme.dim),
-            ]));
+            .title_bottom(super::footer_line(
+                &keys.hints(&[Announce::Send, Announce::Close, Announce::Redraft]),
+                theme,
+            ));
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height < 2 {
@@ -101,7 +105,15 @@ impl AnnounceDialog {
         buf.set_line(
             inner.x,
             inner.y,
-            &Line::styled(format!("Edit before sending · {}", self.origin), theme.dim),
+            &Line::styled(
+                if self.origin == "drafted from the diff" {
+                    format!("Edit before sending · {}", self.origin)
+                } else {
+                    let anew = keys.label(Announce::Redraft);
+                    format!("Edit before sending · {} ({anew} drafts anew)", self.origin)
+                },
+                theme.dim,
+            ),
             inner.width,
         );
         let text_area = Rect {

@@ -3,7 +3,7 @@
 //! confirmed, and a promotion the pre-flight gates block needs the override key and a
 //! typed reason (journaled with the gates and the user).
 
-use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -11,7 +11,108 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
 use crate::engine::Command;
 use crate::tui::input::LineInput;
+use crate::tui::keymap::{Availability, Binding, Keymap, Scope, ScopeKind};
 use crate::tui::theme::Theme;
+
+/// What a key does in the dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    /// Confirm, whichever button has focus.
+    Yes,
+    /// Press the focused button.
+    Press,
+    Cancel,
+    Override,
+    SwitchButton,
+}
+
+pub static KEYS: Scope<Confirm> = Scope {
+    name: "confirm",
+    title: "Confirmation dialogs (promote, rollback, abort, approve, quit)",
+    kind: ScopeKind::Dialog,
+    bindings: &[
+        Binding {
+            action: Confirm::Yes,
+            name: "confirm",
+            keys: &["y"],
+            hint: "confirm",
+            help: "confirm, if nothing needs overriding",
+        },
+        Binding {
+            action: Confirm::Press,
+            name: "press",
+            keys: &["Enter"],
+            hint: "press",
+            help: "press the focused button",
+        },
+        Binding {
+            action: Confirm::Cancel,
+            name: "cancel",
+            keys: &["n", "Esc", "q"],
+            hint: "cancel",
+            help: "cancel",
+        },
+        Binding {
+            action: Confirm::Override,
+            name: "override",
+            keys: &["o"],
+            hint: "override",
+            help: "override order or blocking gates (type why)",
+        },
+        Binding {
+            action: Confirm::SwitchButton,
+            name: "switch_button",
+            keys: &["Tab", "S-Tab", "Left", "Right", "h", "l"],
+            hint: "switch",
+            help: "switch between Cancel and the action button",
+        },
+    ],
+};
+
+/// While the reason for an override is typed, every other key is text.
+pub static REASON_KEYS: Scope<Confirm> = Scope {
+    name: "confirm_reason",
+    title: "Confirmation dialogs, typing the reason for an override",
+    kind: ScopeKind::Dialog,
+    bindings: &[
+        Binding {
+            action: Confirm::Yes,
+            name: "confirm",
+            keys: &["Enter"],
+            hint: "confirm",
+            help: "confirm with this reason (journaled)",
+        },
+        Binding {
+            action: Confirm::Cancel,
+            name: "cancel",
+            keys: &["Esc"],
+            hint: "cancel",
+            help: "cancel the dialog",
+        },
+    ],
+};
+
+/// The dialog's two tables, as configured.
+#[derive(Debug, Clone)]
+pub struct ConfirmKeys {
+    pub main: Keymap<Confirm>,
+    pub reason: Keymap<Confirm>,
+}
+
+impl ConfirmKeys {
+    pub fn new(config: &crate::config::keys::KeysConfig) -> Self {
+        ConfirmKeys {
+            main: Keymap::new(&KEYS, config),
+            reason: Keymap::new(&REASON_KEYS, config),
+        }
+    }
+}
+
+impl Default for ConfirmKeys {
+    fn default() -> Self {
+        ConfirmKeys::new(&Default::default())
+    }
+}
 
 /// What confirming does.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +146,8 @@ pub struct ConfirmDialog {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DialogResult {
     Open,
+    /// A key for something that cannot be done now: why, for the status line.
+    Refused(String),
     Cancelled,
     Confirmed(OnConfirm),
 }
@@ -104,14 +207,54 @@ impl ConfirmDialog {
     }
 
     fn can_confirm(&self) -> bool {
-        self.impossible.is_none()
-            && (self.override_needed.is_none() || self.overridden)
-            && (!self.reason_needed || self.reason_text().is_some())
+        self.availability(Confirm::Yes, &ConfirmKeys::default())
+            .is_ready()
+    }
+
+    /// Whether a key's action can be done now, and why not (the dimmed button says it).
+    pub fn availability(&self, action: Confirm, keys: &ConfirmKeys) -> Availability {
+        let over = keys.main.first_key(Confirm::Override);
+        match action {
+            Confirm::Yes | Confirm::Press => {
+                if action == Confirm::Press && !self.action_focused {
+                    return Availability::Ready;
+                }
+                if let Some(why) = &self.impossible {
+                    return Availability::why_not(format!(
+                        "{} cannot be done: {why}",
+                        self.confirm_label
+                    ));
+                }
+                if let Some(why) = &self.override_needed
+                    && !self.overridden
+                {
+                    return Availability::why_not(format!(
+                        "{} is dimmed: {why} Press {over} to override first.",
+                        self.confirm_label
+                    ));
+                }
+                if self.reason_needed && self.reason_text().is_none() {
+                    return Availability::why_not(format!(
+                        "{} is dimmed: type why you override (it is journaled), then ⏎.",
+                        self.confirm_label
+                    ));
+                }
+                Availability::Ready
+            }
+            Confirm::Override => match (&self.impossible, &self.override_needed) {
+                (Some(why), _) => Availability::why_not(format!("no override helps: {why}")),
+                (None, None) => Availability::why_not("nothing to override here"),
+                (None, Some(_)) => Availability::Ready,
+            },
+            Confirm::Cancel | Confirm::SwitchButton => Availability::Ready,
+        }
     }
 
     fn confirm(&self) -> DialogResult {
-        if !self.can_confirm() {
-            return DialogResult::Open;
+        if let Availability::Unavailable(why) =
+            self.availability(Confirm::Yes, &ConfirmKeys::default())
+        {
+            return DialogResult::Refused(why);
         }
         let mut action = self.on_confirm.clone();
         if let OnConfirm::Send(Command::Promote {
@@ -128,41 +271,66 @@ impl ConfirmDialog {
         DialogResult::Confirmed(action)
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> DialogResult {
-        // Typing the reason: every key is text but Enter (confirm) and Esc (cancel).
+    pub fn on_key(&mut self, key: KeyEvent, keys: &ConfirmKeys) -> DialogResult {
+        // Typing the reason: every key is text but confirm (Enter) and cancel (Esc).
         if let Some(input) = &mut self.reason {
-            return match key.code {
-                KeyCode::Esc => DialogResult::Cancelled,
-                KeyCode::Enter => self.confirm(),
-                _ => {
+            return match keys.reason.action(&key) {
+                Some(Confirm::Cancel) => DialogResult::Cancelled,
+                Some(_) => self.confirm(),
+                None => {
                     input.on_key(key);
                     DialogResult::Open
                 }
             };
         }
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => DialogResult::Cancelled,
-            KeyCode::Char('o') if self.override_needed.is_some() && self.impossible.is_none() => {
+        let Some(action) = keys.main.action(&key) else {
+            return DialogResult::Open;
+        };
+        if let Availability::Unavailable(why) = self.availability(action, keys) {
+            return DialogResult::Refused(why);
+        }
+        match action {
+            Confirm::Cancel => DialogResult::Cancelled,
+            Confirm::Override => {
                 self.overridden = !self.overridden;
                 if self.overridden && self.reason_needed {
                     self.reason = Some(LineInput::start(""));
                 }
                 DialogResult::Open
             }
-            KeyCode::Char('y') => self.confirm(),
-            KeyCode::Enter if self.action_focused => self.confirm(),
-            KeyCode::Enter => DialogResult::Cancelled,
-            KeyCode::Tab
-            | KeyCode::BackTab
-            | KeyCode::Left
-            | KeyCode::Right
-            | KeyCode::Char('h')
-            | KeyCode::Char('l') => {
+            Confirm::Yes => self.confirm(),
+            Confirm::Press if self.action_focused => self.confirm(),
+            Confirm::Press => DialogResult::Cancelled,
+            Confirm::SwitchButton => {
                 self.action_focused = !self.action_focused;
                 DialogResult::Open
             }
-            _ => DialogResult::Open,
         }
+    }
+
+    /// The dialog's own keys, for its footer: what works now, as configured.
+    fn footer(&self, keys: &ConfirmKeys, theme: &Theme) -> Line<'static> {
+        let mut hints = Vec::new();
+        if self.reason.is_some() {
+            hints.extend(keys.reason.hint(Confirm::Yes).map(|mut h| {
+                h.action = self.confirm_label.to_lowercase().into();
+                h
+            }));
+            hints.extend(keys.reason.hint(Confirm::Cancel));
+        } else {
+            if self.impossible.is_none() {
+                hints.extend(keys.main.hint(Confirm::Yes).map(|mut h| {
+                    h.action = self.confirm_label.to_lowercase().into();
+                    h
+                }));
+            }
+            hints.extend(keys.main.hint(Confirm::Cancel));
+            if self.availability(Confirm::Override, keys).is_ready() {
+                hints.extend(keys.main.hint(Confirm::Override));
+            }
+            hints.extend(keys.main.hint(Confirm::SwitchButton));
+        }
+        super::footer_line(&hints, theme)
     }
 
     pub fn on_mouse(&mut self, mouse: MouseEvent) -> DialogResult {
@@ -181,22 +349,29 @@ impl ConfirmDialog {
         DialogResult::Open
     }
 
-    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
+    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &ConfirmKeys) {
+        let over = keys.main.first_key(Confirm::Override);
         // The override warning comes first: it must stay visible however long the body.
         let mut lines = Vec::new();
         if let Some(why) = &self.impossible {
             lines.push(Line::styled(format!("⛔ {why}"), theme.error));
-            lines.push(Line::styled("  Esc to cancel.", theme.error));
+            lines.push(Line::styled(
+                format!("  {} to cancel.", keys.main.first_key(Confirm::Cancel)),
+                theme.error,
+            ));
             lines.push(Line::raw(""));
         } else if let Some(why) = &self.override_needed {
             if self.overridden {
                 lines.push(Line::styled(format!("⚠ Overridden: {why}"), theme.warn));
             } else {
                 lines.push(Line::styled(format!("⚠ {why}"), theme.warn));
+                let cancel = keys.main.first_key(Confirm::Cancel);
                 let then = if self.reason_needed {
-                    "  Press o to override (you will be asked why), or Esc to cancel."
+                    format!(
+                        "  Press {over} to override (you will be asked why), or {cancel} to cancel."
+                    )
                 } else {
-                    "  Press o to override, or Esc to cancel."
+                    format!("  Press {over} to override, or {cancel} to cancel.")
                 };
                 lines.push(Line::styled(then, theme.warn));
             }
@@ -230,7 +405,8 @@ impl ConfirmDialog {
         let block = Block::bordered()
             .border_type(BorderType::Double)
             .border_style(theme.warn)
-            .title(Span::styled(format!(" {} ", self.title), theme.title));
+            .title(Span::styled(format!(" {} ", self.title), theme.title))
+            .title_bottom(self.footer(keys, theme));
         let inner = block.inner(area);
         block.render(area, buf);
         let text_area = Rect {
@@ -285,10 +461,20 @@ impl ConfirmDialog {
 mod tests {
     use super::*;
     use crate::model::StackId;
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    trait Keyed {
+        fn on_key_default(&mut self, key: KeyEvent) -> DialogResult;
+    }
+
+    impl Keyed for ConfirmDialog {
+        fn on_key_default(&mut self, key: KeyEvent) -> DialogResult {
+            self.on_key(key, &ConfirmKeys::default())
+        }
     }
 
     fn promote() -> ConfirmDialog {
@@ -309,22 +495,36 @@ mod tests {
     #[test]
     fn enter_confirms_and_escape_cancels() {
         assert!(matches!(
-            promote().on_key(key(KeyCode::Enter)),
+            promote().on_key_default(key(KeyCode::Enter)),
             DialogResult::Confirmed(_)
         ));
-        assert_eq!(promote().on_key(key(KeyCode::Esc)), DialogResult::Cancelled);
+        assert_eq!(
+            promote().on_key_default(key(KeyCode::Esc)),
+            DialogResult::Cancelled
+        );
         let mut d = promote();
-        d.on_key(key(KeyCode::Tab));
-        assert_eq!(d.on_key(key(KeyCode::Enter)), DialogResult::Cancelled);
+        d.on_key_default(key(KeyCode::Tab));
+        assert_eq!(
+            d.on_key_default(key(KeyCode::Enter)),
+            DialogResult::Cancelled
+        );
     }
 
     #[test]
     fn out_of_order_needs_the_override_key_and_sets_the_flag() {
         let mut d = promote().needing_override("Cedric is not live yet");
-        assert_eq!(d.on_key(key(KeyCode::Enter)), DialogResult::Open);
-        assert_eq!(d.on_key(key(KeyCode::Char('y'))), DialogResult::Open);
-        d.on_key(key(KeyCode::Char('o')));
-        match d.on_key(key(KeyCode::Enter)) {
+        // The dimmed button says why it is dimmed, and how to get past it.
+        for k in [KeyCode::Enter, KeyCode::Char('y')] {
+            match d.on_key_default(key(k)) {
+                DialogResult::Refused(why) => {
+                    assert!(why.contains("Cedric is not live yet"), "{why}");
+                    assert!(why.contains("Press o to override"), "{why}");
+                }
+                other => panic!("expected a refusal saying why, got {other:?}"),
+            }
+        }
+        d.on_key_default(key(KeyCode::Char('o')));
+        match d.on_key_default(key(KeyCode::Enter)) {
             DialogResult::Confirmed(OnConfirm::Send(Command::Promote {
                 override_order, ..
             })) => {
@@ -335,17 +535,43 @@ mod tests {
     }
 
     #[test]
+    fn the_keys_the_old_help_forgot_are_in_the_table() {
+        // q cancels; h and l switch buttons: now listed because they are the table.
+        let map = ConfirmKeys::default();
+        let help = map.main.help();
+        let cancel = help.rows.iter().find(|r| r.action == "cancel");
+        assert_eq!(cancel.map(|r| r.key.as_ref()), Some("n/Esc/q"));
+        assert!(help.rows.iter().any(|r| r.key.contains("h/l")));
+        assert_eq!(
+            promote().on_key_default(key(KeyCode::Char('q'))),
+            DialogResult::Cancelled
+        );
+        let mut d = promote();
+        d.on_key_default(key(KeyCode::Char('h')));
+        assert_eq!(
+            d.on_key_default(key(KeyCode::Enter)),
+            DialogResult::Cancelled
+        );
+    }
+
+    #[test]
     fn blocking_gates_need_the_override_key_and_a_typed_reason() {
         let mut d = promote().needing_reason("Blocked: freeze.");
-        assert_eq!(d.on_key(key(KeyCode::Enter)), DialogResult::Open);
-        d.on_key(key(KeyCode::Char('o')));
+        assert!(matches!(
+            d.on_key_default(key(KeyCode::Enter)),
+            DialogResult::Refused(why) if why.contains("Blocked: freeze.")
+        ));
+        d.on_key_default(key(KeyCode::Char('o')));
         // Overridden, but no reason yet.
-        assert_eq!(d.on_key(key(KeyCode::Enter)), DialogResult::Open);
+        assert!(matches!(
+            d.on_key_default(key(KeyCode::Enter)),
+            DialogResult::Refused(why) if why.contains("type why")
+        ));
         // Keys are text now: `y`, `n` and `q` do not confirm or cancel.
         for c in "no way, INC-42 hotfix".chars() {
-            assert_eq!(d.on_key(key(KeyCode::Char(c))), DialogResult::Open);
+            assert_eq!(d.on_key_default(key(KeyCode::Char(c))), DialogResult::Open);
         }
-        match d.on_key(key(KeyCode::Enter)) {
+        match d.on_key_default(key(KeyCode::Enter)) {
             DialogResult::Confirmed(OnConfirm::Send(Command::Promote {
                 override_order,
                 override_gates,
@@ -357,7 +583,7 @@ mod tests {
             other => panic!("expected a confirmed override, got {other:?}"),
         }
         let mut d = promote().needing_reason("Blocked: freeze.");
-        d.on_key(key(KeyCode::Char('o')));
-        assert_eq!(d.on_key(key(KeyCode::Esc)), DialogResult::Cancelled);
+        d.on_key_default(key(KeyCode::Char('o')));
+        assert_eq!(d.on_key_default(key(KeyCode::Esc)), DialogResult::Cancelled);
     }
 }

@@ -147,15 +147,26 @@ impl DetailsOverlay {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> DetailsResult {
-        if self.page.on_key(key, 'v') {
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
+        opened_it: bool,
+    ) -> DetailsResult {
+        if self.page.on_key(key, keys, opened_it) {
             DetailsResult::Closed
         } else {
             DetailsResult::Open
         }
     }
 
-    pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        self.page.render(screen, buf, theme);
+    pub fn render(
+        &mut self,
+        screen: Rect,
+        buf: &mut Buffer,
+        theme: &Theme,
+        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
+    ) {
+        self.page.render(screen, buf, theme, keys);
     }
 }

@@ -96,15 +96,26 @@ impl GatesOverlay {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> GatesResult {
-        if self.page.on_key(key, 'g') {
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
+        opened_it: bool,
+    ) -> GatesResult {
+        if self.page.on_key(key, keys, opened_it) {
             GatesResult::Closed
         } else {
             GatesResult::Open
         }
     }
 
-    pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        self.page.render(screen, buf, theme);
+    pub fn render(
+        &mut self,
+        screen: Rect,
+        buf: &mut Buffer,
+        theme: &Theme,
+        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
+    ) {
+        self.page.render(screen, buf, theme, keys);
     }
 }

@@ -9,11 +9,13 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::keys::Scroll;
 use super::page::Page;
 use crate::engine::release::Board;
 use crate::history::{Timeline, Tone, outcome_words, tone, versions_words};
 use crate::journal::Entry;
 use crate::text::one_line;
+use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
 pub struct HistoryOverlay {
@@ -52,16 +54,22 @@ impl HistoryOverlay {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> HistoryResult {
-        if self.page.on_key(key, 'H') {
+    /// `opened_it`: the key is the one that opens this overlay (it closes it too).
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        keys: &Keymap<Scroll>,
+        opened_it: bool,
+    ) -> HistoryResult {
+        if self.page.on_key(key, keys, opened_it) {
             HistoryResult::Closed
         } else {
             HistoryResult::Open
         }
     }
 
-    pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        self.page.render(screen, buf, theme);
+    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
+        self.page.render(screen, buf, theme, keys);
     }
 }
 

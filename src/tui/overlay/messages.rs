@@ -7,7 +7,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::keys::Scroll;
 use super::page::Page;
+use crate::tui::keymap::Keymap;
 use crate::tui::status::{Level, Message};
 use crate::tui::theme::Theme;
 
@@ -48,15 +50,21 @@ impl MessagesOverlay {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> MessagesResult {
-        if self.page.on_key(key, 'M') {
+    /// `opened_it`: the key is the one that opens this overlay (it closes it too).
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        keys: &Keymap<Scroll>,
+        opened_it: bool,
+    ) -> MessagesResult {
+        if self.page.on_key(key, keys, opened_it) {
             MessagesResult::Closed
         } else {
             MessagesResult::Open
         }
     }
 
-    pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
-        self.page.render(screen, buf, theme);
+    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
+        self.page.render(screen, buf, theme, keys);
     }
 }

@@ -1,18 +1,22 @@
 //! A titled, scrollable page of lines over the dashboard: what the details (`v`), the
 //! gates (`g`) and a dry run's plan are drawn as. One place for its keys and its frame.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
+use super::keys::Scroll;
+use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
 pub struct Page {
     pub title: String,
     pub lines: Vec<Line<'static>>,
     scroll: u16,
+    /// Rows of text at the last render: a page.
+    rows: u16,
     /// The furthest scroll that still fills the page, as last drawn.
     max_scroll: std::cell::Cell<u16>,
 }
@@ -23,41 +27,36 @@ impl Page {
             title: title.into(),
             lines,
             scroll: 0,
+            rows: 10,
             max_scroll: std::cell::Cell::new(u16::MAX),
         }
     }
 
-    /// Scrolls on `j`/`k`, the arrows and the page keys; `true` when the key closes the page (`Esc`,
-    /// `q`, `Enter`, or the key that opened it).
-    pub fn on_key(&mut self, key: KeyEvent, opened_with: char) -> bool {
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => true,
-            KeyCode::Char(c) if c == opened_with => true,
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1).min(self.max_scroll.get());
-                false
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                false
-            }
-            KeyCode::PageDown | KeyCode::Char(' ') => {
-                self.scroll = self.scroll.saturating_add(10).min(self.max_scroll.get());
-                false
-            }
-            KeyCode::PageUp => {
-                self.scroll = self.scroll.saturating_sub(10);
-                false
-            }
-            KeyCode::Home => {
-                self.scroll = 0;
-                false
-            }
-            _ => false,
+    /// Scrolls on its keys; `true` when the key closes the page (its close keys, or
+    /// `opened_it`: the key was the one that opened it).
+    pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap<Scroll>, opened_it: bool) -> bool {
+        let page = self.rows.max(1);
+        // The wrapped rows as last drawn; before the first draw, the lines.
+        let bottom = match self.max_scroll.get() {
+            u16::MAX => (self.lines.len() as u16).saturating_sub(page),
+            drawn => drawn,
+        };
+        match keys.action(&key) {
+            Some(Scroll::Close) => return true,
+            _ if opened_it => return true,
+            Some(Scroll::Down) => self.scroll = self.scroll.saturating_add(1),
+            Some(Scroll::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Some(Scroll::PageDown) => self.scroll = self.scroll.saturating_add(page),
+            Some(Scroll::PageUp) => self.scroll = self.scroll.saturating_sub(page),
+            Some(Scroll::Top) => self.scroll = 0,
+            Some(Scroll::Bottom) => self.scroll = bottom,
+            None => {}
         }
+        self.scroll = self.scroll.min(bottom);
+        false
     }
 
-    pub fn render(&self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
+    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
         let width = self
             .lines
             .iter()
@@ -80,10 +79,18 @@ impl Page {
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(theme.border_focused)
-            .title(Span::styled(
-                format!(" {} · Esc to close ", self.title),
-                theme.title,
+            .title(Span::styled(format!(" {} ", self.title), theme.title))
+            .title_bottom(super::footer_line(
+                &[
+                    keys.hint(Scroll::Close),
+                    keys.pair(Scroll::Down, Scroll::Up, "scroll"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+                theme,
             ));
+        self.rows = area.height.saturating_sub(2);
         Paragraph::new(self.lines.clone())
             .block(block)
             .wrap(Wrap { trim: false })

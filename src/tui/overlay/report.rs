@@ -3,13 +3,14 @@
 //! thread. The dialog does no I/O: it hands the text back to the app, which asks the
 //! engine.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
+use super::keys::{DialogKeys, Report, Scroll};
 use crate::report::Draft;
 use crate::tui::theme::Theme;
 
@@ -46,43 +47,37 @@ impl ReportOverlay {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> ReportResult {
+    pub fn on_key(&mut self, key: KeyEvent, keys: &DialogKeys) -> ReportResult {
         if std::mem::take(&mut self.confirming) {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
-                    ReportResult::Post(self.draft.markdown.clone())
-                }
-                _ => ReportResult::Say("Report not posted.".into()),
+            return match keys.report_post.action(&key) {
+                Some(_) => ReportResult::Post(self.draft.markdown.clone()),
+                None => ReportResult::Say("Report not posted.".into()),
             };
         }
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let bottom = self.rows.saturating_sub(self.page);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('R') => return ReportResult::Closed,
-            KeyCode::Down | KeyCode::Char('j') => self.scroll += 1,
-            KeyCode::Up | KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll += self.page.max(1),
-            KeyCode::Char('d') if ctrl => self.scroll += self.page.max(1),
-            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(self.page.max(1)),
-            KeyCode::Char('u') if ctrl => {
-                self.scroll = self.scroll.saturating_sub(self.page.max(1))
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.scroll = 0,
-            KeyCode::End | KeyCode::Char('G') => self.scroll = bottom,
-            KeyCode::Char('w') => {
+        let page = self.page.max(1);
+        match keys.report.action(&key) {
+            Some(Report::Scroll(Scroll::Close)) => return ReportResult::Closed,
+            Some(Report::Scroll(Scroll::Down)) => self.scroll += 1,
+            Some(Report::Scroll(Scroll::Up)) => self.scroll = self.scroll.saturating_sub(1),
+            Some(Report::Scroll(Scroll::PageDown)) => self.scroll += page,
+            Some(Report::Scroll(Scroll::PageUp)) => self.scroll = self.scroll.saturating_sub(page),
+            Some(Report::Scroll(Scroll::Top)) => self.scroll = 0,
+            Some(Report::Scroll(Scroll::Bottom)) => self.scroll = bottom,
+            Some(Report::Save) => {
                 return ReportResult::Save(self.draft.save_to.clone(), self.draft.markdown.clone());
             }
-            KeyCode::Char('p') => match &self.draft.post_to {
+            Some(Report::Post) => match &self.draft.post_to {
                 Ok(_) => self.confirming = true,
                 Err(why) => return ReportResult::Say(format!("Cannot post the report: {why}")),
             },
-            _ => {}
+            None => {}
         }
         self.scroll = self.scroll.min(bottom);
         ReportResult::Open
     }
 
-    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme) {
+    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &DialogKeys) {
         // Everything between the header and the hints bar (the status line too: the
         // app's own messages about the report show once it is closed), at most 140 wide.
         let width = screen.width.min(140);
@@ -100,21 +95,29 @@ impl ReportOverlay {
                 .as_ref()
                 .map(|t| t.join(", "))
                 .unwrap_or_default();
-            Line::from(vec![
+            let mut spans = vec![
                 Span::styled(" Post to ", theme.warn),
                 Span::styled(to, theme.warn),
-                Span::styled("? y posts, any other key cancels ", theme.warn),
-            ])
+                Span::styled("? ", theme.warn),
+            ];
+            spans.extend(super::footer_line(&keys.report_post.hints(&[Report::Post]), theme).spans);
+            spans.push(Span::styled("· any other key cancels ", theme.warn));
+            Line::from(spans)
         } else {
-            let post = match &self.draft.post_to {
-                Ok(_) => Span::styled("p post to thread  ", theme.dim),
-                Err(_) => Span::styled("p (not configured)  ", theme.dim),
-            };
-            Line::from(vec![
-                Span::styled(" w save  ", theme.dim),
-                post,
-                Span::styled("j/k scroll  Esc close ", theme.dim),
-            ])
+            let mut hints = keys.report.hints(&[Report::Save]);
+            if let Some(mut post) = keys.report.hint(Report::Post) {
+                if self.draft.post_to.is_err() {
+                    post.action = "(not configured)".into();
+                }
+                hints.push(post);
+            }
+            hints.extend(keys.report.pair(
+                Report::Scroll(Scroll::Down),
+                Report::Scroll(Scroll::Up),
+                "scroll",
+            ));
+            hints.extend(keys.report.hint(Report::Scroll(Scroll::Close)));
+            super::footer_line(&hints, theme)
         };
         let block = Block::bordered()
             .border_type(BorderType::Rounded)

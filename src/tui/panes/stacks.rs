@@ -2,7 +2,7 @@
 //! phase, and a Promote button; after the phase, where the row has room, the stack's worst
 //! metric flag and its last smoke test (both read from the dashboard model).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -14,6 +14,7 @@ use crate::engine::Event;
 use crate::engine::freshness::{Freshness, ago, at_and_ago};
 use crate::engine::release::{Phase, StackRelease};
 use crate::text::one_line;
+use crate::tui::keymap::{Binding, DefaultScope, HelpSection, Keymap, Scope, ScopeKind};
 use crate::tui::model::Smoke;
 use crate::tui::model::metrics::Severity;
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
@@ -23,10 +24,70 @@ const BUTTON: &str = "[Promote]";
 /// After the state of the next stack to promote in order.
 const NEXT: &str = " ◀ next";
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StacksKey {
+    Down,
+    Up,
+    First,
+    Last,
+    Promote,
+}
+
+pub static KEYS: Scope<StacksKey> = Scope {
+    name: "stacks",
+    title: "Stacks pane",
+    kind: ScopeKind::Pane,
+    bindings: &[
+        Binding {
+            action: StacksKey::Promote,
+            name: "promote",
+            keys: &["Enter"],
+            hint: "promote",
+            help: "promote the selected stack (its Promote button)",
+        },
+        Binding {
+            action: StacksKey::Down,
+            name: "down",
+            keys: &["j", "Down"],
+            hint: "select",
+            help: "select the next stack",
+        },
+        Binding {
+            action: StacksKey::Up,
+            name: "up",
+            keys: &["k", "Up"],
+            hint: "select",
+            help: "select the previous stack",
+        },
+        // `g` is the gates overlay here (1 and Home select the first stack).
+        Binding {
+            action: StacksKey::First,
+            name: "first",
+            keys: &["Home"],
+            hint: "first",
+            help: "select the first stack",
+        },
+        Binding {
+            action: StacksKey::Last,
+            name: "last",
+            keys: &["End", "G"],
+            hint: "last",
+            help: "select the last stack",
+        },
+    ],
+};
+
+impl DefaultScope for StacksKey {
+    fn scope() -> &'static Scope<Self> {
+        &KEYS
+    }
+}
+
 #[derive(Default)]
 pub struct StacksPane {
     /// Where each row and its button were drawn, for mouse clicks.
     rows: Vec<(Rect, Option<Rect>)>,
+    keys: Keymap<StacksKey>,
 }
 
 /// A cell after the state: its forms from the longest to the shortest, and how much
@@ -277,21 +338,24 @@ impl Pane for StacksPane {
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         let n = ctx.board.stacks.len();
-        if n == 0 {
+        let Some(action) = self.keys.action(&key) else {
             return Outcome::Ignored;
+        };
+        if n == 0 {
+            return Outcome::Intent(Intent::Say(
+                "No stacks yet: reading them from the platform…".into(),
+            ));
         }
         let sel = ctx.selected.min(n - 1);
         let select = |i: usize| Outcome::Intent(Intent::Select(i));
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => select((sel + 1).min(n - 1)),
-            KeyCode::Up | KeyCode::Char('k') => select(sel.saturating_sub(1)),
-            // `g` is the gates overlay here (1 and Home select the first stack).
-            KeyCode::Home => select(0),
-            KeyCode::End | KeyCode::Char('G') => select(n - 1),
-            KeyCode::Enter if key.modifiers == KeyModifiers::NONE => {
+        match action {
+            StacksKey::Down => select((sel + 1).min(n - 1)),
+            StacksKey::Up => select(sel.saturating_sub(1)),
+            StacksKey::First => select(0),
+            StacksKey::Last => select(n - 1),
+            StacksKey::Promote => {
                 Outcome::Intent(Intent::Promote(ctx.board.stacks[sel].id.clone()))
             }
-            _ => Outcome::Ignored,
         }
     }
 
@@ -464,11 +528,17 @@ impl Pane for StacksPane {
     }
 
     fn hints(&self, _ctx: &Ctx) -> Vec<Hint> {
-        vec![
-            Hint::new("⏎", "promote"),
-            Hint::new("j/k", "select"),
-            Hint::new("1-9", "jump to stack"),
-        ]
+        let mut hints = self.keys.hints(&[StacksKey::Promote]);
+        hints.extend(self.keys.pair(StacksKey::Down, StacksKey::Up, "select"));
+        hints
+    }
+
+    fn help(&self) -> Vec<HelpSection> {
+        vec![self.keys.help()]
+    }
+
+    fn rebind(&mut self, keys: &crate::config::keys::KeysConfig) {
+        self.keys = Keymap::new(&KEYS, keys);
     }
 }
 

@@ -2,12 +2,13 @@
 //! `live..test` (merges foldable, search, detail with files), drift, and the
 //! configuration diff between test and live.
 
+pub mod keys;
 mod render;
 mod rows;
 
 use std::collections::HashSet;
 
-use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -15,8 +16,10 @@ use ratatui::text::Line;
 use crate::engine::{Command, DiffResult, Event};
 use crate::model::{StackId, StackVersions, Version};
 use crate::tui::input::{InputResult, LineInput};
+use crate::tui::keymap::{HelpSection, Keymap};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
 use crate::vcs::Commit;
+use keys::{ChangesKey, CommitKey};
 
 pub use rows::Row;
 
@@ -49,6 +52,8 @@ pub struct ChangesPane {
     /// The pair of environments picked with `e` (index of the later one); `None` is the
     /// selected stack's next promotion.
     stage: Option<usize>,
+    keys: Keymap<ChangesKey>,
+    commit_keys: Keymap<CommitKey>,
 }
 
 impl ChangesPane {
@@ -66,6 +71,8 @@ impl ChangesPane {
             patch: None,
             drawn: Vec::new(),
             stage: None,
+            keys: Keymap::default(),
+            commit_keys: Keymap::default(),
         }
     }
 
@@ -196,8 +203,8 @@ impl ChangesPane {
         let Some((commit, scroll)) = &mut self.detail else {
             return Outcome::Ignored;
         };
-        match key.code {
-            KeyCode::Char('d') => {
+        match self.commit_keys.action(&key) {
+            Some(CommitKey::Patch) => {
                 self.show_patch = !self.show_patch;
                 *scroll = 0;
                 let have = self.patch.as_ref().is_some_and(|(id, _)| *id == commit.id);
@@ -208,18 +215,39 @@ impl ChangesPane {
                     }));
                 }
             }
-            KeyCode::Char('G') | KeyCode::End => *scroll = u16::MAX,
-            KeyCode::Esc | KeyCode::Char('h') | KeyCode::Left | KeyCode::Backspace => {
-                self.detail = None
-            }
-            KeyCode::Down | KeyCode::Char('j') => *scroll = scroll.saturating_add(1),
-            KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-            KeyCode::PageDown => *scroll = scroll.saturating_add(10),
-            KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-            KeyCode::Char('g') => *scroll = 0,
-            _ => return Outcome::Ignored,
+            Some(CommitKey::Back) => self.detail = None,
+            Some(CommitKey::Down) => *scroll = scroll.saturating_add(1),
+            Some(CommitKey::Up) => *scroll = scroll.saturating_sub(1),
+            Some(CommitKey::PageDown) => *scroll = scroll.saturating_add(10),
+            Some(CommitKey::PageUp) => *scroll = scroll.saturating_sub(10),
+            Some(CommitKey::Top) => *scroll = 0,
+            Some(CommitKey::Bottom) => *scroll = u16::MAX,
+            None => return Outcome::Ignored,
         }
         Outcome::Handled
+    }
+
+    /// Whether a key's action means something now, and why not.
+    fn availability(&self, action: ChangesKey, ctx: &Ctx) -> crate::tui::keymap::Availability {
+        use crate::tui::keymap::Availability;
+        let back = self.keys.first_key(ChangesKey::Back);
+        match action {
+            ChangesKey::Open | ChangesKey::Fold if self.view != View::Commits => {
+                Availability::why_not(format!(
+                    "Commits fold and open in the commit list ({back} returns to it)."
+                ))
+            }
+            ChangesKey::NextMatch | ChangesKey::PrevMatch if self.search.is_empty() => {
+                let search = self.keys.first_key(ChangesKey::Search);
+                Availability::why_not(format!(
+                    "No search to step through: {search} searches first."
+                ))
+            }
+            ChangesKey::Stage if self.versions(ctx).is_none_or(|v| v.envs.len() <= 2) => {
+                Availability::why_not("Only two environments: there is no other pair to compare.")
+            }
+            _ => Availability::Ready,
+        }
     }
 }
 
@@ -352,17 +380,21 @@ impl Pane for ChangesPane {
             return self.on_key_detail(key);
         }
         let len = self.visible_rows(ctx).len();
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => self.move_by(1, len),
-            KeyCode::Up | KeyCode::Char('k') => self.move_by(-1, len),
-            KeyCode::PageDown => self.move_by(10, len),
-            KeyCode::PageUp => self.move_by(-10, len),
-            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => self.selected = len.saturating_sub(1),
-            KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') if self.view == View::Commits => {
-                return self.open_selected(ctx);
-            }
-            KeyCode::Left | KeyCode::Char('h') if self.view == View::Commits => {
+        let Some(action) = self.keys.action(&key) else {
+            return Outcome::Ignored;
+        };
+        if let crate::tui::keymap::Availability::Unavailable(why) = self.availability(action, ctx) {
+            return Outcome::Intent(Intent::Say(why));
+        }
+        match action {
+            ChangesKey::Down => self.move_by(1, len),
+            ChangesKey::Up => self.move_by(-1, len),
+            ChangesKey::PageDown => self.move_by(10, len),
+            ChangesKey::PageUp => self.move_by(-10, len),
+            ChangesKey::Top => self.selected = 0,
+            ChangesKey::Bottom => self.selected = len.saturating_sub(1),
+            ChangesKey::Open => return self.open_selected(ctx),
+            ChangesKey::Fold => {
                 let rows = self.visible_rows(ctx);
                 let top = match (
                     rows.get(self.selected),
@@ -381,13 +413,14 @@ impl Pane for ChangesPane {
                         .unwrap_or(0);
                 }
             }
-            KeyCode::Char('/') => self.input = Some(LineInput::start(&self.search)),
-            KeyCode::Char(c @ ('n' | 'N')) if !self.search.is_empty() => {
-                self.next_match(ctx, if c == 'n' { 1 } else { -1 });
-            }
-            KeyCode::Esc if !self.search.is_empty() => self.search.clear(),
-            KeyCode::Esc if self.view != View::Commits => self.view = View::Commits,
-            KeyCode::Char('c') => {
+            ChangesKey::Search => self.input = Some(LineInput::start(&self.search)),
+            ChangesKey::NextMatch => self.next_match(ctx, 1),
+            ChangesKey::PrevMatch => self.next_match(ctx, -1),
+            ChangesKey::Back if !self.search.is_empty() => self.search.clear(),
+            ChangesKey::Back if self.view != View::Commits => self.view = View::Commits,
+            // Nothing to clear here: the global Esc (restore the zoom, clear the message).
+            ChangesKey::Back => return Outcome::Ignored,
+            ChangesKey::ConfigDiff => {
                 self.view = if self.view == View::Config {
                     View::Commits
                 } else {
@@ -397,7 +430,7 @@ impl Pane for ChangesPane {
                     return self.ask_config_diff(ctx);
                 }
             }
-            KeyCode::Char('e') if self.versions(ctx).is_some_and(|v| v.envs.len() > 2) => {
+            ChangesKey::Stage => {
                 self.next_stage(ctx);
                 self.selected = 0;
                 self.offset = 0;
@@ -405,15 +438,14 @@ impl Pane for ChangesPane {
                     return self.ask_config_diff(ctx);
                 }
             }
-            KeyCode::Char('d') => {
+            ChangesKey::Drift => {
                 self.view = if self.view == View::Drift {
                     View::Commits
                 } else {
                     View::Drift
                 };
             }
-            KeyCode::Char('f') => return Outcome::Intent(Intent::Send(Command::Fetch)),
-            _ => return Outcome::Ignored,
+            ChangesKey::Fetch => return Outcome::Intent(Intent::Send(Command::Fetch)),
         }
         Outcome::Handled
     }
@@ -442,34 +474,66 @@ impl Pane for ChangesPane {
 
     fn hints(&self, ctx: &Ctx) -> Vec<Hint> {
         if self.input.is_some() {
-            return vec![Hint::new("⏎", "keep search"), Hint::new("Esc", "cancel")];
+            use crate::tui::input::{Edit, keymap};
+            let mut hints = keymap().hints(&[Edit::Accept, Edit::Cancel]);
+            if let Some(keep) = hints.first_mut() {
+                keep.action = "keep search".into();
+            }
+            return hints;
         }
         if !self.search.is_empty() && self.detail.is_none() {
-            return vec![
-                Hint::new("n/N", "next/previous match"),
-                Hint::new("/", "search"),
-                Hint::new("Esc", "clear search"),
-                Hint::new("⏎", "open"),
-            ];
+            let mut hints: Vec<Hint> = self
+                .keys
+                .pair(
+                    ChangesKey::NextMatch,
+                    ChangesKey::PrevMatch,
+                    "next/previous match",
+                )
+                .into_iter()
+                .collect();
+            hints.extend(self.keys.hint(ChangesKey::Search));
+            hints.extend(self.keys.hint(ChangesKey::Back).map(|mut h| {
+                h.action = "clear search".into();
+                h
+            }));
+            hints.extend(self.keys.hint(ChangesKey::Open).map(|mut h| {
+                h.action = "open".into();
+                h
+            }));
+            return hints;
         }
         if self.detail.is_some() {
-            let toggle = if self.show_patch {
-                Hint::new("d", "files")
-            } else {
-                Hint::new("d", "patch")
-            };
-            return vec![Hint::new("Esc", "back"), Hint::new("j/k", "scroll"), toggle];
+            let toggle = if self.show_patch { "files" } else { "patch" };
+            let mut hints = self.commit_keys.hints(&[CommitKey::Back]);
+            hints.extend(
+                self.commit_keys
+                    .pair(CommitKey::Down, CommitKey::Up, "scroll"),
+            );
+            hints.extend(self.commit_keys.hint(CommitKey::Patch).map(|mut h| {
+                h.action = toggle.into();
+                h
+            }));
+            return hints;
         }
-        let mut hints = vec![
-            Hint::new("⏎", "open/unfold"),
-            Hint::new("/", "search"),
-            Hint::new("c", "config diff"),
-            Hint::new("d", "drift"),
+        let mut shown = vec![
+            ChangesKey::Open,
+            ChangesKey::Search,
+            ChangesKey::ConfigDiff,
+            ChangesKey::Drift,
         ];
-        if self.versions(ctx).is_some_and(|v| v.envs.len() > 2) {
-            hints.push(Hint::new("e", "other environments"));
+        if self.availability(ChangesKey::Stage, ctx).is_ready() {
+            shown.push(ChangesKey::Stage);
         }
-        hints.push(Hint::new("f", "fetch"));
-        hints
+        shown.push(ChangesKey::Fetch);
+        self.keys.hints(&shown)
+    }
+
+    fn help(&self) -> Vec<HelpSection> {
+        vec![self.keys.help(), self.commit_keys.help()]
+    }
+
+    fn rebind(&mut self, keys: &crate::config::keys::KeysConfig) {
+        self.keys = Keymap::new(&keys::KEYS, keys);
+        self.commit_keys = Keymap::new(&keys::COMMIT_KEYS, keys);
     }
 }

@@ -7,7 +7,7 @@ mod history;
 
 use std::collections::HashMap;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -21,6 +21,7 @@ use crate::text::one_line;
 use crate::text::sanitize::group_thousands;
 use crate::tui::pane::{Ctx, Hint, Outcome, Pane, PaneId};
 use crate::tui::panes::logs::controls::{ViewControls, file_safe};
+use crate::tui::panes::logs::keys::{self, ViewKey};
 
 use history::{History, Job};
 
@@ -32,6 +33,8 @@ pub struct DeployPane {
     controls: ViewControls,
     /// The pane's outer width as last drawn: how much title fits.
     width: u16,
+    /// The Logs pane's keys: the help lists only where these differ.
+    logs_keys: crate::tui::keymap::Keymap<ViewKey>,
 }
 
 impl DeployPane {
@@ -39,8 +42,13 @@ impl DeployPane {
         DeployPane {
             logs: info.logs.clone(),
             stacks: HashMap::new(),
-            controls: ViewControls::default(),
+            controls: {
+                let mut c = ViewControls::default();
+                c.keys = crate::tui::keymap::Keymap::defaults(&keys::DEPLOY);
+                c
+            },
             width: 0,
+            logs_keys: crate::tui::keymap::Keymap::default(),
         }
     }
 
@@ -267,16 +275,17 @@ impl Pane for DeployPane {
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         let stack = ctx.selected_stack().map(|s| s.id.clone());
-        let plain = !key.modifiers.contains(KeyModifiers::CONTROL);
-        if plain && !self.controls.captures_keys() {
-            let step = match key.code {
-                KeyCode::Char('[') => Some(true),
-                KeyCode::Char(']') => Some(false),
+        if !self.controls.captures_keys() {
+            let step = match self.controls.keys.action(&key) {
+                Some(ViewKey::Older) => Some(true),
+                Some(ViewKey::Newer) => Some(false),
                 _ => None,
             };
             if let Some(older) = step {
                 let Some(h) = stack.as_ref().and_then(|s| self.stacks.get_mut(s)) else {
-                    return Outcome::Handled;
+                    return Outcome::Intent(crate::tui::pane::Intent::Say(
+                        "No deployment of this stack yet".into(),
+                    ));
                 };
                 let moved = if older { h.older() } else { h.newer() };
                 if !moved {
@@ -329,8 +338,27 @@ impl Pane for DeployPane {
         if let Some(h) = self.controls.hints() {
             return h;
         }
-        let mut hints = vec![Hint::new("[ ]", "older/newer")];
-        hints.extend_from_slice(ViewControls::VIEW_HINTS);
+        let k = &self.controls.keys;
+        let mut hints: Vec<Hint> = match (k.hint(ViewKey::Older), k.hint(ViewKey::Newer)) {
+            (Some(o), Some(n)) => vec![Hint::owned(format!("{} {}", o.key, n.key), "older/newer")],
+            (o, n) => o.into_iter().chain(n).collect(),
+        };
+        hints.extend(self.controls.view_hints());
         hints
+    }
+
+    fn help(&self) -> Vec<crate::tui::keymap::HelpSection> {
+        // The view keys the Logs pane shares are listed once, with it.
+        let logs = self.logs_keys.help();
+        let mut own = self.controls.keys.help();
+        own.rows.retain(|r| !logs.rows.contains(r));
+        own.rows
+            .push(Hint::new("…", "the other view keys, as in the Logs pane"));
+        vec![own]
+    }
+
+    fn rebind(&mut self, config: &crate::config::keys::KeysConfig) {
+        self.controls.rebind(&keys::DEPLOY, config);
+        self.logs_keys = crate::tui::keymap::Keymap::new(&keys::LOGS, config);
     }
 }

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -16,10 +16,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use super::keys::{SaveKey, ViewKey};
 use crate::engine::Command;
 use crate::text::one_line;
 use crate::text::sanitize::group_thousands;
 use crate::tui::input::{InputResult, LineInput};
+use crate::tui::keymap::{HelpSection, Keymap};
 use crate::tui::logview::{LogViewState, LogViewStyles, SaveScope, render};
 use crate::tui::pane::{Hint, Intent, Outcome};
 use crate::tui::theme::Theme;
@@ -69,6 +71,9 @@ pub struct ViewControls {
     pending_saves: Vec<PathBuf>,
     /// Where the view itself was drawn last frame, for mouse clicks.
     view_area: Rect,
+    /// The pane's keys (the Logs pane's by default; the Deploy pane sets its own).
+    pub keys: Keymap<ViewKey>,
+    save_keys: Keymap<SaveKey>,
 }
 
 impl ViewControls {
@@ -97,40 +102,46 @@ impl ViewControls {
         let Some(view) = view else {
             return Outcome::Ignored;
         };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('s') if ctrl => return self.open_save(view, save_name()),
-            _ if ctrl => return Outcome::Ignored,
-            KeyCode::Char('f') => view.toggle_follow(),
-            KeyCode::Char('/') => {
+        let Some(action) = self.keys.action(&key) else {
+            return Outcome::Ignored;
+        };
+        let wrap = self.keys.first_key(ViewKey::Wrap);
+        match action {
+            ViewKey::Save => return self.open_save(view, save_name()),
+            ViewKey::Pause => view.toggle_follow(),
+            ViewKey::Filter => {
                 let current = view.filter().map(|f| f.pattern().to_string());
                 self.prompt = Some(Prompt::Filter {
                     input: LineInput::start(current.as_deref().unwrap_or("")),
                     error: None,
                 });
             }
-            KeyCode::Esc if view.filter().is_some() => view.clear_filter(),
-            KeyCode::Char('w') => view.toggle_wrap(),
-            KeyCode::Char('t') => view.toggle_timestamps(),
-            KeyCode::Down | KeyCode::Char('j') => view.scroll_down(1),
-            KeyCode::Up | KeyCode::Char('k') => view.scroll_up(1),
-            KeyCode::PageDown => view.page_down(),
-            KeyCode::PageUp => view.page_up(),
-            KeyCode::Home | KeyCode::Char('g') => view.top(),
-            KeyCode::End | KeyCode::Char('G') => view.bottom(),
-            KeyCode::Left | KeyCode::Char('h') if !view.wrap() => {
-                view.scroll_left(SIDEWAYS_COLUMNS)
+            ViewKey::ClearFilter if view.filter().is_some() => view.clear_filter(),
+            // No filter to clear: the global Esc (restore the zoom, clear the message).
+            ViewKey::ClearFilter => return Outcome::Ignored,
+            ViewKey::Wrap => view.toggle_wrap(),
+            ViewKey::Timestamps => view.toggle_timestamps(),
+            ViewKey::Down => view.scroll_down(1),
+            ViewKey::Up => view.scroll_up(1),
+            ViewKey::PageDown => view.page_down(),
+            ViewKey::PageUp => view.page_up(),
+            ViewKey::Top => view.top(),
+            ViewKey::Bottom => view.bottom(),
+            ViewKey::Left | ViewKey::Right if view.wrap() => {
+                return Outcome::Intent(Intent::Say(format!(
+                    "Lines are wrapped: nothing to scroll sideways ({wrap} stops wrapping)."
+                )));
             }
-            KeyCode::Right | KeyCode::Char('l') if !view.wrap() => {
-                view.scroll_right(SIDEWAYS_COLUMNS)
-            }
-            KeyCode::Char('y') => {
+            ViewKey::Left => view.scroll_left(SIDEWAYS_COLUMNS),
+            ViewKey::Right => view.scroll_right(SIDEWAYS_COLUMNS),
+            ViewKey::Copy => {
                 return Outcome::Intent(match view.copy_selected_osc52() {
                     Some(osc52) => Intent::Copy(osc52),
                     None => Intent::Say("No line to copy yet".into()),
                 });
             }
-            _ => return Outcome::Ignored,
+            // The pane's own (instance picker, older/newer deployments).
+            ViewKey::Instance | ViewKey::Older | ViewKey::Newer => return Outcome::Ignored,
         }
         Outcome::Handled
     }
@@ -162,7 +173,7 @@ impl ViewControls {
                 InputResult::Unchanged => {}
             },
             Some(Prompt::Save { input, scope }) => {
-                if key.code == KeyCode::Tab && view.filter().is_some() {
+                if self.save_keys.action(&key) == Some(SaveKey::Lines) && view.filter().is_some() {
                     *scope = match scope {
                         SaveScope::All => SaveScope::Shown,
                         SaveScope::Shown => SaveScope::All,
@@ -379,31 +390,78 @@ impl ViewControls {
 
     /// The keys that work now, for the hints bar (the pane adds its own).
     pub fn hints(&self) -> Option<Vec<Hint>> {
+        use crate::tui::input::{Edit, keymap};
+        let typing = |accept: &'static str, cancel: &'static str| {
+            let mut hints = keymap().hints(&[Edit::Accept, Edit::Cancel]);
+            if let [a, c] = &mut hints[..] {
+                a.action = accept.into();
+                c.action = cancel.into();
+            }
+            hints
+        };
         match &self.prompt {
-            Some(Prompt::Filter { .. }) => Some(vec![
-                Hint::new("⏎", "keep filter"),
-                Hint::new("Esc", "restore"),
-                Hint::new("/re/", "regex"),
-            ]),
-            Some(Prompt::Save { .. }) => Some(vec![
-                Hint::new("⏎", "save"),
-                Hint::new("Esc", "cancel"),
-                Hint::new("Tab", "all/matching"),
-            ]),
+            Some(Prompt::Filter { .. }) => {
+                let mut hints = typing("keep filter", "restore");
+                hints.push(Hint::new("/re/", "regex"));
+                Some(hints)
+            }
+            Some(Prompt::Save { .. }) => {
+                let mut hints = typing("save", "cancel");
+                hints.extend(self.save_keys.hint(SaveKey::Lines));
+                Some(hints)
+            }
             None => None,
         }
     }
 
-    /// The view keys, for the hints bar and help.
-    pub const VIEW_HINTS: &'static [Hint] = &[
-        Hint::new("f", "follow/pause"),
-        Hint::new("/", "filter"),
-        Hint::new("w", "wrap"),
-        Hint::new("t", "timestamps"),
-        Hint::new("y", "copy line"),
-        Hint::new("^S", "save"),
-        Hint::new("j/k g/G", "scroll"),
-    ];
+    /// The view keys for the hints bar, as configured.
+    pub fn view_hints(&self) -> Vec<Hint> {
+        let k = &self.keys;
+        let mut hints = k.hints(&[
+            ViewKey::Pause,
+            ViewKey::Filter,
+            ViewKey::Wrap,
+            ViewKey::Timestamps,
+            ViewKey::Copy,
+            ViewKey::Save,
+        ]);
+        let scroll = [
+            k.first_key(ViewKey::Down),
+            k.first_key(ViewKey::Up),
+            k.label(ViewKey::Top)
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            k.label(ViewKey::Bottom)
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        ];
+        if scroll.iter().all(|s| !s.is_empty()) {
+            hints.push(Hint::owned(
+                format!("{}/{} {}/{}", scroll[0], scroll[1], scroll[2], scroll[3]),
+                "scroll",
+            ));
+        }
+        hints
+    }
+
+    /// The view's keys and the save prompt's, for the help.
+    pub fn help(&self) -> Vec<HelpSection> {
+        vec![self.keys.help(), self.save_keys.help()]
+    }
+
+    /// The configured keys in place of the defaults; `scope` is the pane's table.
+    pub fn rebind(
+        &mut self,
+        scope: &'static crate::tui::keymap::Scope<ViewKey>,
+        config: &crate::config::keys::KeysConfig,
+    ) {
+        self.keys = Keymap::new(scope, config);
+        self.save_keys = Keymap::new(&super::keys::SAVE, config);
+    }
 }
 
 /// `~/x` means the home directory, as in a shell (the engine writes the path as given).
@@ -442,6 +500,7 @@ pub fn file_safe(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)

@@ -6,12 +6,13 @@
 //! following started again. The title says which instance and what its source is doing.
 
 pub mod controls;
+pub mod keys;
 mod picker;
 pub mod streams;
 
 use std::collections::HashMap;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -23,7 +24,9 @@ use crate::feeds::logs::{LogFeedEvent, SourceStatus};
 use crate::model::{Instance, StackId};
 use crate::text::one_line;
 use crate::text::sanitize::group_thousands;
+use crate::tui::keymap::{HelpSection, Keymap};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
+use keys::{PickKey, ViewKey};
 
 use controls::{ViewControls, file_safe};
 use picker::{Entry, PickResult, Picker};
@@ -42,6 +45,7 @@ pub struct LogsPane {
     controls: ViewControls,
     /// The pane's outer width as last drawn: how much title fits.
     width: u16,
+    picker_keys: Keymap<PickKey>,
 }
 
 impl LogsPane {
@@ -55,6 +59,7 @@ impl LogsPane {
             picker: None,
             controls: ViewControls::default(),
             width: 0,
+            picker_keys: Keymap::default(),
         }
     }
 
@@ -188,7 +193,7 @@ impl LogsPane {
             .instances
             .get(&picker.stack)
             .map_or(&[][..], Vec::as_slice);
-        let result = picker.on_key(key, instances);
+        let result = picker.on_key(key, instances, &self.picker_keys);
         self.picked(result)
     }
 
@@ -384,8 +389,9 @@ impl Pane for LogsPane {
         if self.picker.is_some() {
             return self.picker_key(key);
         }
-        let plain = !key.modifiers.contains(KeyModifiers::CONTROL);
-        if plain && key.code == KeyCode::Char('i') && !self.controls.captures_keys() {
+        if !self.controls.captures_keys()
+            && self.controls.keys.action(&key) == Some(ViewKey::Instance)
+        {
             return self.open_picker(ctx);
         }
         let shown = self.shown_key(ctx);
@@ -450,17 +456,34 @@ impl Pane for LogsPane {
 
     fn hints(&self, _ctx: &Ctx) -> Vec<Hint> {
         if self.picker.is_some() {
-            return vec![
-                Hint::new("⏎/1-9", "follow instance"),
-                Hint::new("j/k", "move"),
-                Hint::new("Esc", "close"),
-            ];
+            let k = &self.picker_keys;
+            let mut hints: Vec<Hint> = match (k.hint(PickKey::Follow), k.hint(PickKey::Number)) {
+                (Some(f), Some(n)) => vec![Hint::owned(
+                    format!("{}/{}", f.key, n.key),
+                    "follow instance",
+                )],
+                (f, n) => f.into_iter().chain(n).collect(),
+            };
+            hints.extend(k.pair(PickKey::Down, PickKey::Up, "move"));
+            hints.extend(k.hint(PickKey::Close));
+            return hints;
         }
         if let Some(h) = self.controls.hints() {
             return h;
         }
-        let mut hints = vec![Hint::new("i", "instance")];
-        hints.extend_from_slice(ViewControls::VIEW_HINTS);
+        let mut hints = self.controls.keys.hints(&[ViewKey::Instance]);
+        hints.extend(self.controls.view_hints());
         hints
+    }
+
+    fn help(&self) -> Vec<HelpSection> {
+        let mut help = self.controls.help();
+        help.insert(1, self.picker_keys.help());
+        help
+    }
+
+    fn rebind(&mut self, config: &crate::config::keys::KeysConfig) {
+        self.controls.rebind(&keys::LOGS, config);
+        self.picker_keys = Keymap::new(&keys::PICKER, config);
     }
 }

@@ -1,16 +1,18 @@
 //! The instance picker (`i`): a small list of the stack's instances over the Logs pane.
 //! Choosing one asks the engine to follow it; the list comes from `Event::Instances`.
 
-use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use unicode_width::UnicodeWidthStr;
 
+use super::keys::PickKey;
 use crate::model::{Instance, StackId};
 use crate::text::one_line;
 use crate::text::sanitize::group_thousands;
+use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,26 +55,32 @@ impl Picker {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent, instances: &[Instance]) -> PickResult {
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        instances: &[Instance],
+        keys: &Keymap<PickKey>,
+    ) -> PickResult {
         let last = instances.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('i') | KeyCode::Char('q') => return PickResult::Closed,
-            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(last),
-            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => self.selected = last,
-            KeyCode::Enter => {
+        let Some((action, n)) = keys.lookup(&key) else {
+            return PickResult::Open;
+        };
+        match action {
+            PickKey::Close => return PickResult::Closed,
+            PickKey::Down => self.selected = (self.selected + 1).min(last),
+            PickKey::Up => self.selected = self.selected.saturating_sub(1),
+            PickKey::Top => self.selected = 0,
+            PickKey::Bottom => self.selected = last,
+            PickKey::Follow => {
                 if let Some(i) = instances.get(self.selected) {
                     return PickResult::Chosen(i.id.clone());
                 }
             }
-            KeyCode::Char(c @ '1'..='9') => {
-                let n = c as usize - '1' as usize;
+            PickKey::Number => {
                 if let Some(i) = instances.get(n) {
                     return PickResult::Chosen(i.id.clone());
                 }
             }
-            _ => {}
         }
         PickResult::Open
     }

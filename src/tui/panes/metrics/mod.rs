@@ -6,18 +6,21 @@
 //! the digest onto the screen.
 
 pub mod format;
+pub mod keys;
 mod render;
 pub mod sparkline;
 /// The per-stack views live in the dashboard model; the name stays for the pane's code.
 pub use crate::tui::model::metrics as view;
 
-use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use crate::engine::Event;
+use crate::tui::keymap::{HelpSection, Keymap};
 use crate::tui::pane::{Ctx, Hint, Intent, Outcome, Pane, PaneId};
+use keys::MetricsKey;
 use view::StackView;
 
 /// What a screen row of the pane leads to when clicked.
@@ -39,6 +42,7 @@ pub struct MetricsPane {
     drawn: Vec<(u16, Target)>,
     /// No series in the config: the feed never starts, so say so instead of waiting.
     unconfigured: bool,
+    keys: Keymap<MetricsKey>,
 }
 
 impl MetricsPane {
@@ -127,20 +131,26 @@ impl Pane for MetricsPane {
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         let n = self.series_count(ctx);
-        match key.code {
-            KeyCode::Down | KeyCode::Char('j') => self.move_highlight(1, ctx),
-            KeyCode::Up | KeyCode::Char('k') => self.move_highlight(-1, ctx),
-            KeyCode::Home | KeyCode::Char('g') => self.highlight = 0,
-            KeyCode::End | KeyCode::Char('G') => self.highlight = n.saturating_sub(1),
-            KeyCode::Enter | KeyCode::Char('d') => self.toggle_detail(ctx),
-            KeyCode::Esc if self.detail.is_some() => self.detail = None,
-            KeyCode::PageDown if self.detail.is_some() => {
-                self.detail = self.detail.map(|s| s.saturating_add(5));
+        let Some(action) = self.keys.action(&key) else {
+            return Outcome::Ignored;
+        };
+        match action {
+            MetricsKey::Down => self.move_highlight(1, ctx),
+            MetricsKey::Up => self.move_highlight(-1, ctx),
+            MetricsKey::Top => self.highlight = 0,
+            MetricsKey::Bottom => self.highlight = n.saturating_sub(1),
+            MetricsKey::Detail => self.toggle_detail(ctx),
+            MetricsKey::Back if self.detail.is_some() => self.detail = None,
+            // Nothing to close: the global Esc (restore the zoom, clear the message).
+            MetricsKey::Back => return Outcome::Ignored,
+            MetricsKey::PageDown | MetricsKey::PageUp if self.detail.is_none() => {
+                let open = self.keys.first_key(MetricsKey::Detail);
+                return Outcome::Intent(Intent::Say(format!(
+                    "Only the detail of a series scrolls ({open} opens it)."
+                )));
             }
-            KeyCode::PageUp if self.detail.is_some() => {
-                self.detail = self.detail.map(|s| s.saturating_sub(5));
-            }
-            _ => return Outcome::Ignored,
+            MetricsKey::PageDown => self.detail = self.detail.map(|s| s.saturating_add(5)),
+            MetricsKey::PageUp => self.detail = self.detail.map(|s| s.saturating_sub(5)),
         }
         Outcome::Handled
     }
@@ -184,17 +194,27 @@ impl Pane for MetricsPane {
     }
 
     fn hints(&self, _ctx: &Ctx) -> Vec<Hint> {
+        let k = &self.keys;
         if self.detail.is_some() {
-            return vec![
-                Hint::new("Esc", "back"),
-                Hint::new("j/k", "other series"),
-                Hint::new("PgUp/PgDn", "scroll"),
-            ];
+            let mut hints = k.hints(&[MetricsKey::Back]);
+            hints.extend(k.pair(MetricsKey::Down, MetricsKey::Up, "other series"));
+            hints.extend(k.pair(MetricsKey::PageUp, MetricsKey::PageDown, "scroll"));
+            return hints;
         }
-        vec![
-            Hint::new("j/k", "series"),
-            Hint::new("⏎/d", "detail"),
-            Hint::new("click", "select a stack"),
-        ]
+        let mut hints: Vec<Hint> = k
+            .pair(MetricsKey::Down, MetricsKey::Up, "series")
+            .into_iter()
+            .collect();
+        hints.extend(k.hint(MetricsKey::Detail));
+        hints.push(Hint::new("click", "select a stack"));
+        hints
+    }
+
+    fn help(&self) -> Vec<HelpSection> {
+        vec![self.keys.help()]
+    }
+
+    fn rebind(&mut self, keys: &crate::config::keys::KeysConfig) {
+        self.keys = Keymap::new(&keys::KEYS, keys);
     }
 }
