@@ -724,10 +724,11 @@ fn press(app: &mut App, c: char) {
 }
 
 fn stack_row(buf: &Buffer, name: &str) -> String {
-    // Row 0 is the dashboard's header, which names the selected stack too.
+    // Row 0 is the dashboard's header, which names the selected stack too, and row 1 the
+    // Stacks pane's title, which names the next stack.
     screen(buf)
         .into_iter()
-        .skip(1)
+        .skip(2)
         .find(|r| r.contains(&format!(" {name} ")) && r.contains("9be77d"))
         .unwrap_or_else(|| panic!("no row for {name}:\n{}", text(buf)))
 }
