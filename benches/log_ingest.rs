@@ -5,6 +5,12 @@
 //!
 //! Run: `cargo bench --bench log_ingest`. Criterion prints lines/s (throughput) for ingest
 //! and the time per frame for rendering.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -87,7 +93,7 @@ fn ingest(c: &mut Criterion) {
     ] {
         let mut state = full_view(filter, data);
         group.bench_function(name, |b| {
-            b.iter(|| state.push_lines(black_box(data).iter().map(Vec::as_slice)))
+            b.iter(|| state.push_lines(black_box(data).iter().map(Vec::as_slice)));
         });
     }
     group.finish();
@@ -136,7 +142,7 @@ fn frame(c: &mut Criterion) {
                 || Buffer::empty(area),
                 |buf| render(&mut state, area, buf, &styles),
                 BatchSize::SmallInput,
-            )
+            );
         });
     }
     // A frame right after a batch of new lines arrived (the usual case while following).
@@ -149,10 +155,10 @@ fn frame(c: &mut Criterion) {
                 || Buffer::empty(area),
                 |buf| {
                     state.push_lines(fresh.iter().map(Vec::as_slice));
-                    render(&mut state, area, buf, &styles)
+                    render(&mut state, area, buf, &styles);
                 },
                 BatchSize::SmallInput,
-            )
+            );
         },
     );
     group.finish();

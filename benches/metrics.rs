@@ -2,6 +2,12 @@
 //! one scrape-and-aggregate round under 500 ms of CPU.
 //!
 //! `cargo bench --bench metrics`. Results and the machine go in docs/metrics.md.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -142,14 +148,14 @@ fn bench_parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("exposition");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("parse every line (2,000 series)", |b| {
-        b.iter(|| parse(black_box(&text), at, &Wanted::all()))
+        b.iter(|| parse(black_box(&text), at, &Wanted::all()));
     });
     g.bench_function("parse configured metrics only (2,000 series)", |b| {
-        b.iter(|| parse(black_box(&text), at, &wanted))
+        b.iter(|| parse(black_box(&text), at, &wanted));
     });
     g.throughput(Throughput::Bytes(real.len() as u64));
     g.bench_function("parse every line (Prometheus 2.42 /metrics)", |b| {
-        b.iter(|| parse(black_box(real), at, &Wanted::all()))
+        b.iter(|| parse(black_box(real), at, &Wanted::all()));
     });
     g.finish();
 }
@@ -215,7 +221,7 @@ fn bench_round(c: &mut Criterion) {
                 black_box(feed.round_from_bodies(bodies, &promoted, now))
             },
             BatchSize::LargeInput,
-        )
+        );
     });
     g.finish();
 }

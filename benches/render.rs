@@ -1,6 +1,12 @@
 //! A full frame of the dashboard at 200×60 with every pane full: state built by a real
 //! engine on the embedded demo (versions, diffs, metrics, two deployments' output), plus
 //! 100,000 log lines, with a filter active in the Logs pane. Budget: median under 1 ms.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -73,7 +79,7 @@ fn full_app() -> App {
                             .into_bytes()
                     })
                     .collect();
-                let batch: LineBatch = lines.iter().map(|l| l.as_slice()).collect();
+                let batch: LineBatch = lines.iter().map(std::vec::Vec::as_slice).collect();
                 app.on_engine_event(Event::Log {
                     stack: stack.clone(),
                     instance: instance.clone(),
@@ -108,13 +114,13 @@ fn bench(c: &mut Criterion) {
     c.bench_function("full frame 200x60, every pane full, logs filtered", |b| {
         b.iter(|| {
             terminal.draw(|f| app.render(f)).expect("draw");
-        })
+        });
     });
     let mut small = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
     c.bench_function("full frame 80x24", |b| {
         b.iter(|| {
             small.draw(|f| app.render(f)).expect("draw");
-        })
+        });
     });
 }
 

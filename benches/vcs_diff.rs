@@ -1,10 +1,16 @@
 //! live..test with risk flags over two generated histories. Budget: no slower than
-//! `git log --name-only live..test` on the same range (see benches/diff_compare.sh for
+//! `git log --name-only live..test` on the same range (see `benches/diff_compare.sh` for
 //! the whole-process comparison, which adds real histories).
 //!
 //! - `live..test`: 10,000 commits, merges every 10th, two to five files per commit.
 //! - `small tree`: 10,500 linear commits, a 24-file tree, one file changed per commit,
 //!   where the fixed cost per commit (message, PR number, risk flags) dominates.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 #[path = "support/bigrepo.rs"]
 mod bigrepo;
@@ -26,7 +32,7 @@ fn ranges(c: &mut Criterion, group: &str, dir: &std::path::Path, first_parent: &
             cs.count, cs.risky
         );
         group.bench_function(format!("{behind} first-parent commits"), |b| {
-            b.iter(|| diff(&repo, &live, &test, &rules).expect("diff"))
+            b.iter(|| diff(&repo, &live, &test, &rules).expect("diff"));
         });
     }
     group.finish();

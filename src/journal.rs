@@ -275,10 +275,10 @@ fn account_name() -> Option<String> {
     let rc = unsafe {
         libc::getpwuid_r(
             libc::geteuid(),
-            &mut pwd,
+            &raw mut pwd,
             buf.as_mut_ptr(),
             buf.len(),
-            &mut result,
+            &raw mut result,
         )
     };
     if rc != 0 || result.is_null() || pwd.pw_name.is_null() {

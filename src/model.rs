@@ -336,6 +336,10 @@ pub fn step_words(env: &Env, old: &Version, new: &Version, from: Option<&Env>) -
 
 /// Who holds a release lock (the lock file, or the platform's lock where it has one):
 /// the same words on every machine.
+#[allow(
+    clippy::unsafe_derive_deserialize,
+    reason = "the unsafe is libc process probing in one method, unrelated to the fields"
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockHolder {
     pub user: String,

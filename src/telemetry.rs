@@ -22,11 +22,9 @@ pub fn init(log_file: Option<&Path>) -> Result<WorkerGuard, String> {
         Some(path) => (
             path.parent()
                 .filter(|p| !p.as_os_str().is_empty())
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from(".")),
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
             path.file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_else(|| "slipway.log".into()),
+                .map_or_else(|| "slipway.log".into(), |n| n.to_string_lossy().to_string()),
         ),
         None => (default_log_dir(), "slipway.log".to_string()),
     };

@@ -1,6 +1,12 @@
 //! What a platform sends is bounded: a 50 MB answer is refused with a clear error past
 //! the limit, and 50 MB of deploy output streams through without staying resident. The
-//! peak RSS of the real binary is measured (VmHWM) and must stay under 100 MB.
+//! peak RSS of the real binary is measured (`VmHWM`) and must stay under 100 MB.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -31,6 +37,7 @@ fn streamed(prefix: &'static str, len: usize) -> Response {
     (StatusCode::OK, [("content-type", "application/json")], body).into_response()
 }
 
+#[allow(clippy::unused_async, reason = "an axum handler is an async fn")]
 async fn platform(polls: Arc<AtomicUsize>, method: Method, uri: Uri) -> Response {
     let parts: Vec<String> = uri
         .path()
@@ -119,7 +126,7 @@ struct Run {
     code: Option<i32>,
     stdout_bytes: usize,
     stderr: String,
-    /// Peak resident set size, from /proc/PID/status VmHWM.
+    /// Peak resident set size, from /proc/PID/status `VmHWM`.
     peak_rss_kb: u64,
 }
 

@@ -1,6 +1,12 @@
 //! Small faults of a command-line citizen, against the real binary: a closed pipe ends a
 //! command quietly; an announcement is posted once per release and kind unless asked
 //! `--again`; without a `[repo]`, `diff` and `announce` say so at once and post nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

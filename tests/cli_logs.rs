@@ -1,6 +1,12 @@
 //! `slipway logs` as a user runs it: the real binary against a config whose `file` or
 //! `command` source is a temp file or a real process, and against `slipway demo --serve`
 //! running as a child process.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -322,15 +328,13 @@ fn sigterm_stops_the_source_process_too() {
 }
 
 fn is_zombie(proc: &Path) -> bool {
-    std::fs::read_to_string(proc.join("stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(true)
+    std::fs::read_to_string(proc.join("stat")).map_or(true, |s| {
+        s.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
 }
 
 // ---- against the demo environment, run as a separate process --------------------------

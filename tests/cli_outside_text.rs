@@ -7,6 +7,12 @@
 //! Into a pipe, stdout and stderr hold no ESC, no C1 control and no bidi control; the
 //! token appears in no output, not in the journal, not in `history`, not in the
 //! diagnostics log written at `SLIPWAY_LOG=trace`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 #[path = "support/gitrepo.rs"]
 mod gitrepo;
@@ -34,6 +40,7 @@ struct Seen {
     aborted: Arc<std::sync::atomic::AtomicBool>,
 }
 
+#[allow(clippy::unused_async, reason = "an axum handler is an async fn")]
 async fn platform(seen: Seen, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let auth = headers
         .get("authorization")
@@ -340,7 +347,7 @@ async fn every_subcommand_prints_outside_text_safely_and_never_the_token() {
     let mut outputs = Vec::new();
     for (name, args) in runs {
         let s = s.clone();
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let args: Vec<String> = args.iter().map(std::string::ToString::to_string).collect();
         let out = tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             slipway(&s, &args)

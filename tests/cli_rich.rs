@@ -2,6 +2,12 @@
 //! as a second terminal uses it: one old → new form for versions, prompts that show the
 //! dialog's facts, the CLI's own gestures in refusals, announcements that read right after
 //! progress, verdicts in `status`, and `promote --watch` ending clean or on a flag.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

@@ -1,4 +1,10 @@
 //! `slipway completions SHELL` and `slipway man`, run as a user would.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::process::Command;
 

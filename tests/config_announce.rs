@@ -1,5 +1,11 @@
 //! `[announce]` parses with documented defaults, and mistakes inside it are reported with
 //! the line and key, including templates that do not compile.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::path::Path;
 

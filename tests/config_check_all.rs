@@ -2,6 +2,12 @@
 //! exit status 2), the dashboard and the CLI refuse the same config with the same list,
 //! and the checks that used to pass at load and fail later (placeholders, URL hosts,
 //! smoke regexes, announce templates) refuse it at load.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -162,7 +168,7 @@ id = "eu"
 fn problems(extra: &str) -> Vec<String> {
     match slipway::validation::parse_str(&format!("{BASE}{extra}"), Path::new("s.toml")) {
         Ok(_) => Vec::new(),
-        Err(e) => e.iter().map(|e| e.to_string()).collect(),
+        Err(e) => e.iter().map(std::string::ToString::to_string).collect(),
     }
 }
 
@@ -318,7 +324,7 @@ progress_pointer = "progress"
 id = "eu"
 "#;
     let e = slipway::validation::parse_str(text, Path::new("k.toml")).expect_err("refused");
-    let lines: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    let lines: Vec<String> = e.iter().map(std::string::ToString::to_string).collect();
     let keys: Vec<&str> = lines.iter().filter_map(|l| l.split(": ").nth(1)).collect();
     assert_eq!(
         keys,
@@ -357,7 +363,7 @@ lock_ref = "refs/heads/lock"
 id = "eu"
 "#;
     let e = slipway::validation::parse_str(text, Path::new("g.toml")).expect_err("refused");
-    let lines: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+    let lines: Vec<String> = e.iter().map(std::string::ToString::to_string).collect();
     let keys: Vec<&str> = lines.iter().filter_map(|l| l.split(": ").nth(1)).collect();
     assert_eq!(
         keys,

@@ -2,6 +2,12 @@
 //! exits non-zero, and a valid override takes effect in the real dashboard (in tmux, on a
 //! served demo environment): the configured key promotes, the default one no longer
 //! does, and the help shows the configured key.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

@@ -1,6 +1,12 @@
 //! One dashboard model: the header, the Stacks pane, the status line and the details
 //! dialog all show a stack's metric flags from the same model, so they agree — on one
 //! count and one threshold (a SPIKE or a DROP; a watch is not a flag).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use chrono::{TimeZone, Utc};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
@@ -109,8 +115,10 @@ fn stack_row<'a>(screen: &'a [String], name: &str) -> &'a str {
     screen[2..]
         .iter()
         .find(|l| l.contains(&format!(" {name} ")))
-        .map(String::as_str)
-        .unwrap_or_else(|| panic!("no row for {name}:\n{}", screen.join("\n")))
+        .map_or_else(
+            || panic!("no row for {name}:\n{}", screen.join("\n")),
+            String::as_str,
+        )
 }
 
 /// The Stacks pane's part of a line (left of its right border).

@@ -1,6 +1,12 @@
 //! The embedded demo environment, driven the way slipway drives a real platform: through
 //! the `http` platform adapter built from the demo's own config, plus plain HTTP for the
 //! metrics and smoke endpoints. Deployments run with a short step time.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -204,7 +210,7 @@ async fn a_second_promotion_conflicts_and_abort_leaves_live_alone() {
         .await;
     match second {
         Err(PlatformError::Conflict { detail, .. }) => {
-            assert!(detail.contains("5639226"), "{detail}")
+            assert!(detail.contains("5639226"), "{detail}");
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
@@ -337,10 +343,10 @@ async fn scrape_totals(
                 }
                 ("http_request_duration_seconds", prometheus_parse::Value::Histogram(_)) => {}
                 ("http_request_duration_seconds_sum", prometheus_parse::Value::Untyped(v)) => {
-                    totals.2 += v
+                    totals.2 += v;
                 }
                 ("http_request_duration_seconds_count", prometheus_parse::Value::Untyped(v)) => {
-                    totals.3 += v
+                    totals.3 += v;
                 }
                 _ => {}
             }
@@ -575,7 +581,11 @@ async fn config_toml_round_trips_and_points_at_the_demo() {
     assert_eq!(parsed, env.config().expect("demo config parses"));
     assert!(text.contains(&env.api_url()));
     assert_eq!(parsed.release.name, "belfrage");
-    let names: Vec<String> = parsed.stacks.iter().map(|s| s.display_name()).collect();
+    let names: Vec<String> = parsed
+        .stacks
+        .iter()
+        .map(slipway::config::StackConfig::display_name)
+        .collect();
     assert_eq!(names, vec!["WWW", "Cedric", "Sally", "Bruce"]);
     env.shutdown().await;
 }

@@ -1,6 +1,12 @@
 //! `--dry-run`: the real binary checks the action and prints exactly what it would send,
 //! and sends nothing. A loopback server records every request (only reads may arrive);
 //! a command platform's deploy script would leave a mark if it ran.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

@@ -1,4 +1,10 @@
 //! The real `slipway demo` binary in a real terminal (tmux): what a new user does first.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

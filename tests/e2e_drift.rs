@@ -1,5 +1,11 @@
 //! The drift view in the real `slipway demo` (tmux): it says so in words when there is
 //! none, and the demo's Cedric stack, whose live runs a hotfix test lacks, shows it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

@@ -1,6 +1,12 @@
 //! Three environments end to end: the real `slipway demo --environments 3` in a real
 //! terminal (tmux) at 80×24, promoting one stack dev → staging → live, with the steps
 //! that would skip an environment or the order refused.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

@@ -2,6 +2,12 @@
 //! every pane whose source fails says so with the age of what it shows, nothing reads as
 //! live or promotable any more, and `p` opens a promote dialog that says the versions
 //! are stale.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

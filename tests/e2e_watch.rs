@@ -5,6 +5,12 @@
 //! traffic. The dashboard must notice the change of live, flag Sally, keep the flag while
 //! the rollback runs and until live is back on the old version, and (with a baseline to
 //! compare with) clear it once the metrics are healthy again.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 
@@ -73,12 +79,11 @@ fn row<'a>(screen: &'a str, name: &str) -> &'a str {
     screen
         .lines()
         .find(|l| l.starts_with('┃') && l.split_whitespace().take(3).any(|w| w == name))
-        .map(|l| {
+        .map_or("", |l| {
             let inner = '┃'.len_utf8();
             let end = l[inner..].find('┃').map_or(l.len(), |i| i + 2 * inner);
             &l[..end]
         })
-        .unwrap_or("")
 }
 
 /// A stack's live version as its row shows it.

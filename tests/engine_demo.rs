@@ -1,6 +1,12 @@
 //! The whole watch-the-rollout loop through the engine on the embedded demo, whose Sally
 //! release is bad on purpose: promote Sally, see the error spike and the failed smoke
 //! check, roll back, see the error rate come down.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::sync::Arc;
 use std::time::Duration;

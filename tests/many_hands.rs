@@ -3,6 +3,12 @@
 //! deployment per round, whether or not the platform itself refuses a second one (409);
 //! the others are refused naming the holder of the release lock or what already moved;
 //! the journal holds each action once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -40,7 +46,7 @@ struct Platform {
 type Shared = Arc<Mutex<Platform>>;
 
 fn lock(p: &Shared) -> std::sync::MutexGuard<'_, Platform> {
-    p.lock().unwrap_or_else(|e| e.into_inner())
+    p.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Settles deployments whose time is up: live moves to their version.

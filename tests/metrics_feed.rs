@@ -1,6 +1,12 @@
 //! The metrics feed end to end against loopback exposition servers whose counters the test
 //! drives: values and rates, a counted problem for each bad source while the good ones
 //! still count, and a SPIKE after a promotion.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -242,8 +248,10 @@ async fn two_instances_count_and_bad_sources_are_counted_problems() {
             .sources
             .iter()
             .find(|s| matches!(&s.source, metrics::Source::Instance { id: i, .. } if i == id))
-            .map(|s| (s.problems.clone(), s.totals))
-            .unwrap_or_else(|| panic!("no report for {id}"))
+            .map_or_else(
+                || panic!("no report for {id}"),
+                |s| (s.problems.clone(), s.totals),
+            )
     };
     let (p, _) = problems("good1");
     assert!(p.is_empty(), "{p:?}");

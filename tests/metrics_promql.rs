@@ -1,6 +1,12 @@
-//! The PromQL source: against a loopback server that answers like Prometheus' HTTP API,
+//! The `PromQL` source: against a loopback server that answers like Prometheus' HTTP API,
 //! and against a real Prometheus (Debian's `prometheus` package) scraping a loopback
 //! exposition endpoint.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -30,8 +36,8 @@ fn json(body: &str) -> Response {
 
 /// Answers by the query text, the way Prometheus would.
 async fn query(Query(p): Query<HashMap<String, String>>) -> Response {
-    let q = p.get("query").map(String::as_str).unwrap_or("");
-    let t = p.get("time").map(String::as_str).unwrap_or("0");
+    let q = p.get("query").map_or("", String::as_str);
+    let t = p.get("time").map_or("0", String::as_str);
     match q {
         "sum(rate(errors{stack=\"sally\"}[1m]))" => json(&format!(
             r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{}},"value":[{t},"0.25"]}}]}}}}"#

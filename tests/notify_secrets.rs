@@ -2,6 +2,12 @@
 //! preview, not the saved state, and not the diagnostics log — including on every
 //! failure path (Slack refusing the token, 500s, rate limits, timeouts, refused
 //! connections).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 #[path = "support/chat.rs"]
 mod chat;
@@ -184,7 +190,7 @@ async fn a_secret_webhook_url_and_its_key_never_show() {
     let preview = n.preview(&message, SendMode::Normal).unwrap();
     assert_eq!(
         preview.items[0].request,
-        format!("POST {}/…", base),
+        format!("POST {base}/…"),
         "only scheme, host and port are shown"
     );
     shown.push(preview.to_string());

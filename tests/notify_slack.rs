@@ -1,5 +1,11 @@
 //! The Slack sender against a loopback server that records every request: what is posted,
 //! where, with which token and in which thread, and that nothing is posted twice.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 #[path = "support/chat.rs"]
 mod chat;
@@ -313,7 +319,7 @@ async fn endless_rate_limiting_gives_up_after_the_configured_retries() {
     assert!(started.elapsed().as_secs() < 5);
     match status_of(&d, "#belfrage") {
         DeliveryStatus::Failed { reason } => {
-            assert!(reason.contains("retry after 3600s"), "{reason}")
+            assert!(reason.contains("retry after 3600s"), "{reason}");
         }
         other => panic!("{other:?}"),
     }
@@ -331,7 +337,7 @@ async fn a_timed_out_post_is_not_resent_without_force() {
     assert!(d.has_unknown(), "{d}");
     match status_of(&d, "#belfrage") {
         DeliveryStatus::Unknown { reason } => {
-            assert!(reason.contains("no answer within 1s"), "{reason}")
+            assert!(reason.contains("no answer within 1s"), "{reason}");
         }
         other => panic!("{other:?}"),
     }

@@ -1,5 +1,11 @@
 //! The generic JSON webhook against a loopback receiver: method, path, auth header and
 //! the body's shape for each kind of message, and the same at-most-once rule as Slack.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 #[path = "support/chat.rs"]
 mod chat;

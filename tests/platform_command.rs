@@ -1,6 +1,12 @@
 //! The `command` platform against real child processes: shell scripts written to a
 //! temporary directory play kubectl. No mocks: what the scripts print, how they exit and
 //! what they leave running is what the platform sees.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -655,7 +661,11 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
             .map(|c| std::iter::once(c.program).chain(c.args).collect())
             .collect()
     };
-    let words = |s: &[&str]| s.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    let words = |s: &[&str]| {
+        s.iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         argv(Operation::Versions),
         [words(&[
@@ -784,7 +794,7 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
 }
 
 /// `kill -9` of slipway leaves no cleanup to run: the deploy command still dies with it
-/// (PR_SET_PDEATHSIG), instead of deploying on with nobody watching.
+/// (`PR_SET_PDEATHSIG`), instead of deploying on with nobody watching.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deploy_command_dies_with_a_killed_slipway() {
     let f = Fixture::new();

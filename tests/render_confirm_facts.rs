@@ -1,6 +1,12 @@
 //! What the promote and rollback dialogs say beyond the plan, rendered into ratatui's
-//! TestBackend over a real git history: versions the platform stopped confirming, a
+//! `TestBackend` over a real git history: versions the platform stopped confirming, a
 //! rollback over a migration, someone else deploying, and commits (not entries) counted.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

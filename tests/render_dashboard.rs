@@ -1,5 +1,11 @@
-//! The dashboard as a user sees it, rendered into ratatui's TestBackend at the smallest
+//! The dashboard as a user sees it, rendered into ratatui's `TestBackend` at the smallest
 //! supported size and a large one, with realistic state from a real git history.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 
@@ -354,7 +360,7 @@ fn announcement_dialog_shows_the_draft_and_its_targets_and_keeps_edits() {
             assert!(
                 text.starts_with(" (edited)Releasing belfrage to live"),
                 "{text}"
-            )
+            );
         }
         other => panic!("expected one Announce, got {other:?}"),
     }

@@ -1,7 +1,13 @@
-//! The gates on the dashboard, rendered into ratatui's TestBackend at 80×24: the worst
+//! The gates on the dashboard, rendered into ratatui's `TestBackend` at 80×24: the worst
 //! state in the header (the step still shown), `g` listing each gate, the promote dialog
 //! showing those that do not pass and wanting `o` and a typed reason for a block, and a
 //! missing approval that no key goes past.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

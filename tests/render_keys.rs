@@ -2,6 +2,12 @@
 //! dialogs' too) and fits 80×24 by scrolling and 200×50 in columns; configured keys work
 //! and show as configured; dialog footers show their own keys; a dimmed button says why
 //! when pressed; the `:` line lists its commands and confirms a theme.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;

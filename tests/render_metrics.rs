@@ -1,5 +1,11 @@
 //! The Metrics pane and the Stacks pane's flag column, rendered into buffers and into a
 //! `TestBackend` dashboard: what a user sees during a release with one bad stack.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{
@@ -453,9 +459,7 @@ fn gaps_stay_blank_and_non_numbers_are_never_drawn() {
     assert!(rows[2].contains("—  ▲ SPIKE"), "{rows:#?}");
     // The newest point of every sparkline is in the same column; p99's last three rounds
     // had two gaps, blank, with a value between them and the newest.
-    let newest = column_of(&buf, 3, "┃")
-        .map(|m| m + AFTER as u16)
-        .unwrap_or_else(|| panic!("{rows:#?}"));
+    let newest = column_of(&buf, 3, "┃").map_or_else(|| panic!("{rows:#?}"), |m| m + AFTER as u16);
     assert_eq!(buf[(newest, 1)].symbol(), " ", "∞ is drawn as a gap");
     assert_eq!(buf[(newest - 2, 3)].symbol(), " ");
     assert_eq!(buf[(newest - 1, 3)].symbol(), " ");

@@ -1,7 +1,13 @@
 //! The release report's preview (`R`) on the dashboard, rendered into ratatui's
-//! TestBackend at the smallest supported size and a large one: the report as it will be
+//! `TestBackend` at the smallest supported size and a large one: the report as it will be
 //! saved or posted, scrolling, saving and posting through engine commands (the UI does
 //! no I/O), and the read-only header.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 
@@ -131,6 +137,7 @@ fn open(app: &mut App, post_to: Result<Vec<String>, String>) {
     app.on_engine_event(Event::ReportDraft(Ok(draft(post_to))));
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "the shape a draft carries: where to post, or why not")]
 fn slack() -> Result<Vec<String>, String> {
     Ok(vec!["#belfrage (the release thread)".into()])
 }

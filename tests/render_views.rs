@@ -1,7 +1,13 @@
 //! What to do next, visibly, and the record on screen: the History view (`H`), the next
 //! stack in order, texts shown whole where there is room (authors, long messages), search
-//! in Changes, and a commit's patch. Rendered into ratatui's TestBackend from a real git
+//! in Changes, and a commit's patch. Rendered into ratatui's `TestBackend` from a real git
 //! history and a real journal file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

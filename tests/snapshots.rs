@@ -1,5 +1,5 @@
 //! Every pane and overlay pictured at 80×24, 120×38 and 200×60, in the dark theme and
-//! with NO_COLOR (the monochrome theme): one insta snapshot per picture, text then style
+//! with `NO_COLOR` (the monochrome theme): one insta snapshot per picture, text then style
 //! runs, named `<picture>_<w>x<h>_<theme>`.
 //!
 //! The dashboard is built from fixed data (tests/support/dashboard.rs: a git history with
@@ -10,6 +10,12 @@
 //!
 //! and review the diff of tests/snapshots/ before committing it (cargo-insta is not
 //! needed). A failure names the picture that changed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

@@ -1,5 +1,11 @@
 //! A repository given by URL is cloned into the cache and fetched on demand (with the
 //! system git, as the user's credentials need), and new commits then show in the diff.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::float_cmp,
+    clippy::match_wild_err_arm
+)] // a test stops at the first surprise and compares exact values
 
 mod support;
 

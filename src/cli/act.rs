@@ -290,8 +290,7 @@ fn names(board: &Board, ids: &[StackId]) -> String {
         .map(|id| {
             board
                 .get(id)
-                .map(|s| s.name.clone())
-                .unwrap_or_else(|| id.to_string())
+                .map_or_else(|| id.to_string(), |s| s.name.clone())
         })
         .collect::<Vec<_>>()
         .join(", ")

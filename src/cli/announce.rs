@@ -92,7 +92,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
                     {
                         unread.push(format!("{}..{}: {e}", live.short(), test.short()));
                     }
-                    waiting.retain(|p| *p != pair)
+                    waiting.retain(|p| *p != pair);
                 }
                 Some(Event::Repo(RepoState::Failed(e))) => {
                     unread.push(format!("the repository: {e}"));

@@ -17,7 +17,11 @@ pub fn run(path: Option<&Path>) -> ExitCode {
     match crate::validation::load_file(&path) {
         Ok(loaded) => {
             let c = &loaded.config;
-            let order: Vec<String> = c.stacks.iter().map(|s| s.display_name()).collect();
+            let order: Vec<String> = c
+                .stacks
+                .iter()
+                .map(super::super::config::StackConfig::display_name)
+                .collect();
             println!(
                 "{}: ok — release {}, {} stacks in order {}",
                 path.display(),
@@ -101,7 +105,7 @@ fn command_preview(c: &crate::config::Config) -> Vec<String> {
             None => "(not configured)".to_string(),
             Some(cmds) => cmds
                 .iter()
-                .map(|c| c.display())
+                .map(super::super::platform::template::RenderedCommand::display)
                 .collect::<Vec<_>>()
                 .join(" && "),
         };

@@ -151,7 +151,7 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
                     }
                 }
                 Some(Event::Problem { context, message }) => {
-                    eprintln!("slipway: {context}: {message}")
+                    eprintln!("slipway: {context}: {message}");
                 }
                 Some(Event::Repo(RepoState::Ready(path))) => repo_path = Some(path),
                 Some(Event::Repo(RepoState::Failed(e))) => return Err(e),

@@ -45,10 +45,10 @@ pub mod exit {
     after_help = "With no subcommand, opens the dashboard. Try `slipway demo` for a simulated environment."
 )]
 pub struct Cli {
-    /// Config file (default: $SLIPWAY_CONFIG, ./slipway.toml, then ~/.config/slipway/config.toml).
+    /// Config file (default: $`SLIPWAY_CONFIG`, ./slipway.toml, then ~/.config/slipway/config.toml).
     #[arg(long, short = 'c', global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Write diagnostics here instead of the daily file in ~/.local/state/slipway/ (level: $SLIPWAY_LOG).
+    /// Write diagnostics here instead of the daily file in ~/.local/state/slipway/ (level: $`SLIPWAY_LOG`).
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
     /// Watch only: refuse promote, rollback, abort, announce and lock steals, and write

@@ -96,7 +96,7 @@ pub async fn first_refresh(
             match ev {
                 Event::Board(b) => board = b,
                 Event::Problem { context, message } => {
-                    problems.push(format!("{context}: {message}"))
+                    problems.push(format!("{context}: {message}"));
                 }
                 Event::Refreshed => return true,
                 _ => {}

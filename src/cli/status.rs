@@ -120,8 +120,10 @@ pub fn table(board: &Board, verdicts: &[Option<Verdict>]) -> String {
         .stacks
         .iter()
         .find_map(|s| s.versions.as_ref())
-        .map(|v| v.envs.iter().map(|e| e.env.to_string()).collect())
-        .unwrap_or_else(|| vec!["test".into(), "live".into()]);
+        .map_or_else(
+            || vec!["test".into(), "live".into()],
+            |v| v.envs.iter().map(|e| e.env.to_string()).collect(),
+        );
     let col_w = envs.iter().map(String::len).max().unwrap_or(4).max(8);
     let mut out = format!("{:<3}{:<name_w$}  ", "#", "STACK");
     for e in &envs {

@@ -46,7 +46,7 @@ pub(super) async fn run(
                     }
                 }
                 Event::Problem { context, message } => {
-                    eprintln!("slipway: {context}: {message}")
+                    eprintln!("slipway: {context}: {message}");
                 }
                 _ => {}
             }

@@ -1,4 +1,4 @@
-//! `[platform] kind = "git"`: GitOps, where a commit to an environment repository is the
+//! `[platform] kind = "git"`: `GitOps`, where a commit to an environment repository is the
 //! deployment (docs/git-platform.md).
 
 use std::collections::BTreeMap;
@@ -141,7 +141,7 @@ mod defaults {
         "refs/slipway/lock".into()
     }
     fn words(w: &[&str]) -> Vec<String> {
-        w.iter().map(|s| s.to_string()).collect()
+        w.iter().map(std::string::ToString::to_string).collect()
     }
     pub fn synced_values() -> Vec<String> {
         words(&["Synced", "True"])

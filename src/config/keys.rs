@@ -26,6 +26,10 @@ pub enum KeyList {
     Many(Vec<String>),
 }
 
+#[allow(
+    clippy::iter_without_into_iter,
+    reason = "one borrowing iterator is all callers need"
+)]
 impl KeyList {
     pub fn iter(&self) -> std::slice::Iter<'_, String> {
         match self {

@@ -115,6 +115,10 @@ impl ConfigErrors {
         self.errors.is_empty()
     }
 
+    #[allow(
+        clippy::iter_without_into_iter,
+        reason = "one borrowing iterator is all callers need"
+    )]
     pub fn iter(&self) -> std::slice::Iter<'_, ConfigError> {
         self.errors.iter()
     }

@@ -393,7 +393,7 @@ pub struct HttpStates {
 
 impl Default for HttpStates {
     fn default() -> Self {
-        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect();
+        let words = |w: &[&str]| w.iter().map(std::string::ToString::to_string).collect();
         HttpStates {
             running: words(&["queued", "pending", "running", "in_progress", "deploying"]),
             succeeded: words(&[
@@ -507,7 +507,7 @@ pub struct SeriesConfig {
     /// A metric scraped from each instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<String>,
-    /// Instead of `metric`: a PromQL expression giving one number, with `{stack}` replaced
+    /// Instead of `metric`: a `PromQL` expression giving one number, with `{stack}` replaced
     /// by the stack's id (`sum(rate(http_requests_total{stack="{stack}"}[1m]))`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promql: Option<String>,
@@ -530,7 +530,7 @@ pub struct SeriesConfig {
     /// Which direction is bad: a rise (`up`, errors, latency) or a fall (`down`, traffic).
     #[serde(default)]
     pub bad: BadDirection,
-    /// For a scraped series: the same quantity as a PromQL expression (before `scale`),
+    /// For a scraped series: the same quantity as a `PromQL` expression (before `scale`),
     /// asked of `[metrics.prometheus]` on start so the baseline exists at once instead of
     /// after minutes of scraping. `{stack}` is replaced by the stack's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -538,8 +538,8 @@ pub struct SeriesConfig {
 }
 
 impl SeriesConfig {
-    /// What to ask Prometheus for this series' history on start: its PromQL, or the
-    /// PromQL equivalent given for a scraped series.
+    /// What to ask Prometheus for this series' history on start: its `PromQL`, or the
+    /// `PromQL` equivalent given for a scraped series.
     pub fn history_promql_for(&self, stack: &StackId) -> Option<String> {
         self.promql
             .as_ref()
@@ -547,7 +547,7 @@ impl SeriesConfig {
             .map(|q| q.replace("{stack}", stack.as_str()))
     }
 
-    /// The PromQL expression for one stack, when this series is asked of Prometheus.
+    /// The `PromQL` expression for one stack, when this series is asked of Prometheus.
     pub fn promql_for(&self, stack: &StackId) -> Option<String> {
         self.promql
             .as_ref()
@@ -652,9 +652,9 @@ pub enum LogSourceConfig {
     /// A local file followed like `tail -F`; `path` may use `{stack}` and `{instance}`.
     File { path: String },
     /// `ssh [options] HOST tail -n N -F PATH` with the system OpenSSH client, so the user's
-    /// ~/.ssh/config, agent, jump hosts and known_hosts apply. Never prompts (BatchMode).
+    /// ~/.ssh/config, agent, jump hosts and `known_hosts` apply. Never prompts (`BatchMode`).
     Ssh {
-        /// Host (or ssh_config alias, or `user@host`); defaults to the instance's host.
+        /// Host (or `ssh_config` alias, or `user@host`); defaults to the instance's host.
         #[serde(default = "defaults::ssh_host")]
         host: String,
         /// The log file on the remote host.
@@ -724,7 +724,11 @@ impl Default for ChangesConfig {
 
 /// The defaults when config names none: what makes a release risky in most codebases.
 pub fn default_risk_rules() -> BTreeMap<String, Vec<String>> {
-    let r = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let r = |v: &[&str]| {
+        v.iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     BTreeMap::from([
         (
             "migration".to_string(),
@@ -967,7 +971,7 @@ mod defaults {
             "*PRIVATE*",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
     }
     pub fn announce_retries() -> u32 {

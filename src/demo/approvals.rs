@@ -24,7 +24,9 @@ pub struct Approvals {
 
 impl Approvals {
     fn list(&self) -> std::sync::MutexGuard<'_, Vec<Value>> {
-        self.list.lock().unwrap_or_else(|e| e.into_inner())
+        self.list
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

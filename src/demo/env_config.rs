@@ -27,15 +27,12 @@ pub fn for_env(stack: &str, env: Env) -> BTreeMap<String, String> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    match env.is_live() {
-        true => {
-            c.insert("ORIGIN_POOL_SIZE".into(), "256".into());
-            c.insert("LEGACY_AMP_ROUTES".into(), "true".into());
-        }
-        false => {
-            c.insert("ORIGIN_POOL_SIZE".into(), "512".into());
-            c.insert("REQUEST_COALESCING".into(), "true".into());
-        }
+    if env.is_live() {
+        c.insert("ORIGIN_POOL_SIZE".into(), "256".into());
+        c.insert("LEGACY_AMP_ROUTES".into(), "true".into());
+    } else {
+        c.insert("ORIGIN_POOL_SIZE".into(), "512".into());
+        c.insert("REQUEST_COALESCING".into(), "true".into());
     }
     c
 }

@@ -18,7 +18,9 @@ pub struct Lock {
 
 impl Lock {
     fn held(&self) -> std::sync::MutexGuard<'_, Option<Value>> {
-        self.holder.lock().unwrap_or_else(|e| e.into_inner())
+        self.holder
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -121,12 +121,11 @@ impl TempDir {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0);
+                .map_or(0, |d| d.subsec_nanos());
             let path = base.join(format!("slipway-demo-{}-{n}-{nanos:x}", std::process::id()));
             match std::fs::create_dir(&path) {
                 Ok(()) => return Ok(TempDir(path)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
                     return Err(e).with_context(|| {
                         format!("cannot create a temporary directory in {}", base.display())
@@ -291,9 +290,7 @@ fn prepare_repo_dir(path: &Path) -> anyhow::Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let empty = std::fs::read_dir(path)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false);
+    let empty = std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none());
     if empty {
         return Ok(());
     }

@@ -213,7 +213,7 @@ fn short(version: &str) -> String {
 /// A poisoned lock only means a task panicked mid-update; the data is still usable and
 /// the demo should keep serving rather than cascade the panic into every handler.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl PlatformSim {
@@ -738,8 +738,8 @@ impl PlatformSim {
 /// False when the deployment (or the whole demo) was stopped during the pause.
 async fn sleep_unless(pause: Duration, stop: &CancellationToken) -> bool {
     tokio::select! {
-        _ = tokio::time::sleep(pause) => true,
-        _ = stop.cancelled() => false,
+        () = tokio::time::sleep(pause) => true,
+        () = stop.cancelled() => false,
     }
 }
 

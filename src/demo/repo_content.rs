@@ -43,10 +43,10 @@ pub(super) fn insert_before_end(old: &str, text: &str) -> String {
     let trimmed = old.trim_end();
     match trimmed.rfind('\n') {
         Some(nl) if trimmed[nl + 1..].trim() == "end" => {
-            format!("{}{text}end\n", &trimmed[..nl + 1])
+            format!("{}{text}end\n", &trimmed[..=nl])
         }
         _ if old.is_empty() => text.trim_start_matches('\n').to_string(),
-        _ => format!("{}\n{text}", trimmed),
+        _ => format!("{trimmed}\n{text}"),
     }
 }
 
@@ -113,7 +113,7 @@ pub(super) fn lock_line(dep: &str, version: &str) -> String {
         dep.bytes()
             .chain(version.bytes())
             .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
             }),
     );
     let hex = |rng: &mut fastrand::Rng| -> String { (0..64).map(|_| rng.digit(16)).collect() };
@@ -141,8 +141,10 @@ pub(super) fn migration(subject: &str, name: &str) -> String {
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.'))
         .find(|w| w.contains('_') || w.contains('.'))
-        .map(|w| w.split('.').next().unwrap_or(w).to_string())
-        .unwrap_or_else(|| slug(subject, 3, '_').replace("add_", ""));
+        .map_or_else(
+            || slug(subject, 3, '_').replace("add_", ""),
+            |w| w.split('.').next().unwrap_or(w).to_string(),
+        );
     format!(
         "defmodule Belfrage.Repo.Migrations.{} do\n  use Ecto.Migration\n\n  # {subject}\n  def change do\n    create_if_not_exists table(:{table}) do\n      add :name, :string, null: false\n      add :value, :map, default: %{{}}\n      timestamps()\n    end\n  end\nend\n",
         camel(name)

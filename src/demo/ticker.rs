@@ -27,7 +27,7 @@ impl Ticker {
     /// Waits for the next tick: seconds since the last one, or None once cancelled.
     pub async fn next(&mut self, cancel: &CancellationToken) -> Option<f64> {
         tokio::select! {
-            _ = cancel.cancelled() => return None,
+            () = cancel.cancelled() => return None,
             _ = self.interval.tick() => {}
         }
         let now = Instant::now();

@@ -216,7 +216,7 @@ mod tests {
         assert!(sally.id.starts_with("sally-") && sally.id.len() == 10);
         assert!(sally.host.starts_with("10.0."));
         let mut ids: Vec<&str> = a.instances.iter().map(|i| i.id.as_str()).collect();
-        ids.sort();
+        ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), a.instances.len());
     }

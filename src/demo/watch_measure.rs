@@ -182,9 +182,6 @@ fn the_bad_release_is_flagged_soon_after_the_swap_and_good_ones_never() {
         assert!(d <= 15, "flagged {d} s after the swap: {delays:?}");
     }
     let false_rounds: Vec<usize> = (100..120).map(false_flags).collect();
-    eprintln!(
-        "20 good releases, 5 simulated minutes each: rounds with a flag {:?}",
-        false_rounds
-    );
+    eprintln!("20 good releases, 5 simulated minutes each: rounds with a flag {false_rounds:?}");
     assert_eq!(false_rounds.iter().sum::<usize>(), 0, "{false_rounds:?}");
 }

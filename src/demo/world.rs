@@ -79,6 +79,8 @@ impl World {
     }
 
     pub fn traffic(&self) -> MutexGuard<'_, Traffic> {
-        self.traffic.lock().unwrap_or_else(|e| e.into_inner())
+        self.traffic
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -81,10 +81,10 @@ pub fn spawn(
                         Ok(text) => Event::AnnouncementDraft {
                             kind,
                             text,
-                            targets: notifier
-                                .as_ref()
-                                .map(|n| n.targets())
-                                .unwrap_or_else(|_| targets.clone()),
+                            targets: notifier.as_ref().map_or_else(
+                                |_| targets.clone(),
+                                super::super::notify::Notifier::targets,
+                            ),
                         },
                         Err(e) => problem(e.to_string()),
                     }
@@ -246,7 +246,7 @@ pub fn summary(
         });
         if let Some(Ok(cs)) = diffs
             .get(&(v.target().clone(), v.source().clone()))
-            .map(|r| r.as_ref())
+            .map(std::convert::AsRef::as_ref)
         {
             if cs.drift.is_some() {
                 out.drift.push(s.name.clone());

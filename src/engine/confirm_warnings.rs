@@ -44,14 +44,16 @@ impl Fact {
 /// are last known, and what runs may differ.
 pub fn versions(board: &Board, stack: &StackId, now: DateTime<Utc>) -> Option<Fact> {
     let why = |e: Option<&super::freshness::ReadError>| {
-        e.map(|e| {
-            format!(
-                "the platform did not answer ({}, {})",
-                crate::text::one_line(&e.message, 80),
-                ago(e.at, now)
-            )
-        })
-        .unwrap_or_else(|| "no read has come back since".to_string())
+        e.map_or_else(
+            || "no read has come back since".to_string(),
+            |e| {
+                format!(
+                    "the platform did not answer ({}, {})",
+                    crate::text::one_line(&e.message, 80),
+                    ago(e.at, now)
+                )
+            },
+        )
     };
     match board.freshness(stack, now)? {
         Freshness::Stale { known_at, error } => Some(Fact::warn(format!(
@@ -218,7 +220,7 @@ mod tests {
             body: String::new(),
             pr: None,
             files: Vec::new(),
-            risks: risks.iter().map(|r| r.to_string()).collect(),
+            risks: risks.iter().map(std::string::ToString::to_string).collect(),
             is_merge: !merged.is_empty(),
             merged,
         }

@@ -67,7 +67,11 @@ impl Engine {
             .versions(&plan.from, &plan.to);
         if !plan.skipped.is_empty() {
             tracing::warn!(stack = %stack, skipped = ?plan.skipped, "promotion out of order by override");
-            let skipped: Vec<String> = plan.skipped.iter().map(|s| s.to_string()).collect();
+            let skipped: Vec<String> = plan
+                .skipped
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect();
             entry = entry.detail(format!(
                 "out of order by override; not live yet: {}",
                 skipped.join(", ")
@@ -99,7 +103,7 @@ impl Engine {
         );
     }
 
-    /// `id` is `None` for a rollback the engine starts itself (auto_rollback).
+    /// `id` is `None` for a rollback the engine starts itself (`auto_rollback`).
     pub(super) async fn rollback(
         &mut self,
         id: Option<RequestId>,
@@ -230,8 +234,7 @@ impl Engine {
                 stack: self
                     .board
                     .get(stack)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| stack.to_string()),
+                    .map_or_else(|| stack.to_string(), |s| s.name.clone()),
                 version: version.as_str().to_string(),
             }),
         }
@@ -383,7 +386,7 @@ impl Engine {
                     .deploy_trouble(&stack, Some((Utc::now(), message.clone())));
                 self.emit_board().await;
                 self.problem(format!("deployment of {stack}"), message)
-                    .await
+                    .await;
             }
             WatchReport::Answering => {
                 self.board.deploy_trouble(&stack, None);
@@ -392,10 +395,10 @@ impl Engine {
                     format!("deployment of {stack}"),
                     "the platform answers again".to_string(),
                 )
-                .await
+                .await;
             }
             WatchReport::Finished { deployment, status } => {
-                self.finished(stack, deployment, status).await
+                self.finished(stack, deployment, status).await;
             }
         }
     }

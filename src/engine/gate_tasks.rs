@@ -405,7 +405,7 @@ impl Engine {
                             APPROVAL_LIMIT.as_secs()
                         ),
                     )
-                    .await
+                    .await;
                 }
             }
         }

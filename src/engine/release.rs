@@ -1,6 +1,6 @@
 //! The per-stack release state machine: plain data and pure functions, no I/O.
 //!
-//! Pending → Promoting → Verifying → Live, or Failed, Aborted, RolledBack. The engine owns
+//! Pending → Promoting → Verifying → Live, or Failed, Aborted, `RolledBack`. The engine owns
 //! one [`Board`] and is the only writer; front ends receive copies through events. Every
 //! request that could hurt (promote, rollback, abort) is checked here first, so the rules
 //! (order, in-flight, version on test) hold for the CLI and the TUI alike.

@@ -46,9 +46,7 @@ fn id(s: &str) -> StackId {
 }
 
 fn phase(b: &Board, s: &str) -> Phase {
-    b.get(&id(s))
-        .map(|s| s.phase.clone())
-        .unwrap_or(Phase::Unknown)
+    b.get(&id(s)).map_or(Phase::Unknown, |s| s.phase.clone())
 }
 
 #[test]

@@ -127,11 +127,11 @@ impl Engine {
             RepoState::Cloning => {
                 self.changes.fetch_pending = true;
                 self.emit(Event::Notice("Still cloning the repository…".into()))
-                    .await
+                    .await;
             }
             RepoState::NotConfigured => {
                 self.emit(Event::Fetched(Err(FetchError::NotConfigured)))
-                    .await
+                    .await;
             }
         }
     }
@@ -216,9 +216,7 @@ impl Engine {
         let events = self.events.clone();
         let patterns = self.config.changes.secret_patterns.clone();
         self.tasks.spawn(async move {
-            let result = if !platform.capabilities().config {
-                Err(ConfigDiffError::Unsupported(platform.describe()))
-            } else {
+            let result = if platform.capabilities().config {
                 let (live, test) = tokio::join!(
                     platform.config(&stack, &target),
                     platform.config(&stack, &source)
@@ -230,6 +228,8 @@ impl Engine {
                     }
                     (_, _, Err(e)) => Err(ConfigDiffError::SecretPatterns(e)),
                 }
+            } else {
+                Err(ConfigDiffError::Unsupported(platform.describe()))
             };
             let _ = events.send(Event::ConfigDiff { stack, result }).await;
         });

@@ -270,8 +270,7 @@ impl Engine {
         let live = release
             .versions
             .as_ref()
-            .map(|v| v.target().clone())
-            .unwrap_or_else(|| crate::model::Version::new("?"));
+            .map_or_else(|| crate::model::Version::new("?"), |v| v.target().clone());
         let outcome = match &release.phase {
             Phase::Live | Phase::Pending => Outcome::Live { version: live },
             Phase::RolledBack(t) => Outcome::RolledBack {
@@ -306,8 +305,7 @@ impl Engine {
                 .board
                 .get(stack)
                 .and_then(|s| s.versions.as_ref())
-                .map(|v| v.target().clone())
-                .unwrap_or_else(|| crate::model::Version::new("?"));
+                .map_or_else(|| crate::model::Version::new("?"), |v| v.target().clone());
             self.answer(
                 id,
                 stack,
@@ -321,7 +319,6 @@ impl Engine {
     pub(super) fn stack_name(&self, stack: &StackId) -> String {
         self.board
             .get(stack)
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| stack.to_string())
+            .map_or_else(|| stack.to_string(), |s| s.name.clone())
     }
 }

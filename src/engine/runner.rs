@@ -295,7 +295,7 @@ impl Engine {
                 Some(msg) = internal.recv() => self.internal(msg).await,
                 Some((stack, report)) = watch_reports.recv() => self.watch_report(stack, report).await,
                 _ = refresh.tick() => self.refresh(),
-                _ = sleep_until(log_due), if log_due.is_some() => self.start_logs().await,
+                () = sleep_until(log_due), if log_due.is_some() => self.start_logs().await,
                 // Reap finished tasks so the set does not grow.
                 Some(_) = self.tasks.join_next(), if !self.tasks.is_empty() => {}
             }
@@ -377,7 +377,7 @@ impl Engine {
                 override_gates,
             } => {
                 self.promote(id, stack, expected, override_order, to, override_gates)
-                    .await
+                    .await;
             }
             Command::CheckGates { stack, to } => self.check_gates(id, stack, to).await,
             Command::Approve { stack, to } => self.approve(id, stack, to).await,
@@ -440,7 +440,7 @@ impl Engine {
                     force,
                     again,
                 })
-                .await
+                .await;
             }
         }
     }
@@ -599,10 +599,10 @@ impl Engine {
         let platform = self.platform.clone();
         let tx = self.internal.clone();
         self.tasks.spawn(async move {
-            let result = if !configured.is_empty() {
-                Ok(configured)
-            } else {
+            let result = if configured.is_empty() {
                 platform.instances(&stack, &env).await
+            } else {
+                Ok(configured)
             };
             let _ = tx.send(Internal::Instances(stack, env, result)).await;
         });
@@ -630,7 +630,7 @@ impl Engine {
                         Err(e) => {
                             self.board.read_failed(&stack, Utc::now(), e.to_string());
                             self.problem(format!("versions of {stack}"), e.to_string())
-                                .await
+                                .await;
                         }
                     }
                 }
@@ -683,7 +683,7 @@ impl Engine {
                 }
                 Err(e) => {
                     self.problem("journal", format!("cannot read it: {e}"))
-                        .await
+                        .await;
                 }
             },
             Internal::RepoReady(result) => self.repo_ready(result).await,
@@ -740,7 +740,7 @@ impl Engine {
             Internal::AbortResult(stack, result) => match result {
                 Ok(()) => {
                     self.emit(Event::Notice(format!("{stack}: abort requested")))
-                        .await
+                        .await;
                 }
                 Err(e) => {
                     self.problem(format!("abort {stack}"), e.to_string()).await;
@@ -782,8 +782,7 @@ impl Engine {
                 let name = self
                     .board
                     .get(stack)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| stack.to_string());
+                    .map_or_else(|| stack.to_string(), |s| s.name.clone());
                 self.emit(Event::Notice(format!(
                     "{name}: live changed outside this dashboard, {} → {}; watching it",
                     from.short(),

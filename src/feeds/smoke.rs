@@ -228,7 +228,7 @@ mod tests {
     fn problems(smoke: &str) -> Vec<String> {
         match crate::validation::parse_str(&format!("{BASE}{smoke}"), Path::new("t.toml")) {
             Ok(_) => Vec::new(),
-            Err(e) => e.iter().map(|e| e.to_string()).collect(),
+            Err(e) => e.iter().map(std::string::ToString::to_string).collect(),
         }
     }
 

@@ -136,7 +136,7 @@ impl ReleaseSummary {
             subject: subject.into(),
             author: author.into(),
             pr,
-            risks: risks.iter().map(|r| r.to_string()).collect(),
+            risks: risks.iter().map(std::string::ToString::to_string).collect(),
         };
         ReleaseSummary {
             release: "belfrage".into(),

@@ -1,5 +1,5 @@
 //! Running a short command and reading what it printed: the read operations of platforms
-//! that run programs (`versions`, `instances`, `status`, `config`; a GitOps rollout check).
+//! that run programs (`versions`, `instances`, `status`, `config`; a `GitOps` rollout check).
 //!
 //! [`capture`] bounds everything: the time the command may take and the bytes it may
 //! print. The command runs in a process group of its own (see `feeds::logs::child`), so

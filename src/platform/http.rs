@@ -63,7 +63,7 @@ impl Endpoint {
             let close = rest[open..]
                 .find('}')
                 .ok_or_else(|| format!("unclosed '{{' in '{path}'"))?;
-            let name = &rest[open..open + close + 1];
+            let name = &rest[open..=(open + close)];
             if !known.contains(&name) {
                 return Err(format!(
                     "unknown placeholder {name}; known: {}",
@@ -323,6 +323,10 @@ impl HttpPlatform {
         }
     }
 
+    #[allow(
+        clippy::unused_self,
+        reason = "a method like its siblings, so callers need not know it reads no state"
+    )]
     fn pointer<'a>(
         &self,
         action: &str,

@@ -1,4 +1,4 @@
-//! Command templates: how a platform that runs programs (`command`, the GitOps platform's
+//! Command templates: how a platform that runs programs (`command`, the `GitOps` platform's
 //! rollout check) turns a line of config into the exact argv it executes.
 //!
 //! A template is written in config in one of three shapes ([`TemplateSpec`]):
@@ -552,7 +552,7 @@ mod tests {
         let cmd = &t.render(&[("version", "a'b $(x)")])[0];
         assert_eq!(cmd.program, "sh");
         assert_eq!(t.program(), "deploy");
-        assert_eq!(cmd.args, vec!["-c", r#"deploy 'a'\''b $(x)' | tee log"#]);
+        assert_eq!(cmd.args, vec!["-c", r"deploy 'a'\''b $(x)' | tee log"]);
         for bad in ["echo \"{version}\"", "echo '{version}'", "echo 'x"] {
             assert!(
                 CommandTemplate::parse(&line(bad), true, ALL).is_err(),
@@ -571,7 +571,7 @@ mod tests {
         )
         .unwrap();
         let cmd = &t.render(&[("version", "it's 1")])[0];
-        assert_eq!(cmd.display(), r#"deploy 'it'\''s 1' --x=1"#);
+        assert_eq!(cmd.display(), r"deploy 'it'\''s 1' --x=1");
         assert_eq!(cmd.short(), "deploy it's 1");
         assert_eq!(t.program(), "deploy");
         assert!(t.uses("version") && !t.uses("stack"));

@@ -75,7 +75,7 @@ pub fn build(ctx: &Context, window: &Window, shipped: Shipped) -> Report {
             }
             ("observed", Some(s)) => {
                 s.steps
-                    .push(step(e, "outside", "outside slipway".to_string()))
+                    .push(step(e, "outside", "outside slipway".to_string()));
             }
             ("deploy_started", Some(s)) => deploy_started(s, e),
             ("deploy_finished", Some(s)) => deploy_finished(s, e),
@@ -319,8 +319,8 @@ fn finish(mut s: Stack, live_env: &str) -> StackReport {
         None => (StackOutcome::NotPromoted, "not promoted".to_string()),
         Some(st) => {
             let env = st.env.as_deref().unwrap_or(live_env);
-            let to = st.to.as_deref().map(short).unwrap_or("?");
-            let from = st.from.as_deref().map(short).unwrap_or("?");
+            let to = st.to.as_deref().map_or("?", short);
+            let from = st.from.as_deref().map_or("?", short);
             let smoke_failed = s.smoke.iter().any(|r| {
                 !r.passed
                     && r.cause == "after the promotion"

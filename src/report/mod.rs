@@ -215,8 +215,7 @@ pub fn gather(config: &Config, scope: &Scope, repo: &RepoAccess) -> Result<Repor
         .release
         .environments()
         .pop()
-        .map(|e| e.to_string())
-        .unwrap_or_else(|| "live".into());
+        .map_or_else(|| "live".into(), |e| e.to_string());
     let rules = crate::vcs::RiskRules::new(&config.changes.risk)
         .unwrap_or_else(|_| crate::vcs::RiskRules::defaults());
     let shipped = shipped::shipped(repo, &ranges(&window.entries, &live_env), &rules);
@@ -260,12 +259,7 @@ pub fn repo_access(config: &Config) -> RepoAccess {
 /// Where the dashboard saves a report: the working directory, named after the release,
 /// so it is found where the user started slipway.
 pub fn file_name(report: &Report) -> PathBuf {
-    let version = report
-        .version
-        .as_deref()
-        .map(short)
-        .unwrap_or("since")
-        .to_string();
+    let version = report.version.as_deref().map_or("since", short).to_string();
     let safe = |s: &str| -> String {
         s.chars()
             .map(|c| {

@@ -71,7 +71,7 @@ mod tests {
         // DCS, APC, an 8-bit CSI with its parameters, a C1 control, bracketed paste.
         let nasty = "a\x1bPq#0;2;0;0;0\x1b\\b\x1b_payload\x1b\\c\u{9b}31md\u{85}e\x1b[200~f";
         let out = one_line(nasty, 100);
-        assert!(!out.chars().any(|c| c.is_control()), "{out:?}");
+        assert!(!out.chars().any(char::is_control), "{out:?}");
         assert!(
             !out.contains("payload") && !out.contains("31m") && !out.contains("200~"),
             "{out:?}"

@@ -109,7 +109,7 @@ fn fast_path(raw: &[u8], opts: &SanitizeOptions) -> Option<StyledLine> {
     let mut control = false;
     let mut high = false;
     for &b in raw {
-        control |= (b < 0x20) | (b == 0x7f);
+        control |= (b < 0x20) || (b == 0x7f);
         high |= b >= 0x80;
     }
     if control {
@@ -303,7 +303,7 @@ impl<'o> Parser<'o> {
             },
             State::Csi => match c {
                 '\x30'..='\x3f' if !self.intermediate && self.params.len() < MAX_CSI_PARAMS => {
-                    self.params.push(c)
+                    self.params.push(c);
                 }
                 '\x30'..='\x3f' => self.state = State::CsiIgnore,
                 '\x20'..='\x2f' => self.intermediate = true,

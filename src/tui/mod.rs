@@ -82,9 +82,7 @@ pub async fn run(
             dirty = false;
             interactive = false;
             #[cfg(debug_assertions)]
-            if test_panic {
-                panic!("a test panic (SLIPWAY_TEST_PANIC is set)");
-            }
+            assert!(!test_panic, "a test panic (SLIPWAY_TEST_PANIC is set)");
         }
         let frame_due = last_frame + interval;
         tokio::select! {
@@ -118,9 +116,9 @@ pub async fn run(
                 }
             },
             // Only armed while a redraw is waiting for the frame interval.
-            _ = tokio::time::sleep_until(frame_due), if dirty => {}
+            () = tokio::time::sleep_until(frame_due), if dirty => {}
             // The header clock shows minutes: wake once a minute, not every frame.
-            _ = tokio::time::sleep(until_next_minute()) => dirty = true,
+            () = tokio::time::sleep(until_next_minute()) => dirty = true,
             signal = signals.next() => {
                 tracing::info!(signal, "stopping on signal");
                 break;

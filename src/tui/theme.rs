@@ -161,7 +161,7 @@ impl Theme {
         }
     }
 
-    /// The configured theme, unless `NO_COLOR` is set (https://no-color.org).
+    /// The configured theme, unless `NO_COLOR` is set (<https://no-color.org>).
     pub fn for_terminal(configured: &str) -> Result<Theme, String> {
         if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
             return Ok(Theme::monochrome());

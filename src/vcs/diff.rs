@@ -104,7 +104,9 @@ pub fn diff(
             *risk_counts.entry(r.clone()).or_insert(0) += 1;
         }
     }
-    let drift = if !live_is_ancestor {
+    let drift = if live_is_ancestor {
+        None
+    } else {
         let mut live_only = Vec::new();
         for id in walk(repo, live_id, &[test_id])?.into_iter().take(MAX_DRIFT) {
             let c = repo.find_commit(id)?;
@@ -117,8 +119,6 @@ pub fn diff(
             live_only.push(entry);
         }
         Some(Drift { live_only })
-    } else {
-        None
     };
     Ok(ChangeSet {
         live: live_id.to_string(),

@@ -74,9 +74,7 @@ pub async fn ensure_clone(url: &str, dest: &Path, timeout: Duration) -> Result<(
 /// Brings branches and tags up to date: in a bare cache clone, straight into its refs;
 /// in a user's clone, into its remote-tracking refs (their branches are left alone).
 pub async fn fetch(repo: &Path, timeout: Duration) -> Result<(), String> {
-    let bare = git2::Repository::open(repo)
-        .map(|r| r.is_bare())
-        .unwrap_or(false);
+    let bare = git2::Repository::open(repo).is_ok_and(|r| r.is_bare());
     if bare {
         git(
             &[

@@ -90,7 +90,7 @@ impl<'r> RiskMemo<'r> {
         let mut any = false;
         for path in paths {
             if let Some(found) = self.seen.get(path) {
-                for i in found.iter() {
+                for i in found {
                     self.hit[usize::from(*i)] = true;
                     any = true;
                 }
@@ -102,7 +102,7 @@ impl<'r> RiskMemo<'r> {
                 .filter(|(_, (_, set))| set.is_match(path))
                 .filter_map(|(i, _)| u16::try_from(i).ok())
                 .collect();
-            for i in found.iter() {
+            for i in &found {
                 self.hit[usize::from(*i)] = true;
                 any = true;
             }

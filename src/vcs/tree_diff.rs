@@ -2,7 +2,7 @@
 //! subtrees share an id, so a merge-walk that only descends where ids differ touches a
 //! handful of objects per commit. Trees are read raw from the object database and walked
 //! as bytes: libgit2's parsed trees and general diff cost several times more per commit,
-//! which matters on long ranges (see benches/vcs_diff.rs).
+//! which matters on long ranges (see `benches/vcs_diff.rs`).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

@@ -35,7 +35,7 @@ fn push(state: &mut LogViewState, lines: &[&str]) {
 fn follows_the_newest_lines_and_shows_what_was_dropped() {
     let mut s = LogViewState::new(5);
     let lines: Vec<String> = (1..=8).map(|i| format!("line {i}")).collect();
-    s.push_lines(lines.iter().map(|l| l.as_bytes()));
+    s.push_lines(lines.iter().map(std::string::String::as_bytes));
     let buf = draw(&mut s, 40, 4);
     let rows = screen(&buf);
     assert!(rows[0].ends_with("3 lines dropped"), "{rows:?}");
@@ -138,7 +138,7 @@ fn level_words_are_coloured() {
 fn scrolling_up_pauses_and_bottom_resumes() {
     let mut s = LogViewState::new(1000);
     let lines: Vec<String> = (0..100).map(|i| format!("line {i}")).collect();
-    s.push_lines(lines.iter().map(|l| l.as_bytes()));
+    s.push_lines(lines.iter().map(std::string::String::as_bytes));
     draw(&mut s, 30, 5);
     s.scroll_up(3);
     assert!(!s.is_following());
@@ -183,12 +183,12 @@ fn scrolling_up_pauses_and_bottom_resumes() {
 fn a_paused_view_keeps_its_place_while_old_lines_are_evicted() {
     let mut s = LogViewState::new(50);
     let lines: Vec<String> = (0..50).map(|i| format!("line {i}")).collect();
-    s.push_lines(lines.iter().map(|l| l.as_bytes()));
+    s.push_lines(lines.iter().map(std::string::String::as_bytes));
     draw(&mut s, 30, 3);
     s.scroll_up(10); // line 39
     let before = screen(&draw(&mut s, 30, 3));
     let more: Vec<String> = (50..70).map(|i| format!("line {i}")).collect();
-    s.push_lines(more.iter().map(|l| l.as_bytes()));
+    s.push_lines(more.iter().map(std::string::String::as_bytes));
     let after = screen(&draw(&mut s, 30, 3));
     assert_eq!(before[1], after[1], "rows under the dropped note stay");
     assert!(after[2].starts_with(&before[2]), "{after:?}");

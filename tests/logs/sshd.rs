@@ -1,6 +1,6 @@
 //! A real OpenSSH server on loopback for the `ssh` source tests: generated host and client
 //! keys, a config in a temp dir, a free high port, run in the foreground as the current
-//! user. The client side gets its own ssh_config (`-F`) with the identity and known_hosts
+//! user. The client side gets its own `ssh_config` (`-F`) with the identity and `known_hosts`
 //! in the temp dir, so nothing of the machine's or the user's ssh setup is touched.
 //!
 //! Without `/usr/sbin/sshd` the tests say so and pass locally, but fail on CI (`CI` set),
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 const SSHD: &str = "/usr/sbin/sshd";
 
-/// The host alias the generated ssh_config defines.
+/// The host alias the generated `ssh_config` defines.
 pub const HOST: &str = "slipway-test";
 
 pub struct Sshd {
@@ -134,7 +134,7 @@ impl Sshd {
         }
     }
 
-    /// The client options a source needs: this server's ssh_config.
+    /// The client options a source needs: this server's `ssh_config`.
     pub fn client_options(&self) -> Vec<String> {
         vec!["-F".into(), self.ssh_config().display().to_string()]
     }

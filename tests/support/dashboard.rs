@@ -135,7 +135,10 @@ pub fn busy_release(theme: Theme) -> Release {
     app.on_engine_event(Event::DeployOutput {
         stack: www,
         deployment: DeploymentId::new("5639226"),
-        lines: DEPLOY_LINES.iter().map(|l| l.to_string()).collect(),
+        lines: DEPLOY_LINES
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
     });
     rel
 }

@@ -52,8 +52,7 @@ impl Script {
     pub fn count(&self, key: &str) -> usize {
         self.seen
             .lock()
-            .map(|s| s.iter().filter(|k| *k == key).count())
-            .unwrap_or(0)
+            .map_or(0, |s| s.iter().filter(|k| *k == key).count())
     }
 }
 

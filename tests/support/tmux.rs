@@ -73,9 +73,10 @@ impl Tmux {
             if pred(&s) {
                 return s;
             }
-            if Instant::now() > deadline {
-                panic!("timed out after {secs}s waiting for {what}; the screen:\n{s}");
-            }
+            assert!(
+                Instant::now() <= deadline,
+                "timed out after {secs}s waiting for {what}; the screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

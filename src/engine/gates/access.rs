@@ -54,17 +54,7 @@ pub fn approval(a: &ApprovalFacts<'_>, step: &Step) -> Item {
         .problem
         .map(|p| format!(" (the platform's approvals could not be read: {p})"))
         .unwrap_or_default();
-    let mut missing = if !of_step.is_empty() {
-        Item::new(
-            Gate::Approval,
-            Level::Block,
-            format!(
-                "{} approved only by {}, who promotes: another user must approve{problem}",
-                step.words(),
-                a.user
-            ),
-        )
-    } else {
+    let mut missing = if of_step.is_empty() {
         Item::new(
             Gate::Approval,
             Level::Block,
@@ -73,6 +63,16 @@ pub fn approval(a: &ApprovalFacts<'_>, step: &Step) -> Item {
                 step.words(),
                 step.stack,
                 step.env
+            ),
+        )
+    } else {
+        Item::new(
+            Gate::Approval,
+            Level::Block,
+            format!(
+                "{} approved only by {}, who promotes: another user must approve{problem}",
+                step.words(),
+                a.user
             ),
         )
     };

@@ -211,6 +211,10 @@ impl FreezeWindow {
 
 /// A wall-clock time in `tz` as an instant (see the module's rules for the days the
 /// clocks change).
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "the time zone is held and passed by reference everywhere else"
+)]
 fn resolve(tz: &Tz, local: NaiveDateTime, edge: Edge) -> DateTime<Utc> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t.with_timezone(&Utc),

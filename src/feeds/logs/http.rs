@@ -207,14 +207,14 @@ async fn pump(
                     };
                 }
             },
-            _ = sleep_until(idle_until) => {
+            () = sleep_until(idle_until) => {
                 split.finish(|l| out.push_line(l));
                 return Outcome::Ended {
                     streamed: true,
                     why: format!("no data for {}s", spec.idle_timeout.as_secs()),
                 };
             },
-            _ = sleep_until(deadline.unwrap_or_else(far)), if deadline.is_some() => {
+            () = sleep_until(deadline.unwrap_or_else(far)), if deadline.is_some() => {
                 split.flush_progress(|l| out.push_line(l));
                 progress_since = None;
                 if out.tick().is_err() {

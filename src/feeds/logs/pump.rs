@@ -78,8 +78,8 @@ pub(crate) async fn pump(
                 exit = Some(status);
                 grace = Some(Instant::now() + AFTER_EXIT_GRACE);
             },
-            _ = sleep_until(grace.unwrap_or_else(far)), if grace.is_some() => break,
-            _ = sleep_until(deadline.unwrap_or_else(far)), if deadline.is_some() => {
+            () = sleep_until(grace.unwrap_or_else(far)), if grace.is_some() => break,
+            () = sleep_until(deadline.unwrap_or_else(far)), if deadline.is_some() => {
                 // Output paused mid-line after a `\r`: show the progress line as it is now.
                 split_out.flush_progress(|l| sink.stdout(l, out));
                 split_err.flush_progress(|l| sink.stderr(l, out));

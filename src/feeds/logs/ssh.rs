@@ -1,7 +1,7 @@
 //! The `ssh` source: the system OpenSSH client running `tail -F` on the instance.
 //!
 //! Using `ssh` itself (not a library) means the user's ~/.ssh/config, agent, jump hosts and
-//! known_hosts all apply. `BatchMode=yes` makes it fail instead of prompting; the child has
+//! `known_hosts` all apply. `BatchMode=yes` makes it fail instead of prompting; the child has
 //! no terminal anyway. On failure ssh's own last words are shown, then it reconnects with
 //! back-off, and a gap marker says lines may be missing.
 //!
@@ -33,7 +33,7 @@ const MARKER: &str = "__slipway_log_stream_started__";
 const STABLE_CONNECTION: Duration = Duration::from_secs(10);
 
 /// ssh's argument list: our safety options first (ssh keeps the first value it sees for an
-/// option, so the user cannot turn BatchMode off by accident), then the user's options,
+/// option, so the user cannot turn `BatchMode` off by accident), then the user's options,
 /// then `--` so that the host can never be read as an option.
 pub(super) fn ssh_args(spec: &SshSpec, lines: usize, follow: bool) -> Vec<String> {
     let mut args: Vec<String> = [
@@ -48,7 +48,7 @@ pub(super) fn ssh_args(spec: &SshSpec, lines: usize, follow: bool) -> Vec<String
         "ServerAliveCountMax=3",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     args.extend(spec.options.iter().cloned());
     args.push("--".into());

@@ -26,7 +26,7 @@ pub struct Query {
 #[derive(Debug, Clone)]
 enum Matcher {
     Exact(String),
-    /// Anchored at both ends, as PromQL's `=~`.
+    /// Anchored at both ends, as `PromQL`'s `=~`.
     Regex(Regex),
 }
 

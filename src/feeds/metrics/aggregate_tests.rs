@@ -1,3 +1,4 @@
+#![allow(clippy::float_cmp)] // the exact values parsed and computed are the point
 use std::collections::BTreeMap;
 
 use chrono::{Duration, TimeZone};

@@ -207,7 +207,7 @@ impl Feed {
         self.config.series.iter().any(|s| s.promql.is_some())
     }
 
-    /// Fills the histories of PromQL series from `query_range`, so the baseline exists at
+    /// Fills the histories of `PromQL` series from `query_range`, so the baseline exists at
     /// once instead of after minutes of watching.
     pub async fn backfill(&mut self, now: DateTime<Utc>) {
         let Some(Ok(prom)) = &self.prometheus else {
@@ -592,7 +592,7 @@ fn missing_series(
         .collect()
 }
 
-/// Step two: every scraped series' value across the instances that answered (PromQL
+/// Step two: every scraped series' value across the instances that answered (`PromQL`
 /// series stay empty until their answers are applied).
 fn evaluate_scraped(
     state: &StackState,
@@ -633,7 +633,7 @@ fn evaluate_scraped(
     values
 }
 
-/// Step three: the PromQL answers into `values`; returns Prometheus's problems (with
+/// Step three: the `PromQL` answers into `values`; returns Prometheus's problems (with
 /// those met outside the round, by the backfill).
 fn apply_answers(
     state: &mut StackState,
@@ -652,7 +652,7 @@ fn apply_answers(
                         traffic: None,
                     },
                     series_cfg[i].scale,
-                )
+                );
             }
             Err(error) => prom_problems.push(SourceProblem::Query {
                 series: series_cfg[i].name.clone(),

@@ -1,5 +1,5 @@
 //! Metrics feed: Prometheus exposition scraped from every instance of every stack, and
-//! PromQL against a Prometheus server, turned each interval into one value per configured
+//! `PromQL` against a Prometheus server, turned each interval into one value per configured
 //! series per stack, judged against the stack's pre-promotion baseline.
 //!
 //! The feed runs as its own task and talks only through channels: it reads the instances
@@ -45,7 +45,7 @@ use crate::model::{Instance, StackId};
 const SAVE_EVERY: u32 = 5;
 
 /// Starts the feed. Every `interval_secs` it asks every source of every stack at once,
-/// then sends one [`MetricsUpdate`] per stack, in the order of `stacks`. PromQL series
+/// then sends one [`MetricsUpdate`] per stack, in the order of `stacks`. `PromQL` series
 /// are first filled from `query_range`, and histories saved at `store` by an earlier run
 /// are taken back. The task ends when `tx` is closed.
 pub fn spawn(
@@ -79,8 +79,8 @@ async fn run(
         }
     }
     tokio::select! {
-        _ = feed.backfill(Utc::now()) => {}
-        _ = tx.closed() => return,
+        () = feed.backfill(Utc::now()) => {}
+        () = tx.closed() => return,
     }
     let mut ticker = tokio::time::interval(interval);
     // A round slower than the interval (timeouts) delays the next one rather than
@@ -90,14 +90,14 @@ async fn run(
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
-            _ = tx.closed() => return,
+            () = tx.closed() => return,
         }
         // Cloned so no watch lock is held across the round's awaits.
         let instances_now = instances.borrow().clone();
         let live_now = live.borrow().clone();
         let updates = tokio::select! {
             u = feed.round(&instances_now, &live_now) => u,
-            _ = tx.closed() => return,
+            () = tx.closed() => return,
         };
         for update in updates {
             if tx.send(update).await.is_err() {

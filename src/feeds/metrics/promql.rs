@@ -1,4 +1,4 @@
-//! PromQL against a Prometheus server's HTTP API: `/api/v1/query` for the current value,
+//! `PromQL` against a Prometheus server's HTTP API: `/api/v1/query` for the current value,
 //! `/api/v1/query_range` to fill the history on start.
 
 use std::time::Duration;

@@ -134,7 +134,7 @@ pub enum SourceProblem {
     },
     /// Configured metrics this source does not have at all.
     MissingSeries { series: Vec<String> },
-    /// A PromQL series failed this round (or, with `backfill`, when filling the history).
+    /// A `PromQL` series failed this round (or, with `backfill`, when filling the history).
     Query {
         series: String,
         backfill: bool,

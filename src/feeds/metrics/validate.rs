@@ -11,7 +11,7 @@ use crate::config::{
 /// What `scrape_url` may hold, filled per instance (`scrape::instance_url`).
 pub const SCRAPE_PLACEHOLDERS: &[&str] = &["instance", "host", "stack"];
 
-/// What a PromQL expression may hold (`SeriesConfig::promql_for`).
+/// What a `PromQL` expression may hold (`SeriesConfig::promql_for`).
 pub const PROMQL_PLACEHOLDERS: &[&str] = &["stack"];
 
 /// Every problem in `[metrics]`.

@@ -130,7 +130,9 @@ impl CommandPlatform {
     }
 
     fn deployments(&self) -> MutexGuard<'_, Deployments> {
-        self.deployments.lock().unwrap_or_else(|p| p.into_inner())
+        self.deployments
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn known(&self, id: &DeploymentId) -> Option<Arc<Deployment>> {

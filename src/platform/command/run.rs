@@ -65,6 +65,10 @@ pub(crate) struct Deployment {
     pub deploy_timeout: Duration,
     output: Mutex<OutputBuffer>,
     ran: watch::Sender<Ran>,
+    #[allow(
+        clippy::option_option,
+        reason = "none yet, no abort, or an abort with or without its own command"
+    )]
     abort: watch::Sender<Option<Option<RenderedCommand>>>,
     /// What the abort command said when it failed.
     abort_error: Mutex<Option<String>>,
@@ -128,7 +132,7 @@ impl Deployment {
 
 /// Poisoning only means a panic elsewhere; the data (lines, a message) is still usable.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Starts the first command at once (so a program that cannot run refuses the
@@ -236,7 +240,7 @@ async fn run_all(
         let end = run_step(d, spawned, settings.grace).await;
         let short = cmd.short();
         match end {
-            StepEnd::Exited(status) if status.success() => continue,
+            StepEnd::Exited(status) if status.success() => {}
             StepEnd::Exited(status) => {
                 let how = match (status.code(), exit_signal(&status)) {
                     (Some(code), _) => format!("`{short}` exited with code {code}"),
@@ -284,6 +288,10 @@ async fn aborted(
 }
 
 #[cfg(unix)]
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "called with the borrowed status a child returns"
+)]
 fn exit_signal(status: &std::process::ExitStatus) -> Option<i32> {
     std::os::unix::process::ExitStatusExt::signal(status)
 }

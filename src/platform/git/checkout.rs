@@ -344,7 +344,7 @@ pub fn run_error(action: &str, e: RunError) -> PlatformError {
 fn lock_path(dir: &Path) -> PathBuf {
     let mut name = dir
         .file_name()
-        .map(|n| n.to_os_string())
+        .map(std::ffi::OsStr::to_os_string)
         .unwrap_or_default();
     name.push(".clone-lock");
     dir.with_file_name(name)

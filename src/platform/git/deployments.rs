@@ -46,7 +46,9 @@ struct Inner {
 impl Deployments {
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic elsewhere while holding it leaves plain data behind: keep using it.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn add(&self, deployment: Deployment, lines: Vec<String>) {

@@ -1,4 +1,4 @@
-//! The `git` platform, for GitOps: a stack's version in an environment is a value in a file
+//! The `git` platform, for `GitOps`: a stack's version in an environment is a value in a file
 //! of an environment repository, a promotion is one commit setting it, and a controller
 //! (Argo CD, Flux) rolls it out. Contract: docs/git-platform.md.
 
@@ -706,7 +706,7 @@ fn check_placeholders(text: &str) -> Result<(), String> {
         let close = rest[open..]
             .find('}')
             .ok_or_else(|| format!("unclosed '{{' in '{text}'"))?;
-        let name = &rest[open..open + close + 1];
+        let name = &rest[open..=(open + close)];
         if name != "{stack}" && name != "{env}" {
             return Err(format!(
                 "unknown placeholder {name}; known: {{stack}} {{env}}"

@@ -220,7 +220,10 @@ async fn push_with_retries(
             .commits_touching(action, &range, change.file, 5)
             .await?;
         if !theirs.is_empty() {
-            let named: Vec<String> = theirs.iter().map(|c| c.describe()).collect();
+            let named: Vec<String> = theirs
+                .iter()
+                .map(super::checkout::CommitInfo::describe)
+                .collect();
             return Err(PlatformError::Conflict {
                 action: action.into(),
                 detail: format!(

@@ -143,7 +143,9 @@ impl Locator {
                         style: at.style,
                         before,
                         after,
-                        json: file.ends_with(".json"),
+                        json: std::path::Path::new(file)
+                            .extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("json")),
                     },
                 })
             }

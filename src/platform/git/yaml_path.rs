@@ -216,11 +216,11 @@ fn skip(events: &Events<'_>, at: usize) -> Result<usize, String> {
     let mut i = at;
     loop {
         match events.get(i).map(|(e, _)| e) {
-            None | Some(Event::StreamEnd) | Some(Event::DocumentEnd) => {
+            None | Some(Event::StreamEnd | Event::DocumentEnd) => {
                 return Err("the document ends inside a value".into());
             }
-            Some(Event::MappingStart(..)) | Some(Event::SequenceStart(..)) => depth += 1,
-            Some(Event::MappingEnd) | Some(Event::SequenceEnd) => {
+            Some(Event::MappingStart(..) | Event::SequenceStart(..)) => depth += 1,
+            Some(Event::MappingEnd | Event::SequenceEnd) => {
                 depth = depth
                     .checked_sub(1)
                     .ok_or_else(|| "unbalanced document".to_string())?;

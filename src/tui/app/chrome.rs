@@ -56,20 +56,20 @@ impl App {
         }
         match &mut self.overlay {
             Some(Overlay::Confirm(d)) => {
-                d.render(area, buf, &self.theme, &self.dialog_keys.confirm)
+                d.render(area, buf, &self.theme, &self.dialog_keys.confirm);
             }
             Some(Overlay::Help(h)) => h.render(area, buf, &self.theme, &self.dialog_keys.help),
             Some(Overlay::Announce(d)) => {
-                d.render(area, buf, &self.theme, &self.dialog_keys.announce)
+                d.render(area, buf, &self.theme, &self.dialog_keys.announce);
             }
             Some(Overlay::Details(d)) => d.render(area, buf, &self.theme, &self.dialog_keys.page),
             Some(Overlay::Report(d)) => d.render(area, buf, &self.theme, &self.dialog_keys),
             Some(Overlay::Gates(g)) => g.render(area, buf, &self.theme, &self.dialog_keys.page),
             Some(Overlay::History(h)) => {
-                h.render(area, buf, &self.theme, &self.dialog_keys.history)
+                h.render(area, buf, &self.theme, &self.dialog_keys.history);
             }
             Some(Overlay::Messages(m)) => {
-                m.render(area, buf, &self.theme, &self.dialog_keys.messages)
+                m.render(area, buf, &self.theme, &self.dialog_keys.messages);
             }
             None => {}
         }
@@ -152,7 +152,10 @@ impl App {
         // The gates' worst state comes early, where a narrow terminal still shows it;
         // to make room the `slipway` prefix goes first, then the gate's name.
         let room = (area.width as usize).saturating_sub(clock.len() + 1);
-        let gates = self.gates.as_ref().and_then(|g| g.headline_forms());
+        let gates = self
+            .gates
+            .as_ref()
+            .and_then(crate::engine::gates::Report::headline_forms);
         let mut forms: Vec<String> = Vec::new();
         // Read-only comes early too: what this window cannot do matters before the rest.
         let ro = match (self.read_only, self.dry_run) {

@@ -385,8 +385,7 @@ impl App {
     fn name_of(&self, id: &StackId) -> String {
         self.board
             .get(id)
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| id.to_string())
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
     }
 
     // ---- terminal events ----

@@ -305,7 +305,7 @@ impl<A: Copy + PartialEq + 'static> Keymap<A> {
     pub fn first_key(&self, action: A) -> String {
         self.index(action)
             .and_then(|i| self.keys[i].first())
-            .map(|k| k.to_string())
+            .map(std::string::ToString::to_string)
             .unwrap_or_default()
     }
 
@@ -418,7 +418,7 @@ pub fn label_of(keys: &[KeySpec]) -> String {
         }
     }
     keys.iter()
-        .map(|k| k.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join("/")
 }

@@ -459,11 +459,12 @@ fn right_aligned(buf: &mut Buffer, area: Rect, y: u16, text: &str, style: Style)
 
 /// `HH:MM:SS` in local time.
 pub(crate) fn clock(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
+    chrono::DateTime::from_timestamp(at, 0).map_or_else(
+        || "--:--:--".into(),
+        |t| {
             t.with_timezone(&chrono::Local)
                 .format("%H:%M:%S")
                 .to_string()
-        })
-        .unwrap_or_else(|| "--:--:--".into())
+        },
+    )
 }

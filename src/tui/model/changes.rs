@@ -11,6 +11,10 @@ use crate::vcs::ChangeSet;
 /// Diffs kept for display; stacks share pairs so a handful covers a release.
 const MAX_DIFFS: usize = 32;
 
+#[allow(
+    clippy::struct_field_names,
+    reason = "the diffs themselves, beside their arrival order"
+)]
 pub struct Diffs {
     pub repo: RepoState,
     /// Each stack's last configuration diff between two environments, or why none.

@@ -482,7 +482,10 @@ impl StackView {
             source_lines: update.sources.iter().filter_map(source_line).collect(),
             marker: update.marker(),
             baseline: update.baseline,
-            change: update.watch.as_ref().map(|w| w.describe()),
+            change: update
+                .watch
+                .as_ref()
+                .map(crate::feeds::metrics::change::Watch::describe),
             sources: update.sources.len(),
             troubled: update.troubled_sources().count(),
             last_data: None,

@@ -66,7 +66,7 @@ impl Model {
                 out.changed = self.smoke.remove(stack).is_some();
             }
             Event::Repo(_) | Event::Changes { .. } | Event::ConfigDiff { .. } => {
-                out.changed = self.changes.apply(event)
+                out.changed = self.changes.apply(event);
             }
             _ => {}
         }

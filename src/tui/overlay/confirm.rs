@@ -394,7 +394,7 @@ impl ConfirmDialog {
         }
         let width = lines
             .iter()
-            .map(|l| l.width())
+            .map(ratatui::prelude::Line::width)
             .max()
             .unwrap_or(20)
             .clamp(40, 76) as u16
@@ -528,7 +528,7 @@ mod tests {
             DialogResult::Confirmed(OnConfirm::Send(Command::Promote {
                 override_order, ..
             })) => {
-                assert!(override_order)
+                assert!(override_order);
             }
             other => panic!("expected a confirmed override, got {other:?}"),
         }

@@ -49,10 +49,16 @@ impl DetailsOverlay {
         let mut lines = Vec::new();
         let v = stack.versions.as_ref();
         let ver = |x: Option<&crate::model::Version>| {
-            x.map(|x| x.to_string()).unwrap_or_else(|| "unknown".into())
+            x.map_or_else(|| "unknown".into(), std::string::ToString::to_string)
         };
-        lines.push(row("Live", Span::raw(ver(v.map(|v| v.target())))));
-        lines.push(row("Test", Span::raw(ver(v.map(|v| v.source())))));
+        lines.push(row(
+            "Live",
+            Span::raw(ver(v.map(crate::model::StackVersions::target))),
+        ));
+        lines.push(row(
+            "Test",
+            Span::raw(ver(v.map(crate::model::StackVersions::source))),
+        ));
         let (phase, style) = match &stack.phase {
             Phase::Failed { reason, .. } => {
                 (format!("failed: {}", one_line(reason, 300)), theme.error)
@@ -80,16 +86,15 @@ impl DetailsOverlay {
                 .unwrap_or_default();
             lines.push(row("Deployment", Span::raw(format!("#{}{link}", d.id))));
         }
-        let target = stack
-            .previous_live
-            .as_ref()
-            .map(|p| format!("{} (live before the last promotion)", p.short()))
-            .unwrap_or_else(|| {
+        let target = stack.previous_live.as_ref().map_or_else(
+            || {
                 let how = crate::tui::remedy::words(&crate::model::Remedy::NameRollbackVersion {
                     stack: stack.id.clone(),
                 });
                 format!("unknown: {how}")
-            });
+            },
+            |p| format!("{} (live before the last promotion)", p.short()),
+        );
         lines.push(row("Rollback to", Span::raw(target)));
         lines.push(row(
             "Metrics",

@@ -60,7 +60,7 @@ impl Page {
         let width = self
             .lines
             .iter()
-            .map(|l| l.width())
+            .map(ratatui::prelude::Line::width)
             .max()
             .unwrap_or(40)
             .clamp(50, 110) as u16

@@ -229,7 +229,11 @@ impl StacksPane {
     /// The flag and smoke cells of one row, as many as fit: the flag column is the first
     /// thing a narrow pane gives up. They start at `aligned` (after the widest state) unless
     /// starting right after this row's own state (`tight`) keeps more of them.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        clippy::unused_self,
+        reason = "a row is drawn from all of these; a method like the pane's others"
+    )]
     fn draw_extras(
         &self,
         stack: &StackRelease,
@@ -299,8 +303,7 @@ fn extras_of(stack: &StackRelease, ctx: &Ctx) -> Vec<Extra> {
 }
 
 fn short(v: Option<&crate::model::Version>) -> String {
-    v.map(|v| v.short().to_string())
-        .unwrap_or_else(|| "…".into())
+    v.map_or_else(|| "…".into(), |v| v.short().to_string())
 }
 
 impl Pane for StacksPane {
@@ -406,8 +409,10 @@ impl Pane for StacksPane {
             .stacks
             .iter()
             .find_map(|s| s.versions.as_ref())
-            .map(|v| v.envs.iter().rev().map(|e| e.env.to_string()).collect())
-            .unwrap_or_else(|| vec!["live".into(), "test".into()]);
+            .map_or_else(
+                || vec!["live".into(), "test".into()],
+                |v| v.envs.iter().rev().map(|e| e.env.to_string()).collect(),
+            );
         let mut header = format!("   {:<name_w$}  ", "stack");
         for e in &envs {
             header.push_str(&format!("{:<7} ", truncate(e, 7)));

@@ -131,7 +131,7 @@ impl ChangesPane {
     }
 
     fn visible_rows(&self, ctx: &Ctx) -> Vec<Row> {
-        match self.current(ctx).map(|r| r.as_ref()) {
+        match self.current(ctx).map(std::convert::AsRef::as_ref) {
             Some(Ok(cs)) => rows::rows(cs, &self.expanded, &self.search),
             _ => Vec::new(),
         }
@@ -183,7 +183,7 @@ impl ChangesPane {
     /// wrapping round; an unfolded merge's own row may not match.
     fn next_match(&mut self, ctx: &Ctx, step: isize) {
         let rows = self.visible_rows(ctx);
-        let Some(Ok(cs)) = self.current(ctx).map(|r| r.as_ref()) else {
+        let Some(Ok(cs)) = self.current(ctx).map(std::convert::AsRef::as_ref) else {
             return;
         };
         let n = rows.len() as isize;
@@ -398,7 +398,7 @@ impl Pane for ChangesPane {
                 let rows = self.visible_rows(ctx);
                 let top = match (
                     rows.get(self.selected),
-                    self.current(ctx).map(|r| r.as_ref()),
+                    self.current(ctx).map(std::convert::AsRef::as_ref),
                 ) {
                     (Some(row), Some(Ok(cs))) => {
                         cs.commits.get(row.top).map(|c| (row.top, c.id.clone()))

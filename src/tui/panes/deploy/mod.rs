@@ -233,7 +233,8 @@ impl Pane for DeployPane {
             } => {
                 if let Some(job) = self.job_for(stack, deployment) {
                     // Each line is sanitised on the way in; `\r` rewrites collapse there.
-                    job.view.push_lines(lines.iter().map(|l| l.as_bytes()));
+                    job.view
+                        .push_lines(lines.iter().map(std::string::String::as_bytes));
                 }
                 selected == Some(stack)
             }

@@ -524,11 +524,17 @@ mod tests {
         for ch in "err".chars() {
             c.on_key(key(KeyCode::Char(ch)), Some(&mut v), String::new);
         }
-        assert_eq!(v.filter().map(|f| f.pattern()), Some("err"));
+        assert_eq!(
+            v.filter().map(crate::text::filter::Filter::pattern),
+            Some("err")
+        );
         assert_eq!(v.shown_len(), 1);
         c.on_key(key(KeyCode::Esc), Some(&mut v), String::new);
         assert!(!c.captures_keys());
-        assert_eq!(v.filter().map(|f| f.pattern()), Some("warn"));
+        assert_eq!(
+            v.filter().map(crate::text::filter::Filter::pattern),
+            Some("warn")
+        );
     }
 
     #[test]
@@ -540,7 +546,10 @@ mod tests {
             c.on_key(key(KeyCode::Char(ch)), Some(&mut v), String::new);
         }
         // "/a" worked; "/a(" does not parse, so "/a" stays.
-        assert_eq!(v.filter().map(|f| f.pattern()), Some("/a"));
+        assert_eq!(
+            v.filter().map(crate::text::filter::Filter::pattern),
+            Some("/a")
+        );
         c.on_key(key(KeyCode::Enter), Some(&mut v), String::new);
         assert!(matches!(c.notice, Some(Notice::Error(_))));
     }

@@ -91,7 +91,7 @@ impl Stream {
         let held: Vec<&str> = self.view.lines().filter(|l| !is_marker(l)).collect();
         let anchor = held[held.len().saturating_sub(ANCHOR_LINES)..]
             .iter()
-            .map(|l| l.to_string())
+            .map(std::string::ToString::to_string)
             .collect();
         self.resume = Some(Resume {
             anchor,
@@ -306,7 +306,10 @@ mod tests {
     fn lines(n: usize) -> LogFeedEvent {
         let text: Vec<String> = (0..n).map(|i| format!("line {i}")).collect();
         LogFeedEvent::Lines {
-            lines: text.iter().map(|l| l.as_bytes()).collect::<LineBatch>(),
+            lines: text
+                .iter()
+                .map(std::string::String::as_bytes)
+                .collect::<LineBatch>(),
             dropped: 0,
         }
     }
@@ -392,7 +395,13 @@ mod tests {
         first.view.set_filter("ERROR").unwrap();
         first.view.set_wrap(true);
         let second = s.get_or_insert(&stack, "b", Some((&stack, "a")));
-        assert_eq!(second.view.filter().map(|f| f.pattern()), Some("ERROR"));
+        assert_eq!(
+            second
+                .view
+                .filter()
+                .map(crate::text::filter::Filter::pattern),
+            Some("ERROR")
+        );
         assert!(second.view.wrap());
     }
 }

@@ -58,6 +58,10 @@ impl MetricsPane {
         render::rows_wanted(self, ctx)
     }
 
+    #[allow(
+        clippy::unused_self,
+        reason = "the pane reads its view through itself, as every pane does"
+    )]
     fn selected_view<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a StackView> {
         ctx.model.metrics_of(&ctx.selected_stack()?.id)
     }

@@ -817,7 +817,7 @@ fn detail_lines(s: &SeriesView, v: &StackView, theme: &Theme) -> Vec<Line<'stati
             lines.push(Line::styled(
                 shift_line(label, &flag.magnitude),
                 theme.error,
-            ))
+            ));
         }
         None => {
             if let Some(sh) = &st.in_view {
