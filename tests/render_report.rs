@@ -137,7 +137,10 @@ fn open(app: &mut App, post_to: Result<Vec<String>, String>) {
     app.on_engine_event(Event::ReportDraft(Ok(draft(post_to))));
 }
 
-#[allow(clippy::unnecessary_wraps, reason = "the shape a draft carries: where to post, or why not")]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the shape a draft carries: where to post, or why not"
+)]
 fn slack() -> Result<Vec<String>, String> {
     Ok(vec!["#belfrage (the release thread)".into()])
 }

@@ -8,7 +8,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use super::keymap::{Binding, Keymap, Scope, ScopeKind};
+use super::keymap::{Keymap, Scope, ScopeKind};
+use crate::tui::keymap::bind as e;
 
 /// Editing keys of one-line inputs; any other character is typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,22 +24,6 @@ pub enum Edit {
     Right,
     DeleteBack,
     DeleteForward,
-}
-
-const fn e(
-    action: Edit,
-    name: &'static str,
-    keys: &'static [&'static str],
-    hint: &'static str,
-    help: &'static str,
-) -> Binding<Edit> {
-    Binding {
-        action,
-        name,
-        keys,
-        hint,
-        help,
-    }
 }
 
 /// Not configurable (they are the shell's): listed in the help like every other table.

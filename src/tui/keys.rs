@@ -1,7 +1,8 @@
 //! Keys that work everywhere (unless a dialog is open or a pane is typing text): the
 //! global table. `App::global_key` dispatches on it; the hints bar and the help read it.
 
-use crate::tui::keymap::{Binding, Scope, ScopeKind};
+use crate::tui::keymap::bind as b;
+use crate::tui::keymap::{Scope, ScopeKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Global {
@@ -25,22 +26,6 @@ pub enum Global {
     Back,
     Quit,
     Interrupt,
-}
-
-const fn b(
-    action: Global,
-    name: &'static str,
-    keys: &'static [&'static str],
-    hint: &'static str,
-    help: &'static str,
-) -> Binding<Global> {
-    Binding {
-        action,
-        name,
-        keys,
-        hint,
-        help,
-    }
 }
 
 pub static GLOBAL: Scope<Global> = Scope {

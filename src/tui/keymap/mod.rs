@@ -186,6 +186,24 @@ pub struct Binding<A: 'static> {
     pub help: &'static str,
 }
 
+/// One binding, written as a row of a scope's table: the action, its config name, its
+/// default keys, a word or two for the hints bar and a sentence for the `?` help.
+pub const fn bind<A>(
+    action: A,
+    name: &'static str,
+    keys: &'static [&'static str],
+    hint: &'static str,
+    help: &'static str,
+) -> Binding<A> {
+    Binding {
+        action,
+        name,
+        keys,
+        hint,
+        help,
+    }
+}
+
 /// A scope's table.
 #[derive(Debug)]
 pub struct Scope<A: 'static> {

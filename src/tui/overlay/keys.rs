@@ -2,6 +2,8 @@
 //! each dialog dispatches on, lists in its footer, and the help shows.
 
 use crate::config::keys::KeysConfig;
+use crate::tui::keymap::bind as s;
+use crate::tui::keymap::bind as r;
 use crate::tui::keymap::{Binding, Keymap, Scope, ScopeKind};
 
 /// Moving through a page of text, and leaving it.
@@ -14,22 +16,6 @@ pub enum Scroll {
     Top,
     Bottom,
     Close,
-}
-
-const fn s(
-    action: Scroll,
-    name: &'static str,
-    keys: &'static [&'static str],
-    hint: &'static str,
-    help: &'static str,
-) -> Binding<Scroll> {
-    Binding {
-        action,
-        name,
-        keys,
-        hint,
-        help,
-    }
 }
 
 pub static HELP: Scope<Scroll> = Scope {
@@ -150,22 +136,6 @@ pub enum Report {
     Scroll(Scroll),
     Save,
     Post,
-}
-
-const fn r(
-    action: Report,
-    name: &'static str,
-    keys: &'static [&'static str],
-    hint: &'static str,
-    help: &'static str,
-) -> Binding<Report> {
-    Binding {
-        action,
-        name,
-        keys,
-        hint,
-        help,
-    }
 }
 
 pub static REPORT: Scope<Report> = Scope {

@@ -1,5 +1,6 @@
 //! The Changes pane's key tables: the commit list, and the open commit.
 
+use crate::tui::keymap::bind as b;
 use crate::tui::keymap::{Binding, DefaultScope, Scope, ScopeKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,22 +21,6 @@ pub enum ChangesKey {
     Drift,
     Stage,
     Fetch,
-}
-
-const fn b(
-    action: ChangesKey,
-    name: &'static str,
-    keys: &'static [&'static str],
-    hint: &'static str,
-    help: &'static str,
-) -> Binding<ChangesKey> {
-    Binding {
-        action,
-        name,
-        keys,
-        hint,
-        help,
-    }
 }
 
 pub static KEYS: Scope<ChangesKey> = Scope {

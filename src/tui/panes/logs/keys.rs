@@ -1,6 +1,7 @@
 //! The key tables of the two log views (the Logs and the Deploy pane share their view
 //! keys, each adds its own), the instance picker, and the save prompt.
 
+use crate::tui::keymap::bind as b;
 use crate::tui::keymap::{Binding, DefaultScope, Scope, ScopeKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,22 +27,6 @@ pub enum ViewKey {
     /// Deploy only: the deployments kept for the stack.
     Older,
     Newer,
-}
-
-const fn b(
-    action: ViewKey,
-    name: &'static str,
-    keys: &'static [&'static str],
-    hint: &'static str,
-    help: &'static str,
-) -> Binding<ViewKey> {
-    Binding {
-        action,
-        name,
-        keys,
-        hint,
-        help,
-    }
 }
 
 /// Written once, for both panes (`Scope` needs one slice per pane).

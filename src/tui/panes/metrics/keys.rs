@@ -1,6 +1,7 @@
 //! The Metrics pane's key table (the series list and the detail of one series).
 
-use crate::tui::keymap::{Binding, DefaultScope, Scope, ScopeKind};
+use crate::tui::keymap::bind as b;
+use crate::tui::keymap::{DefaultScope, Scope, ScopeKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricsKey {
@@ -12,22 +13,6 @@ pub enum MetricsKey {
     Back,
     PageDown,
     PageUp,
-}
-
-const fn b(
-    action: MetricsKey,
-    name: &'static str,
-    keys: &'static [&'static str],
-    hint: &'static str,
-    help: &'static str,
-) -> Binding<MetricsKey> {
-    Binding {
-        action,
-        name,
-        keys,
-        hint,
-        help,
-    }
 }
 
 pub static KEYS: Scope<MetricsKey> = Scope {
