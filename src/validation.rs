@@ -25,6 +25,11 @@ pub fn problems(config: &Config) -> Vec<Problem> {
         &config.approval,
         envs,
     ));
+    out.extend(
+        crate::tui::keymap::validate::problems(&config.keys)
+            .into_iter()
+            .map(|(key, message)| Problem::new(key, message)),
+    );
     out
 }
 

@@ -21,11 +21,6 @@ pub fn validate(config: &Config) -> Vec<Problem> {
     if let Some(repo) = &config.repo {
         out.extend(validate_repo(repo));
     }
-    out.extend(
-        super::keys::problems(&config.keys)
-            .into_iter()
-            .map(|(key, message)| Problem::new(key, message)),
-    );
     out
 }
 

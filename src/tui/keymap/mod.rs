@@ -10,6 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::pane::Hint;
 
 pub mod catalog;
+pub mod validate;
 use crate::config::keys::KeysConfig;
 
 /// One key, as written in tables and config: `p`, `P`, `?`, `Enter`, `Esc`, `Tab`,
