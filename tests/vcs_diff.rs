@@ -241,3 +241,138 @@ fn changed_files_match_git_diff_tree_on_a_random_history() {
         assert_eq!(ours, git, "files of {} ({})", c.short, c.subject);
     }
 }
+
+fn is_ancestor(r: &GitRepo, ancestor: &str, of: &str) -> bool {
+    std::process::Command::new("git")
+        .args(["merge-base", "--is-ancestor", ancestor, of])
+        .current_dir(r.path())
+        .status()
+        .expect("git merge-base")
+        .success()
+}
+
+fn rev_list(r: &GitRepo, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["rev-list"];
+    all.extend_from_slice(args);
+    r.git(&all).lines().map(String::from).collect()
+}
+
+/// A history of branches and merges where some commits share a second and some clocks
+/// ran backwards: for ranges between any two of its commits, the commits listed, the
+/// first-parent line, each merge's commits in order and the drift list are what
+/// `git rev-list` (`--date-order`, `--first-parent`) says, and drift is reported exactly
+/// when live is not an ancestor of test.
+#[test]
+fn ranges_list_what_git_rev_list_lists_with_merges_shared_seconds_and_skewed_clocks() {
+    let mut r = GitRepo::new();
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut commits = vec![r.commit("Ann", "root", &[("f0", "0")])];
+    let mut branches = vec!["main".to_string()];
+    for n in 1..150 {
+        match rng.u8(..10) {
+            0 => {
+                let name = format!("b{n}");
+                let from = commits[rng.usize(..commits.len())].clone();
+                r.git(&["checkout", "-q", "-b", &name, &from]);
+                branches.push(name);
+            }
+            1 | 2 => {
+                let branch = branches[rng.usize(..branches.len())].clone();
+                r.checkout(&["main"]);
+                if branch != "main" {
+                    commits.push(r.merge(&branch, &format!("Merge {branch} ({n})")));
+                }
+            }
+            3 => r.checkout(&[&branches[rng.usize(..branches.len())].clone()]),
+            _ => {
+                let path = format!("f{n}");
+                commits.push(r.commit("Bob", &format!("change {n}"), &[(&path, "x")]));
+            }
+        }
+        match rng.u8(..8) {
+            0 => r.shift_clock(-3600),
+            1 => r.shift_clock(-3 * 86_400),
+            _ => {}
+        }
+    }
+    let repo = open(&r);
+    let mut with_drift = 0;
+    for _ in 0..40 {
+        let live = commits[rng.usize(..commits.len())].clone();
+        let test = commits[rng.usize(..commits.len())].clone();
+        let cs = diff(&repo, &live, &test, &RiskRules::defaults()).expect("diff");
+        let range = format!("{live}..{test}");
+        let date_order = rev_list(&r, &["--date-order", &range]);
+        assert_eq!(cs.count, date_order.len(), "count of {range}");
+        let line: Vec<&str> = cs.commits.iter().map(|c| c.id.as_str()).collect();
+        // Test's first parents while they are in the range (`--first-parent` with a
+        // range also stops marking live's side at first parents, so it can differ).
+        let chain = rev_list(&r, &["--first-parent", &test]);
+        let expected_line: Vec<&str> = chain
+            .iter()
+            .map(String::as_str)
+            .take_while(|id| date_order.iter().any(|d| d == id))
+            .collect();
+        assert_eq!(line, expected_line, "first-parent line of {range}");
+        let mut listed: Vec<&str> = line.clone();
+        for c in &cs.commits {
+            let merged: Vec<&str> = c.merged.iter().map(|m| m.id.as_str()).collect();
+            let places: Vec<usize> = merged
+                .iter()
+                .map(|id| date_order.iter().position(|d| d == id).expect("in range"))
+                .collect();
+            assert!(
+                places.is_sorted(),
+                "merged commits of {} in git's order",
+                c.short
+            );
+            listed.extend(merged);
+        }
+        listed.sort_unstable();
+        let mut expected: Vec<&str> = date_order.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        assert_eq!(listed, expected, "every commit of {range} listed once");
+        // Drift is judged by ancestry, which is exact; the list is what git walks (git
+        // itself can list commits test has when clocks ran backwards by days).
+        match &cs.drift {
+            None => assert!(is_ancestor(&r, &live, &test), "drift missed in {range}"),
+            Some(d) => {
+                assert!(!is_ancestor(&r, &live, &test), "false drift in {range}");
+                with_drift += 1;
+                let live_only = rev_list(&r, &["--date-order", &format!("{test}..{live}")]);
+                let ids: Vec<&str> = d.live_only.iter().map(|c| c.id.as_str()).collect();
+                assert_eq!(ids, live_only, "drift of {range}, in git's date order");
+            }
+        }
+    }
+    assert!(with_drift > 5, "the history exercises drift ({with_drift})");
+}
+
+/// A shallow clone (CI checks out this way) has commits whose parents are missing: the
+/// walk treats them as roots, as git does, instead of failing on the missing object.
+#[test]
+fn shallow_clones_diff_up_to_their_cut() {
+    let mut r = GitRepo::new();
+    for n in 0..8 {
+        r.commit("Ann", &format!("change {n}"), &[(&format!("f{n}"), "x")]);
+    }
+    let clone = tempfile::tempdir().expect("dir");
+    let url = format!("file://{}", r.path().display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "4", &url])
+        .arg(clone.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("git clone");
+    assert!(status.success());
+    let repo = git2::Repository::open(clone.path()).expect("open clone");
+    assert!(repo.is_shallow());
+    let cs =
+        diff(&repo, "HEAD~2", "HEAD", &RiskRules::defaults()).expect("diff in a shallow clone");
+    let subjects: Vec<&str> = cs.commits.iter().map(|c| c.subject.as_str()).collect();
+    assert_eq!(subjects, ["change 7", "change 6"]);
+    // The whole history the clone has: its oldest commit is the cut.
+    let cs = diff(&repo, "HEAD~3", "HEAD", &RiskRules::defaults()).expect("diff");
+    assert_eq!(cs.count, 3);
+    assert!(cs.drift.is_none());
+}

@@ -1,13 +1,14 @@
 //! Computing `live..test` with git2.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
-use chrono::DateTime;
-use git2::{Oid, Repository, Sort};
+use git2::{Odb, Oid, Repository};
 
+use super::commit_walk::{Range, Walked};
+use super::oid_map::OidMap;
 use super::risk::RiskMemo;
 use super::tree_diff::TreeReader;
-use super::{ChangeSet, Commit, DiffError, Drift, RiskRules, pr};
+use super::{ChangeSet, Commit, DiffError, Drift, RiskRules, commit_walk, raw_commit};
 use crate::model::Env;
 
 /// Commits listed for drift, at most (a reset test branch can leave thousands).
@@ -17,9 +18,9 @@ const MAX_DRIFT: usize = 200;
 /// computed for every commit; line counts are left to `fill_line_stats` (they cost a
 /// content diff per file, and most views never show them).
 ///
-/// The range is walked once: the first-parent line and what each merge brought in are
-/// worked out from the parent ids kept on the way, and a parent's tree id is taken from
-/// the commit already read.
+/// The range is walked once, each commit read once (`commit_walk`): the first-parent
+/// line and what each merge brought in are worked out from the parent ids kept on the
+/// way, and a parent's tree id is taken from the commit already read.
 pub fn diff(
     repo: &Repository,
     live: &str,
@@ -30,74 +31,31 @@ pub fn diff(
     // time of a long diff). git itself does not on reads, and objects in a local
     // repository are checked when they arrive (fetch, clone), so reading skips it.
     git2::opts::strict_hash_verification(false);
-    // libgit2's object cache would keep every commit and tree of the range (trees are
-    // kept by `TreeReader` as long as they are needed, commits are read here once more):
-    // storing and freeing them cost a fifth of a long diff and a third of its memory.
+    // libgit2's object cache would keep every commit and tree of the range, though each
+    // is read once (trees are kept by `TreeReader` as long as they are needed): storing
+    // and freeing them cost a fifth of a long diff and a third of its memory.
     // Like the setting above it is process-wide; nothing else reads enough to miss it.
     git2::opts::enable_caching(false);
     let live_id = resolve(repo, live, Env::live())?;
     let test_id = resolve(repo, test, Env::test())?;
-    // Every commit in the range, newest first.
-    let all = walk(repo, test_id, &[live_id])?;
     let odb = repo.odb()?;
+    let shallow = commit_walk::shallow_roots(repo.path());
     let mut trees = TreeReader::new(&odb);
     let mut risks = RiskMemo::new(rules);
-    let mut described: HashMap<Oid, (Commit, Vec<Oid>)> = HashMap::with_capacity(all.len());
-    let mut tree_of: HashMap<Oid, Oid> = HashMap::with_capacity(all.len());
+    // Every commit in the range, newest first, each read once.
+    let Range {
+        commits: mut walked,
+        position,
+    } = commit_walk::range(&odb, &shallow, test_id, live_id)?;
     // Live is an ancestor of test exactly when some commit in live..test has live as a
     // parent: that answers the drift question without a second walk of the history.
-    let mut live_is_ancestor = live_id == test_id;
-    for id in &all {
-        let commit = repo.find_commit(*id)?;
-        let parents: Vec<Oid> = commit.parent_ids().collect();
-        live_is_ancestor |= parents.contains(&live_id);
-        let entry = describe(&commit);
-        tree_of.insert(*id, commit.tree_id());
-        described.insert(*id, (entry, parents));
-    }
-    // Files and risks, newest first (the order `TreeReader` keeps trees for); a parent's
-    // tree comes from the commit read above, so only the range's oldest commits read
-    // their parent again.
-    for id in &all {
-        let (Some(tree), Some((entry, parents))) = (tree_of.get(id), described.get_mut(id)) else {
-            continue;
-        };
-        let parent_tree = match parents.first() {
-            Some(p) => Some(match tree_of.get(p) {
-                Some(t) => *t,
-                None => repo.find_commit(*p)?.tree_id(),
-            }),
-            None => None,
-        };
-        add_files(&mut trees, &mut risks, entry, parent_tree, *tree)?;
-    }
-    let first_parent = first_parent_line(test_id, &described);
-    let merged_into = assign_merged(&all, &first_parent, &described);
-    let mut commits = Vec::with_capacity(first_parent.len());
-    for id in &first_parent {
-        let Some((mut entry, parents)) = described.remove(id) else {
-            continue;
-        };
-        // Only the first-parent line folds merges (a merged merge is listed flat).
-        entry.is_merge = parents.len() > 1;
-        if let Some(children) = merged_into.get(id) {
-            for m in children {
-                if let Some((c, _)) = described.remove(m) {
-                    entry.merged.push(c);
-                }
-            }
-            // A merge is as risky as anything it brings in.
-            for m in &entry.merged {
-                for r in &m.risks {
-                    if !entry.risks.contains(r) {
-                        entry.risks.push(r.clone());
-                    }
-                }
-            }
-        }
-        commits.push(entry);
-    }
-    let count = all.len();
+    let live_is_ancestor =
+        live_id == test_id || walked.iter().any(|w| w.parents.contains(&live_id));
+    add_files_newest_first(&odb, &mut trees, &mut risks, &mut walked, &position)?;
+    let count = walked.len();
+    let line = first_parent_line(&walked, &position, test_id);
+    let merged_into = assign_merged(&walked, &position, &line);
+    let commits = fold_merges(walked, &line, &merged_into);
     let mut risk_counts = BTreeMap::new();
     for c in &commits {
         for r in &c.risks {
@@ -108,14 +66,14 @@ pub fn diff(
         None
     } else {
         let mut live_only = Vec::new();
-        for id in walk(repo, live_id, &[test_id])?.into_iter().take(MAX_DRIFT) {
-            let c = repo.find_commit(id)?;
-            let mut entry = describe(&c);
-            let parent_tree = match c.parent_count() {
-                0 => None,
-                _ => Some(c.parent(0)?.tree_id()),
+        let live_side = commit_walk::range(&odb, &shallow, live_id, test_id)?;
+        for w in live_side.commits.into_iter().take(MAX_DRIFT) {
+            let mut entry = *w.commit;
+            let parent_tree = match w.parents.first() {
+                Some(p) => Some(tree_of_commit(&odb, *p)?),
+                None => None,
             };
-            add_files(&mut trees, &mut risks, &mut entry, parent_tree, c.tree_id())?;
+            add_files(&mut trees, &mut risks, &mut entry, parent_tree, w.tree)?;
             live_only.push(entry);
         }
         Some(Drift { live_only })
@@ -131,52 +89,108 @@ pub fn diff(
     })
 }
 
+/// Files and risks of every commit, newest first (the order `TreeReader` keeps trees
+/// for); a parent's tree comes from the walk, so only the range's oldest commits read
+/// their parent again.
+fn add_files_newest_first(
+    odb: &Odb,
+    trees: &mut TreeReader,
+    risks: &mut RiskMemo,
+    walked: &mut [Walked],
+    position: &OidMap<usize>,
+) -> Result<(), DiffError> {
+    for at in 0..walked.len() {
+        let parent_tree = match walked[at].parents.first() {
+            Some(p) => Some(match position.get(p) {
+                Some(&parent_at) => walked[parent_at].tree,
+                None => tree_of_commit(odb, *p)?,
+            }),
+            None => None,
+        };
+        let tree = walked[at].tree;
+        add_files(trees, risks, &mut walked[at].commit, parent_tree, tree)?;
+    }
+    Ok(())
+}
+
 /// Test and its first parents while they are in the range: what `git log
 /// --first-parent live..test` lists (a first parent outside the range is reachable
-/// from live, and so is everything before it).
-fn first_parent_line(test: Oid, range: &HashMap<Oid, (Commit, Vec<Oid>)>) -> Vec<Oid> {
+/// from live, and so is everything before it). Positions in `walked`.
+fn first_parent_line(walked: &[Walked], position: &OidMap<usize>, test: Oid) -> Vec<usize> {
     let mut line = Vec::new();
-    let mut at = Some(test);
-    while let Some(id) = at {
-        let Some((_, parents)) = range.get(&id) else {
-            break;
-        };
-        line.push(id);
-        at = parents.first().copied();
+    let mut at = position.get(&test).copied();
+    while let Some(i) = at {
+        line.push(i);
+        at = walked[i]
+            .parents
+            .first()
+            .and_then(|p| position.get(p).copied());
     }
     line
 }
 
 /// For each merge on the first-parent line, the range's commits it brought in (newest
-/// first). Each commit goes to the oldest merge that reaches it, as readers of
-/// `git log --first-parent` expect; one pass over the range in all.
-fn assign_merged(
-    all: &[Oid],
-    first_parent: &[Oid],
-    range: &HashMap<Oid, (Commit, Vec<Oid>)>,
-) -> HashMap<Oid, Vec<Oid>> {
-    let order: HashMap<Oid, usize> = all.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut taken: HashSet<Oid> = first_parent.iter().copied().collect();
-    let mut out: HashMap<Oid, Vec<Oid>> = HashMap::new();
-    let parents_of = |id: &Oid| range.get(id).map_or(&[][..], |(_, p)| p.as_slice());
-    for merge in first_parent.iter().rev() {
-        let parents = parents_of(merge);
+/// first), indexed by the merge's position. Each commit goes to the oldest merge that
+/// reaches it, as readers of `git log --first-parent` expect; one pass over the range.
+fn assign_merged(walked: &[Walked], position: &OidMap<usize>, line: &[usize]) -> Vec<Vec<usize>> {
+    let mut taken = vec![false; walked.len()];
+    for &i in line {
+        taken[i] = true;
+    }
+    let in_range = |ids: &[Oid]| -> Vec<usize> {
+        ids.iter()
+            .filter_map(|p| position.get(p).copied())
+            .collect()
+    };
+    let mut out = vec![Vec::new(); walked.len()];
+    for &merge in line.iter().rev() {
+        let parents = &walked[merge].parents;
         if parents.len() < 2 {
             continue;
         }
-        let mut stack: Vec<Oid> = parents[1..].to_vec();
+        let mut stack = in_range(&parents[1..]);
         let mut mine = Vec::new();
-        while let Some(id) = stack.pop() {
-            if !order.contains_key(&id) || !taken.insert(id) {
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut taken[i], true) {
                 continue;
             }
-            mine.push(id);
-            stack.extend_from_slice(parents_of(&id));
+            mine.push(i);
+            stack.extend(in_range(&walked[i].parents));
         }
-        mine.sort_by_key(|id| order.get(id).copied().unwrap_or(usize::MAX));
-        out.insert(*merge, mine);
+        // Positions are the walk's order: newest first.
+        mine.sort_unstable();
+        out[merge] = mine;
     }
     out
+}
+
+/// The first-parent line as listed: each merge carries what it brought in, and is as
+/// risky as any of it.
+fn fold_merges(walked: Vec<Walked>, line: &[usize], merged_into: &[Vec<usize>]) -> Vec<Commit> {
+    let mut slots: Vec<Option<(Box<Commit>, usize)>> = walked
+        .into_iter()
+        .map(|w| Some((w.commit, w.parents.len())))
+        .collect();
+    let mut commits = Vec::with_capacity(line.len());
+    for &at in line {
+        let Some((mut entry, parent_count)) = slots[at].take() else {
+            continue;
+        };
+        // Only the first-parent line folds merges (a merged merge is listed flat).
+        entry.is_merge = parent_count > 1;
+        for &m in &merged_into[at] {
+            if let Some((c, _)) = slots[m].take() {
+                for r in &c.risks {
+                    if !entry.risks.contains(r) {
+                        entry.risks.push(r.clone());
+                    }
+                }
+                entry.merged.push(*c);
+            }
+        }
+        commits.push(*entry);
+    }
+    commits
 }
 
 fn resolve(repo: &Repository, rev: &str, env: Env) -> Result<Oid, DiffError> {
@@ -189,41 +203,12 @@ fn resolve(repo: &Repository, rev: &str, env: Env) -> Result<Oid, DiffError> {
     Ok(commit.id())
 }
 
-/// Commits reachable from `from` but not from any of `hide`, newest first.
-fn walk(repo: &Repository, from: Oid, hide: &[Oid]) -> Result<Vec<Oid>, DiffError> {
-    let mut w = repo.revwalk()?;
-    w.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
-    w.push(from)?;
-    for h in hide {
-        w.hide(*h)?;
-    }
-    w.map(|r| r.map_err(DiffError::from)).collect()
-}
-
-/// A commit's author, time, message and PR number; files and risks come later
-/// (`add_files`).
-fn describe(c: &git2::Commit) -> Commit {
-    let id = c.id().to_string();
-    let message = String::from_utf8_lossy(c.message_bytes());
-    let (subject, body) = match message.split_once('\n') {
-        Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
-        None => (message.trim().to_string(), String::new()),
-    };
-    let author = c.author();
-    Commit {
-        short: id[..7.min(id.len())].to_string(),
-        id,
-        author: String::from_utf8_lossy(author.name_bytes()).to_string(),
-        email: String::from_utf8_lossy(author.email_bytes()).to_string(),
-        time: DateTime::from_timestamp(c.time().seconds(), 0).unwrap_or_default(),
-        pr: pr::parse(&subject, &body),
-        subject,
-        body,
-        files: Vec::new(),
-        risks: Vec::new(),
-        merged: Vec::new(),
-        is_merge: false,
-    }
+/// The tree a commit records (read once, for a range's oldest parent).
+fn tree_of_commit(odb: &Odb, id: Oid) -> Result<Oid, DiffError> {
+    let object = odb.read(id)?;
+    raw_commit::parse(object.data())
+        .map(|c| c.tree)
+        .ok_or_else(|| DiffError::Git(format!("object {id} is not a readable commit")))
 }
 
 /// Paths changed against the first parent's tree (or the empty tree for a root

@@ -3,10 +3,13 @@
 //! Reading uses git2; fetching shells out to the system `git` so the user's credentials
 //! and ssh config apply.
 
+mod commit_walk;
 mod diff;
 pub mod fetch;
+mod oid_map;
 pub mod patch;
 pub mod pr;
+mod raw_commit;
 pub mod risk;
 mod tree_diff;
 

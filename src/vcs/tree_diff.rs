@@ -5,12 +5,12 @@
 //! which matters on long ranges (see `benches/vcs_diff.rs`).
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use git2::{Odb, OdbObject, Oid};
 
 use super::FileChange;
+use super::oid_map::OidMap;
 
 /// Reads trees for a walk through a range, newest commit first. Trees are kept for two
 /// commits: a commit's parent tree is the next commit's tree, so each tree is read once;
@@ -19,8 +19,8 @@ use super::FileChange;
 pub struct TreeReader<'o, 'r> {
     odb: &'o Odb<'r>,
     /// Trees read for the current commit, and for the one before.
-    current: HashMap<Oid, Rc<OdbObject<'o>>>,
-    previous: HashMap<Oid, Rc<OdbObject<'o>>>,
+    current: OidMap<Rc<OdbObject<'o>>>,
+    previous: OidMap<Rc<OdbObject<'o>>>,
 }
 
 struct Entry<'a> {
@@ -118,8 +118,8 @@ impl<'o, 'r> TreeReader<'o, 'r> {
     pub fn new(odb: &'o Odb<'r>) -> Self {
         TreeReader {
             odb,
-            current: HashMap::new(),
-            previous: HashMap::new(),
+            current: OidMap::default(),
+            previous: OidMap::default(),
         }
     }
 

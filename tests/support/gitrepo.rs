@@ -81,6 +81,12 @@ impl GitRepo {
         self.git(&["rev-parse", "HEAD"])
     }
 
+    /// Moves the clock the next commit is dated from (each commit adds an hour first):
+    /// `-3600` dates it like the one before, more goes back in time as a skewed clock.
+    pub fn shift_clock(&mut self, seconds: i64) {
+        self.clock = self.clock.saturating_add_signed(seconds);
+    }
+
     pub fn checkout(&self, args: &[&str]) {
         let mut all = vec!["checkout", "-q"];
         all.extend_from_slice(args);
