@@ -14,13 +14,29 @@ use crate::engine::{Command, Event, RepoState};
 use crate::model::Version;
 use crate::vcs::{ChangeSet, Commit, DiffError, RiskRules};
 
+// `slipway diff`'s arguments, as clap parses them (flattened into `Cmd::Diff`).
+#[derive(Debug, clap::Args)]
 pub struct DiffArgs {
+    /// Only this stack (id or name).
+    #[arg(long)]
     pub stack: Option<String>,
+    /// Print it as JSON: each stack's range, commits, risk flags and drift.
+    #[arg(long)]
     pub json: bool,
+    /// Fetch the repository first.
+    #[arg(long)]
     pub fetch: bool,
+    /// Count lines added and removed per file (slower on long ranges).
+    #[arg(long)]
     pub stat: bool,
+    /// Ad hoc, without a platform: a repository and two revisions.
+    #[arg(long, value_name = "PATH", requires_all = ["live", "test"])]
     pub repo: Option<PathBuf>,
+    /// With --repo: the revision live runs (the old end of the range).
+    #[arg(long, value_name = "REV")]
     pub live: Option<String>,
+    /// With --repo: the revision test runs (the new end of the range).
+    #[arg(long, value_name = "REV")]
     pub test: Option<String>,
 }
 
