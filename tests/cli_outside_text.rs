@@ -310,114 +310,8 @@ async fn every_subcommand_prints_outside_text_safely_and_never_the_token() {
     std::fs::write(s.dir.path().join("journal.jsonl"), format!("{old}\n")).unwrap();
     let s = Arc::new(s);
     let mut shown: Vec<(String, String)> = Vec::new();
-    let runs: Vec<(&str, Vec<&str>)> = vec![
-        ("status", vec!["status"]),
-        ("status --json", vec!["status", "--json"]),
-        // Sally's deployment #77 is in flight on this platform, which the gates block:
-        // overridden, so the promotion's own output (the outside text) is printed.
-        (
-            "promote",
-            vec![
-                "promote",
-                "www",
-                "--yes",
-                "--override-gates",
-                "--reason",
-                "outside-text test",
-            ],
-        ),
-        (
-            "rollback",
-            vec!["rollback", "www", "--to", "1a1a1a1", "--yes"],
-        ),
-        ("abort", vec!["abort", "sally", "--yes"]),
-        ("smoke", vec!["smoke"]),
-        ("smoke --json", vec!["smoke", "--json"]),
-        ("diff", vec!["diff"]),
-        ("diff --json", vec!["diff", "--json"]),
-        ("announce --dry-run", vec!["announce", "--dry-run"]),
-        (
-            "announce --complete",
-            vec!["announce", "--complete", "--yes"],
-        ),
-        ("logs", vec!["logs", "www", "-n", "10"]),
-        ("history", vec!["history"]),
-        ("history --json", vec!["history", "--json"]),
-    ];
-    let mut outputs = Vec::new();
-    for (name, args) in runs {
-        let s = s.clone();
-        let args: Vec<String> = args.iter().map(std::string::ToString::to_string).collect();
-        let out = tokio::task::spawn_blocking(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            slipway(&s, &args)
-        })
-        .await
-        .unwrap();
-        check(name, &out, &mut shown);
-        outputs.push((name, out));
-    }
-    let text_of = |name: &str| -> String {
-        outputs
-            .iter()
-            .filter(|(n, _)| *n == name)
-            .map(|(_, o)| {
-                format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&o.stdout),
-                    String::from_utf8_lossy(&o.stderr)
-                )
-            })
-            .collect()
-    };
-    // The test means something only if the outside text really got printed.
-    assert!(
-        text_of("status").contains("versions unavailable"),
-        "{}",
-        text_of("status")
-    );
-    assert!(
-        text_of("promote").contains("red done"),
-        "{}",
-        text_of("promote")
-    );
-    assert!(
-        text_of("promote").contains("boom"),
-        "{}",
-        text_of("promote")
-    );
-    assert!(
-        text_of("abort").contains("cannot abort"),
-        "{}",
-        text_of("abort")
-    );
-    assert!(text_of("diff").contains("the cache"), "{}", text_of("diff"));
-    assert!(
-        text_of("announce --dry-run").contains("the cache"),
-        "{}",
-        text_of("announce --dry-run")
-    );
-    assert!(
-        text_of("logs").contains("bad [redacted]"),
-        "{}",
-        text_of("logs")
-    );
-    assert!(
-        text_of("history").contains("prewritten [redacted]"),
-        "{}",
-        text_of("history")
-    );
-    assert!(
-        text_of("promote").contains("[redacted]"),
-        "{}",
-        text_of("promote")
-    );
-    // The chat stand-in's echo of the secret webhook address was shown, masked.
-    assert!(
-        text_of("announce --complete").contains("no such hook [redacted]"),
-        "{}",
-        text_of("announce --complete")
-    );
+    let outputs = run_every_subcommand(&s, &mut shown).await;
+    the_outside_text_was_printed(&outputs);
     // JSON keeps the text, escaped: a script reading it gets the same characters back.
     let status: serde_json::Value =
         serde_json::from_slice(&outputs[1].1.stdout).unwrap_or_else(|e| {
@@ -468,4 +362,124 @@ async fn every_subcommand_prints_outside_text_safely_and_never_the_token() {
     );
     shown.push(("the log file".into(), log));
     assert_no_secret(&shown);
+}
+
+/// Runs every subcommand that prints outside text, one after another, each checked for
+/// raw controls; their outputs by name, in that order.
+async fn run_every_subcommand(
+    s: &Arc<Setup>,
+    shown: &mut Vec<(String, String)>,
+) -> Vec<(&'static str, Output)> {
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("status", vec!["status"]),
+        ("status --json", vec!["status", "--json"]),
+        // Sally's deployment #77 is in flight on this platform, which the gates block:
+        // overridden, so the promotion's own output (the outside text) is printed.
+        (
+            "promote",
+            vec![
+                "promote",
+                "www",
+                "--yes",
+                "--override-gates",
+                "--reason",
+                "outside-text test",
+            ],
+        ),
+        (
+            "rollback",
+            vec!["rollback", "www", "--to", "1a1a1a1", "--yes"],
+        ),
+        ("abort", vec!["abort", "sally", "--yes"]),
+        ("smoke", vec!["smoke"]),
+        ("smoke --json", vec!["smoke", "--json"]),
+        ("diff", vec!["diff"]),
+        ("diff --json", vec!["diff", "--json"]),
+        ("announce --dry-run", vec!["announce", "--dry-run"]),
+        (
+            "announce --complete",
+            vec!["announce", "--complete", "--yes"],
+        ),
+        ("logs", vec!["logs", "www", "-n", "10"]),
+        ("history", vec!["history"]),
+        ("history --json", vec!["history", "--json"]),
+    ];
+    let mut outputs = Vec::new();
+    for (name, args) in runs {
+        let s = s.clone();
+        let args: Vec<String> = args.iter().map(std::string::ToString::to_string).collect();
+        let out = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            slipway(&s, &args)
+        })
+        .await
+        .unwrap();
+        check(name, &out, shown);
+        outputs.push((name, out));
+    }
+    outputs
+}
+
+/// The test means something only if the outside text really got printed.
+fn the_outside_text_was_printed(outputs: &[(&str, Output)]) {
+    let text_of = |name: &str| -> String {
+        outputs
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, o)| {
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&o.stdout),
+                    String::from_utf8_lossy(&o.stderr)
+                )
+            })
+            .collect()
+    };
+    assert!(
+        text_of("status").contains("versions unavailable"),
+        "{}",
+        text_of("status")
+    );
+    assert!(
+        text_of("promote").contains("red done"),
+        "{}",
+        text_of("promote")
+    );
+    assert!(
+        text_of("promote").contains("boom"),
+        "{}",
+        text_of("promote")
+    );
+    assert!(
+        text_of("abort").contains("cannot abort"),
+        "{}",
+        text_of("abort")
+    );
+    assert!(text_of("diff").contains("the cache"), "{}", text_of("diff"));
+    assert!(
+        text_of("announce --dry-run").contains("the cache"),
+        "{}",
+        text_of("announce --dry-run")
+    );
+    assert!(
+        text_of("logs").contains("bad [redacted]"),
+        "{}",
+        text_of("logs")
+    );
+    assert!(
+        text_of("history").contains("prewritten [redacted]"),
+        "{}",
+        text_of("history")
+    );
+    assert!(
+        text_of("promote").contains("[redacted]"),
+        "{}",
+        text_of("promote")
+    );
+    // The chat stand-in's echo of the secret webhook address was shown, masked.
+    assert!(
+        text_of("announce --complete").contains("no such hook [redacted]"),
+        "{}",
+        text_of("announce --complete")
+    );
 }

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use slipway::config::Config;
-use slipway::demo::{DemoOptions, start};
+use slipway::demo::{DemoEnvironment, DemoOptions, start};
 use slipway::engine::release::{Phase, Refusal};
-use slipway::engine::{self, Command, Event, SmokeCause};
+use slipway::engine::{self, Command, EngineHandle, Event, SmokeCause};
 use slipway::feeds::metrics::{MetricsUpdate, Verdict};
 use slipway::model::{StackId, Version};
 use tokio::sync::mpsc::Receiver;
@@ -104,6 +104,16 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
     .await;
     assert!(healthy < 2.0, "Sally starts healthy: {healthy}%");
 
+    promote_sally_and_see_smoke_fail(&handle, &mut events).await;
+    see_the_error_spike(&mut events).await;
+    see_a_typed_rollback_target_refused(&handle, &mut events).await;
+    roll_back_and_see_recovery(&handle, &mut events, &env).await;
+    see_the_flag_journaled_once(&journal, &env);
+    env.shutdown().await;
+}
+
+/// The deployment succeeds, then the smoke checks fail: the stack is Failed, not Live.
+async fn promote_sally_and_see_smoke_fail(handle: &EngineHandle, events: &mut Receiver<Event>) {
     handle
         .send(Command::Promote {
             stack: sally(),
@@ -113,9 +123,8 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
             override_gates: None,
         })
         .await;
-    // The deployment succeeds, then the smoke checks fail: the stack is Failed, not Live.
     let report = until(
-        &mut events,
+        events,
         30,
         "Sally's smoke checks after the promotion",
         |e| match e {
@@ -134,7 +143,7 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
         .map(|c| (c.name.clone(), c.status))
         .collect();
     assert_eq!(failed, [("article".to_string(), Some(500))]);
-    let phase = until(&mut events, 10, "Sally failed", |e| {
+    let phase = until(events, 10, "Sally failed", |e| {
         sally_phase(e).filter(|p| matches!(p, Phase::Failed { .. }))
     })
     .await;
@@ -142,34 +151,33 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
         matches!(&phase, Phase::Failed { reason, .. } if reason.contains("article")),
         "{phase:?}"
     );
+}
 
-    // The error rate is flagged as a spike within the configured window.
-    let (value, verdict) = until(
-        &mut events,
-        40,
-        "a SPIKE on Sally's error rate",
-        |e| match e {
-            Event::Metrics(u) if u.stack == sally() => {
-                errors_of(u).filter(|(_, v)| matches!(v, Verdict::Spike { .. }))
-            }
-            _ => None,
-        },
-    )
+/// The error rate is flagged as a spike within the configured window.
+async fn see_the_error_spike(events: &mut Receiver<Event>) {
+    let (value, verdict) = until(events, 40, "a SPIKE on Sally's error rate", |e| match e {
+        Event::Metrics(u) if u.stack == sally() => {
+            errors_of(u).filter(|(_, v)| matches!(v, Verdict::Spike { .. }))
+        }
+        _ => None,
+    })
     .await;
     assert!(
         value.is_some_and(|v| v > 4.0),
         "errors during the spike: {value:?} ({verdict:?})"
     );
+}
 
-    // A rollback target typed by hand is checked against the repository: a typo is
-    // refused before anything is sent, and the stack keeps its phase.
+/// A rollback target typed by hand is checked against the repository: a typo is
+/// refused before anything is sent, and the stack keeps its phase.
+async fn see_a_typed_rollback_target_refused(handle: &EngineHandle, events: &mut Receiver<Event>) {
     handle
         .send(Command::Rollback {
             stack: sally(),
             to: Some(Version::new("deadbee")),
         })
         .await;
-    let refusal = until(&mut events, 10, "the typo refused", |e| match e {
+    let refusal = until(events, 10, "the typo refused", |e| match e {
         Event::Refused { refusal, .. } => Some(refusal.clone()),
         _ => None,
     })
@@ -178,8 +186,15 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
         matches!(refusal, Refusal::UnknownVersion { .. }),
         "{refusal:?}"
     );
+}
 
-    // Roll back: to the version live ran before the promotion.
+/// Roll back to the version live ran before the promotion: the flag holds until the
+/// data shows recovery, then clears to a verdict of evidence.
+async fn roll_back_and_see_recovery(
+    handle: &EngineHandle,
+    events: &mut Receiver<Event>,
+    env: &DemoEnvironment,
+) {
     handle
         .send(Command::Rollback {
             stack: sally(),
@@ -189,7 +204,7 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
     // While the rollback runs and right after it, the flag stays up: the bad version
     // may still serve, and no data yet shows recovery.
     let mut held = Vec::new();
-    let phase = until(&mut events, 30, "Sally rolled back", |e| {
+    let phase = until(events, 30, "Sally rolled back", |e| {
         if let Event::Metrics(u) = e
             && u.stack == sally()
             && let Some((_, v)) = errors_of(u)
@@ -207,7 +222,7 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
         unreachable!()
     };
     assert_eq!(t.to.as_str(), env.versions().live_older);
-    let next = until(&mut events, 10, "a round after the rollback", |e| match e {
+    let next = until(events, 10, "a round after the rollback", |e| match e {
         Event::Metrics(u) if u.stack == sally() => errors_of(u).map(|(_, v)| v),
         _ => None,
     })
@@ -218,7 +233,7 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
     );
     // And the error rate comes back down.
     let after = until(
-        &mut events,
+        events,
         30,
         "Sally's error rate back to normal",
         |e| match e {
@@ -231,21 +246,19 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
     .await;
     assert!(after < 2.0);
     // Recovery shows in the data: the flag clears to a verdict of evidence.
-    until(
-        &mut events,
-        60,
-        "Sally's errors judged ok again",
-        |e| match e {
-            Event::Metrics(u) if u.stack == sally() => {
-                errors_of(u).filter(|(_, v)| *v == Verdict::Ok).map(|_| ())
-            }
-            _ => None,
-        },
-    )
+    until(events, 60, "Sally's errors judged ok again", |e| match e {
+        Event::Metrics(u) if u.stack == sally() => {
+            errors_of(u).filter(|(_, v)| *v == Verdict::Ok).map(|_| ())
+        }
+        _ => None,
+    })
     .await;
-    // The journal has the flag once (for the release report), not once per sample, nor
-    // again while it held through the rollback.
-    let (entries, _) = slipway::journal::read(&journal).expect("journal");
+}
+
+/// The journal has the flag once (for the release report), not once per sample, nor
+/// again while it held through the rollback.
+fn see_the_flag_journaled_once(journal: &std::path::Path, env: &DemoEnvironment) {
+    let (entries, _) = slipway::journal::read(journal).expect("journal");
     let flags: Vec<_> = entries
         .iter()
         .filter(|e| e.action == "flag" && e.series.as_deref() == Some("errors"))
@@ -262,7 +275,6 @@ async fn bad_release_is_flagged_fails_smoke_and_rolls_back_to_health() {
         "{:?}",
         flags[0].detail
     );
-    env.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,7 +376,29 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
         ),
         "the second promote is refused as in flight: {refused:?}"
     );
-    // The job's steps arrive in order, each line once.
+    see_the_output_whole_and_in_order(&output, &env).await;
+    let phase = until(
+        &mut events,
+        30,
+        "WWW live after its smoke checks",
+        |e| match e {
+            Event::Board(b) => b
+                .get(&www)
+                .filter(|s| s.phase == Phase::Live)
+                .and_then(|s| s.versions.clone()),
+            _ => None,
+        },
+    )
+    .await;
+    assert_eq!(phase.live().as_str(), env.versions().test);
+    drop(handle);
+    see_the_promotion_journaled_and_recovered(&env).await;
+    env.shutdown().await;
+}
+
+/// The job's steps arrive in order, each line once: the stream equals the platform's
+/// own copy of the terminal.
+async fn see_the_output_whole_and_in_order(output: &[String], env: &DemoEnvironment) {
     let find = |needle: &str| output.iter().position(|l| l.contains(needle));
     let (fetch, update, done) = (
         find("Fetching artefact"),
@@ -385,24 +419,12 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
         .expect("its text");
     let expected: Vec<&str> = terminal.lines().collect();
     assert_eq!(output, expected);
-    let phase = until(
-        &mut events,
-        30,
-        "WWW live after its smoke checks",
-        |e| match e {
-            Event::Board(b) => b
-                .get(&www)
-                .filter(|s| s.phase == Phase::Live)
-                .and_then(|s| s.versions.clone()),
-            _ => None,
-        },
-    )
-    .await;
-    assert_eq!(phase.live().as_str(), env.versions().test);
-    drop(handle);
+}
 
-    // The journal recorded who promoted what, and a new engine (a restart, or the CLI in
-    // another terminal) recovers the rollback target from it.
+/// The journal recorded who promoted what, and a new engine (a restart, or the CLI in
+/// another terminal) recovers the rollback target from it.
+async fn see_the_promotion_journaled_and_recovered(env: &DemoEnvironment) {
+    let www = StackId::new("www");
     let journal = env.dir().join("journal.jsonl");
     let text = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
@@ -446,7 +468,6 @@ async fn promotion_streams_output_refuses_a_second_and_moves_live() {
     )
     .await;
     assert_eq!(target.as_str(), env.versions().live_recent);
-    env.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,8 +68,46 @@ fn journal_of(config: &Path) -> Vec<slipway::journal::Entry> {
 #[test]
 fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
     let s = serve();
-    // The demo's release ships migrations, configuration and dependency changes: a warning.
-    let out = slipway(&s, &s.config, "carol", &["check"]);
+    the_demo_release_warns(&s);
+
+    // With no path judged risky, every gate passes.
+    let quiet = config_with(&s, "quiet.toml", "[changes]\nrisk = {}\n", None);
+    let out = slipway(&s, &quiet, "carol", &["check", "www"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("WWW risky changes"), "{stdout}");
+    assert!(stdout.contains("none risky"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("verdict: pass"), "{stdout}");
+
+    let frozen = a_freeze_around_today_blocks(&s);
+    a_promotion_in_the_freeze_needs_an_override_with_a_reason(&s, &frozen);
+    let reason = "INC-7 fix, agreed with the release manager";
+    let out = slipway(
+        &s,
+        &frozen,
+        "carol",
+        &[
+            "promote",
+            "www",
+            "--yes",
+            "--override-gates",
+            "--reason",
+            reason,
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("⛔ freeze: 'year end' freeze until"),
+        "{stderr}"
+    );
+    the_override_is_journaled(&s, &frozen, reason);
+}
+
+/// The demo's release ships migrations, configuration and dependency changes, and
+/// Cedric's live runs a hotfix test lacks: `check` warns (exit 1).
+fn the_demo_release_warns(s: &Serve) {
+    let out = slipway(s, &s.config, "carol", &["check"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     assert!(
@@ -91,25 +129,19 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
             .ends_with("verdict: warn (risky changes, drift)"),
         "{stdout}"
     );
+}
 
-    // With no path judged risky, every gate passes.
-    let quiet = config_with(&s, "quiet.toml", "[changes]\nrisk = {}\n", None);
-    let out = slipway(&s, &quiet, "carol", &["check", "www"]);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("WWW risky changes"), "{stdout}");
-    assert!(stdout.contains("none risky"), "{stdout}");
-    assert!(stdout.trim_end().ends_with("verdict: pass"), "{stdout}");
-
-    // A change freeze around today: blocked.
+/// A change freeze around today: `check --json` blocks (exit 2), and says why. The
+/// config with the freeze.
+fn a_freeze_around_today_blocks(s: &Serve) -> PathBuf {
     let today = chrono::Utc::now().date_naive();
     let freeze = format!(
         "[gates]\ntime_zone = \"Europe/London\"\n[[gates.freeze]]\nname = \"year end\"\nfrom = \"{}\"\nto = \"{}\"\n",
         today.pred_opt().expect("yesterday"),
         today.succ_opt().expect("tomorrow")
     );
-    let frozen = config_with(&s, "frozen.toml", &freeze, None);
-    let out = slipway(&s, &frozen, "carol", &["check", "--json"]);
+    let frozen = config_with(s, "frozen.toml", &freeze, None);
+    let out = slipway(s, &frozen, "carol", &["check", "--json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(doc["worst"], "block");
@@ -133,9 +165,13 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
             .any(|i| i["gate"] == "risky_changes" && i["step"]["stack"] == "www"),
         "per-step items name their step: {doc}"
     );
+    frozen
+}
 
-    // Promoting is refused, then goes with an override whose reason is journaled.
-    let out = slipway(&s, &frozen, "carol", &["promote", "www", "--yes"]);
+/// Promoting in the freeze is refused, an override without a reason too, and a
+/// `--reason` that nothing uses.
+fn a_promotion_in_the_freeze_needs_an_override_with_a_reason(s: &Serve, frozen: &Path) {
+    let out = slipway(s, frozen, "carol", &["promote", "www", "--yes"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -144,8 +180,8 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
     );
     assert!(stderr.contains("--override-gates --reason"), "{stderr}");
     let out = slipway(
-        &s,
-        &frozen,
+        s,
+        frozen,
         "carol",
         &["promote", "www", "--yes", "--override-gates"],
     );
@@ -154,39 +190,19 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
         Some(2),
         "--override-gates needs --reason"
     );
-    let out = slipway(
-        &s,
-        &frozen,
-        "carol",
-        &["rollback", "www", "--reason", "why"],
-    );
+    let out = slipway(s, frozen, "carol", &["rollback", "www", "--reason", "why"]);
     assert_eq!(
         out.status.code(),
         Some(2),
         "a --reason nothing uses is refused"
     );
     assert!(text(&out.stderr).contains("--reason goes with --steal-lock"));
-    let reason = "INC-7 fix, agreed with the release manager";
-    let out = slipway(
-        &s,
-        &frozen,
-        "carol",
-        &[
-            "promote",
-            "www",
-            "--yes",
-            "--override-gates",
-            "--reason",
-            reason,
-        ],
-    );
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains("⛔ freeze: 'year end' freeze until"),
-        "{stderr}"
-    );
-    let entries = journal_of(&frozen);
+}
+
+/// The override is journaled with who, why, which gates and which step, and `history`
+/// shows it to whoever reads the journal later.
+fn the_override_is_journaled(s: &Serve, frozen: &Path, reason: &str) {
+    let entries = journal_of(frozen);
     let o = entries
         .iter()
         .find(|e| e.action == "override")
@@ -198,9 +214,9 @@ fn check_exits_0_1_or_2_and_a_freeze_is_overridden_with_a_reason() {
     assert_eq!(o.env.as_deref(), Some("live"));
     assert!(o.from.is_some() && o.to.is_some());
     // `history` shows it to whoever reads the journal later.
-    let out = slipway(&s, &frozen, "carol", &["history", "--json"]);
+    let out = slipway(s, frozen, "carol", &["history", "--json"]);
     assert!(text(&out.stdout).contains("\"action\":\"override\""));
-    let out = slipway(&s, &frozen, "carol", &["history", "--stack", "www"]);
+    let out = slipway(s, frozen, "carol", &["history", "--stack", "www"]);
     let history = text(&out.stdout);
     assert!(
         history.contains(&format!("gates: freeze  reason: {reason}")),

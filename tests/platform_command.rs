@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use slipway::model::{DeployState, DeployStatus, DeploymentId, Env, StackId, Version};
+use slipway::platform::command::{CommandPlatform, Operation, TemplateValues};
 use slipway::platform::{self, DeployRequest, Platform, PlatformError};
 use tempfile::TempDir;
 
@@ -633,8 +634,6 @@ async fn the_engine_promotes_a_stack_through_commands() {
 /// templates renders to exactly the argv kubectl should get.
 #[test]
 fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
-    use slipway::platform::command::{CommandPlatform, Operation, TemplateValues};
-
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/kubernetes.toml");
     let config = slipway::validation::load_file(&path).unwrap().config;
     let slipway::config::PlatformConfig::Command(cfg) = &config.platform else {
@@ -654,20 +653,53 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
         user: "alice",
         id: "production-20250101-120000-abcd",
     };
-    let argv = |op: Operation| -> Vec<Vec<String>> {
-        p.commands(op, &values)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| std::iter::once(c.program).chain(c.args).collect())
-            .collect()
-    };
-    let words = |s: &[&str]| {
-        s.iter()
-            .map(std::string::ToString::to_string)
-            .collect::<Vec<_>>()
-    };
+    kubernetes_reads_render_exactly(&p, &values);
+    kubernetes_actions_render_exactly(&p, &values);
+    // The display is what a dry run prints: pasted into a shell, the same argv.
+    let versions = p.commands(Operation::Versions, &values).unwrap();
     assert_eq!(
-        argv(Operation::Versions),
+        versions[0].display(),
+        "kubectl get deployment shop-www -n production -o 'jsonpath={.spec.template.spec.containers[0].image}'"
+    );
+    // The versions read back are the image tags.
+    let tag = regex::Regex::new(cfg.version_regex.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        &tag.captures("registry.example.com/shop-www:9be77d")
+            .unwrap()[1],
+        "9be77d"
+    );
+    // The log source follows a pod's log with kubectl too.
+    match &config.logs.source {
+        Some(slipway::config::LogSourceConfig::Command { command, restart }) => {
+            assert!(
+                command.starts_with("kubectl logs -f") && *restart,
+                "{command}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Each command of `op` as its argv, program first.
+fn argv(p: &CommandPlatform, op: Operation, values: &TemplateValues) -> Vec<Vec<String>> {
+    p.commands(op, values)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| std::iter::once(c.program).chain(c.args).collect())
+        .collect()
+}
+
+fn words(s: &[&str]) -> Vec<String> {
+    s.iter()
+        .map(std::string::ToString::to_string)
+        .collect::<Vec<_>>()
+}
+
+/// The Kubernetes example's reads: the image of the deployment, the running pods and
+/// the config map; a rollout's status is read by the promote command itself.
+fn kubernetes_reads_render_exactly(p: &CommandPlatform, values: &TemplateValues) {
+    assert_eq!(
+        argv(p, Operation::Versions, values),
         [words(&[
             "kubectl",
             "get",
@@ -679,6 +711,40 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
             "jsonpath={.spec.template.spec.containers[0].image}",
         ])]
     );
+    assert!(argv(p, Operation::Status, values).is_empty());
+    assert_eq!(
+        argv(p, Operation::Instances, values),
+        [words(&[
+            "kubectl",
+            "get",
+            "pods",
+            "-n",
+            "production",
+            "-l",
+            "app=shop-www",
+            "--field-selector=status.phase=Running",
+            "-o",
+            "json",
+        ])]
+    );
+    assert_eq!(
+        argv(p, Operation::Config, values),
+        [words(&[
+            "kubectl",
+            "get",
+            "configmap",
+            "shop-www-config",
+            "-n",
+            "production",
+            "-o",
+            "jsonpath={.data}",
+        ])]
+    );
+}
+
+/// The Kubernetes example's actions: promote and rollback note the change cause, set
+/// the image and wait for the rollout; abort undoes the rollout.
+fn kubernetes_actions_render_exactly(p: &CommandPlatform, values: &TemplateValues) {
     let set_image = words(&[
         "kubectl",
         "set",
@@ -709,7 +775,7 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
         ])
     };
     assert_eq!(
-        argv(Operation::Promote),
+        argv(p, Operation::Promote, values),
         [
             annotate(
                 "kubernetes.io/change-cause=slipway production-20250101-120000-abcd: alice promoted 9be77d (was 3f2a1c)"
@@ -719,7 +785,7 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
         ]
     );
     assert_eq!(
-        argv(Operation::Rollback),
+        argv(p, Operation::Rollback, values),
         [
             annotate(
                 "kubernetes.io/change-cause=slipway production-20250101-120000-abcd: alice rolled back to 9be77d"
@@ -729,7 +795,7 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
         ]
     );
     assert_eq!(
-        argv(Operation::Abort),
+        argv(p, Operation::Abort, values),
         [words(&[
             "kubectl",
             "rollout",
@@ -739,58 +805,6 @@ fn the_kubernetes_example_renders_the_exact_kubectl_commands() {
             "production"
         ])]
     );
-    assert!(argv(Operation::Status).is_empty());
-    assert_eq!(
-        argv(Operation::Instances),
-        [words(&[
-            "kubectl",
-            "get",
-            "pods",
-            "-n",
-            "production",
-            "-l",
-            "app=shop-www",
-            "--field-selector=status.phase=Running",
-            "-o",
-            "json",
-        ])]
-    );
-    assert_eq!(
-        argv(Operation::Config),
-        [words(&[
-            "kubectl",
-            "get",
-            "configmap",
-            "shop-www-config",
-            "-n",
-            "production",
-            "-o",
-            "jsonpath={.data}",
-        ])]
-    );
-    // The display is what a dry run prints: pasted into a shell, the same argv.
-    let versions = p.commands(Operation::Versions, &values).unwrap();
-    assert_eq!(
-        versions[0].display(),
-        "kubectl get deployment shop-www -n production -o 'jsonpath={.spec.template.spec.containers[0].image}'"
-    );
-    // The versions read back are the image tags.
-    let tag = regex::Regex::new(cfg.version_regex.as_deref().unwrap()).unwrap();
-    assert_eq!(
-        &tag.captures("registry.example.com/shop-www:9be77d")
-            .unwrap()[1],
-        "9be77d"
-    );
-    // The log source follows a pod's log with kubectl too.
-    match &config.logs.source {
-        Some(slipway::config::LogSourceConfig::Command { command, restart }) => {
-            assert!(
-                command.starts_with("kubectl logs -f") && *restart,
-                "{command}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
 }
 
 /// `kill -9` of slipway leaves no cleanup to run: the deploy command still dies with it

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use slipway::demo::{DemoOptions, start};
-use slipway::engine::{self, Answer, Command, Event, Outcome, SmokeCause};
+use slipway::engine::{self, Answer, Command, EngineHandle, Event, Outcome, SmokeCause};
 use slipway::journal::{Entry, append};
 use slipway::model::StackId;
 use slipway::report::{self, Scope};
@@ -45,11 +45,7 @@ async fn until<T>(
 }
 
 /// Sends a command and waits for the engine's last word on it.
-async fn finished(
-    engine: &slipway::engine::EngineHandle,
-    events: &mut Receiver<Event>,
-    cmd: Command,
-) -> Outcome {
+async fn finished(engine: &EngineHandle, events: &mut Receiver<Event>, cmd: Command) -> Outcome {
     let id = engine.send(cmd).await.expect("engine running");
     until(events, 60, "the request to finish", |e| match e {
         Event::Answer {
@@ -120,9 +116,22 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
         matches!(e, Event::Refreshed).then_some(())
     })
     .await;
+    release_with_a_rollback(&engine, &mut events).await;
+
+    let repo = report::repo_access(&config);
+    let built = report::gather(&config, &Scope::default(), &repo).expect("report");
+    let md = report::markdown(&built);
+    assert!(!md.contains('\x1b'), "no escape sequences");
+    insta::assert_snapshot!("demo_release", normalise(&md, &journal));
+    check_the_report_json(&built);
+    env.shutdown().await;
+}
+
+/// Announce, promote WWW, promote Sally out of order (its smoke checks fail), roll Sally
+/// back and wait for the smoke checks after the rollback.
+async fn release_with_a_rollback(engine: &EngineHandle, events: &mut Receiver<Event>) {
     let www = StackId::new("www");
     let sally = StackId::new("sally");
-
     engine
         .send(Command::Announce {
             text: "belfrage is going out".into(),
@@ -131,7 +140,7 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
             again: false,
         })
         .await;
-    until(&mut events, 20, "the announcement", |e| match e {
+    until(events, 20, "the announcement", |e| match e {
         Event::Announced {
             what: slipway::engine::Posted::Announcement(slipway::engine::AnnouncementKind::Release),
             ..
@@ -140,8 +149,8 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
     })
     .await;
     let outcome = finished(
-        &engine,
-        &mut events,
+        engine,
+        events,
         Command::Promote {
             stack: www.clone(),
             expected: None,
@@ -153,8 +162,8 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
     .await;
     assert!(matches!(outcome, Outcome::Live { .. }), "{outcome:?}");
     let outcome = finished(
-        &engine,
-        &mut events,
+        engine,
+        events,
         Command::Promote {
             stack: sally.clone(),
             expected: None,
@@ -166,8 +175,8 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
     .await;
     assert!(matches!(outcome, Outcome::Failed { .. }), "{outcome:?}");
     let outcome = finished(
-        &engine,
-        &mut events,
+        engine,
+        events,
         Command::Rollback {
             stack: sally.clone(),
             to: None,
@@ -176,7 +185,7 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
     .await;
     assert!(matches!(outcome, Outcome::RolledBack { .. }), "{outcome:?}");
     until(
-        &mut events,
+        events,
         30,
         "Sally's smoke checks after the rollback",
         |e| match e {
@@ -189,15 +198,11 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
         },
     )
     .await;
+}
 
-    let repo = report::repo_access(&config);
-    let built = report::gather(&config, &Scope::default(), &repo).expect("report");
-    let md = report::markdown(&built);
-    assert!(!md.contains('\x1b'), "no escape sequences");
-    insta::assert_snapshot!("demo_release", normalise(&md, &journal));
-
-    // The same report for machines: every section is there, with the facts in fields.
-    let json = serde_json::to_value(&built).expect("JSON");
+/// The same report for machines: every section is there, with the facts in fields.
+fn check_the_report_json(built: &report::Report) {
+    let json = serde_json::to_value(built).expect("JSON");
     assert_eq!(json["format"], 1);
     assert_eq!(json["service"], "belfrage");
     assert_eq!(json["shipped"]["state"], "listed");
@@ -216,7 +221,6 @@ async fn the_report_of_a_demo_release_with_a_rollback() {
     assert_eq!(sally_steps[1]["action"], "rollback");
     assert!(sally_steps[1]["duration_secs"].is_i64());
     assert_eq!(json["announcements"].as_array().map(Vec::len), Some(1));
-    env.shutdown().await;
 }
 
 fn at(e: Entry, rfc3339: &str) -> Entry {

@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use tokio::sync::mpsc;
+
 use super::{exit, session};
 use crate::engine::{AnnouncementKind, Command, Event, RepoState};
 
@@ -22,21 +24,8 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    if loaded.config.announce.is_none() {
-        eprintln!(
-            "slipway: no [announce] section in {}: add one (Slack or a webhook) first",
-            loaded.path.display()
-        );
-        return ExitCode::from(exit::REFUSED);
-    }
-    // The announcement lists what ships: without the repository it would say "nothing"
-    // whatever the versions are. The completion message needs no commits.
-    if !args.complete && loaded.config.repo.is_none() {
-        eprintln!(
-            "slipway: no [repo] section in {}: the announcement lists the commits live..test, so it needs the repository (add [repo] path = \"…\" or url = \"…\"); `announce --complete` needs none",
-            loaded.path.display()
-        );
-        return ExitCode::from(exit::REFUSED);
+    if let Err(code) = needs_sections(&loaded, args.complete) {
+        return code;
     }
     let journal = loaded.config.release.journal_path();
     let mut s = match session::open(loaded.config) {
@@ -65,50 +54,7 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
         );
         return ExitCode::from(exit::REFUSED);
     }
-    // The draft lists commits: wait for the diffs the board needs (bounded).
-    let mut waiting: Vec<_> = board
-        .stacks
-        .iter()
-        .filter_map(|st| {
-            st.versions
-                .as_ref()
-                .map(|v| (v.target().clone(), v.source().clone()))
-        })
-        .filter(|(l, t)| l != t)
-        .collect();
-    // Pairs whose commits could not be read, and why.
-    let mut unread: Vec<String> = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(60), async {
-        while !waiting.is_empty() {
-            match s.events.recv().await {
-                Some(Event::Changes {
-                    live,
-                    test,
-                    changes,
-                }) => {
-                    let pair = (live.clone(), test.clone());
-                    if waiting.contains(&pair)
-                        && let Err(e) = changes.as_ref()
-                    {
-                        unread.push(format!("{}..{}: {e}", live.short(), test.short()));
-                    }
-                    waiting.retain(|p| *p != pair);
-                }
-                Some(Event::Repo(RepoState::Failed(e))) => {
-                    unread.push(format!("the repository: {e}"));
-                    break;
-                }
-                Some(Event::Repo(RepoState::NotConfigured)) | None => break,
-                Some(_) => {}
-            }
-        }
-    })
-    .await;
-    unread.extend(
-        waiting
-            .iter()
-            .map(|(l, t)| format!("{}..{}: not read within 60s", l.short(), t.short())),
-    );
+    let unread = unread_changes(&mut s.events, &board).await;
     // A draft built without the commits says "nothing to ship": never post that.
     if !args.complete && !unread.is_empty() {
         for u in &unread {
@@ -139,6 +85,90 @@ pub async fn run(config: Option<&Path>, args: AnnounceArgs) -> ExitCode {
         eprintln!("slipway: not posted");
         return ExitCode::from(exit::REFUSED);
     }
+    post(&mut s, text, kind, &args).await
+}
+
+/// Refused before starting anything when the config has nowhere to post, or, for the
+/// release message, no repository to list the commits from.
+fn needs_sections(loaded: &crate::config::LoadedConfig, complete: bool) -> Result<(), ExitCode> {
+    if loaded.config.announce.is_none() {
+        eprintln!(
+            "slipway: no [announce] section in {}: add one (Slack or a webhook) first",
+            loaded.path.display()
+        );
+        return Err(ExitCode::from(exit::REFUSED));
+    }
+    // The announcement lists what ships: without the repository it would say "nothing"
+    // whatever the versions are. The completion message needs no commits.
+    if !complete && loaded.config.repo.is_none() {
+        eprintln!(
+            "slipway: no [repo] section in {}: the announcement lists the commits live..test, so it needs the repository (add [repo] path = \"…\" or url = \"…\"); `announce --complete` needs none",
+            loaded.path.display()
+        );
+        return Err(ExitCode::from(exit::REFUSED));
+    }
+    Ok(())
+}
+
+/// Waits (at most 60s) for the diffs the draft lists, and returns the pairs whose
+/// commits could not be read, each with why.
+async fn unread_changes(
+    events: &mut mpsc::Receiver<Event>,
+    board: &crate::engine::release::Board,
+) -> Vec<String> {
+    let mut waiting: Vec<_> = board
+        .stacks
+        .iter()
+        .filter_map(|st| {
+            st.versions
+                .as_ref()
+                .map(|v| (v.target().clone(), v.source().clone()))
+        })
+        .filter(|(l, t)| l != t)
+        .collect();
+    let mut unread: Vec<String> = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(60), async {
+        while !waiting.is_empty() {
+            match events.recv().await {
+                Some(Event::Changes {
+                    live,
+                    test,
+                    changes,
+                }) => {
+                    let pair = (live.clone(), test.clone());
+                    if waiting.contains(&pair)
+                        && let Err(e) = changes.as_ref()
+                    {
+                        unread.push(format!("{}..{}: {e}", live.short(), test.short()));
+                    }
+                    waiting.retain(|p| *p != pair);
+                }
+                Some(Event::Repo(RepoState::Failed(e))) => {
+                    unread.push(format!("the repository: {e}"));
+                    break;
+                }
+                Some(Event::Repo(RepoState::NotConfigured)) | None => break,
+                Some(_) => {}
+            }
+        }
+    })
+    .await;
+    unread.extend(
+        waiting
+            .iter()
+            .map(|(l, t)| format!("{}..{}: not read within 60s", l.short(), t.short())),
+    );
+    unread
+}
+
+/// Posts the confirmed text through the engine and reports each target's delivery;
+/// success only when every target got it.
+async fn post(
+    s: &mut session::Session,
+    text: String,
+    kind: AnnouncementKind,
+    args: &AnnounceArgs,
+) -> ExitCode {
     s.engine
         .send(Command::Announce {
             text,
@@ -219,7 +249,7 @@ impl NoAnswer {
 
 /// Waits for the event `pick` accepts; an announcement problem or a refusal ends the wait.
 async fn next_answer<T>(
-    events: &mut tokio::sync::mpsc::Receiver<Event>,
+    events: &mut mpsc::Receiver<Event>,
     mut pick: impl FnMut(Event) -> Option<T>,
 ) -> Result<T, NoAnswer> {
     let wait = async {

@@ -6,18 +6,37 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use tokio::sync::mpsc;
+
 use super::{exit, session};
+use crate::engine::release::Board;
 use crate::engine::{Command, Event, RepoState};
 use crate::model::Version;
 use crate::vcs::{ChangeSet, Commit, DiffError, RiskRules};
 
+// `slipway diff`'s arguments, as clap parses them (flattened into `Cmd::Diff`).
+#[derive(Debug, clap::Args)]
 pub struct DiffArgs {
+    /// Only this stack (id or name).
+    #[arg(long)]
     pub stack: Option<String>,
+    /// Print it as JSON: each stack's range, commits, risk flags and drift.
+    #[arg(long)]
     pub json: bool,
+    /// Fetch the repository first.
+    #[arg(long)]
     pub fetch: bool,
+    /// Count lines added and removed per file (slower on long ranges).
+    #[arg(long)]
     pub stat: bool,
+    /// Ad hoc, without a platform: a repository and two revisions.
+    #[arg(long, value_name = "PATH", requires_all = ["live", "test"])]
     pub repo: Option<PathBuf>,
+    /// With --repo: the revision live runs (the old end of the range).
+    #[arg(long, value_name = "REV")]
     pub live: Option<String>,
+    /// With --repo: the revision test runs (the new end of the range).
+    #[arg(long, value_name = "REV")]
     pub test: Option<String>,
 }
 
@@ -71,29 +90,19 @@ pub fn ad_hoc(repo: &Path, live: &str, test: &str, json: bool, stat: bool) -> Ex
     }
 }
 
+/// The engine's diff for each pair of versions (live, test) a wanted stack ships, once
+/// it has arrived.
+type Diffs = BTreeMap<(Version, Version), Option<crate::engine::DiffResult>>;
+
 async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
     let loaded = match session::load(config) {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let wanted: Vec<crate::config::StackConfig> = match &args.stack {
-        Some(typed) => match loaded.config.resolve_stack(typed) {
-            Some(s) => vec![s.clone()],
-            None => {
-                eprintln!("slipway: no stack '{typed}' in {}", loaded.path.display());
-                return ExitCode::from(exit::REFUSED);
-            }
-        },
-        None => loaded.config.stacks.clone(),
+    let wanted = match stacks_to_diff(&loaded, args.stack.as_deref()) {
+        Ok(w) => w,
+        Err(code) => return code,
     };
-    // Without a repository there is nothing to compute: say so now, not after the wait.
-    if loaded.config.repo.is_none() {
-        eprintln!(
-            "slipway: no [repo] section in {}: diff needs the repository (add [repo] path = \"…\" or url = \"…\"), or use diff --repo PATH --live REV --test REV",
-            loaded.path.display()
-        );
-        return ExitCode::from(exit::REFUSED);
-    }
     let release = loaded.config.release.name.clone();
     // Where the engine reads the repository (a cloned one is announced when ready):
     // `--stat` counts lines there once the diffs are in.
@@ -116,54 +125,14 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
     }
     // The engine computes every stack's diff after the first refresh (and again after a
     // fetch); collect until each wanted stack's pair has arrived.
-    let mut need: BTreeMap<(Version, Version), Option<crate::engine::DiffResult>> = BTreeMap::new();
+    let mut diffs = Diffs::new();
     for st in &wanted {
         if let Some(v) = board.get(&st.id).and_then(|b| b.versions.as_ref()) {
-            need.insert((v.target().clone(), v.source().clone()), None);
+            diffs.insert((v.target().clone(), v.source().clone()), None);
         }
     }
-    let mut fetched = !args.fetch;
     let deadline = Duration::from_secs(fetch_timeout + 60);
-    let collect = async {
-        while need.values().any(Option::is_none) || !fetched {
-            match s.events.recv().await {
-                Some(Event::Changes {
-                    live,
-                    test,
-                    changes,
-                }) => {
-                    // Results from before a fetch may be replaced by ones after it.
-                    if let Some(slot) = need.get_mut(&(live, test)) {
-                        *slot = Some(changes);
-                    }
-                }
-                Some(Event::Fetched(result)) => {
-                    fetched = true;
-                    match result {
-                        // Diffs that failed before (an unknown version) are computed
-                        // again: wait for those rather than report the old failure.
-                        Ok(()) => need.values_mut().for_each(|slot| {
-                            if slot.as_ref().is_some_and(|r| r.is_err()) {
-                                *slot = None;
-                            }
-                        }),
-                        Err(e) => eprintln!("slipway: fetch: {e}"),
-                    }
-                }
-                Some(Event::Problem { context, message }) => {
-                    eprintln!("slipway: {context}: {message}");
-                }
-                Some(Event::Repo(RepoState::Ready(path))) => repo_path = Some(path),
-                Some(Event::Repo(RepoState::Failed(e))) => return Err(e),
-                Some(Event::Repo(RepoState::NotConfigured)) => {
-                    return Err(RepoState::NotConfigured.describe());
-                }
-                Some(_) => {}
-                None => return Err("the engine stopped".to_string()),
-            }
-        }
-        Ok(())
-    };
+    let collect = collect_diffs(&mut s.events, &mut diffs, args.fetch, &mut repo_path);
     match tokio::time::timeout(deadline, collect).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
@@ -178,16 +147,111 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
             return ExitCode::from(exit::FAILED);
         }
     }
+    let failed = print_diffs(&wanted, &board, &diffs, repo_path.as_deref(), args, release).await;
+    if failed {
+        ExitCode::from(exit::FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The stack typed, or every stack; refused when the stack is unknown or the config
+/// names no repository (said now, not after waiting for the platform).
+fn stacks_to_diff(
+    loaded: &crate::config::LoadedConfig,
+    typed: Option<&str>,
+) -> Result<Vec<crate::config::StackConfig>, ExitCode> {
+    let wanted = match typed {
+        Some(typed) => match loaded.config.resolve_stack(typed) {
+            Some(s) => vec![s.clone()],
+            None => {
+                eprintln!("slipway: no stack '{typed}' in {}", loaded.path.display());
+                return Err(ExitCode::from(exit::REFUSED));
+            }
+        },
+        None => loaded.config.stacks.clone(),
+    };
+    // Without a repository there is nothing to compute: say so now, not after the wait.
+    if loaded.config.repo.is_none() {
+        eprintln!(
+            "slipway: no [repo] section in {}: diff needs the repository (add [repo] path = \"…\" or url = \"…\"), or use diff --repo PATH --live REV --test REV",
+            loaded.path.display()
+        );
+        return Err(ExitCode::from(exit::REFUSED));
+    }
+    Ok(wanted)
+}
+
+/// Reads the engine's events until every pair in `diffs` has its result (and, with
+/// `--fetch`, the fetch is done), noting where a cloned repository is ready. Problems
+/// are printed as they come; a repository that cannot be read ends the wait.
+async fn collect_diffs(
+    events: &mut mpsc::Receiver<Event>,
+    diffs: &mut Diffs,
+    fetching: bool,
+    repo_path: &mut Option<PathBuf>,
+) -> Result<(), String> {
+    let mut fetched = !fetching;
+    while diffs.values().any(Option::is_none) || !fetched {
+        match events.recv().await {
+            Some(Event::Changes {
+                live,
+                test,
+                changes,
+            }) => {
+                // Results from before a fetch may be replaced by ones after it.
+                if let Some(slot) = diffs.get_mut(&(live, test)) {
+                    *slot = Some(changes);
+                }
+            }
+            Some(Event::Fetched(result)) => {
+                fetched = true;
+                match result {
+                    // Diffs that failed before (an unknown version) are computed
+                    // again: wait for those rather than report the old failure.
+                    Ok(()) => diffs.values_mut().for_each(|slot| {
+                        if slot.as_ref().is_some_and(|r| r.is_err()) {
+                            *slot = None;
+                        }
+                    }),
+                    Err(e) => eprintln!("slipway: fetch: {e}"),
+                }
+            }
+            Some(Event::Problem { context, message }) => {
+                eprintln!("slipway: {context}: {message}");
+            }
+            Some(Event::Repo(RepoState::Ready(path))) => *repo_path = Some(path),
+            Some(Event::Repo(RepoState::Failed(e))) => return Err(e),
+            Some(Event::Repo(RepoState::NotConfigured)) => {
+                return Err(RepoState::NotConfigured.describe());
+            }
+            Some(_) => {}
+            None => return Err("the engine stopped".to_string()),
+        }
+    }
+    Ok(())
+}
+
+/// Prints each wanted stack's changes as text, or all of them as one JSON document with
+/// `--json`. True when any stack's diff failed.
+async fn print_diffs(
+    wanted: &[crate::config::StackConfig],
+    board: &Board,
+    diffs: &Diffs,
+    repo_path: Option<&Path>,
+    args: &DiffArgs,
+    release: String,
+) -> bool {
     let mut failed = false;
     let mut out_json = Vec::new();
-    for st in &wanted {
+    for st in wanted {
         let name = st.display_name();
         let Some(v) = board.get(&st.id).and_then(|b| b.versions.as_ref()) else {
             eprintln!("slipway: {name}: versions unknown");
             failed = true;
             continue;
         };
-        let result = need
+        let result = diffs
             .get(&(v.target().clone(), v.source().clone()))
             .cloned()
             .flatten();
@@ -198,7 +262,7 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
         if args.stat
             && let Ok(cs) = result
         {
-            result = with_line_stats(repo_path.clone(), cs).await;
+            result = with_line_stats(repo_path.map(Path::to_path_buf), cs).await;
         }
         failed |= result.is_err();
         if args.json {
@@ -227,11 +291,7 @@ async fn through_engine(config: Option<&Path>, args: &DiffArgs) -> ExitCode {
             stacks: out_json,
         });
     }
-    if failed {
-        ExitCode::from(exit::FAILED)
-    } else {
-        ExitCode::SUCCESS
-    }
+    failed
 }
 
 /// Line counts for every commit of a change set, read from the repository the engine

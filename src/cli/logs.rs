@@ -25,12 +25,23 @@ use crate::feeds::logs::{
 use crate::model::{Env, Instance, StackId};
 use crate::text::{Filter, FilterMode};
 
-#[derive(Debug, Clone)]
+// `slipway logs`'s arguments, as clap parses them (flattened into `Cmd::Logs`).
+#[derive(Debug, Clone, clap::Args)]
 pub struct LogsArgs {
+    /// Stack id or name (case-insensitive).
     pub stack: String,
+    /// The instance to read (default: the stack's first).
+    #[arg(long, short = 'i', value_name = "ID")]
     pub instance: Option<String>,
+    /// Keep following the log, like `tail -F` (reconnects, survives rotation).
+    #[arg(long, short = 'f')]
     pub follow: bool,
+    /// Only lines containing PATTERN (case-insensitive), or
+    /// matching a regex written /LIKE THIS/.
+    #[arg(long, value_name = "PATTERN")]
     pub grep: Option<String>,
+    /// Lines of history to start with.
+    #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 200)]
     pub lines: usize,
 }
 

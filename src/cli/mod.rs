@@ -214,27 +214,8 @@ pub enum Cmd {
     },
     /// Show what a promotion ships: the commits in live..test, risk flags and drift.
     Diff {
-        /// Only this stack (id or name).
-        #[arg(long)]
-        stack: Option<String>,
-        /// Print it as JSON: each stack's range, commits, risk flags and drift.
-        #[arg(long)]
-        json: bool,
-        /// Fetch the repository first.
-        #[arg(long)]
-        fetch: bool,
-        /// Count lines added and removed per file (slower on long ranges).
-        #[arg(long)]
-        stat: bool,
-        /// Ad hoc, without a platform: a repository and two revisions.
-        #[arg(long, value_name = "PATH", requires_all = ["live", "test"])]
-        repo: Option<PathBuf>,
-        /// With --repo: the revision live runs (the old end of the range).
-        #[arg(long, value_name = "REV")]
-        live: Option<String>,
-        /// With --repo: the revision test runs (the new end of the range).
-        #[arg(long, value_name = "REV")]
-        test: Option<String>,
+        #[command(flatten)]
+        args: diff::DiffArgs,
     },
     /// Run smoke checks (all stacks that have them, or one).
     Smoke {
@@ -265,21 +246,8 @@ pub enum Cmd {
         after_help = "Exit status: the source's (a command's exit code), 1 when it failed (a missing file without -f, ssh refused), 2 for bad input (unknown stack or instance, bad pattern)."
     )]
     Logs {
-        /// Stack id or name (case-insensitive).
-        stack: String,
-        /// The instance to read (default: the stack's first).
-        #[arg(long, short = 'i', value_name = "ID")]
-        instance: Option<String>,
-        /// Keep following the log, like `tail -F` (reconnects, survives rotation).
-        #[arg(long, short = 'f')]
-        follow: bool,
-        /// Only lines containing PATTERN (case-insensitive), or
-        /// matching a regex written /LIKE THIS/.
-        #[arg(long, value_name = "PATTERN")]
-        grep: Option<String>,
-        /// Lines of history to start with.
-        #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 200)]
-        lines: usize,
+        #[command(flatten)]
+        args: logs::LogsArgs,
     },
     /// The release journal: who did what, when, with which versions.
     History {
@@ -341,12 +309,15 @@ pub fn main() -> ExitCode {
         Some(Cmd::Completions { shell }) => return docs::completions(*shell),
         Some(Cmd::Man) => return docs::man(),
         Some(Cmd::Diff {
-            repo: Some(repo),
-            live: Some(live),
-            test: Some(test),
-            json,
-            stat,
-            ..
+            args:
+                diff::DiffArgs {
+                    repo: Some(repo),
+                    live: Some(live),
+                    test: Some(test),
+                    json,
+                    stat,
+                    ..
+                },
         }) => return diff::ad_hoc(repo, live, test, *json, *stat),
         Some(Cmd::History { stack, json, last }) => {
             return history::run(cli.config.as_deref(), stack.clone(), *json, *last);
@@ -444,26 +415,18 @@ fn usage_error(e: clap::Error) -> ExitCode {
 
 async fn dispatch(cli: Cli) -> ExitCode {
     let config = cli.config.as_deref();
-    match cli.command.unwrap_or(Cmd::Tui) {
+    let command = cli.command.unwrap_or(Cmd::Tui);
+    if let Err(code) = refused_before_starting(&command, config) {
+        return code;
+    }
+    match command {
         Cmd::Tui => session::dashboard(config).await,
         Cmd::Demo {
             serve,
             write_config,
             step_ms,
             environments,
-        } => {
-            if let Some(path) = config {
-                // Ignoring it would leave the user believing their config is in use.
-                eprintln!(
-                    "slipway: demo runs on its own embedded environment and takes no --config ({}); \
-                     to use that config run `slipway --config {}`",
-                    path.display(),
-                    path.display()
-                );
-                return ExitCode::from(exit::REFUSED);
-            }
-            session::demo(serve, write_config, step_ms, environments.into()).await
-        }
+        } => session::demo(serve, write_config, step_ms, environments.into()).await,
         Cmd::Status { json } => status::run(config, json).await,
         Cmd::Promote {
             stack,
@@ -474,9 +437,6 @@ async fn dispatch(cli: Cli) -> ExitCode {
             watch,
             lock,
         } => {
-            if let Err(code) = lock.check_reason(override_gates) {
-                return code;
-            }
             let to = to.as_deref().map(crate::model::Env::new);
             let opts = act::PromoteOptions {
                 yes,
@@ -491,18 +451,8 @@ async fn dispatch(cli: Cli) -> ExitCode {
             to,
             yes,
             lock,
-        } => {
-            if let Err(code) = lock.check_reason(false) {
-                return code;
-            }
-            act::rollback(config, &stack, to, yes, lock.steal()).await
-        }
-        Cmd::Abort { stack, yes, lock } => {
-            if let Err(code) = lock.check_reason(false) {
-                return code;
-            }
-            act::abort(config, &stack, yes, lock.steal()).await
-        }
+        } => act::rollback(config, &stack, to, yes, lock.steal()).await,
+        Cmd::Abort { stack, yes, lock } => act::abort(config, &stack, yes, lock.steal()).await,
         Cmd::Check { stack, to, json } => check::run(config, stack, to, json).await,
         Cmd::Approve {
             stack,
@@ -510,26 +460,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             to,
             yes,
         } => approve::run(config, stack.filter(|_| !all), to, yes).await,
-        Cmd::Diff {
-            stack,
-            json,
-            fetch,
-            stat,
-            repo,
-            live,
-            test,
-        } => {
-            let args = diff::DiffArgs {
-                stack,
-                json,
-                fetch,
-                stat,
-                repo,
-                live,
-                test,
-            };
-            diff::run(config, args).await
-        }
+        Cmd::Diff { args } => diff::run(config, args).await,
         Cmd::Smoke { stack, json } => smoke::run(config, stack, json).await,
         Cmd::Announce {
             complete,
@@ -546,22 +477,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
             };
             announce::run(config, args).await
         }
-        Cmd::Logs {
-            stack,
-            instance,
-            follow,
-            grep,
-            lines,
-        } => {
-            let args = logs::LogsArgs {
-                stack,
-                instance,
-                follow,
-                grep,
-                lines,
-            };
-            logs::run(config, args).await
-        }
+        Cmd::Logs { args } => logs::run(config, args).await,
         // Handled before the runtime starts (see main).
         Cmd::CheckConfig { path } => check_config::run(path.as_deref().or(config)),
         Cmd::Completions { shell } => docs::completions(shell),
@@ -572,5 +488,35 @@ async fn dispatch(cli: Cli) -> ExitCode {
             release,
             since,
         } => report::run(config, format, release, since.as_deref()),
+    }
+}
+
+/// What is refused before anything starts: `demo` with a config it would not use, and a
+/// `--reason` that nothing would journal.
+fn refused_before_starting(
+    command: &Cmd,
+    config: Option<&std::path::Path>,
+) -> Result<(), ExitCode> {
+    match command {
+        Cmd::Demo { .. } => match config {
+            // Ignoring it would leave the user believing their config is in use.
+            Some(path) => {
+                eprintln!(
+                    "slipway: demo runs on its own embedded environment and takes no --config ({}); \
+                     to use that config run `slipway --config {}`",
+                    path.display(),
+                    path.display()
+                );
+                Err(ExitCode::from(exit::REFUSED))
+            }
+            None => Ok(()),
+        },
+        Cmd::Promote {
+            override_gates,
+            lock,
+            ..
+        } => lock.check_reason(*override_gates),
+        Cmd::Rollback { lock, .. } | Cmd::Abort { lock, .. } => lock.check_reason(false),
+        _ => Ok(()),
     }
 }

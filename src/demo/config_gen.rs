@@ -41,37 +41,48 @@ fn q(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// The same configuration as [`build`], as commented TOML that parses back to it.
+/// The same configuration as [`build`], as commented TOML that parses back to it: one
+/// section after another, each with the comments that explain it.
 pub fn toml_text(e: &Endpoints<'_>) -> String {
-    let mut stacks = String::new();
-    for (i, s) in STACKS.iter().enumerate() {
-        stacks.push_str(&format!(
-            "[[stacks]]\nid = {}\nname = {}   # {} live instances, about {} requests/s each{}\n\n",
-            q(s.id),
-            q(s.name),
-            s.live_instances,
-            s.rps,
-            if i == 0 { "; promoted first" } else { "" }
-        ));
-        let site = format!("{}/sites/{}", e.base_url, s.id);
-        stacks.push_str(&format!(
-            "[[stacks.smoke]]\nname = \"health\"\nurl = {}\nbody_contains = \"ok\"\nretries = 1\nretry_delay_ms = 500\n\n\
-             [[stacks.smoke]]\nname = \"front page\"\nurl = {}\nbody_regex = \"<title>[^<]+</title>\"\nretries = 1\nretry_delay_ms = 500\n\n\
-             [[stacks.smoke]]\nname = \"article\"\nurl = {}\nretries = 1\nretry_delay_ms = 500\n\n",
-            q(&format!("{site}/healthz")),
-            q(&format!("{site}/")),
-            q(&format!("{site}/articles/1")),
-        ));
-    }
-    format!(
-        r##"# slipway configuration for the embedded demo environment.
+    [
+        HEADER.to_string(),
+        release_section(e),
+        platform_section(e),
+        stacks_section(e),
+        metrics_section(e),
+        SMOKE_SECTION.to_string(),
+        announce_section(e),
+        repo_section(e),
+        GATES_COMMENT.to_string(),
+        logs_section(e),
+    ]
+    .concat()
+}
+
+/// What the file is and how to use it.
+const HEADER: &str = "# slipway configuration for the embedded demo environment.
 #
 # Written by `slipway demo --serve --write-config PATH`. It points at the simulated
 # platform that command is serving on loopback, so it only works while that command runs:
 #     slipway --config PATH
 # Everything below is what a real setup needs too; only the URLs and paths change.
 
-[release]
+";
+
+fn release_section(e: &Endpoints<'_>) -> String {
+    let environments = toml::Value::Array(
+        e.environments
+            .iter()
+            .map(|n| toml::Value::String(n.to_string()))
+            .collect(),
+    );
+    let journal = q(&e
+        .log_dir
+        .with_file_name("journal.jsonl")
+        .display()
+        .to_string());
+    format!(
+        r#"[release]
 # The service being released, shown in the header.
 name = "belfrage"
 # How often versions are re-read while nothing is moving.
@@ -82,7 +93,13 @@ environments = {environments}
 # never mixes with a real release's record (default: ~/.local/state/slipway/journal/).
 journal = {journal}
 
-# The deployment platform: a REST API with the default contract of
+"#
+    )
+}
+
+fn platform_section(e: &Endpoints<'_>) -> String {
+    format!(
+        r#"# The deployment platform: a REST API with the default contract of
 # docs/http-platform.md (the demo serves exactly that contract).
 [platform]
 kind = "http"
@@ -100,11 +117,46 @@ capabilities = {{ lock = true, approvals = true }}
 #   [platform.auth]
 #   token_env = "DEPLOY_TOKEN"
 
-# Stacks in promotion order, least busy first (WWW, Cedric, Sally, Bruce).
+"#,
+        api = q(e.api_url)
+    )
+}
+
+/// Every demo stack in promotion order, each with its smoke checks.
+fn stacks_section(e: &Endpoints<'_>) -> String {
+    let mut text = String::from(
+        "# Stacks in promotion order, least busy first (WWW, Cedric, Sally, Bruce).
 # Instances are asked from the platform, so none are listed here. Each stack's smoke
 # checks run when its promotion finishes (it counts as live only if they pass) and on
 # demand with `s`.
-{stacks}# Sparklines per stack, scraped from every live instance's Prometheus endpoint.
+",
+    );
+    for (i, s) in STACKS.iter().enumerate() {
+        text.push_str(&format!(
+            "[[stacks]]\nid = {}\nname = {}   # {} live instances, about {} requests/s each{}\n\n",
+            q(s.id),
+            q(s.name),
+            s.live_instances,
+            s.rps,
+            if i == 0 { "; promoted first" } else { "" }
+        ));
+        let site = format!("{}/sites/{}", e.base_url, s.id);
+        text.push_str(&format!(
+            "[[stacks.smoke]]\nname = \"health\"\nurl = {}\nbody_contains = \"ok\"\nretries = 1\nretry_delay_ms = 500\n\n\
+             [[stacks.smoke]]\nname = \"front page\"\nurl = {}\nbody_regex = \"<title>[^<]+</title>\"\nretries = 1\nretry_delay_ms = 500\n\n\
+             [[stacks.smoke]]\nname = \"article\"\nurl = {}\nretries = 1\nretry_delay_ms = 500\n\n",
+            q(&format!("{site}/healthz")),
+            q(&format!("{site}/")),
+            q(&format!("{site}/articles/1")),
+        ));
+    }
+    text
+}
+
+/// Where the metrics are scraped, and the three series the demo's bad version moves.
+fn metrics_section(e: &Endpoints<'_>) -> String {
+    format!(
+        r#"# Sparklines per stack, scraped from every live instance's Prometheus endpoint.
 [metrics]
 interval_secs = 2
 history = 240            # samples kept per series
@@ -141,13 +193,24 @@ scale = 1000.0
 unit = "ms"
 bad = "up"
 
-# Smoke checks that fail after a promotion leave the stack failed; set auto_rollback to
+"#,
+        scrape = q(&scrape_url(e.base_url))
+    )
+}
+
+const SMOKE_SECTION: &str =
+    "# Smoke checks that fail after a promotion leave the stack failed; set auto_rollback to
 # have slipway roll it back by itself.
 [smoke]
 after_promotion = true
 auto_rollback = false
 
-# Release announcements: `a` in the dashboard (or `slipway announce`) drafts one from
+";
+
+/// Announcements go to the demo's stand-in for Slack, its token read from a file.
+fn announce_section(e: &Endpoints<'_>) -> String {
+    format!(
+        r##"# Release announcements: `a` in the dashboard (or `slipway announce`) drafts one from
 # the diff; deploy starts and results go into its thread. The demo serves a stand-in
 # for Slack's chat.postMessage (see what it received at {base}/chat/messages).
 [announce]
@@ -156,12 +219,27 @@ base_url = {chat_api}
 channels = ["#belfrage", "#help-belfrage"]
 token_file = {chat_token}    # the token is read from a file, never written here
 
-# The code's history, for the commits between live and test. A real setup points at a
+"##,
+        base = e.base_url,
+        chat_api = q(&format!("{}/chat/api", e.base_url)),
+        chat_token = q(&e.chat_token.display().to_string()),
+    )
+}
+
+fn repo_section(e: &Endpoints<'_>) -> String {
+    format!(
+        "# The code's history, for the commits between live and test. A real setup points at a
 # local clone (path) or a URL slipway clones into its cache (url).
 [repo]
 path = {repo}
 
-# Pre-flight gates (`g` in the dashboard, `slipway check`) are on without settings: what
+",
+        repo = q(&e.repo.display().to_string())
+    )
+}
+
+/// The gates need no settings; the comment shows the ones a real release would add.
+const GATES_COMMENT: &str = r#"# Pre-flight gates (`g` in the dashboard, `slipway check`) are on without settings: what
 # ships, drift, deployments in flight, health, the lock. Freeze windows are read in a
 # named time zone, so Friday 15:00 stays 15:00 in London across the clock changes:
 #   [gates]
@@ -175,32 +253,18 @@ path = {repo}
 #   [approval]
 #   environments = ["live"]
 
-# Application logs of the live instances. The demo writes them to local files; on real
+"#;
+
+fn logs_section(e: &Endpoints<'_>) -> String {
+    format!(
+        r#"# Application logs of the live instances. The demo writes them to local files; on real
 # machines this would be `kind = "ssh"` with the log path on the instance.
 [logs]
 env = "live"
 buffer_lines = 20000     # lines kept per instance; older ones are dropped and counted
 source = {{ kind = "file", path = {logs} }}
-"##,
-        api = q(e.api_url),
-        stacks = stacks,
-        scrape = q(&scrape_url(e.base_url)),
-        logs = q(&log_path(e.log_dir)),
-        repo = q(&e.repo.display().to_string()),
-        journal = q(&e
-            .log_dir
-            .with_file_name("journal.jsonl")
-            .display()
-            .to_string()),
-        chat_api = q(&format!("{}/chat/api", e.base_url)),
-        base = e.base_url,
-        chat_token = q(&e.chat_token.display().to_string()),
-        environments = toml::Value::Array(
-            e.environments
-                .iter()
-                .map(|n| toml::Value::String(n.to_string()))
-                .collect()
-        ),
+"#,
+        logs = q(&log_path(e.log_dir))
     )
 }
 

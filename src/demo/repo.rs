@@ -159,88 +159,22 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
         author_turn: 0,
     };
     g.initial_commit()?;
-
-    // The newest pull requests are the first subjects of the file; the rest is older history.
-    let mut plain: VecDeque<&Subject> = material
-        .subjects
-        .iter()
-        .filter(|s| !s.kind.is_risky())
-        .collect();
-    let mut risky: Vec<&Subject> = Vec::new();
-    for kind in [ChangeKind::Migration, ChangeKind::Deps, ChangeKind::Config] {
-        if let Some(s) = material.subjects.iter().find(|s| s.kind == kind) {
-            risky.push(s);
-        }
-    }
-    let recent_plain: Vec<&Subject> = (0..WINDOW_RECENT_PLAIN)
-        .filter_map(|_| plain.pop_front())
-        .collect();
-    let older_plain: Vec<&Subject> = (0..WINDOW_OLDER)
-        .filter_map(|_| plain.pop_front())
-        .collect();
-    let reserved: HashSet<&str> = risky.iter().map(|s| s.text.as_str()).collect();
-    let mut old: Vec<&Subject> = material
-        .subjects
-        .iter()
-        .filter(|s| !reserved.contains(s.text.as_str()))
-        .filter(|s| plain.iter().any(|p| p.text == s.text) || s.kind.is_risky())
-        .collect();
-    // Oldest first: the file lists the newest near the top.
-    old.reverse();
-
-    let release_every = (old.len() / (RELEASES.len() + 1)).max(1);
-    let mut releases = RELEASES.iter();
-    for (n, subject) in old.iter().enumerate() {
-        let style = g.pick_style(3, 2);
-        g.pull_request(subject, style)?;
-        if (n + 1) % release_every == 0
-            && let Some(tag) = releases.next()
-        {
-            g.release(tag)?;
-        }
-    }
-    for tag in releases {
-        g.release(tag)?;
-    }
+    let subjects = Subjects::share(material);
+    g.old_history(&subjects.old)?;
     let live_older = g.release(LIVE_RELEASE)?;
-    for subject in &older_plain {
+    for subject in &subjects.older_window {
         let style = g.pick_style(2, 1);
         g.pull_request(subject, style)?;
     }
     let live_recent = g.tip()?;
     let live_recent_tree = g.main.clone();
-    // The three risky changes land among the plain ones, each as a squash merge so that
-    // exactly one commit in the window carries each of them.
-    let mut recent_plain = recent_plain.into_iter();
-    let mut risky = risky.into_iter();
-    for slot in 0..WINDOW_RECENT_PLAIN + 3 {
-        if matches!(slot, 2 | 5 | 8)
-            && let Some(subject) = risky.next()
-        {
-            g.pull_request(subject, Style::Squash)?;
-        } else if let Some(subject) = recent_plain.next() {
-            let style = g.pick_style(2, 1);
-            g.pull_request(subject, style)?;
-        }
-    }
+    g.recent_window(&subjects.recent_window, &subjects.risky)?;
     let head = g.tip()?;
     // Made last, so the history on main is the same with or without it.
     let live_hotfix = g.hotfix(live_recent, &live_recent_tree)?;
 
-    let mut pack = git2::Buf::new();
-    mempack.dump(&repo, &mut pack)?;
-    let mut writer = odb.packwriter()?;
-    std::io::Write::write_all(&mut writer, &pack)?;
-    writer.commit()?;
-    mempack.reset()?;
-
-    // Tags through a handle without the in-memory backend, so their objects are written
-    // to disk beside the pack.
-    let on_disk = Repository::open(path)?;
-    for (tag, oid, tagger) in &g.pending_tags {
-        let object = on_disk.find_object(*oid, None)?;
-        on_disk.tag(tag, &object, tagger, &format!("belfrage {tag}\n"), false)?;
-    }
+    write_pack(&repo, &odb, &mempack)?;
+    write_tags(path, &g.pending_tags)?;
 
     // A normal-looking clone: HEAD on main with the files checked out.
     repo.set_head("refs/heads/main")?;
@@ -257,7 +191,119 @@ pub fn generate(path: &Path, material: &CommitMaterial) -> anyhow::Result<RepoIn
     })
 }
 
+/// The material's subjects shared out over the history.
+struct Subjects<'a> {
+    /// Before sally and bruce's live release, oldest first, risky ones among them.
+    old: Vec<&'a Subject>,
+    /// Plain pull requests between sally/bruce's live version and www/cedric's.
+    older_window: Vec<&'a Subject>,
+    /// Plain pull requests between www/cedric's live version and HEAD.
+    recent_window: Vec<&'a Subject>,
+    /// One migration, one dependency bump and one config change, kept for the recent
+    /// window.
+    risky: Vec<&'a Subject>,
+}
+
+impl<'a> Subjects<'a> {
+    fn share(material: &'a CommitMaterial) -> Subjects<'a> {
+        // The newest pull requests are the first subjects of the file; the rest is older history.
+        let mut plain: VecDeque<&Subject> = material
+            .subjects
+            .iter()
+            .filter(|s| !s.kind.is_risky())
+            .collect();
+        let mut risky: Vec<&Subject> = Vec::new();
+        for kind in [ChangeKind::Migration, ChangeKind::Deps, ChangeKind::Config] {
+            if let Some(s) = material.subjects.iter().find(|s| s.kind == kind) {
+                risky.push(s);
+            }
+        }
+        let recent_window: Vec<&Subject> = (0..WINDOW_RECENT_PLAIN)
+            .filter_map(|_| plain.pop_front())
+            .collect();
+        let older_window: Vec<&Subject> = (0..WINDOW_OLDER)
+            .filter_map(|_| plain.pop_front())
+            .collect();
+        let reserved: HashSet<&str> = risky.iter().map(|s| s.text.as_str()).collect();
+        let mut old: Vec<&Subject> = material
+            .subjects
+            .iter()
+            .filter(|s| !reserved.contains(s.text.as_str()))
+            .filter(|s| plain.iter().any(|p| p.text == s.text) || s.kind.is_risky())
+            .collect();
+        // Oldest first: the file lists the newest near the top.
+        old.reverse();
+        Subjects {
+            old,
+            older_window,
+            recent_window,
+            risky,
+        }
+    }
+}
+
+/// Writes the objects collected in memory to disk as one pack.
+fn write_pack(repo: &Repository, odb: &git2::Odb, mempack: &git2::Mempack) -> anyhow::Result<()> {
+    let mut pack = git2::Buf::new();
+    mempack.dump(repo, &mut pack)?;
+    let mut writer = odb.packwriter()?;
+    std::io::Write::write_all(&mut writer, &pack)?;
+    writer.commit()?;
+    mempack.reset()?;
+    Ok(())
+}
+
+/// Tags through a handle without the in-memory backend, so their objects are written
+/// to disk beside the pack.
+fn write_tags(path: &Path, tags: &[(String, Oid, Signature<'static>)]) -> anyhow::Result<()> {
+    let on_disk = Repository::open(path)?;
+    for (tag, oid, tagger) in tags {
+        let object = on_disk.find_object(*oid, None)?;
+        on_disk.tag(tag, &object, tagger, &format!("belfrage {tag}\n"), false)?;
+    }
+    Ok(())
+}
+
 impl Generator<'_> {
+    /// The history before the live releases: pull requests with the older releases
+    /// tagged at even intervals among them (any left over at the end).
+    fn old_history(&mut self, old: &[&Subject]) -> anyhow::Result<()> {
+        let release_every = (old.len() / (RELEASES.len() + 1)).max(1);
+        let mut releases = RELEASES.iter();
+        for (n, subject) in old.iter().enumerate() {
+            let style = self.pick_style(3, 2);
+            self.pull_request(subject, style)?;
+            if (n + 1) % release_every == 0
+                && let Some(tag) = releases.next()
+            {
+                self.release(tag)?;
+            }
+        }
+        for tag in releases {
+            self.release(tag)?;
+        }
+        Ok(())
+    }
+
+    /// The window between www/cedric's live version and HEAD: the three risky changes
+    /// land among the plain ones, each as a squash merge so that exactly one commit in
+    /// the window carries each of them.
+    fn recent_window(&mut self, plain: &[&Subject], risky: &[&Subject]) -> anyhow::Result<()> {
+        let mut plain = plain.iter();
+        let mut risky = risky.iter();
+        for slot in 0..WINDOW_RECENT_PLAIN + 3 {
+            if matches!(slot, 2 | 5 | 8)
+                && let Some(subject) = risky.next()
+            {
+                self.pull_request(subject, Style::Squash)?;
+            } else if let Some(subject) = plain.next() {
+                let style = self.pick_style(2, 1);
+                self.pull_request(subject, style)?;
+            }
+        }
+        Ok(())
+    }
+
     fn tip(&self) -> anyhow::Result<Oid> {
         self.main_tip.context("the demo history is empty")
     }

@@ -209,6 +209,27 @@ impl Engine {
         });
     }
 
+    /// The platform took the abort (the deployment's end answers the request) or refused
+    /// it (the request fails now).
+    pub(super) async fn abort_sent(&mut self, stack: StackId, result: Result<(), PlatformError>) {
+        match result {
+            Ok(()) => {
+                self.emit(Event::Notice(format!("{stack}: abort requested")))
+                    .await;
+            }
+            Err(e) => {
+                self.problem(format!("abort {stack}"), e.to_string()).await;
+                self.abort_answered(
+                    &stack,
+                    Outcome::Failed {
+                        reason: e.to_string(),
+                    },
+                )
+                .await;
+            }
+        }
+    }
+
     /// A version typed by hand must exist in the repository (when there is one): the
     /// platform would otherwise be asked to deploy a typo.
     pub(super) async fn check_in_repo(

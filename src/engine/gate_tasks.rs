@@ -145,6 +145,14 @@ impl Engine {
         });
     }
 
+    /// The platform's approvals came back: the gates judge by them from now on.
+    pub(super) async fn approvals_read(&mut self, results: super::gate_state::ApprovalReads) {
+        for (key, result) in results {
+            self.gates.platform_approvals.insert(key, result);
+        }
+        self.publish_gates().await;
+    }
+
     /// Reads what the gates of `steps` need now rather than on the next round: their
     /// diffs, and the platform's approvals where one is required.
     async fn gather(&mut self, steps: &[Step]) {

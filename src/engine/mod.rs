@@ -20,6 +20,7 @@ mod journal_writer;
 pub mod lock;
 mod logs;
 mod read_only;
+mod reads;
 mod recovery;
 pub mod release;
 mod repo_tasks;

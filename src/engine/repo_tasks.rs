@@ -10,7 +10,7 @@ use super::event::{ConfigDiffError, FetchError};
 use super::release::StackRelease;
 use super::runner::{Engine, Internal};
 use crate::model::{Env, StackId};
-use crate::vcs::{Commit, DiffError};
+use crate::vcs::{ChangeSet, Commit, DiffError};
 
 impl Engine {
     /// Queues the diffs the board needs (selected stack first) and starts the next one.
@@ -63,6 +63,20 @@ impl Engine {
                 .unwrap_or_else(|e| Err(DiffError::Git(format!("the diff stopped: {e}"))));
             let _ = tx.send(Internal::Diff(pair, result)).await;
         });
+    }
+
+    /// A diff is done: front ends get it, the next queued one starts, and the gates that
+    /// judge by it are told again.
+    pub(super) async fn diff_done(&mut self, pair: Pair, result: Result<ChangeSet, DiffError>) {
+        let changes = self.changes.finished(pair.clone(), result);
+        self.emit(Event::Changes {
+            live: pair.0,
+            test: pair.1,
+            changes,
+        })
+        .await;
+        self.pump_diffs();
+        self.publish_gates().await;
     }
 
     fn fetch_timeout(&self) -> Duration {

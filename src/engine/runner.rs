@@ -1,6 +1,7 @@
 //! The engine task: takes commands, asks the platform, keeps the board, emits events.
-//! Deployments live in `deploys.rs`, repository work in `repo_tasks.rs`; this file holds
-//! the loop and the routing.
+//! Deployments live in `deploys.rs`, repository work in `repo_tasks.rs`, the rounds of
+//! reading versions, instances and the journal in `reads.rs`; this file holds the loop
+//! and the routing.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -192,7 +193,7 @@ pub(super) struct Engine {
     /// The release journal: each entry on disk before the engine goes on.
     pub(super) journal: super::journal_writer::JournalWriter,
     /// Rollback targets read from the journal: stack → (live before, live after).
-    recovered: HashMap<String, (String, String)>,
+    pub(super) recovered: HashMap<String, (String, String)>,
     pub(super) changes: Changes,
     /// The stack the user looks at (its diff is computed first, its log followed).
     pub(super) selected: Option<StackId>,
@@ -212,9 +213,9 @@ pub(super) struct Engine {
     /// Every task the engine started; dropped (and so aborted) when the engine stops.
     pub(super) tasks: JoinSet<()>,
     pub(super) watchers: HashMap<StackId, AbortHandle>,
-    refreshing: bool,
+    pub(super) refreshing: bool,
     /// The lock file is looked at again with the next round of versions.
-    lock_check: bool,
+    pub(super) lock_check: bool,
     /// Live instances per stack, for the metric feed and the log follower.
     pub(super) instances: watch::Sender<HashMap<StackId, Vec<Instance>>>,
     /// Which change of live each stack's metrics are judged against.
@@ -231,7 +232,7 @@ pub(super) struct Engine {
     /// The first round of versions has not been read yet.
     pub(super) first_round: bool,
     /// When the journal file was last seen modified.
-    journal_seen: Option<std::time::SystemTime>,
+    pub(super) journal_seen: Option<std::time::SystemTime>,
     /// Deployments that ended here, never followed again.
     pub(super) ended: std::collections::HashSet<crate::model::DeploymentId>,
     /// What the pre-flight gates judge by, and the report last sent.
@@ -320,30 +321,6 @@ impl Engine {
         if let Some(message) = self.journal.write(entry).await {
             self.problem("journal", message).await;
         }
-    }
-
-    fn read_journal(&mut self) {
-        let path = self.config.release.journal_path();
-        let tx = self.internal.clone();
-        self.tasks.spawn(async move {
-            let read = tokio::task::spawn_blocking(move || crate::journal::read(&path))
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-            let _ = tx.send(Internal::Journal(read)).await;
-        });
-    }
-
-    /// Applies rollback targets from the journal to stacks whose live version matches.
-    fn apply_recovered(&mut self) -> bool {
-        let mut changed = false;
-        for (stack, (from, to)) in &self.recovered {
-            changed |= self.board.recover_previous_live(
-                &StackId::new(stack),
-                &crate::model::Version::new(from.clone()),
-                &crate::model::Version::new(to.clone()),
-            );
-        }
-        changed
     }
 
     pub(super) async fn problem(&self, context: impl Into<String>, message: impl Into<String>) {
@@ -567,200 +544,26 @@ impl Engine {
             .unwrap_or_else(Env::live)
     }
 
-    pub(super) fn refresh(&mut self) {
-        if self.refreshing {
-            return;
-        }
-        self.lock_check = true;
-        self.refreshing = true;
-        self.refresh_approvals();
-        let platform = self.platform.clone();
-        let stacks: Vec<StackId> = self.config.stacks.iter().map(|s| s.id.clone()).collect();
-        let tx = self.internal.clone();
-        self.tasks.spawn(async move {
-            let reads = stacks.into_iter().map(|s| {
-                let platform = platform.clone();
-                async move {
-                    let r = platform.versions(&s).await;
-                    (s, r)
-                }
-            });
-            let results = futures::future::join_all(reads).await;
-            let _ = tx.send(Internal::Versions(results)).await;
-        });
-    }
-
-    pub(super) fn list_instances(&mut self, stack: StackId, env: Env) {
-        let configured = self
-            .config
-            .stack(&stack)
-            .map(|s| s.instances.clone())
-            .unwrap_or_default();
-        let platform = self.platform.clone();
-        let tx = self.internal.clone();
-        self.tasks.spawn(async move {
-            let result = if configured.is_empty() {
-                platform.instances(&stack, &env).await
-            } else {
-                Ok(configured)
-            };
-            let _ = tx.send(Internal::Instances(stack, env, result)).await;
-        });
-    }
-
+    /// Routes what the engine's own tasks sent back to the method that takes it in.
     async fn internal(&mut self, msg: Internal) {
         match msg {
-            Internal::Versions(results) => {
-                self.refreshing = false;
-                let mut read_journal = false;
-                for (stack, result) in results {
-                    match result {
-                        Ok(versions) => {
-                            self.board.read_ok(&stack, Utc::now());
-                            let external = versions.promotion_in_flight().cloned();
-                            read_journal |= self.observe_live(&stack, versions.live()).await;
-                            self.board.apply_versions(&stack, versions);
-                            if let Some(id) = external
-                                && self.attach_if_unknown(&stack, id.clone())
-                            {
-                                read_journal = true;
-                                self.account_for(&stack, &id).await;
-                            }
-                        }
-                        Err(e) => {
-                            self.board.read_failed(&stack, Utc::now(), e.to_string());
-                            self.problem(format!("versions of {stack}"), e.to_string())
-                                .await;
-                        }
-                    }
-                }
-                self.apply_recovered();
-                if std::mem::take(&mut self.first_round) {
-                    self.reattach_orphans().await;
-                }
-                if std::mem::take(&mut self.lock_check) {
-                    self.publish_lock().await;
-                }
-                self.emit_board().await;
-                // Before `Refreshed`: a command that waits for it has the gates too.
-                self.publish_gates().await;
-                self.emit(Event::Refreshed).await;
-                self.want_diffs();
-                // Another process wrote to the journal since it was last read (its smoke
-                // results, say): read it again.
-                let modified = std::fs::metadata(self.config.release.journal_path())
-                    .and_then(|m| m.modified())
-                    .ok();
-                if modified != self.journal_seen {
-                    self.journal_seen = modified;
-                    read_journal = true;
-                }
-                if read_journal {
-                    self.read_journal();
-                }
-            }
-            Internal::Journal(read) => match read {
-                Ok((entries, bad)) => {
-                    if bad > 0 {
-                        let path = self.config.release.journal_path();
-                        let msg = format!(
-                            "{bad} line(s) of {} could not be read and were skipped",
-                            path.display()
-                        );
-                        self.problem("journal", msg).await;
-                    }
-                    self.recovered = crate::journal::previous_live(&entries);
-                    if self.first_round {
-                        self.recovery = super::recovery::Recovery::from_journal(&entries);
-                    }
-                    self.watches.journal(&entries, Utc::now());
-                    self.gates_read_journal(&entries);
-                    let smoke = self.board.apply_journaled_smoke(&entries);
-                    if self.apply_recovered() || smoke {
-                        self.emit_board().await;
-                    }
-                    self.publish_gates().await;
-                }
-                Err(e) => {
-                    self.problem("journal", format!("cannot read it: {e}"))
-                        .await;
-                }
-            },
+            Internal::Versions(results) => self.versions_read(results).await,
+            Internal::Journal(read) => self.journal_read(read).await,
             Internal::RepoReady(result) => self.repo_ready(result).await,
             Internal::Fetched(result) => self.fetched(result).await,
-            Internal::Diff(pair, result) => {
-                let changes = self.changes.finished(pair.clone(), result);
-                self.emit(Event::Changes {
-                    live: pair.0,
-                    test: pair.1,
-                    changes,
-                })
-                .await;
-                self.pump_diffs();
-                self.publish_gates().await;
-            }
+            Internal::Diff(pair, result) => self.diff_done(pair, result).await,
             Internal::Started {
                 stack,
                 action,
                 result,
             } => self.started(stack, action, result).await,
-            Internal::Instances(stack, env, result) => match result {
-                Ok(instances) => {
-                    if env == self.live_env() {
-                        self.instances.send_modify(|m| {
-                            m.insert(stack.clone(), instances.clone());
-                        });
-                    } else {
-                        self.other_instances
-                            .insert((stack.clone(), env.clone()), instances.clone());
-                    }
-                    if env == self.config.logs.env {
-                        self.logs.instances_changed(&stack, &instances);
-                    }
-                    self.emit(Event::Instances {
-                        stack,
-                        env,
-                        instances,
-                    })
-                    .await;
-                }
-                Err(e) => {
-                    let unsupported = matches!(e, PlatformError::Unsupported { .. });
-                    if env == self.config.logs.env
-                        && let Some(event) = self.logs.instances_unavailable(&stack, &e.to_string())
-                    {
-                        self.emit(event).await;
-                    }
-                    if !unsupported {
-                        self.problem(format!("instances of {stack}"), e.to_string())
-                            .await;
-                    }
-                }
-            },
-            Internal::AbortResult(stack, result) => match result {
-                Ok(()) => {
-                    self.emit(Event::Notice(format!("{stack}: abort requested")))
-                        .await;
-                }
-                Err(e) => {
-                    self.problem(format!("abort {stack}"), e.to_string()).await;
-                    self.abort_answered(
-                        &stack,
-                        super::Outcome::Failed {
-                            reason: e.to_string(),
-                        },
-                    )
-                    .await;
-                }
-            },
+            Internal::Instances(stack, env, result) => {
+                self.instances_listed(stack, env, result).await;
+            }
+            Internal::AbortResult(stack, result) => self.abort_sent(stack, result).await,
             Internal::Smoke(stack, cause, report) => self.smoke_done(stack, cause, report).await,
             Internal::FlagRaised(raised) => self.flag_raised(raised).await,
-            Internal::Approvals(results) => {
-                for (key, result) in results {
-                    self.gates.platform_approvals.insert(key, result);
-                }
-                self.publish_gates().await;
-            }
+            Internal::Approvals(results) => self.approvals_read(results).await,
             Internal::FlagsChanged => self.publish_gates().await,
         }
     }

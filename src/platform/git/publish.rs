@@ -158,55 +158,9 @@ async fn push_with_retries(
     out: &mut Vec<String>,
 ) -> Result<String, PlatformError> {
     let action = change.action;
-    let git = &checkout.git;
     for attempt in 1..=PUSH_ATTEMPTS {
-        let target = format!("HEAD:refs/heads/{}", checkout.branch);
-        out.push(format!("$ git push origin {target}"));
-        let ran = git
-            .run(
-                &["push", "--porcelain", "origin", &target],
-                checkout.net_timeout,
-            )
-            .await;
-        let ran = match ran {
-            Ok(r) => r,
-            Err(RunError::TimedOut(secs)) => {
-                return Err(PlatformError::OutcomeUnknown {
-                    action: action.into(),
-                    detail: format!(
-                        "git push did not finish within {secs}s; the commit may have reached {}: check it before trying again",
-                        checkout.branch
-                    ),
-                });
-            }
-            Err(e) => return Err(run_error(action, e)),
-        };
-        push_lines(out, &ran.stdout);
-        push_lines(out, &ran.stderr);
-        if ran.success {
-            let head = local(action, git.run(&["rev-parse", "HEAD"], LOCAL_TIMEOUT).await)?;
-            return Ok(head.stdout.trim().to_string());
-        }
-        match push_refusal(&ran.stdout) {
-            Refusal::Moved => {}
-            Refusal::Declined(why) => {
-                return Err(PlatformError::Conflict {
-                    action: action.into(),
-                    detail: format!("the remote refused the push: {why}; nothing was changed"),
-                });
-            }
-            Refusal::NotReached => {
-                return Err(PlatformError::Unreachable {
-                    action: action.into(),
-                    detail: ran.complaint(),
-                });
-            }
-            Refusal::Unknown => {
-                return Err(PlatformError::OutcomeUnknown {
-                    action: action.into(),
-                    detail: format!("git push failed: {}", ran.complaint()),
-                });
-            }
+        if let Some(commit) = push(checkout, action, out).await? {
+            return Ok(commit);
         }
         // Someone else pushed first. Theirs stays; ours goes on top only if they left
         // our file alone.
@@ -214,42 +168,7 @@ async fn push_with_retries(
             "{} moved on the remote (attempt {attempt} of {PUSH_ATTEMPTS}); fetching",
             checkout.branch
         ));
-        checkout.fetch(busy, action, true).await?;
-        let range = format!("HEAD..{}", checkout.remote_ref());
-        let theirs = checkout
-            .commits_touching(action, &range, change.file, 5)
-            .await?;
-        if !theirs.is_empty() {
-            let named: Vec<String> = theirs
-                .iter()
-                .map(super::checkout::CommitInfo::describe)
-                .collect();
-            return Err(PlatformError::Conflict {
-                action: action.into(),
-                detail: format!(
-                    "{} was changed meanwhile by {}; nothing was pushed and their change stands",
-                    change.file,
-                    named.join(", ")
-                ),
-            });
-        }
-        out.push(format!("$ git rebase {}", checkout.remote_ref()));
-        let rebased = git
-            .run(&["rebase", &checkout.remote_ref()], LOCAL_TIMEOUT)
-            .await
-            .map_err(|e| run_error(action, e))?;
-        push_lines(out, &rebased.stdout);
-        push_lines(out, &rebased.stderr);
-        if !rebased.success {
-            let _ = git.run(&["rebase", "--abort"], LOCAL_TIMEOUT).await;
-            return Err(PlatformError::Conflict {
-                action: action.into(),
-                detail: format!(
-                    "rebasing onto the remote's new commits failed: {}; nothing was pushed",
-                    rebased.complaint()
-                ),
-            });
-        }
+        rebase_onto_theirs(checkout, busy, change, out).await?;
     }
     Err(PlatformError::Conflict {
         action: action.into(),
@@ -258,6 +177,108 @@ async fn push_with_retries(
             checkout.branch
         ),
     })
+}
+
+/// One push of HEAD to the branch, without force: the pushed commit's id, or `None` when
+/// the branch moved on the remote meanwhile. Any other refusal is an error, and a push
+/// that did not finish is one whose outcome is unknown.
+async fn push(
+    checkout: &Checkout,
+    action: &str,
+    out: &mut Vec<String>,
+) -> Result<Option<String>, PlatformError> {
+    let git = &checkout.git;
+    let target = format!("HEAD:refs/heads/{}", checkout.branch);
+    out.push(format!("$ git push origin {target}"));
+    let ran = git
+        .run(
+            &["push", "--porcelain", "origin", &target],
+            checkout.net_timeout,
+        )
+        .await;
+    let ran = match ran {
+        Ok(r) => r,
+        Err(RunError::TimedOut(secs)) => {
+            return Err(PlatformError::OutcomeUnknown {
+                action: action.into(),
+                detail: format!(
+                    "git push did not finish within {secs}s; the commit may have reached {}: check it before trying again",
+                    checkout.branch
+                ),
+            });
+        }
+        Err(e) => return Err(run_error(action, e)),
+    };
+    push_lines(out, &ran.stdout);
+    push_lines(out, &ran.stderr);
+    if ran.success {
+        let head = local(action, git.run(&["rev-parse", "HEAD"], LOCAL_TIMEOUT).await)?;
+        return Ok(Some(head.stdout.trim().to_string()));
+    }
+    match push_refusal(&ran.stdout) {
+        Refusal::Moved => Ok(None),
+        Refusal::Declined(why) => Err(PlatformError::Conflict {
+            action: action.into(),
+            detail: format!("the remote refused the push: {why}; nothing was changed"),
+        }),
+        Refusal::NotReached => Err(PlatformError::Unreachable {
+            action: action.into(),
+            detail: ran.complaint(),
+        }),
+        Refusal::Unknown => Err(PlatformError::OutcomeUnknown {
+            action: action.into(),
+            detail: format!("git push failed: {}", ran.complaint()),
+        }),
+    }
+}
+
+/// After the branch moved: fetches it and rebases our commit onto theirs. Refused when
+/// any of their new commits touched our file (their change stands), or the rebase fails.
+async fn rebase_onto_theirs(
+    checkout: &Checkout,
+    busy: &mut Busy<'_>,
+    change: &Change<'_>,
+    out: &mut Vec<String>,
+) -> Result<(), PlatformError> {
+    let action = change.action;
+    let git = &checkout.git;
+    checkout.fetch(busy, action, true).await?;
+    let range = format!("HEAD..{}", checkout.remote_ref());
+    let theirs = checkout
+        .commits_touching(action, &range, change.file, 5)
+        .await?;
+    if !theirs.is_empty() {
+        let named: Vec<String> = theirs
+            .iter()
+            .map(super::checkout::CommitInfo::describe)
+            .collect();
+        return Err(PlatformError::Conflict {
+            action: action.into(),
+            detail: format!(
+                "{} was changed meanwhile by {}; nothing was pushed and their change stands",
+                change.file,
+                named.join(", ")
+            ),
+        });
+    }
+    out.push(format!("$ git rebase {}", checkout.remote_ref()));
+    let rebased = git
+        .run(&["rebase", &checkout.remote_ref()], LOCAL_TIMEOUT)
+        .await
+        .map_err(|e| run_error(action, e))?;
+    push_lines(out, &rebased.stdout);
+    push_lines(out, &rebased.stderr);
+    if !rebased.success {
+        let _ = git.run(&["rebase", "--abort"], LOCAL_TIMEOUT).await;
+        return Err(PlatformError::Conflict {
+            action: action.into(),
+            detail: format!(
+                "rebasing onto the remote's new commits failed: {}; nothing was pushed",
+                rebased.complaint()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The local branch = the remote branch, with no local changes left.

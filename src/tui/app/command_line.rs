@@ -51,47 +51,30 @@ impl App {
         let mut words = line.split_whitespace();
         let Some(verb) = words.next() else { return };
         let args: Vec<&str> = words.collect();
-        let stack = |app: &App, i: usize| -> Result<StackId, String> {
-            match args.get(i) {
-                None => app
-                    .selected_stack()
-                    .cloned()
-                    .ok_or_else(|| "no stack selected".to_string()),
-                Some(typed) => {
-                    let t = typed.to_lowercase();
-                    app.board
-                        .stacks
-                        .iter()
-                        .find(|s| s.id.as_str() == t || s.name.to_lowercase() == t)
-                        .map(|s| s.id.clone())
-                        .ok_or_else(|| {
-                            let known: Vec<&str> =
-                                app.board.stacks.iter().map(|s| s.id.as_str()).collect();
-                            format!("no stack '{typed}' (stacks: {})", known.join(", "))
-                        })
-                }
-            }
-        };
+        let first = args.first().copied();
         let result: Result<(), String> = match verb {
-            "promote" | "p" => stack(self, 0).map(|s| match args.get(1) {
+            "promote" | "p" => self.typed_stack(first).map(|s| match args.get(1) {
                 Some(env) => self.request_promote_to(s, Some(crate::model::Env::new(env))),
                 None => self.request_promote(s),
             }),
-            "rollback" | "r" => stack(self, 0).map(|s| match args.get(1) {
+            "rollback" | "r" => self.typed_stack(first).map(|s| match args.get(1) {
                 Some(v) => self.request_rollback_to(s, Some(Version::new(*v))),
                 None => self.request_rollback(s),
             }),
-            "abort" | "x" => stack(self, 0).map(|s| self.request_abort(s)),
+            "abort" | "x" => self.typed_stack(first).map(|s| self.request_abort(s)),
             "gates" | "g" => {
                 self.open_gates();
                 Ok(())
             }
-            "approve" => stack(self, 0)
+            "approve" => self
+                .typed_stack(first)
                 .map(|s| self.request_approve(s, args.get(1).map(crate::model::Env::new))),
-            "smoke" | "s" => stack(self, 0).map(|s| self.send(Command::Smoke { stack: s })),
-            "stack" | "select" => match args.first() {
+            "smoke" | "s" => self
+                .typed_stack(first)
+                .map(|s| self.send(Command::Smoke { stack: s })),
+            "stack" | "select" => match first {
                 None => Err(":stack needs a name".into()),
-                Some(_) => stack(self, 0).map(|s| {
+                Some(_) => self.typed_stack(first).map(|s| {
                     if let Some(i) = self.board.stacks.iter().position(|x| x.id == s) {
                         self.select(i);
                     }
@@ -111,23 +94,7 @@ impl App {
                 });
                 Ok(())
             }
-            // Built-in themes only: loading a file would be I/O in the UI.
-            "theme" => match args.first() {
-                Some(name) if Theme::built_in_names().contains(name) => {
-                    Theme::load(name).map(|t| {
-                        self.theme = t;
-                        self.say(Level::Info, format!("theme: {name}"));
-                    })
-                }
-                Some(name) => Err(format!(
-                    "no theme '{name}' (themes: {})",
-                    Theme::built_in_names().join(", ")
-                )),
-                None => Err(format!(
-                    ":theme needs a name (themes: {})",
-                    Theme::built_in_names().join(", ")
-                )),
-            },
+            "theme" => self.use_theme(first),
             "help" | "h" => {
                 self.open_help();
                 Ok(())
@@ -140,19 +107,57 @@ impl App {
                 self.request_quit();
                 Ok(())
             }
-            other => {
-                let names: Vec<&str> = command_names()
-                    .into_iter()
-                    .map(|c| c.trim_start_matches(':'))
-                    .collect();
-                Err(format!(
-                    "unknown command ':{other}'; commands: {}",
-                    names.join(" ")
-                ))
-            }
+            other => Err(unknown_command(other)),
         };
         if let Err(e) = result {
             self.say(Level::Warn, e);
         }
     }
+
+    /// The stack typed (its id or name, in any case), or the selected one when none was.
+    fn typed_stack(&self, typed: Option<&str>) -> Result<StackId, String> {
+        let Some(typed) = typed else {
+            return self
+                .selected_stack()
+                .cloned()
+                .ok_or_else(|| "no stack selected".to_string());
+        };
+        let t = typed.to_lowercase();
+        self.board
+            .stacks
+            .iter()
+            .find(|s| s.id.as_str() == t || s.name.to_lowercase() == t)
+            .map(|s| s.id.clone())
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.board.stacks.iter().map(|s| s.id.as_str()).collect();
+                format!("no stack '{typed}' (stacks: {})", known.join(", "))
+            })
+    }
+
+    /// `:theme NAME`. Built-in themes only: loading a file would be I/O in the UI.
+    fn use_theme(&mut self, name: Option<&str>) -> Result<(), String> {
+        match name {
+            Some(name) if Theme::built_in_names().contains(&name) => Theme::load(name).map(|t| {
+                self.theme = t;
+                self.say(Level::Info, format!("theme: {name}"));
+            }),
+            Some(name) => Err(format!(
+                "no theme '{name}' (themes: {})",
+                Theme::built_in_names().join(", ")
+            )),
+            None => Err(format!(
+                ":theme needs a name (themes: {})",
+                Theme::built_in_names().join(", ")
+            )),
+        }
+    }
+}
+
+/// What an unknown command gets: every command's name, to pick from.
+fn unknown_command(typed: &str) -> String {
+    let names: Vec<&str> = command_names()
+        .into_iter()
+        .map(|c| c.trim_start_matches(':'))
+        .collect();
+    format!("unknown command ':{typed}'; commands: {}", names.join(" "))
 }

@@ -410,18 +410,8 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) {
-        if self.overlay.is_none()
-            && let Some(input) = &mut self.command_line
-        {
-            match input.on_key(key) {
-                InputResult::Accepted => {
-                    let line = input.text().trim().to_string();
-                    self.command_line = None;
-                    self.run_command_line(&line);
-                }
-                InputResult::Cancelled => self.command_line = None,
-                InputResult::Changed | InputResult::Unchanged => {}
-            }
+        if self.overlay.is_none() && self.command_line.is_some() {
+            self.on_command_line_key(key);
             return;
         }
         let interrupt = self.keys.action(&key) == Some(Global::Interrupt);
@@ -429,94 +419,8 @@ impl App {
             self.request_quit();
             return;
         }
-        if let Some(overlay) = &mut self.overlay {
-            match overlay {
-                Overlay::Confirm(d) => {
-                    let result = if interrupt {
-                        DialogResult::Cancelled
-                    } else {
-                        d.on_key(key, &self.dialog_keys.confirm)
-                    };
-                    self.dialog_result(result);
-                }
-                Overlay::Help(h) => {
-                    if let HelpResult::Closed = h.on_key(key, &self.dialog_keys.help) {
-                        self.overlay = None;
-                    }
-                }
-                Overlay::Details(d) => {
-                    let opened_it = self.keys.action(&key) == Some(Global::Details);
-                    if let DetailsResult::Closed = d.on_key(key, &self.dialog_keys.page, opened_it)
-                    {
-                        self.overlay = None;
-                    }
-                }
-                Overlay::Report(d) => match d.on_key(key, &self.dialog_keys) {
-                    ReportResult::Open => {}
-                    ReportResult::Closed => self.overlay = None,
-                    ReportResult::Save(path, contents) => {
-                        self.say(
-                            Level::Info,
-                            format!("Saving the report to {}…", path.display()),
-                        );
-                        self.send(Command::WriteFile { path, contents });
-                    }
-                    ReportResult::Post(text) => {
-                        self.send(Command::PostReport { text });
-                        self.say(Level::Info, "Posting the report to the release thread…");
-                    }
-                    ReportResult::Say(text) => self.say(Level::Warn, text),
-                },
-                Overlay::Gates(g) => {
-                    let opened_it = self.keys.action(&key) == Some(Global::Gates);
-                    if let GatesResult::Closed = g.on_key(key, &self.dialog_keys.page, opened_it) {
-                        self.overlay = None;
-                    }
-                }
-                Overlay::History(h) => {
-                    let opened_it = self.keys.action(&key) == Some(Global::History);
-                    if let HistoryResult::Closed =
-                        h.on_key(key, &self.dialog_keys.history, opened_it)
-                    {
-                        self.overlay = None;
-                    }
-                }
-                Overlay::Messages(m) => {
-                    if let MessagesResult::Closed = m.on_key(key, &self.dialog_keys.messages, false)
-                    {
-                        self.overlay = None;
-                    }
-                }
-                Overlay::Announce(d) => {
-                    let kind = d.kind;
-                    match d.on_key(key, &self.dialog_keys.announce) {
-                        AnnounceResult::Open => {}
-                        AnnounceResult::Refused(why) => self.say(Level::Warn, why),
-                        AnnounceResult::Cancelled(text) => {
-                            self.announce_edits.insert(kind, text);
-                            self.overlay = None;
-                            self.say(Level::Info, "Announcement not sent; a reopens your edit.");
-                        }
-                        AnnounceResult::Redraft => {
-                            self.announce_edits.remove(&kind);
-                            self.overlay = None;
-                            self.send(Command::DraftAnnouncement { kind });
-                        }
-                        AnnounceResult::Send(text) => {
-                            // Kept until delivered everywhere, so a retry starts from it.
-                            self.announce_edits.insert(kind, text.clone());
-                            self.overlay = None;
-                            self.send(Command::Announce {
-                                text,
-                                kind,
-                                force: false,
-                                again: false,
-                            });
-                            self.say(Level::Info, "Posting the announcement…");
-                        }
-                    }
-                }
-            }
+        if self.overlay.is_some() {
+            self.on_overlay_key(key, interrupt);
             return;
         }
         let focus = self.focus;
@@ -525,6 +429,128 @@ impl App {
         match outcome {
             Outcome::Ignored if !captured => self.global_key(key),
             other => self.apply(other),
+        }
+    }
+
+    /// A key while the `:` command line is open: Enter runs the line, Esc closes it.
+    fn on_command_line_key(&mut self, key: KeyEvent) {
+        let Some(input) = &mut self.command_line else {
+            return;
+        };
+        match input.on_key(key) {
+            InputResult::Accepted => {
+                let line = input.text().trim().to_string();
+                self.command_line = None;
+                self.run_command_line(&line);
+            }
+            InputResult::Cancelled => self.command_line = None,
+            InputResult::Changed | InputResult::Unchanged => {}
+        }
+    }
+
+    /// A key while an overlay is open goes to it alone; the key that opened a page
+    /// closes it again, and an interrupt cancels a confirmation.
+    fn on_overlay_key(&mut self, key: KeyEvent, interrupt: bool) {
+        let Some(overlay) = &mut self.overlay else {
+            return;
+        };
+        match overlay {
+            Overlay::Confirm(d) => {
+                let result = if interrupt {
+                    DialogResult::Cancelled
+                } else {
+                    d.on_key(key, &self.dialog_keys.confirm)
+                };
+                self.dialog_result(result);
+            }
+            Overlay::Help(h) => {
+                if let HelpResult::Closed = h.on_key(key, &self.dialog_keys.help) {
+                    self.overlay = None;
+                }
+            }
+            Overlay::Details(d) => {
+                let opened_it = self.keys.action(&key) == Some(Global::Details);
+                if let DetailsResult::Closed = d.on_key(key, &self.dialog_keys.page, opened_it) {
+                    self.overlay = None;
+                }
+            }
+            Overlay::Report(d) => {
+                let result = d.on_key(key, &self.dialog_keys);
+                self.report_result(result);
+            }
+            Overlay::Gates(g) => {
+                let opened_it = self.keys.action(&key) == Some(Global::Gates);
+                if let GatesResult::Closed = g.on_key(key, &self.dialog_keys.page, opened_it) {
+                    self.overlay = None;
+                }
+            }
+            Overlay::History(h) => {
+                let opened_it = self.keys.action(&key) == Some(Global::History);
+                if let HistoryResult::Closed = h.on_key(key, &self.dialog_keys.history, opened_it) {
+                    self.overlay = None;
+                }
+            }
+            Overlay::Messages(m) => {
+                if let MessagesResult::Closed = m.on_key(key, &self.dialog_keys.messages, false) {
+                    self.overlay = None;
+                }
+            }
+            Overlay::Announce(d) => {
+                let kind = d.kind;
+                let result = d.on_key(key, &self.dialog_keys.announce);
+                self.announce_result(kind, result);
+            }
+        }
+    }
+
+    /// What the report page asked for: saving it to a file, posting it, or a word.
+    fn report_result(&mut self, result: ReportResult) {
+        match result {
+            ReportResult::Open => {}
+            ReportResult::Closed => self.overlay = None,
+            ReportResult::Save(path, contents) => {
+                self.say(
+                    Level::Info,
+                    format!("Saving the report to {}…", path.display()),
+                );
+                self.send(Command::WriteFile { path, contents });
+            }
+            ReportResult::Post(text) => {
+                self.send(Command::PostReport { text });
+                self.say(Level::Info, "Posting the report to the release thread…");
+            }
+            ReportResult::Say(text) => self.say(Level::Warn, text),
+        }
+    }
+
+    /// What the announcement dialog asked for. An edit cancelled or sent is kept, so
+    /// reopening (or retrying) starts from it; a redraft forgets it.
+    fn announce_result(&mut self, kind: crate::engine::AnnouncementKind, result: AnnounceResult) {
+        match result {
+            AnnounceResult::Open => {}
+            AnnounceResult::Refused(why) => self.say(Level::Warn, why),
+            AnnounceResult::Cancelled(text) => {
+                self.announce_edits.insert(kind, text);
+                self.overlay = None;
+                self.say(Level::Info, "Announcement not sent; a reopens your edit.");
+            }
+            AnnounceResult::Redraft => {
+                self.announce_edits.remove(&kind);
+                self.overlay = None;
+                self.send(Command::DraftAnnouncement { kind });
+            }
+            AnnounceResult::Send(text) => {
+                // Kept until delivered everywhere, so a retry starts from it.
+                self.announce_edits.insert(kind, text.clone());
+                self.overlay = None;
+                self.send(Command::Announce {
+                    text,
+                    kind,
+                    force: false,
+                    again: false,
+                });
+                self.say(Level::Info, "Posting the announcement…");
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use super::{KeySpec, ScopeInfo, ScopeKind, label_of};
 use crate::config::keys::KeysConfig;
 
 /// Every problem with `[keys]`, each as (key path, message).
-pub fn problems(keys: &KeysConfig) -> Vec<(String, String)> {
+pub fn problems(keys: &KeysConfig) -> Vec<Problem> {
     problems_against(keys, &super::catalog::all())
 }
 
@@ -19,9 +19,24 @@ struct Bound {
     configured: bool,
 }
 
-pub(crate) fn problems_against(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<(String, String)> {
+/// A problem with `[keys]`: the key path and the message.
+type Problem = (String, String);
+
+/// The keys in effect in one scope (the user's where set, else the defaults), each with
+/// the actions it is bound to.
+type Effective<'a> = (&'a ScopeInfo, HashMap<KeySpec, Vec<Bound>>);
+
+pub(crate) fn problems_against(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<Problem> {
+    let mut out = unknown_and_unparsable(keys, scopes);
+    let effective = effective_keys(keys, scopes);
+    out.extend(clashes_within_scopes(&effective));
+    out.extend(pane_keys_hiding_global(&effective));
+    out
+}
+
+/// Unknown scopes and actions, empty lists, and keys that do not parse.
+fn unknown_and_unparsable(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<Problem> {
     let mut out = Vec::new();
-    // Unknown scopes and actions, keys that do not parse.
     for (scope, actions) in &keys.0 {
         let Some(info) = scopes.iter().find(|s| s.name == scope) else {
             let names: Vec<&str> = scopes.iter().map(|s| s.name).collect();
@@ -51,8 +66,13 @@ pub(crate) fn problems_against(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<(
             }
         }
     }
-    // The keys in effect, per scope.
-    let effective: Vec<(&ScopeInfo, HashMap<KeySpec, Vec<Bound>>)> = scopes
+    out
+}
+
+/// The keys in effect, per scope; keys that do not parse are left out (they are
+/// reported on their own).
+fn effective_keys<'a>(keys: &KeysConfig, scopes: &'a [ScopeInfo]) -> Vec<Effective<'a>> {
+    scopes
         .iter()
         .map(|info| {
             let mut map: HashMap<KeySpec, Vec<Bound>> = HashMap::new();
@@ -70,11 +90,20 @@ pub(crate) fn problems_against(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<(
             }
             (info, map)
         })
-        .collect();
-    let path = |scope: &str, b: &Bound| format!("keys.{scope}.{}", b.action);
-    // Two actions on one key in one scope: one of them could never be reached.
-    for (info, map) in &effective {
-        let mut clashes: Vec<(String, String)> = map
+        .collect()
+}
+
+/// `keys.changes.search`: where a binding is (or would be) configured.
+fn bound_path(scope: &str, b: &Bound) -> String {
+    format!("keys.{scope}.{}", b.action)
+}
+
+/// Two actions on one key in one scope: one of them could never be reached. Blamed on
+/// the binding the user set; defaults that clash among themselves are not the user's.
+fn clashes_within_scopes(effective: &[Effective]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (info, map) in effective {
+        let mut clashes: Vec<Problem> = map
             .iter()
             .filter(|(_, bound)| bound.len() > 1 && bound.iter().any(|b| b.configured))
             .map(|(k, bound)| {
@@ -85,7 +114,7 @@ pub(crate) fn problems_against(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<(
                     .map(|b| b.action)
                     .collect();
                 (
-                    path(info.name, blame),
+                    bound_path(info.name, blame),
                     format!(
                         "key {} is also {} in {}: one key, one action per scope",
                         label_of(&[*k]),
@@ -98,13 +127,19 @@ pub(crate) fn problems_against(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<(
         clashes.sort();
         out.extend(clashes);
     }
-    // A pane key hides a global one while that pane is focused.
+    out
+}
+
+/// A pane key hides a global one while that pane is focused. Blamed on the binding the
+/// user set (the pane's when both were).
+fn pane_keys_hiding_global(effective: &[Effective]) -> Vec<Problem> {
+    let mut out = Vec::new();
     let Some((global, global_map)) = effective.iter().find(|(i, _)| i.kind == ScopeKind::Global)
     else {
         return out;
     };
     for (info, map) in effective.iter().filter(|(i, _)| i.kind == ScopeKind::Pane) {
-        let mut hidden: Vec<(String, String)> = Vec::new();
+        let mut hidden: Vec<Problem> = Vec::new();
         for (k, bound) in map {
             let Some(g) = global_map.get(k) else { continue };
             for p in bound {
@@ -113,9 +148,9 @@ pub(crate) fn problems_against(keys: &KeysConfig, scopes: &[ScopeInfo]) -> Vec<(
                         continue;
                     }
                     let at = if gb.configured && !p.configured {
-                        path(global.name, gb)
+                        bound_path(global.name, gb)
                     } else {
-                        path(info.name, p)
+                        bound_path(info.name, p)
                     };
                     hidden.push((
                         at,

@@ -562,84 +562,8 @@ pub fn sources_summary(sources: &[SourceReport]) -> Words {
             severity: Severity::Watch,
         };
     }
-    let mut parts: Vec<String> = Vec::new();
-    let fetch: Vec<(&SourceReport, &FetchError)> = sources
-        .iter()
-        .filter_map(|s| {
-            s.problems.iter().find_map(|p| match p {
-                SourceProblem::Fetch { error } => Some((s, error)),
-                _ => None,
-            })
-        })
-        .collect();
-    if let Some((first, error)) = fetch.first() {
-        let word = if fetch.iter().all(|(_, e)| is_unreachable(e)) {
-            "unreachable"
-        } else {
-            "failing"
-        };
-        let more = if fetch.len() > 1 { ", …" } else { "" };
-        parts.push(format!(
-            "{} of {n} sources {word}: {} {}{more}",
-            fetch.len(),
-            source_name(&first.source),
-            one_line(&error.to_string(), 60)
-        ));
-    }
-    let mut lines = 0;
-    let mut lines_sources = 0;
-    let mut missing: Vec<&str> = Vec::new();
-    let mut missing_sources = 0;
-    let mut query: Vec<String> = Vec::new();
-    let mut setup: Vec<String> = Vec::new();
-    for s in sources {
-        for p in &s.problems {
-            match p {
-                SourceProblem::Fetch { .. } => {}
-                SourceProblem::NotUnderstood { lines: l, .. } => {
-                    lines += l;
-                    lines_sources += 1;
-                }
-                SourceProblem::MissingSeries { series } => {
-                    missing_sources += 1;
-                    for name in series {
-                        if !missing.contains(&name.as_str()) {
-                            missing.push(name);
-                        }
-                    }
-                }
-                SourceProblem::Query { .. } => query.push(one_line(&p.to_string(), 80)),
-                SourceProblem::Setup { message } => setup.push(one_line(message, 80)),
-            }
-        }
-    }
-    if lines > 0 {
-        let on = if lines_sources > 1 {
-            format!(" on {lines_sources} sources")
-        } else {
-            String::new()
-        };
-        let plural = if lines == 1 { "line" } else { "lines" };
-        parts.push(format!("{lines} {plural} not understood{on}"));
-    }
-    if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|m| one_line(m, 24)).collect();
-        parts.push(format!(
-            "missing {} on {missing_sources} of {n}",
-            names.join(", ")
-        ));
-    }
-    if let Some(first) = query.first() {
-        let more = if query.len() > 1 {
-            format!(" (+{} more)", query.len() - 1)
-        } else {
-            String::new()
-        };
-        parts.push(format!("PromQL {first}{more}"));
-    }
-    if let Some(first) = setup.first() {
-        parts.push(first.clone());
-    }
+    let mut parts: Vec<String> = fetch_failures(sources).into_iter().collect();
+    parts.extend(Tally::of(sources).parts(n));
     if parts.is_empty() {
         let all = if n == 1 {
             "the source answered".to_string()
@@ -657,6 +581,109 @@ pub fn sources_summary(sources: &[SourceReport]) -> Words {
         full: parts.join("; "),
         short: format!("{troubled} of {n} sources with problems"),
         severity: Severity::Watch,
+    }
+}
+
+/// `2 of 6 sources unreachable: sally-0a1b no answer within 2 s, …` when any source could
+/// not be read: the first one named, "failing" unless every one is out of reach.
+fn fetch_failures(sources: &[SourceReport]) -> Option<String> {
+    let fetch: Vec<(&SourceReport, &FetchError)> = sources
+        .iter()
+        .filter_map(|s| {
+            s.problems.iter().find_map(|p| match p {
+                SourceProblem::Fetch { error } => Some((s, error)),
+                _ => None,
+            })
+        })
+        .collect();
+    let (first, error) = fetch.first()?;
+    let word = if fetch.iter().all(|(_, e)| is_unreachable(e)) {
+        "unreachable"
+    } else {
+        "failing"
+    };
+    let more = if fetch.len() > 1 { ", …" } else { "" };
+    Some(format!(
+        "{} of {} sources {word}: {} {}{more}",
+        fetch.len(),
+        sources.len(),
+        source_name(&first.source),
+        one_line(&error.to_string(), 60)
+    ))
+}
+
+/// This round's problems other than reading a source, added up over the sources.
+#[derive(Default)]
+struct Tally<'a> {
+    /// Lines not understood, and on how many sources.
+    lines: usize,
+    lines_sources: usize,
+    /// Series some source lacked (each named once), and how many sources lacked any.
+    missing: Vec<&'a str>,
+    missing_sources: usize,
+    query: Vec<String>,
+    setup: Vec<String>,
+}
+
+impl<'a> Tally<'a> {
+    fn of(sources: &'a [SourceReport]) -> Tally<'a> {
+        let mut t = Tally::default();
+        for s in sources {
+            for p in &s.problems {
+                match p {
+                    SourceProblem::Fetch { .. } => {}
+                    SourceProblem::NotUnderstood { lines: l, .. } => {
+                        t.lines += l;
+                        t.lines_sources += 1;
+                    }
+                    SourceProblem::MissingSeries { series } => {
+                        t.missing_sources += 1;
+                        for name in series {
+                            if !t.missing.contains(&name.as_str()) {
+                                t.missing.push(name);
+                            }
+                        }
+                    }
+                    SourceProblem::Query { .. } => t.query.push(one_line(&p.to_string(), 80)),
+                    SourceProblem::Setup { message } => t.setup.push(one_line(message, 80)),
+                }
+            }
+        }
+        t
+    }
+
+    /// One part of the summary per kind of problem there was, of `n` sources.
+    fn parts(&self, n: usize) -> Vec<String> {
+        let mut parts = Vec::new();
+        if self.lines > 0 {
+            let on = if self.lines_sources > 1 {
+                format!(" on {} sources", self.lines_sources)
+            } else {
+                String::new()
+            };
+            let plural = if self.lines == 1 { "line" } else { "lines" };
+            parts.push(format!("{} {plural} not understood{on}", self.lines));
+        }
+        if !self.missing.is_empty() {
+            let names: Vec<String> = self.missing.iter().map(|m| one_line(m, 24)).collect();
+            parts.push(format!(
+                "missing {} on {} of {n}",
+                names.join(", "),
+                self.missing_sources
+            ));
+        }
+        if let Some(first) = self.query.first() {
+            let more = if self.query.len() > 1 {
+                format!(" (+{} more)", self.query.len() - 1)
+            } else {
+                String::new()
+            };
+            parts.push(format!("PromQL {first}{more}"));
+        }
+        if let Some(first) = self.setup.first() {
+            parts.push(first.clone());
+        }
+        parts
     }
 }
 

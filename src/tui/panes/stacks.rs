@@ -226,6 +226,58 @@ pub fn phase_cell(stack: &StackRelease, theme: &Theme) -> Span<'static> {
 }
 
 impl StacksPane {
+    /// Stack `i`'s row in its one-row `area`: marker, number and name, a version per
+    /// environment, the state (then `◀ next` on the next stack), then its flag and smoke
+    /// cells. Returns where its Promote button is, when the row shows it whole.
+    fn render_row(
+        &self,
+        i: usize,
+        stack: &StackRelease,
+        layout: &RowLayout,
+        area: Rect,
+        buf: &mut Buffer,
+        ctx: &Ctx,
+    ) -> Option<Rect> {
+        let theme = ctx.theme;
+        let selected = i == ctx.selected;
+        let marker = if selected { "▶" } else { " " };
+        let name_w = layout.name_w;
+        let prefix = format!(
+            "{marker}{:>1} {:<name_w$}  ",
+            (i + 1) % 10,
+            truncate(&stack.name, name_w)
+        );
+        let cell = state_cell(stack, ctx);
+        let mut spans = vec![Span::styled(prefix.clone(), theme.text)];
+        spans.extend(version_spans(stack, &layout.envs, ctx));
+        spans.push(cell.clone());
+        let cell_x = area.x + (prefix.chars().count() + 8 * layout.envs.len()) as u16;
+        let mut mark_w = 0;
+        if layout.next == Some(i) {
+            let room = (area.right() as usize).saturating_sub(cell_x as usize + cell.width());
+            if let Some(mark) = next_mark(stack, room, ctx) {
+                mark_w = mark.width();
+                spans.push(Span::styled(mark, theme.accent));
+            }
+        }
+        let mut line = Line::from(spans);
+        if selected {
+            let sel = if ctx.focused {
+                theme.selection
+            } else {
+                theme.selection.remove_modifier(Modifier::all())
+            };
+            line = line.patch_style(Style::new().add_modifier(Modifier::BOLD));
+            buf.set_style(area, sel);
+        }
+        buf.set_line(area.x, area.y, &line, area.width);
+        let tight = cell_x as usize + cell.width() + mark_w;
+        let aligned = (cell_x as usize + layout.state_w).max(tight);
+        self.draw_extras(stack, aligned, tight, area.y, area, buf, ctx);
+        (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())
+            .then(|| Rect::new(cell_x, area.y, BUTTON.len() as u16, 1))
+    }
+
     /// The flag and smoke cells of one row, as many as fit: the flag column is the first
     /// thing a narrow pane gives up. They start at `aligned` (after the widest state) unless
     /// starting right after this row's own state (`tight`) keeps more of them.
@@ -300,6 +352,109 @@ fn extras_of(stack: &StackRelease, ctx: &Ctx) -> Vec<Extra> {
         extras.push(cell);
     }
     extras
+}
+
+/// What every row of one frame shares.
+struct RowLayout {
+    /// Columns for the stack names (longer ones are cut).
+    name_w: usize,
+    /// The environments, one column each, live first.
+    envs: Vec<String>,
+    /// The widest state cell shown: flags and smoke results line up after it.
+    state_w: usize,
+    /// The stack next in promotion order, if any.
+    next: Option<usize>,
+}
+
+/// The environments shown, one column each, live first (then the one before it, and so
+/// on); `live` and `test` before any versions are read.
+fn env_columns(ctx: &Ctx) -> Vec<String> {
+    ctx.board
+        .stacks
+        .iter()
+        .find_map(|s| s.versions.as_ref())
+        .map_or_else(
+            || vec!["live".into(), "test".into()],
+            |v| v.envs.iter().rev().map(|e| e.env.to_string()).collect(),
+        )
+}
+
+/// `   stack  live    test    state`, in the rows' columns.
+fn header_line(name_w: usize, envs: &[String], theme: &Theme) -> Line<'static> {
+    let mut header = format!("   {:<name_w$}  ", "stack");
+    for e in envs {
+        header.push_str(&format!("{:<7} ", truncate(e, 7)));
+    }
+    header.push_str("state");
+    Line::styled(header, theme.dim)
+}
+
+/// ` +2 more ↓ · +1 ↑`: how many stacks are scrolled out of view, and which way.
+fn hidden_rows_line(first: usize, visible: usize, ctx: &Ctx) -> Line<'static> {
+    let below = ctx.board.stacks.len().saturating_sub(first + visible);
+    let text = match (first, below) {
+        (0, b) => format!(" +{b} more ↓"),
+        (a, 0) => format!(" +{a} more ↑"),
+        (a, b) => format!(" +{b} more ↓ · +{a} ↑"),
+    };
+    Line::styled(text, ctx.theme.dim)
+}
+
+/// The widest state cell among the `visible` rows from `first`.
+fn widest_state(ctx: &Ctx, first: usize, visible: usize) -> usize {
+    ctx.board
+        .stacks
+        .iter()
+        .skip(first)
+        .take(visible)
+        .map(|s| state_cell(s, ctx).content.width())
+        .max()
+        .unwrap_or(0)
+}
+
+/// A stack's version in each environment column. The next promotion's target stands
+/// out while it differs from its source; environments outside the pair are quieter, and
+/// versions the platform no longer confirms are all quiet.
+fn version_spans(stack: &StackRelease, envs: &[String], ctx: &Ctx) -> Vec<Span<'static>> {
+    let theme = ctx.theme;
+    let versions = stack.versions.as_ref();
+    let drift = versions.is_some_and(|v| v.target() != v.source());
+    let current = ctx
+        .board
+        .freshness(&stack.id, ctx.now)
+        .is_none_or(|f| !matches!(f, Freshness::Stale { .. } | Freshness::Unknown { .. }));
+    envs.iter()
+        .map(|e| {
+            let env = crate::model::Env::new(e);
+            let version = short(versions.and_then(|v| v.version(&env)));
+            let style = match versions {
+                // Last known, not current: quiet, so no one reads them as live.
+                Some(_) if !current => theme.dim,
+                Some(v) if v.target_env() == &env && drift => theme.warn,
+                Some(v) if v.target_env() == &env || v.source_env() == &env => theme.text,
+                Some(_) => theme.dim,
+                None => theme.text,
+            };
+            Span::styled(format!("{version:<7} "), style)
+        })
+        .collect()
+}
+
+/// The mark after the next stack's state, in `room` columns. A verdict beside it matters
+/// more than the mark (the title names the next stack too): the mark takes only the room
+/// the verdict's narrowest form leaves, and gives up the word "next" first.
+fn next_mark(stack: &StackRelease, room: usize, ctx: &Ctx) -> Option<&'static str> {
+    let verdict = extras_of(stack, ctx)
+        .first()
+        .and_then(|e| e.forms.iter().map(|f| 1 + f.width()).min())
+        .unwrap_or(0);
+    let room = room.saturating_sub(verdict);
+    let forms: &[&'static str] = if verdict > 0 {
+        &[" ◀"]
+    } else {
+        &[NEXT, " ◀"]
+    };
+    forms.iter().copied().find(|m| m.width() <= room)
 }
 
 fn short(v: Option<&crate::model::Version>) -> String {
@@ -390,7 +545,6 @@ impl Pane for StacksPane {
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
-        let theme = ctx.theme;
         self.rows.clear();
         if area.height == 0 {
             return;
@@ -403,22 +557,9 @@ impl Pane for StacksPane {
             .max()
             .unwrap_or(5)
             .clamp(5, 12);
-        // One column per environment, live first (then the one before it, and so on).
-        let envs: Vec<String> = ctx
-            .board
-            .stacks
-            .iter()
-            .find_map(|s| s.versions.as_ref())
-            .map_or_else(
-                || vec!["live".into(), "test".into()],
-                |v| v.envs.iter().rev().map(|e| e.env.to_string()).collect(),
-            );
-        let mut header = format!("   {:<name_w$}  ", "stack");
-        for e in &envs {
-            header.push_str(&format!("{:<7} ", truncate(e, 7)));
-        }
-        header.push_str("state");
-        buf.set_line(area.x, area.y, &Line::styled(header, theme.dim), area.width);
+        let envs = env_columns(ctx);
+        let header = header_line(name_w, &envs, ctx.theme);
+        buf.set_line(area.x, area.y, &header, area.width);
         // Scroll so the selected row stays visible when the pane is short.
         // When not every stack fits, the last row says how many are hidden and where.
         let rows_room = (area.height - 1) as usize;
@@ -426,31 +567,16 @@ impl Pane for StacksPane {
         let visible = if overflow { rows_room - 1 } else { rows_room };
         let first = ctx.selected.saturating_sub(visible.saturating_sub(1));
         if overflow {
-            let below = ctx.board.stacks.len().saturating_sub(first + visible);
-            let text = match (first, below) {
-                (0, b) => format!(" +{b} more ↓"),
-                (a, 0) => format!(" +{a} more ↑"),
-                (a, b) => format!(" +{b} more ↓ · +{a} ↑"),
-            };
-            buf.set_line(
-                area.x,
-                area.bottom() - 1,
-                &Line::styled(text, theme.dim),
-                area.width,
-            );
+            let line = hidden_rows_line(first, visible, ctx);
+            buf.set_line(area.x, area.bottom() - 1, &line, area.width);
         }
-        // Flags and smoke results line up after the widest state cell shown.
-        let state_w = ctx
-            .board
-            .stacks
-            .iter()
-            .skip(first)
-            .take(visible)
-            .map(|s| state_cell(s, ctx).content.width())
-            .max()
-            .unwrap_or(0);
-        // The next stack in order wears `◀ next` after its state, where it fits.
-        let next = ctx.board.next_up();
+        let layout = RowLayout {
+            name_w,
+            envs,
+            state_w: widest_state(ctx, first, visible),
+            // The next stack in order wears `◀ next` after its state, where it fits.
+            next: ctx.board.next_up(),
+        };
         for (i, stack) in ctx.board.stacks.iter().enumerate() {
             if i < first || i - first >= visible {
                 self.rows.push((Rect::default(), None));
@@ -458,76 +584,7 @@ impl Pane for StacksPane {
             }
             let y = area.y + 1 + (i - first) as u16;
             let row_area = Rect::new(area.x, y, area.width, 1);
-            let selected = i == ctx.selected;
-            let versions = stack.versions.as_ref();
-            let drift = versions.is_some_and(|v| v.target() != v.source());
-            let marker = if selected { "▶" } else { " " };
-            let prefix = format!(
-                "{marker}{:>1} {:<name_w$}  ",
-                (i + 1) % 10,
-                truncate(&stack.name, name_w)
-            );
-            let cell = state_cell(stack, ctx);
-            let current = ctx
-                .board
-                .freshness(&stack.id, ctx.now)
-                .is_none_or(|f| !matches!(f, Freshness::Stale { .. } | Freshness::Unknown { .. }));
-            let mut spans = vec![Span::styled(prefix.clone(), theme.text)];
-            for e in &envs {
-                let env = crate::model::Env::new(e);
-                let version = short(versions.and_then(|v| v.version(&env)));
-                // The next promotion's target stands out while it differs from its
-                // source; environments outside the pair are quieter.
-                let style = match versions {
-                    // Last known, not current: quiet, so no one reads them as live.
-                    Some(_) if !current => theme.dim,
-                    Some(v) if v.target_env() == &env && drift => theme.warn,
-                    Some(v) if v.target_env() == &env || v.source_env() == &env => theme.text,
-                    Some(_) => theme.dim,
-                    None => theme.text,
-                };
-                spans.push(Span::styled(format!("{version:<7} "), style));
-            }
-            spans.push(cell.clone());
-            let cell_x = area.x + (prefix.chars().count() + 8 * envs.len()) as u16;
-            let mut mark_w = 0;
-            if next == Some(i) {
-                let room = (area.right() as usize).saturating_sub(cell_x as usize + cell.width());
-                // A verdict beside it matters more than the mark (the title names the next
-                // stack too): the mark takes only the room the verdict's narrowest form
-                // leaves, and gives up the word "next" first.
-                let verdict = extras_of(stack, ctx)
-                    .first()
-                    .and_then(|e| e.forms.iter().map(|f| 1 + f.width()).min())
-                    .unwrap_or(0);
-                let room = room.saturating_sub(verdict);
-                let forms: &[&str] = if verdict > 0 {
-                    &[" ◀"]
-                } else {
-                    &[NEXT, " ◀"]
-                };
-                let mark = forms.iter().copied().find(|m| m.width() <= room);
-                if let Some(mark) = mark {
-                    mark_w = mark.width();
-                    spans.push(Span::styled(mark, theme.accent));
-                }
-            }
-            let mut line = Line::from(spans);
-            if selected {
-                let sel = if ctx.focused {
-                    theme.selection
-                } else {
-                    theme.selection.remove_modifier(Modifier::all())
-                };
-                line = line.patch_style(Style::new().add_modifier(Modifier::BOLD));
-                buf.set_style(row_area, sel);
-            }
-            buf.set_line(area.x, y, &line, area.width);
-            let tight = cell_x as usize + cell.width() + mark_w;
-            let aligned = (cell_x as usize + state_w).max(tight);
-            self.draw_extras(stack, aligned, tight, y, area, buf, ctx);
-            let button = (cell.content == BUTTON && cell_x + BUTTON.len() as u16 <= area.right())
-                .then(|| Rect::new(cell_x, y, BUTTON.len() as u16, 1));
+            let button = self.render_row(i, stack, &layout, row_area, buf, ctx);
             self.rows.push((row_area, button));
         }
     }

@@ -7,14 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::{ChangesPane, View, rows};
+use super::{ChangesPane, Row, View, rows};
 use crate::configdiff::KeyChange;
 use crate::engine::RepoState;
+use crate::engine::release::StackRelease;
 use crate::text::one_line;
 use crate::tui::pane::Ctx;
 use crate::tui::theme::Theme;
-use crate::vcs::Commit;
 use crate::vcs::patch::{LineKind, Patch};
+use crate::vcs::{ChangeSet, Commit, DiffError, Drift};
 
 /// The drift view when live has nothing test lacks.
 pub const NO_DRIFT: &str =
@@ -26,12 +27,6 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         return;
     }
     let theme = ctx.theme;
-    let say = |buf: &mut Buffer, text: &str, style: Style| {
-        Paragraph::new(text.to_string())
-            .style(style)
-            .wrap(Wrap { trim: true })
-            .render(area, buf);
-    };
     let Some(stack) = ctx.selected_stack() else {
         return;
     };
@@ -44,88 +39,135 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         } else {
             detail_lines(commit, theme)
         };
-        // `G` asks for the end: the last screenful (as wrapped at this width).
-        if *scroll == u16::MAX {
-            let w = (area.width as usize).max(1);
-            let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
-            *scroll =
-                u16::try_from(rows.saturating_sub(area.height as usize)).unwrap_or(u16::MAX - 1);
-        }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((*scroll, 0))
-            .render(area, buf);
-        return;
+        return render_detail(lines, scroll, area, buf);
     }
-    if stack.versions.is_none() {
-        return say(buf, "Waiting for the platform's versions…", theme.dim);
-    }
-    let nothing_to_ship = stack
-        .versions
-        .as_ref()
-        .is_some_and(|v| v.target() == v.source())
-        && stack.previous_live.is_none();
-    if nothing_to_ship {
-        return say(buf, "Nothing to ship: live runs test's version.", theme.dim);
+    if let Some((msg, style)) = nothing_to_list(stack, theme) {
+        return say(area, buf, msg, style);
     }
     let Some(result) = pane.current(ctx).cloned() else {
-        let msg = match &ctx.model.changes.repo {
-            RepoState::Ready(_) => "Reading history…".to_string(),
-            other => other.describe(),
-        };
-        let style = if matches!(ctx.model.changes.repo, RepoState::Failed(_)) {
-            theme.error
-        } else {
-            theme.dim
-        };
-        return say(buf, &msg, style);
+        let (msg, style) = repo_not_ready(ctx);
+        return say(area, buf, &msg, style);
     };
     let cs = match result.as_ref() {
         Ok(cs) => cs,
-        Err(e) => {
-            let remedy = e
-                .remedy()
-                .map(|r| format!("; {}", crate::tui::remedy::words(&r)))
-                .unwrap_or_default();
-            return say(buf, &format!("{e}{remedy}"), theme.warn);
-        }
+        Err(e) => return say(area, buf, &diff_failed(e), theme.warn),
     };
     let mut y = area.y;
     if let Some(drift) = &cs.drift {
-        let n = drift.live_only.len();
-        let text = format!(
-            "⚠ DRIFT: live has {n} commit{} test lacks; promoting removes {}. d: {}",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" },
-            if pane.view == View::Drift {
-                "back"
-            } else {
-                "show"
-            }
+        buf.set_line(
+            area.x,
+            y,
+            &drift_banner(drift, pane.view, theme),
+            area.width,
         );
-        buf.set_line(area.x, y, &Line::styled(text, theme.error), area.width);
         y += 1;
     }
     if pane.view == View::Drift {
-        let list: Vec<&Commit> = cs.drift.iter().flat_map(|d| d.live_only.iter()).collect();
-        if list.is_empty() {
-            // An empty view would read as "not loaded": say there is nothing to lose.
-            Paragraph::new(NO_DRIFT)
-                .style(theme.dim)
-                .wrap(Wrap { trim: true })
-                .render(Rect::new(area.x, y, area.width, area.bottom() - y), buf);
-            return;
-        }
-        for (i, c) in list.iter().enumerate() {
-            let row_y = y + i as u16;
-            if row_y >= area.bottom() {
-                break;
-            }
-            let (line, _) = commit_line(c, 0, area.width as usize, false, "", theme);
-            buf.set_line(area.x, row_y, &line, area.width);
-        }
+        return render_drift_list(cs, area, y, buf, theme);
+    }
+    render_commit_list(pane, cs, area, y, buf, ctx);
+}
+
+/// A message in place of the list, wrapped to the pane.
+fn say(area: Rect, buf: &mut Buffer, text: &str, style: Style) {
+    Paragraph::new(text.to_string())
+        .style(style)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
+/// The open commit's lines, scrolled; a scroll of `u16::MAX` (`G`) becomes the last
+/// screenful as wrapped at this width, so later keys scroll from there.
+fn render_detail(lines: Vec<Line<'static>>, scroll: &mut u16, area: Rect, buf: &mut Buffer) {
+    if *scroll == u16::MAX {
+        let w = (area.width as usize).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+        *scroll = u16::try_from(rows.saturating_sub(area.height as usize)).unwrap_or(u16::MAX - 1);
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((*scroll, 0))
+        .render(area, buf);
+}
+
+/// Why the stack has no commits to list before any diff is asked for: its versions are
+/// not known yet, or live already runs test's version (and no promotion here shipped it).
+fn nothing_to_list(stack: &StackRelease, theme: &Theme) -> Option<(&'static str, Style)> {
+    let Some(versions) = &stack.versions else {
+        return Some(("Waiting for the platform's versions…", theme.dim));
+    };
+    let nothing_to_ship = versions.target() == versions.source() && stack.previous_live.is_none();
+    nothing_to_ship.then_some(("Nothing to ship: live runs test's version.", theme.dim))
+}
+
+/// What to show while the diff is not computed: the repository's state, as an error
+/// when cloning or opening it failed.
+fn repo_not_ready(ctx: &Ctx) -> (String, Style) {
+    let msg = match &ctx.model.changes.repo {
+        RepoState::Ready(_) => "Reading history…".to_string(),
+        other => other.describe(),
+    };
+    let style = if matches!(ctx.model.changes.repo, RepoState::Failed(_)) {
+        ctx.theme.error
+    } else {
+        ctx.theme.dim
+    };
+    (msg, style)
+}
+
+/// A failed diff with what to do about it, when the error knows.
+fn diff_failed(e: &DiffError) -> String {
+    let remedy = e
+        .remedy()
+        .map(|r| format!("; {}", crate::tui::remedy::words(&r)))
+        .unwrap_or_default();
+    format!("{e}{remedy}")
+}
+
+/// `⚠ DRIFT: live has 2 commits test lacks; …`, with the key that toggles the drift view.
+fn drift_banner(drift: &Drift, view: View, theme: &Theme) -> Line<'static> {
+    let n = drift.live_only.len();
+    let text = format!(
+        "⚠ DRIFT: live has {n} commit{} test lacks; promoting removes {}. d: {}",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "it" } else { "them" },
+        if view == View::Drift { "back" } else { "show" }
+    );
+    Line::styled(text, theme.error)
+}
+
+/// The commits on live that test lacks, from row `y` down.
+fn render_drift_list(cs: &ChangeSet, area: Rect, y: u16, buf: &mut Buffer, theme: &Theme) {
+    let list: Vec<&Commit> = cs.drift.iter().flat_map(|d| d.live_only.iter()).collect();
+    if list.is_empty() {
+        // An empty view would read as "not loaded": say there is nothing to lose.
+        Paragraph::new(NO_DRIFT)
+            .style(theme.dim)
+            .wrap(Wrap { trim: true })
+            .render(Rect::new(area.x, y, area.width, area.bottom() - y), buf);
         return;
     }
+    for (i, c) in list.iter().enumerate() {
+        let row_y = y + i as u16;
+        if row_y >= area.bottom() {
+            break;
+        }
+        let (line, _) = commit_line(c, 0, area.width as usize, false, "", theme);
+        buf.set_line(area.x, row_y, &line, area.width);
+    }
+}
+
+/// The commits `live..test` from row `y` down: the search line at the bottom while it is
+/// typed, a count of hits above the list, and a legend below it when risks are symbols.
+fn render_commit_list(
+    pane: &mut ChangesPane,
+    cs: &ChangeSet,
+    area: Rect,
+    mut y: u16,
+    buf: &mut Buffer,
+    ctx: &Ctx,
+) {
+    let theme = ctx.theme;
     if let Some(input) = &pane.input {
         input.render(
             "/",
@@ -158,31 +200,13 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         buf.set_line(area.x, y, &Line::styled(msg, theme.dim), area.width);
         return;
     }
-    pane.selected = pane.selected.min(rows.len() - 1);
-    if pane.selected < pane.offset {
-        pane.offset = pane.selected;
-    } else if height > 0 && pane.selected >= pane.offset + height {
-        pane.offset = pane.selected + 1 - height;
-    }
+    scroll_to_selection(pane, rows.len(), height);
     let mut any_symbols = false;
     for (i, row) in rows.iter().enumerate().skip(pane.offset).take(height) {
         let Some(c) = row.commit(cs) else { continue };
-        let folded = c.is_merge && !pane.expanded.contains(&c.id) && pane.search.is_empty();
-        let depth = usize::from(row.merged.is_some());
-        let (mut line, symbols) =
-            commit_line(c, depth, area.width as usize, folded, &pane.search, theme);
-        any_symbols |= symbols;
         let row_y = y + (i - pane.offset) as u16;
-        if i == pane.selected {
-            let style = if ctx.focused {
-                theme.selection
-            } else {
-                Style::new()
-            };
-            buf.set_style(Rect::new(area.x, row_y, area.width, 1), style);
-            line = line.patch_style(style);
-        }
-        buf.set_line(area.x, row_y, &line, area.width);
+        let row_area = Rect::new(area.x, row_y, area.width, 1);
+        any_symbols |= render_commit_row(pane, c, row, i == pane.selected, row_area, buf, ctx);
         pane.drawn.push((row_y, i));
     }
     // Narrow, risk flags are symbols: a spare row below the list says what they mean.
@@ -190,6 +214,45 @@ pub fn render(pane: &mut ChangesPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
     if any_symbols && used < height {
         buf.set_line(area.x, list_bottom - 1, &legend(cs, theme), area.width);
     }
+}
+
+/// Keeps the selection on a list of `len` rows and within the `height` rows shown.
+fn scroll_to_selection(pane: &mut ChangesPane, len: usize, height: usize) {
+    pane.selected = pane.selected.min(len - 1);
+    if pane.selected < pane.offset {
+        pane.offset = pane.selected;
+    } else if height > 0 && pane.selected >= pane.offset + height {
+        pane.offset = pane.selected + 1 - height;
+    }
+}
+
+/// One commit of the list in its one-row `area`, highlighted when selected. True when its
+/// risk flags were drawn as symbols (the legend then explains them).
+fn render_commit_row(
+    pane: &ChangesPane,
+    c: &Commit,
+    row: &Row,
+    selected: bool,
+    area: Rect,
+    buf: &mut Buffer,
+    ctx: &Ctx,
+) -> bool {
+    let theme = ctx.theme;
+    let folded = c.is_merge && !pane.expanded.contains(&c.id) && pane.search.is_empty();
+    let depth = usize::from(row.merged.is_some());
+    let (mut line, symbols) =
+        commit_line(c, depth, area.width as usize, folded, &pane.search, theme);
+    if selected {
+        let style = if ctx.focused {
+            theme.selection
+        } else {
+            Style::new()
+        };
+        buf.set_style(area, style);
+        line = line.patch_style(style);
+    }
+    buf.set_line(area.x, area.y, &line, area.width);
+    symbols
 }
 
 /// The subject keeps at least this many columns before other fields are given up.
@@ -371,7 +434,7 @@ fn highlighted(text: &str, needle: &str, base: Style, hit: Style) -> Vec<Span<'s
 }
 
 /// `⚠ M migration · C config`: what the symbols of a narrow list stand for.
-fn legend(cs: &crate::vcs::ChangeSet, theme: &Theme) -> Line<'static> {
+fn legend(cs: &ChangeSet, theme: &Theme) -> Line<'static> {
     let mut names: Vec<&str> = Vec::new();
     for c in &cs.commits {
         for r in &c.risks {

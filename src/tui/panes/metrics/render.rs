@@ -68,6 +68,14 @@ struct Plan {
     corner: bool,
 }
 
+impl Plan {
+    /// `+3 more (z)` for the corner of the last series row, when the plan puts it there.
+    fn corner_text(&self) -> Option<String> {
+        self.corner
+            .then(|| format!("+{} more (z)", self.hidden.total()))
+    }
+}
+
 /// The rows for `height`, with what did not fit said on screen: in a row of its own when
 /// anything beyond the series was shown, else in the corner of the last series row.
 fn plan(height: usize, view: Option<&StackView>, others: &[usize], highlight: usize) -> Plan {
@@ -215,112 +223,164 @@ pub fn render(pane: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Ctx) {
         .filter(|&i| i != ctx.selected)
         .collect();
     let p = plan(area.height as usize, view, &others, *highlight);
-    let corner = p.corner.then(|| format!("+{} more (z)", p.hidden.total()));
     let mut rows = Rows { y: area.y, drawn };
-    match view {
-        _ if !p.note => {}
-        None => {
-            let row = rows.next(None);
-            put(
+    if p.note {
+        note_row(view, &mut rows, area, buf, theme);
+    }
+    if let Some(v) = view {
+        let lit = ctx.focused.then_some(*highlight);
+        series_rows(v, &p, lit, &mut rows, area, buf, theme);
+        control_rows(v, &p.controls, &mut rows, area, buf, theme);
+        source_rows(v, &p, &mut rows, area, buf, theme);
+    }
+    other_stack_rows(&p, view, &mut rows, area, buf, ctx);
+    say_what_is_hidden(&p, &mut rows, area, buf, theme);
+}
+
+/// The row that stands for the series when there are none to draw: none scraped yet, or
+/// none configured.
+fn note_row(
+    view: Option<&StackView>,
+    rows: &mut Rows,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    let text = match view {
+        None => "waiting for the first scrape…",
+        Some(_) => "no metrics configured ([[metrics.series]] in the config)",
+    };
+    let row = rows.next(None);
+    put(buf, area.x, row, text, area.width, theme.dim);
+}
+
+/// The selected stack's series in the plan, one row each (`lit` is the highlighted one,
+/// when the pane has the focus), each over a tall chart when zoomed with rows to spare.
+fn series_rows(
+    v: &StackView,
+    p: &Plan,
+    lit: Option<usize>,
+    rows: &mut Rows,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    let reserve = p.corner_text().map_or(0, |c| c.width() as u16 + 1);
+    let mut layout = SeriesLayout::new(&v.series, area.width.saturating_sub(reserve));
+    // With rows to spare (zoomed), each series gets a tall chart under its line.
+    let chart = tall_rows(p, area.height);
+    if chart > 0 {
+        layout.spark = 0;
+    }
+    for i in p.series.clone() {
+        let row = rows.next(Some(Target::Series(i)));
+        series_row(&v.series[i], &layout, area, row, lit == Some(i), buf, theme);
+        if chart > 0 {
+            let top = rows.y;
+            for _ in 0..chart {
+                rows.next(Some(Target::Series(i)));
+            }
+            tall_chart(
+                &v.series[i],
+                Rect::new(area.x, top, area.width, chart),
                 buf,
-                area.x,
-                row,
-                "waiting for the first scrape…",
-                area.width,
-                theme.dim,
-            );
-        }
-        Some(_) => {
-            let row = rows.next(None);
-            put(
-                buf,
-                area.x,
-                row,
-                "no metrics configured ([[metrics.series]] in the config)",
-                area.width,
-                theme.dim,
+                theme,
             );
         }
     }
-    if let Some(v) = view {
-        let reserve = corner.as_ref().map_or(0, |c| c.width() as u16 + 1);
-        let mut layout = SeriesLayout::new(&v.series, area.width.saturating_sub(reserve));
-        // With rows to spare (zoomed), each series gets a tall chart under its line.
-        let chart = tall_rows(&p, area.height);
-        if chart > 0 {
-            layout.spark = 0;
-        }
-        for i in p.series.clone() {
-            let row = rows.next(Some(Target::Series(i)));
-            let lit = ctx.focused && i == *highlight;
-            series_row(&v.series[i], &layout, area, row, lit, buf, theme);
-            if chart > 0 {
-                let top = rows.y;
-                for _ in 0..chart {
-                    rows.next(Some(Target::Series(i)));
-                }
-                tall_chart(
-                    &v.series[i],
-                    Rect::new(area.x, top, area.width, chart),
-                    buf,
-                    theme,
-                );
-            }
-        }
-        let name_w = v.series.iter().map(|s| s.name.width()).max().unwrap_or(0);
-        for &i in &p.controls {
-            let row = rows.next(Some(Target::Series(i)));
-            let s = &v.series[i];
-            if let Some(c) = &s.control {
-                let x = put(buf, area.x, row, &s.name, area.width, theme.text);
-                let x = x.max(area.x.saturating_add(name_w as u16 + 1));
-                put(
-                    buf,
-                    x,
-                    row,
-                    &c.full,
-                    area.right().saturating_sub(x),
-                    c.severity.style(theme),
-                );
-            }
-        }
-        if p.summary {
-            let row = rows.next(None);
-            let x = put(buf, area.x, row, "sources: ", area.width, theme.dim);
-            let w = &v.sources_summary;
+}
+
+/// Each series of `controls` against the stacks still on the old version, its name
+/// aligned with the longest series name.
+fn control_rows(
+    v: &StackView,
+    controls: &[usize],
+    rows: &mut Rows,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    let name_w = v.series.iter().map(|s| s.name.width()).max().unwrap_or(0);
+    for &i in controls {
+        let row = rows.next(Some(Target::Series(i)));
+        let s = &v.series[i];
+        if let Some(c) = &s.control {
+            let x = put(buf, area.x, row, &s.name, area.width, theme.text);
+            let x = x.max(area.x.saturating_add(name_w as u16 + 1));
             put(
                 buf,
                 x,
                 row,
-                &w.full,
+                &c.full,
                 area.right().saturating_sub(x),
-                w.severity.style(theme),
-            );
-        }
-        for line in v.source_lines.iter().take(p.sources) {
-            let row = rows.next(None);
-            put(
-                buf,
-                area.x + 2.min(area.width),
-                row,
-                &line.text,
-                area.width.saturating_sub(2),
-                line.severity.style(theme),
+                c.severity.style(theme),
             );
         }
     }
+}
+
+/// `sources: …` when the plan has room for it, then the planned source lines, indented.
+fn source_rows(
+    v: &StackView,
+    p: &Plan,
+    rows: &mut Rows,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    if p.summary {
+        let row = rows.next(None);
+        let x = put(buf, area.x, row, "sources: ", area.width, theme.dim);
+        let w = &v.sources_summary;
+        put(
+            buf,
+            x,
+            row,
+            &w.full,
+            area.right().saturating_sub(x),
+            w.severity.style(theme),
+        );
+    }
+    for line in v.source_lines.iter().take(p.sources) {
+        let row = rows.next(None);
+        put(
+            buf,
+            area.x + 2.min(area.width),
+            row,
+            &line.text,
+            area.width.saturating_sub(2),
+            line.severity.style(theme),
+        );
+    }
+}
+
+/// The `other stacks` header and a compact row for each other stack in the plan.
+fn other_stack_rows(
+    p: &Plan,
+    view: Option<&StackView>,
+    rows: &mut Rows,
+    area: Rect,
+    buf: &mut Buffer,
+    ctx: &Ctx,
+) {
     if p.header {
         let row = rows.next(None);
-        put(buf, area.x, row, "other stacks", area.width, theme.dim);
+        put(buf, area.x, row, "other stacks", area.width, ctx.theme.dim);
     }
     if !p.stacks.is_empty() {
+        let stacks = ctx.model.metrics();
         let layout = CompactLayout::new(ctx, stacks, &p.stacks, view, area.width);
         for &i in &p.stacks {
             let row = rows.next(Some(Target::Stack(i)));
             compact_row(ctx, stacks, i, &layout, area, row, buf);
         }
     }
-    if let Some(c) = &corner
+}
+
+/// What did not fit: counted in the corner of the last row drawn, or named in a row of
+/// its own, as the plan decided.
+fn say_what_is_hidden(p: &Plan, rows: &mut Rows, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    if let Some(c) = &p.corner_text()
         && rows.y > area.y
     {
         let x = area.right().saturating_sub(c.width() as u16).max(area.x);
