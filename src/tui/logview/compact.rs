@@ -96,6 +96,11 @@ fn timestamp(text: &str) -> Option<Stamp> {
 
 /// A bracketed id-like token (`[NNFQO2cbO4AeCsWCO-I2]`, `[req=00010001]`) among the first
 /// words after `from`, followed by a space: the byte range from `[` to `]`.
+///
+/// A bracketed time (`[12:03:31]`, how deploy jobs stamp their lines) is not an id. It
+/// was taken for one, so only the lines too wide for the pane lost their time and the
+/// output read as if the job had printed some lines without one. Every line keeps it
+/// now: it is already as short as the `HH:MM:SS` a timestamp shrinks to.
 fn request_id(text: &str, from: usize) -> Option<Range<usize>> {
     let rest = text.get(from..)?;
     let mut offset = from;
@@ -107,6 +112,7 @@ fn request_id(text: &str, from: usize) -> Option<Range<usize>> {
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'=' | b'.' | b':'))
             && inner.bytes().any(|c| c.is_ascii_digit())
+            && !is_clock(inner)
             && text.as_bytes().get(offset + word.len()) == Some(&b' ')
         {
             return Some(offset..offset + word.len() - 1);
@@ -114,6 +120,14 @@ fn request_id(text: &str, from: usize) -> Option<Range<usize>> {
         offset += word.len() + 1;
     }
     None
+}
+
+/// `12:03:31`, `12:03:31.250`: a time of day, not an id.
+fn is_clock(word: &str) -> bool {
+    word.contains(':')
+        && word
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.'))
 }
 
 #[cfg(test)]
@@ -163,6 +177,27 @@ mod tests {
         assert_eq!(
             shown(text, 40),
             "16:01:58 INFO [cache] warmed 120 entries in 4ms"
+        );
+    }
+
+    #[test]
+    fn every_deploy_line_keeps_its_bracketed_time() {
+        let lines = [
+            "[12:03:12] Deploying c570624 to live",
+            "[12:03:20] Updating instances 2/6",
+            "[12:03:31] Health checks passing on 2 of 6",
+            "[12:03:31.250] Health checks passing on 2 of 6",
+        ];
+        for width in [20, 38, 60] {
+            for line in lines {
+                let drawn = shown(line, width);
+                assert!(drawn.starts_with("[12:03:"), "{width}: {drawn:?}");
+            }
+        }
+        // An id after the time still goes, the time stays.
+        assert_eq!(
+            shown("[12:03:31] [req-0001abcd] Health checks passing", 38),
+            "[12:03:31] Health checks passing"
         );
     }
 
