@@ -120,6 +120,27 @@ fn logs() {
     pictures("logs", |app| focus(app, PaneId::Logs));
 }
 
+/// JSON lines read like plain ones (level, message, then the fields as `key=value`); a
+/// line cut short stays as it came. Zoomed, so the fields show at 80 columns.
+#[test]
+fn logs_json() {
+    let dark = Theme::load("dark").unwrap_or_else(|e| panic!("{e}"));
+    picture("logs_json", (80, 24), ("dark", dark), |rel| {
+        focus(&mut rel.app, PaneId::Logs);
+        dashboard::log_lines(&mut rel.app, JSON_LOG_LINES);
+        key(&mut rel.app, KeyCode::Char('z'));
+    });
+}
+
+const JSON_LOG_LINES: &[&str] = &[
+    r#"{"ts":"2026-03-01T12:04:02.120Z","level":"error","msg":"upstream timed out","req":"a1b2","route":"Article"}"#,
+    r#"{"time":"2026-03-01T12:04:02.500Z","level":"warn","message":"slow origin","origin":"fabl","ms":1800}"#,
+    r#"{"ts":"2026-03-01T12:04:03Z","level":30,"msg":"GET / -> 200","status":200}"#,
+    r#"{"@timestamp":"2026-03-01T12:04:03.900Z","severity":"DEBUG","@message":"cache miss","path":"/news/c0451","hit":false}"#,
+    r#"{"ts":"2026-03-01T12:04:04Z","level":"error","event":"retrying","err":{"code":"ECONNRESET","host":"fabl"}}"#,
+    r#"{"ts":"2026-03-01T12:04:05Z","level":"info","msg":"a line cut sh"#,
+];
+
 #[test]
 fn logs_instance_picker() {
     pictures("logs_picker", |app| {

@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::StatefulWidget;
 
-use super::compact;
+use super::compact::{self, Piece};
 use super::level::{self, Level};
 use super::state::{Entry, Kind, LogViewState, Rows};
 use super::wrap::WrapCache;
@@ -172,24 +172,24 @@ impl ClockColumn {
     }
 }
 
-/// What one screen row of a line shows, as byte ranges of it: row `sub` of a wrapped
-/// line, a line scrolled sideways from that column on, else the line compacted message
-/// first when it does not fit. Markers are slipway's own words: never compacted.
+/// What one screen row of a line shows, as pieces of it: row `sub` of a wrapped line, a
+/// line scrolled sideways from that column on, else the line compacted message first
+/// (when it does not fit, or is JSON). Markers are slipway's own words: never compacted.
 fn row_pieces(
     entry: &Entry,
     (seq, sub): (u64, usize),
     h_offset: usize,
     wraps: Option<&mut WrapCache>,
     width: usize,
-) -> Vec<Range<usize>> {
+) -> Vec<Piece> {
     let text = entry.line.text();
     if let Some(wraps) = wraps {
-        return vec![wraps.row(seq, text, sub)];
+        return vec![Piece::Text(wraps.row(seq, text, sub))];
     }
     if h_offset > 0 || entry.kind == Kind::Marker {
-        return vec![skip_columns(text, h_offset)..text.len()];
+        return vec![Piece::Text(skip_columns(text, h_offset)..text.len())];
     }
-    compact::visible(text, width).unwrap_or_else(|| vec![0..text.len()])
+    compact::visible(text, width).unwrap_or_else(|| vec![Piece::Text(0..text.len())])
 }
 
 /// How one visible line is styled: its own colours, then the truncation marker, its
@@ -205,22 +205,28 @@ struct Paint<'a> {
 
 impl Paint<'_> {
     /// Draws `shown` from `(x, y)` on, at most `room` columns.
-    fn row(
-        &self,
-        buf: &mut Buffer,
-        (mut x, y): (u16, u16),
-        mut room: usize,
-        shown: &[Range<usize>],
-    ) {
+    fn row(&self, buf: &mut Buffer, (mut x, y): (u16, u16), mut room: usize, shown: &[Piece]) {
         let text = self.line.text();
         let marker_at = self.line.truncation_marker();
-        for range in shown {
-            for (r, base) in pieces(self.line, range.clone(), self.decor, marker_at) {
+        let runs = |range: &Range<usize>| pieces(self.line, range.clone(), self.decor, marker_at);
+        for piece in shown {
+            let drawn: Vec<(&str, Style)> = match piece {
+                Piece::Text(range) => runs(range)
+                    .into_iter()
+                    .map(|(r, base)| (&text[r.clone()], self.style(&r, base, marker_at)))
+                    .collect(),
+                // Styled as the first character it stands for.
+                Piece::Instead(range, words) => {
+                    let base = runs(range).first().map_or(Style::default(), |(_, s)| *s);
+                    vec![(words.as_str(), self.style(range, base, marker_at))]
+                }
+                Piece::Literal(s) => vec![(*s, self.row_style)],
+            };
+            for (s, style) in drawn {
                 if room == 0 {
                     return;
                 }
-                let style = self.style(&r, base, marker_at);
-                let used = put(buf, x, y, &text[r], room, style);
+                let used = put(buf, x, y, s, room, style);
                 x += used as u16;
                 room -= used;
             }
