@@ -2,42 +2,34 @@
 //! release and why, its deployment, the rollback target, the metric flag, and each
 //! smoke check with its status, latency and why it failed.
 
-use crossterm::event::KeyEvent;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::page::Page;
+use super::page::{Page, PageResult};
 use crate::engine::release::{Phase, StackRelease};
 use crate::feeds::smoke::SmokeReport;
 use crate::text::one_line;
 use crate::tui::theme::Theme;
 
-pub struct DetailsOverlay {
-    page: Page,
-}
-
-pub enum DetailsResult {
-    Open,
-    Closed,
-}
+/// The details of a stack (`v`), or a dry run's plan.
+pub enum Details {}
+pub type DetailsOverlay = Page<Details>;
+/// Every page's answer; the name the app matches on.
+pub type DetailsResult = PageResult;
 
 fn row(label: &str, value: Span<'static>) -> Line<'static> {
     Line::from(vec![Span::raw(format!("  {label:<14}")), value])
 }
 
-impl DetailsOverlay {
+impl Page<Details> {
     /// A titled, scrollable page of plain lines (a dry run's plan).
     pub fn text(title: impl Into<String>, lines: &[String], theme: &Theme) -> Self {
-        DetailsOverlay {
-            page: Page::new(
-                title,
-                lines
-                    .iter()
-                    .map(|l| Line::styled(format!("  {}", one_line(l, 2000)), theme.text))
-                    .collect(),
-            ),
-        }
+        Page::of(
+            title,
+            lines
+                .iter()
+                .map(|l| Line::styled(format!("  {}", one_line(l, 2000)), theme.text))
+                .collect(),
+        )
     }
 
     pub fn new(
@@ -56,32 +48,7 @@ impl DetailsOverlay {
         ));
         lines.push(Line::raw(""));
         lines.extend(smoke_lines(smoke, theme));
-        DetailsOverlay {
-            page: Page::new(format!("{} ({})", stack.name, stack.id), lines),
-        }
-    }
-
-    pub fn on_key(
-        &mut self,
-        key: KeyEvent,
-        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
-        opened_it: bool,
-    ) -> DetailsResult {
-        if self.page.on_key(key, keys, opened_it) {
-            DetailsResult::Closed
-        } else {
-            DetailsResult::Open
-        }
-    }
-
-    pub fn render(
-        &mut self,
-        screen: Rect,
-        buf: &mut Buffer,
-        theme: &Theme,
-        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
-    ) {
-        self.page.render(screen, buf, theme, keys);
+        Page::of(format!("{} ({})", stack.name, stack.id), lines)
     }
 }
 
