@@ -241,9 +241,12 @@ fn logs_pane_shows_the_instance_its_state_and_coloured_levels() {
         assert_ne!(buf[(x + 6, y)].fg, rgb(THEME_ERROR), "only the level word");
         let (x, y) = s.find(PaneId::Logs, "WARN  slow").unwrap();
         assert_eq!(buf[(x, y)].fg, rgb(THEME_WARN));
-        // A JSON line's level field counts too.
-        let (x, y) = s.find(PaneId::Logs, "\"error\"").unwrap();
-        assert_eq!(buf[(x + 1, y)].fg, rgb(THEME_ERROR), "{size:?}");
+        // A JSON line's level field counts too: it reads as the level word, message first.
+        let (x, y) = s.find(PaneId::Logs, "ERROR pool down").unwrap();
+        for dx in 0..5 {
+            assert_eq!(buf[(x + dx, y)].fg, rgb(THEME_ERROR), "{size:?} at +{dx}");
+        }
+        assert_ne!(buf[(x + 6, y)].fg, rgb(THEME_ERROR), "only the level word");
     }
 }
 

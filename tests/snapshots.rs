@@ -25,7 +25,7 @@ use slipway::engine::Event;
 use slipway::tui::app::App;
 use slipway::tui::pane::PaneId;
 use slipway::tui::theme::Theme;
-use support::dashboard::{self, busy_release};
+use support::dashboard::{self, Release, busy_release};
 use support::screen::{draw, focus, frame, key, redact_clock, styles, text, typed};
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 38), (200, 60)];
@@ -37,21 +37,37 @@ fn themes() -> Vec<(&'static str, Theme)> {
 
 /// Draws the picture `name` (the dashboard after `setup`) at every size in every theme.
 fn pictures(name: &str, setup: impl Fn(&mut App)) {
+    release_pictures(name, |rel| setup(&mut rel.app));
+}
+
+/// As [`pictures`], for a `setup` that needs the release's data (its commits, its
+/// repository), not only the dashboard.
+fn release_pictures(name: &str, setup: impl Fn(&mut Release)) {
     for (theme_name, theme) in themes() {
         for (w, h) in SIZES {
-            let mut rel = busy_release(theme.clone());
-            // A first frame lays the screen out, as the real loop does before any key.
-            let _ = draw(&mut rel.app, w, h);
-            setup(&mut rel.app);
-            let buf = frame(&mut rel.app, w, h);
-            let picture = format!(
-                "{}\n--- styles\n{}",
-                redact_clock(&text(&buf)),
-                styles(&buf)
-            );
-            insta::assert_snapshot!(format!("{name}_{w}x{h}_{theme_name}"), picture);
+            picture(name, (w, h), (theme_name, theme.clone()), &setup);
         }
     }
+}
+
+/// One picture: the dashboard after `setup`, at `w`×`h` in one theme.
+fn picture(
+    name: &str,
+    (w, h): (u16, u16),
+    (theme_name, theme): (&str, Theme),
+    setup: impl Fn(&mut Release),
+) {
+    let mut rel = busy_release(theme);
+    // A first frame lays the screen out, as the real loop does before any key.
+    let _ = draw(&mut rel.app, w, h);
+    setup(&mut rel);
+    let buf = frame(&mut rel.app, w, h);
+    let picture = format!(
+        "{}\n--- styles\n{}",
+        redact_clock(&text(&buf)),
+        styles(&buf)
+    );
+    insta::assert_snapshot!(format!("{name}_{w}x{h}_{theme_name}"), picture);
 }
 
 #[test]
@@ -104,6 +120,27 @@ fn logs() {
     pictures("logs", |app| focus(app, PaneId::Logs));
 }
 
+/// JSON lines read like plain ones (level, message, then the fields as `key=value`); a
+/// line cut short stays as it came. Zoomed, so the fields show at 80 columns.
+#[test]
+fn logs_json() {
+    let dark = Theme::load("dark").unwrap_or_else(|e| panic!("{e}"));
+    picture("logs_json", (80, 24), ("dark", dark), |rel| {
+        focus(&mut rel.app, PaneId::Logs);
+        dashboard::log_lines(&mut rel.app, JSON_LOG_LINES);
+        key(&mut rel.app, KeyCode::Char('z'));
+    });
+}
+
+const JSON_LOG_LINES: &[&str] = &[
+    r#"{"ts":"2026-03-01T12:04:02.120Z","level":"error","msg":"upstream timed out","req":"a1b2","route":"Article"}"#,
+    r#"{"time":"2026-03-01T12:04:02.500Z","level":"warn","message":"slow origin","origin":"fabl","ms":1800}"#,
+    r#"{"ts":"2026-03-01T12:04:03Z","level":30,"msg":"GET / -> 200","status":200}"#,
+    r#"{"@timestamp":"2026-03-01T12:04:03.900Z","severity":"DEBUG","@message":"cache miss","path":"/news/c0451","hit":false}"#,
+    r#"{"ts":"2026-03-01T12:04:04Z","level":"error","event":"retrying","err":{"code":"ECONNRESET","host":"fabl"}}"#,
+    r#"{"ts":"2026-03-01T12:04:05Z","level":"info","msg":"a line cut sh"#,
+];
+
 #[test]
 fn logs_instance_picker() {
     pictures("logs_picker", |app| {
@@ -113,9 +150,14 @@ fn logs_instance_picker() {
     });
 }
 
+/// Cedric's deployment as it runs (WWW's, finished, is in every other picture).
 #[test]
 fn deploy() {
-    pictures("deploy", |app| focus(app, PaneId::Deploy));
+    pictures("deploy", |app| {
+        dashboard::cedric_promoting(app);
+        key(app, KeyCode::Char('2'));
+        focus(app, PaneId::Deploy);
+    });
 }
 
 #[test]
@@ -138,7 +180,11 @@ fn confirm_rollback() {
 
 #[test]
 fn confirm_abort() {
-    pictures("confirm_abort", |app| key(app, KeyCode::Char('x')));
+    pictures("confirm_abort", |app| {
+        dashboard::cedric_promoting(app);
+        key(app, KeyCode::Char('2'));
+        key(app, KeyCode::Char('x'));
+    });
 }
 
 #[test]
@@ -154,9 +200,15 @@ fn gates() {
     pictures("gates", |app| key(app, KeyCode::Char('g')));
 }
 
+/// The preview of the report the engine drafted while Cedric's promotion runs.
 #[test]
 fn report() {
-    pictures("report", |app| key(app, KeyCode::Char('R')));
+    release_pictures("report", |rel| {
+        dashboard::cedric_promoting(&mut rel.app);
+        key(&mut rel.app, KeyCode::Char('R'));
+        let draft = dashboard::report_draft(rel);
+        rel.app.on_engine_event(draft);
+    });
 }
 
 #[test]

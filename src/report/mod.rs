@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use build::{Context, build};
 pub use markdown::markdown;
 pub use scope::{Window, parse_since, same_version, select};
-pub use shipped::{RepoAccess, ranges};
+pub use shipped::{RepoAccess, ranges, shipped};
 
 use crate::config::Config;
 

@@ -1,6 +1,10 @@
 //! A release on the dashboard built from fixed data, so its pictures never change by
 //! themselves: four stacks over a real git history with fixed dates (so fixed commit ids),
 //! metrics with one stack flagged, log lines and a deployment's output, a frozen clock.
+//!
+//! What the engine would have done (a promotion, its deployment, the release report) is
+//! fed as the events the engine sends for it, built with the engine's own board functions
+//! and report builder, so a picture shows what a user of the real engine sees.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -14,7 +18,11 @@ use slipway::feeds::metrics::{
     Flag, MetricsUpdate, Point, SeriesUpdate, Shift, Source, SourceReport, SourceTotals, Verdict,
     Watch,
 };
-use slipway::model::{DeploymentId, DeploymentRef, Env, Instance, StackId, StackVersions, Version};
+use slipway::journal::{Act, Entry};
+use slipway::model::{
+    DeployState, DeploymentId, DeploymentRef, Env, Instance, StackId, StackVersions, Version,
+};
+use slipway::report::{self, Context, Draft, RepoAccess, Scope};
 use slipway::tui::app::{App, AppInfo};
 use slipway::tui::theme::Theme;
 use slipway::vcs::{RiskRules, diff};
@@ -24,7 +32,12 @@ use super::gitrepo::GitRepo;
 /// The dashboard and the repository its changes were read from (kept alive with it).
 pub struct Release {
     pub app: App,
-    _repo: GitRepo,
+    /// Full commit ids: what Bruce runs on live, what Cedric and Sally run on live, and
+    /// what every stack runs on test.
+    pub old: String,
+    pub live: String,
+    pub test: String,
+    repo: GitRepo,
 }
 
 pub const STACKS: [(&str, &str); 4] = [
@@ -96,52 +109,208 @@ pub fn release_with(theme: Theme, metrics_series: usize) -> Release {
             changes: Arc::new(Ok(cs)),
         });
     }
-    Release { app, _repo: r }
+    Release {
+        app,
+        old,
+        live,
+        test,
+        repo: r,
+    }
 }
 
-/// [`release`] with every pane holding something: metrics (Sally's errors flagged), the
-/// followed instance's log lines, and a deployment's output.
+/// [`release`] with every pane holding something: WWW promoted through this dashboard
+/// (its deployment's output and end), metrics (Sally's errors flagged), and the followed
+/// instance's log lines.
 pub fn busy_release(theme: Theme) -> Release {
     let mut rel = release_with(theme, 3);
     let app = &mut rel.app;
+    // Before its promotion WWW ran what Cedric and Sally still run.
+    versions_read(app, "www", &rel.live, &rel.test);
+    promote(
+        app,
+        "www",
+        at_clock(12, 0, 5),
+        WWW_DEPLOYMENT,
+        WWW_DEPLOY_LINES,
+    );
+    deploy_finished(app, "www", WWW_DEPLOYMENT, DeployState::Succeeded);
+    // After the deployment, so the status line says what a user reads last: the flag.
     for (id, _) in STACKS {
         app.on_engine_event(Event::Metrics(Box::new(metrics(id))));
     }
     let www = StackId::new("www");
     app.on_engine_event(Event::LogTarget {
-        stack: www.clone(),
+        stack: www,
         instance: Some("www-1a15".into()),
         description: "file /var/log/belfrage/www-1a15.log".into(),
     });
-    let log = |event| Event::Log {
+    app.on_engine_event(www_log(LogFeedEvent::Status(SourceStatus::Following)));
+    log_lines(app, LOG_LINES);
+    rel
+}
+
+/// Cedric's promotion under way, as the engine reports it while the deployment runs: the
+/// board with the deployment in flight, the job's first output, its progress (2 of 6
+/// instances).
+pub fn cedric_promoting(app: &mut App) {
+    promote(
+        app,
+        "cedric",
+        at_clock(12, 3, 10),
+        CEDRIC_DEPLOYMENT,
+        CEDRIC_DEPLOY_LINES,
+    );
+    let mut board = app.board().clone();
+    board.progress(
+        &StackId::new("cedric"),
+        Some(2.0 / 6.0),
+        Some("Updating instances 2/6".into()),
+    );
+    app.on_engine_event(Event::Board(board));
+}
+
+/// More lines from the followed instance (WWW's `www-1a15`), as its log feed sends them.
+pub fn log_lines(app: &mut App, lines: &[&str]) {
+    let lines = lines.iter().map(|l| l.as_bytes()).collect::<LineBatch>();
+    app.on_engine_event(www_log(LogFeedEvent::Lines { lines, dropped: 0 }));
+}
+
+fn www_log(event: LogFeedEvent) -> Event {
+    Event::Log {
         stack: StackId::new("www"),
         instance: "www-1a15".into(),
         event,
+    }
+}
+
+/// The platform's read of a stack's versions, as the engine applies it to its board.
+fn versions_read(app: &mut App, stack: &str, live: &str, test: &str) {
+    let mut board = app.board().clone();
+    board.apply_versions(
+        &StackId::new(stack),
+        StackVersions::pair(Version::new(test), Version::new(live), None),
+    );
+    app.on_engine_event(Event::Board(board));
+}
+
+/// A promotion onto live as the engine carries it out (`engine/deploys.rs`): checked,
+/// marked promoting, the platform's deployment started, its output streamed.
+fn promote(app: &mut App, stack: &str, at: DateTime<Utc>, deployment: &str, output: &[&str]) {
+    let id = StackId::new(stack);
+    let mut board = app.board().clone();
+    let plan = board
+        .check_promote(&id, None, false)
+        .unwrap_or_else(|r| panic!("{stack}: {r}"));
+    board.begin_promotion(&plan, at);
+    app.on_engine_event(Event::Board(board.clone()));
+    let deployment = DeploymentRef {
+        id: DeploymentId::new(deployment),
+        url: None,
     };
-    app.on_engine_event(log(LogFeedEvent::Status(SourceStatus::Following)));
-    let lines = LOG_LINES
-        .iter()
-        .map(|l| l.as_bytes())
-        .collect::<LineBatch>();
-    app.on_engine_event(log(LogFeedEvent::Lines { lines, dropped: 0 }));
+    board.deployment_started(&id, deployment.clone());
+    app.on_engine_event(Event::Board(board));
     app.on_engine_event(Event::DeployStarted {
-        stack: www.clone(),
-        deployment: DeploymentRef {
-            id: DeploymentId::new("5639226"),
-            url: None,
-        },
+        stack: id.clone(),
+        deployment: deployment.clone(),
         action: Action::Promote,
     });
     app.on_engine_event(Event::DeployOutput {
-        stack: www,
-        deployment: DeploymentId::new("5639226"),
-        lines: DEPLOY_LINES
+        stack: id,
+        deployment: deployment.id,
+        lines: output
             .iter()
             .map(std::string::ToString::to_string)
             .collect(),
     });
-    rel
 }
+
+/// The platform reported the deployment ended (no smoke checks configured, so a
+/// successful one makes the stack live at once).
+fn deploy_finished(app: &mut App, stack: &str, deployment: &str, state: DeployState) {
+    let id = StackId::new(stack);
+    let mut board = app.board().clone();
+    board.deployment_finished(&id, state.clone(), None, false);
+    app.on_engine_event(Event::Board(board));
+    app.on_engine_event(Event::DeployFinished {
+        stack: id,
+        deployment: DeploymentId::new(deployment),
+        state,
+        message: None,
+    });
+}
+
+/// The engine's answer to `R` once Cedric's promotion is under way: the report built from
+/// the journal this release wrote and the repository (`report::build` over
+/// `report::select`, as `report::gather` does), with the dashboard's frozen time.
+pub fn report_draft(rel: &Release) -> Event {
+    let (live, test) = (rel.live.as_str(), rel.test.as_str());
+    let entries = vec![
+        journaled(at_clock(11, 58, 40), Act::Announce)
+            .versions(live, test)
+            .detail("release message sent to chat"),
+        journaled(at_clock(12, 0, 5), Act::Promote)
+            .stack("www")
+            .env("live")
+            .versions(live, test),
+        journaled(at_clock(12, 0, 6), Act::DeployStarted)
+            .stack("www")
+            .deployment(WWW_DEPLOYMENT)
+            .env("live")
+            .versions(live, test)
+            .detail("promote"),
+        journaled(at_clock(12, 1, 20), Act::DeployFinished)
+            .stack("www")
+            .deployment(WWW_DEPLOYMENT)
+            .outcome("succeeded")
+            .env("live")
+            .versions(live, test),
+        journaled(at_clock(12, 3, 10), Act::Promote)
+            .stack("cedric")
+            .env("live")
+            .versions(live, test),
+        journaled(at_clock(12, 3, 11), Act::DeployStarted)
+            .stack("cedric")
+            .deployment(CEDRIC_DEPLOYMENT)
+            .env("live")
+            .versions(live, test)
+            .detail("promote"),
+    ];
+    let window = report::select(&entries, &Scope::default()).unwrap_or_else(|e| panic!("{e}"));
+    let ranges = report::ranges(&window.entries, "live");
+    let shipped = report::shipped(
+        &RepoAccess::Path(rel.repo.path_buf()),
+        &ranges,
+        &RiskRules::defaults(),
+    );
+    let ctx = Context {
+        service: "belfrage".into(),
+        stacks: STACKS
+            .iter()
+            .map(|(id, name)| ((*id).to_string(), (*name).to_string()))
+            .collect(),
+        live_env: "live".into(),
+        journal: "/home/alice/.local/state/slipway/journal/belfrage.jsonl".into(),
+        unreadable: 0,
+        generated_at: at_clock(12, 4, 0),
+    };
+    let built = report::build(&ctx, &window, shipped);
+    Event::ReportDraft(Ok(Draft::new(
+        &built,
+        Ok(vec!["#belfrage (the release thread)".into()]),
+    )))
+}
+
+/// An entry as the engine records it, by alice on her laptop.
+fn journaled(at: DateTime<Utc>, act: Act) -> Entry {
+    let mut e = Entry::new(act);
+    e.at = at;
+    e.user = "alice".into();
+    e.host = "laptop".into();
+    e
+}
+
+const WWW_DEPLOYMENT: &str = "5639225";
+const CEDRIC_DEPLOYMENT: &str = "5639226";
 
 const LOG_LINES: &[&str] = &[
     "2026-03-01T12:03:58.457Z INFO  [NNFQO2cbO4AeCsWCO-I2] GET / -> 200 in 12ms route=HomePage",
@@ -151,16 +320,27 @@ const LOG_LINES: &[&str] = &[
     "2026-03-01T12:04:01.300Z DEBUG [ngPOJFu40IakHfwO2mGd] cache miss for /news/articles/c0451",
 ];
 
-const DEPLOY_LINES: &[&str] = &[
-    "[12:03:12] Deploying c570624 to live",
+const WWW_DEPLOY_LINES: &[&str] = &[
+    "[12:00:06] Deploying 7a87378 to live",
+    "[12:00:31] Updating instances 6/6",
+    "[12:01:12] Health checks passing on 6 of 6",
+];
+
+const CEDRIC_DEPLOY_LINES: &[&str] = &[
+    "[12:03:12] Deploying 7a87378 to live",
     "[12:03:20] Updating instances 2/6",
     "[12:03:31] Health checks passing on 2 of 6",
 ];
 
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+/// 2026-03-01 at `h:m:s` UTC, the day of this release.
+fn at_clock(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, h, m, s)
         .single()
         .unwrap_or_default()
+}
+
+fn t0() -> DateTime<Utc> {
+    at_clock(12, 0, 0)
 }
 
 /// Rounds before the promotion, and since (one every 2 s).

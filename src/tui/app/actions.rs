@@ -387,16 +387,25 @@ impl App {
             Err(refusal) => return self.say(Level::Warn, crate::tui::remedy::refusal(&refusal)),
         };
         let name = self.name_of(&stack);
-        let env = self
-            .board
-            .get(&stack)
-            .and_then(|s| s.phase.in_flight())
-            .map_or_else(Env::live, |t| t.env.clone());
-        let body = vec![
-            field(
-                "Stack",
-                Span::styled(format!("{name} ({stack})"), self.theme.title),
-            ),
+        let moving = self.board.get(&stack).and_then(|s| s.phase.in_flight());
+        let env = moving.map_or_else(Env::live, |t| t.env.clone());
+        let mut body = vec![field(
+            "Stack",
+            Span::styled(format!("{name} ({stack})"), self.theme.title),
+        )];
+        // Which versions, as the promote dialog names them: what an abort leaves running
+        // and what it stops.
+        if let Some(t) = moving {
+            body.push(field(
+                &format!("{} now", capitalise(env.as_str())),
+                Span::raw(t.from.short().to_string()),
+            ));
+            body.push(field(
+                "Deploying",
+                Span::styled(t.to.short().to_string(), self.theme.accent),
+            ));
+        }
+        body.extend([
             field("Deployment", Span::raw(format!("#{}", deployment.id))),
             field(
                 "Environment",
@@ -407,7 +416,7 @@ impl App {
                 "Some instances may already run the new version.",
                 self.theme.warn,
             ),
-        ];
+        ]);
         self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
             format!("Abort {name}'s deployment?"),
             body,

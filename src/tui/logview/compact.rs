@@ -1,19 +1,39 @@
 //! Message first on a narrow pane: when a log line does not fit, its leading ISO timestamp
 //! shrinks to `HH:MM:SS` (or goes, when even that leaves too little room) and a bracketed
-//! request id before the message is dropped. The answer is a list of byte ranges of the
-//! original line, so level colours and filter matches still land on the right characters.
+//! request id before the message is dropped. A JSON object line is laid out message
+//! first at any width (`json.rs`). The answer is a list of pieces of the original line
+//! (byte ranges), so level colours and filter matches still land on the right characters.
 
 use std::ops::Range;
 
-/// Below this many columns the `HH:MM:SS` goes too: the message needs the room.
-const CLOCK_FROM: usize = 36;
-/// From this many columns the full timestamp is kept even when the line is cut.
-const FULL_FROM: usize = 100;
+use unicode_width::UnicodeWidthStr;
 
-/// The parts of `text` to draw, in order, when it is wider than `width`; `None` when the
-/// line fits or has no prefix to shrink.
-pub fn visible(text: &str, width: usize) -> Option<Vec<Range<usize>>> {
-    if unicode_width::UnicodeWidthStr::width(text) <= width {
+/// Below this many columns the `HH:MM:SS` goes too: the message needs the room.
+pub(super) const CLOCK_FROM: usize = 36;
+/// From this many columns the full timestamp is kept even when the line is cut.
+pub(super) const FULL_FROM: usize = 100;
+
+/// One piece of a line as drawn, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// These bytes of the line, as they are.
+    Text(Range<usize>),
+    /// These bytes of the line, shown as other words in their style: a JSON line's level
+    /// in capitals (`"error"` → `ERROR`).
+    Instead(Range<usize>, String),
+    /// Spacing or an `=` that is not in the line (between a JSON line's fields), plain.
+    Literal(&'static str),
+}
+
+/// The pieces of `text` to draw at `width` columns; `None` when it is drawn as it is (it
+/// fits, or has no prefix to shrink and is no JSON object).
+pub fn visible(text: &str, width: usize) -> Option<Vec<Piece>> {
+    if text.starts_with('{')
+        && let Some(pieces) = super::json::pieces(text, width)
+    {
+        return Some(pieces);
+    }
+    if text.width() <= width {
         return None;
     }
     let ts = timestamp(text);
@@ -46,20 +66,32 @@ pub fn visible(text: &str, width: usize) -> Option<Vec<Range<usize>>> {
         p.start = p.start.min(p.end);
     }
     parts.retain(|p| !p.is_empty());
-    Some(parts)
+    Some(parts.into_iter().map(Piece::Text).collect())
 }
 
-struct Stamp {
-    all: Range<usize>,
+pub(super) struct Stamp {
+    pub(super) all: Range<usize>,
     /// `HH:MM:SS` inside it.
-    clock: Range<usize>,
-    /// Where the stamp ends (a space follows).
+    pub(super) clock: Range<usize>,
+    /// Where the stamp ends.
     end: usize,
 }
 
 /// `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|±hh:mm]` at the start, followed by a space.
 fn timestamp(text: &str) -> Option<Stamp> {
-    let b = text.as_bytes();
+    let stamp = stamp_at(text, 0)?;
+    (text.as_bytes().get(stamp.end) == Some(&b' ')).then_some(stamp)
+}
+
+/// The same stamp filling `within` exactly (a JSON line's time value).
+pub(super) fn stamp_in(text: &str, within: Range<usize>) -> Option<Stamp> {
+    let stamp = stamp_at(text.get(..within.end)?, within.start)?;
+    (stamp.end == within.end).then_some(stamp)
+}
+
+/// The ISO stamp starting at byte `from`, up to the first byte that cannot be part of it.
+fn stamp_at(text: &str, from: usize) -> Option<Stamp> {
+    let b = text.as_bytes().get(from..)?;
     let digits = |r: Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     let at = |i: usize, c: u8| b.get(i) == Some(&c);
     let ok = digits(0..4)
@@ -84,18 +116,20 @@ fn timestamp(text: &str) -> Option<Stamp> {
         }
         end += 1;
     }
-    if end >= b.len() {
-        return None;
-    }
     Some(Stamp {
-        all: 0..end,
-        clock: 11..19,
-        end,
+        all: from..from + end,
+        clock: from + 11..from + 19,
+        end: from + end,
     })
 }
 
 /// A bracketed id-like token (`[NNFQO2cbO4AeCsWCO-I2]`, `[req=00010001]`) among the first
 /// words after `from`, followed by a space: the byte range from `[` to `]`.
+///
+/// A bracketed time (`[12:03:31]`, how deploy jobs stamp their lines) is not an id. It
+/// was taken for one, so only the lines too wide for the pane lost their time and the
+/// output read as if the job had printed some lines without one. Every line keeps it
+/// now: it is already as short as the `HH:MM:SS` a timestamp shrinks to.
 fn request_id(text: &str, from: usize) -> Option<Range<usize>> {
     let rest = text.get(from..)?;
     let mut offset = from;
@@ -107,6 +141,7 @@ fn request_id(text: &str, from: usize) -> Option<Range<usize>> {
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'=' | b'.' | b':'))
             && inner.bytes().any(|c| c.is_ascii_digit())
+            && !is_clock(inner)
             && text.as_bytes().get(offset + word.len()) == Some(&b' ')
         {
             return Some(offset..offset + word.len() - 1);
@@ -114,6 +149,28 @@ fn request_id(text: &str, from: usize) -> Option<Range<usize>> {
         offset += word.len() + 1;
     }
     None
+}
+
+/// `12:03:31`, `12:03:31.250`: a time of day, not an id.
+fn is_clock(word: &str) -> bool {
+    word.contains(':')
+        && word
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.'))
+}
+
+/// `text` as drawn at `width` columns, before the pane cuts what does not fit (tests).
+#[cfg(test)]
+pub(super) fn as_drawn(text: &str, width: usize) -> String {
+    let pieces = visible(text, width).unwrap_or_else(|| vec![Piece::Text(0..text.len())]);
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(r) => &text[r.clone()],
+            Piece::Instead(_, words) => words.as_str(),
+            Piece::Literal(s) => s,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -124,10 +181,7 @@ mod tests {
         "2026-12-01T16:01:58.528Z DEBUG [NNFQO2cbO4AeCsWCO-I2] cache miss for /news/articles";
 
     fn shown(text: &str, width: usize) -> String {
-        match visible(text, width) {
-            Some(parts) => parts.into_iter().map(|r| &text[r]).collect(),
-            None => text.to_string(),
-        }
+        as_drawn(text, width)
     }
 
     #[test]
@@ -167,6 +221,27 @@ mod tests {
     }
 
     #[test]
+    fn every_deploy_line_keeps_its_bracketed_time() {
+        let lines = [
+            "[12:03:12] Deploying c570624 to live",
+            "[12:03:20] Updating instances 2/6",
+            "[12:03:31] Health checks passing on 2 of 6",
+            "[12:03:31.250] Health checks passing on 2 of 6",
+        ];
+        for width in [20, 38, 60] {
+            for line in lines {
+                let drawn = shown(line, width);
+                assert!(drawn.starts_with("[12:03:"), "{width}: {drawn:?}");
+            }
+        }
+        // An id after the time still goes, the time stays.
+        assert_eq!(
+            shown("[12:03:31] [req-0001abcd] Health checks passing", 38),
+            "[12:03:31] Health checks passing"
+        );
+    }
+
+    #[test]
     fn odd_input_never_panics() {
         for text in [
             "2026-12-01T16:01:58",
@@ -174,6 +249,11 @@ mod tests {
             "[abcdefgh1] ",
             "é",
             "",
+            "{",
+            "{\"ts\":\"2026-12-01T16:01:58",
+            "{\"ts\":\"2026-12-01T16:01:58Z\"}",
+            "{\"level\":\"é\",\"msg\":\"\\\"\"}",
+            "{\"\":\"\"}",
         ] {
             for w in [0, 1, 10, 40, 120] {
                 let _ = shown(text, w);

@@ -13,6 +13,18 @@ pub enum Level {
     Debug,
 }
 
+impl Level {
+    /// The level as a plain line's level word reads (a JSON line's numeric level shows so).
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Error => "ERROR",
+            Level::Warn => "WARN",
+            Level::Info => "INFO",
+            Level::Debug => "DEBUG",
+        }
+    }
+}
+
 /// Level words are looked for this far into a line (timestamps and a logger name first).
 const SCAN: usize = 200;
 

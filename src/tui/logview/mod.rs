@@ -6,6 +6,7 @@
 
 mod compact;
 mod export;
+mod json;
 mod level;
 mod render;
 mod state;

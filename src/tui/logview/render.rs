@@ -11,9 +11,11 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::StatefulWidget;
 
-use super::compact;
+use super::compact::{self, Piece};
 use super::level::{self, Level};
-use super::state::{Kind, LogViewState, Rows};
+use super::state::{Entry, Kind, LogViewState, Rows};
+use super::wrap::WrapCache;
+use crate::text::StyledLine;
 use crate::text::sanitize::group_thousands;
 
 /// The colours the view needs, passed in by the pane (from the theme).
@@ -89,13 +91,9 @@ pub fn render(state: &mut LogViewState, area: Rect, buf: &mut Buffer, styles: &L
         state.row_lines.clear();
         return;
     }
-    let clock_w = if state.timestamps && area.width > CLOCK_WIDTH * 2 {
-        CLOCK_WIDTH
-    } else {
-        0
-    };
-    let text_x = area.x + clock_w;
-    let text_w = (area.width - clock_w) as usize;
+    let mut clock = ClockColumn::new(state.timestamps && area.width > CLOCK_WIDTH * 2);
+    let text_x = area.x + clock.width;
+    let text_w = (area.width - clock.width) as usize;
     if state.wrap {
         state.wraps.set_width(text_w);
     }
@@ -104,7 +102,6 @@ pub fn render(state: &mut LogViewState, area: Rect, buf: &mut Buffer, styles: &L
     let mut row_lines = std::mem::take(&mut state.row_lines);
     row_lines.clear();
     let mut lines_drawn = 0usize;
-    let mut clock_cache: (i64, String) = (i64::MIN, String::new());
     let mut current: Option<(u64, LineDecor)> = None;
     for (row, &(seq, sub)) in visual.iter().enumerate() {
         let y = area.y + row as u16;
@@ -112,78 +109,33 @@ pub fn render(state: &mut LogViewState, area: Rect, buf: &mut Buffer, styles: &L
         let Some(entry) = state.ring.get(seq) else {
             continue;
         };
-        let text = entry.line.text();
         if current.as_ref().is_none_or(|(s, _)| *s != seq) {
             lines_drawn += 1;
-            current = Some((seq, LineDecor::find(state, entry.kind, text)));
+            current = Some((seq, LineDecor::find(state, entry.kind, entry.line.text())));
         }
         let Some((_, decor)) = &current else {
             continue;
         };
         let selected = !state.follow && state.selected == Some(seq);
         let row_style = if selected {
+            buf.set_style(Rect::new(area.x, y, area.width, 1), styles.selection);
             styles.selection
         } else {
             Style::default()
         };
-        if selected {
-            buf.set_style(Rect::new(area.x, y, area.width, 1), styles.selection);
+        if sub == 0 {
+            clock.draw(buf, area.x, y, entry.at, styles.dim.patch(row_style));
         }
-        if clock_w > 0 && sub == 0 {
-            if clock_cache.0 != entry.at {
-                clock_cache = (entry.at, clock(entry.at));
-            }
-            put(
-                buf,
-                area.x,
-                y,
-                &clock_cache.1,
-                (clock_w - 1) as usize,
-                styles.dim.patch(row_style),
-            );
-        }
-        // Not wrapped and not scrolled sideways, a line too wide shows its message first.
-        let compacted = (!state.wrap && state.h_offset == 0 && entry.kind != Kind::Marker)
-            .then(|| compact::visible(text, text_w))
-            .flatten();
-        let whole = if state.wrap {
-            state.wraps.row(seq, text, sub)
-        } else {
-            skip_columns(text, state.h_offset)..text.len()
+        let wraps = state.wrap.then_some(&mut state.wraps);
+        let shown = row_pieces(entry, (seq, sub), state.h_offset, wraps, text_w);
+        let paint = Paint {
+            styles,
+            decor,
+            line: &entry.line,
+            marker: entry.kind == Kind::Marker,
+            row_style,
         };
-        let ranges = compacted.unwrap_or_else(|| std::iter::once(whole).collect());
-        let marker_at = entry.line.truncation_marker();
-        let mut x = text_x;
-        let mut room = text_w;
-        let visible = ranges
-            .into_iter()
-            .flat_map(|range| pieces(&entry.line, range, decor, marker_at));
-        for (r, base) in visible {
-            if room == 0 {
-                break;
-            }
-            let mut style = base;
-            if entry.kind == Kind::Marker || marker_at.is_some_and(|m| r.start >= m) {
-                style = style.patch(styles.marker);
-            }
-            if let Some((lvl, lr)) = &decor.level
-                && r.start >= lr.start
-                && r.end <= lr.end
-            {
-                style = style.patch(styles.level(*lvl));
-            }
-            style = style.patch(row_style);
-            if decor
-                .matches
-                .iter()
-                .any(|m| r.start >= m.start && r.end <= m.end)
-            {
-                style = style.patch(styles.highlight);
-            }
-            let used = put(buf, x, y, &text[r], room, style);
-            x += used as u16;
-            room -= used;
-        }
+        paint.row(buf, (text_x, y), text_w, &shown);
     }
     // Rows below the last line map to nothing for clicks.
     row_lines.resize(area.height as usize, None);
@@ -191,6 +143,119 @@ pub fn render(state: &mut LogViewState, area: Rect, buf: &mut Buffer, styles: &L
     state.page_lines = lines_drawn.max(1);
 
     overlays(state, area, buf, styles, visual.is_empty());
+}
+
+/// The `HH:MM:SS` column before each line (when shown and there is room for it), each
+/// time formatted once for the lines that share it.
+struct ClockColumn {
+    /// Columns it takes, its space included; 0 when not shown.
+    width: u16,
+    last: (i64, String),
+}
+
+impl ClockColumn {
+    fn new(shown: bool) -> Self {
+        ClockColumn {
+            width: if shown { CLOCK_WIDTH } else { 0 },
+            last: (i64::MIN, String::new()),
+        }
+    }
+
+    fn draw(&mut self, buf: &mut Buffer, x: u16, y: u16, at: i64, style: Style) {
+        if self.width == 0 {
+            return;
+        }
+        if self.last.0 != at {
+            self.last = (at, clock(at));
+        }
+        put(buf, x, y, &self.last.1, (self.width - 1) as usize, style);
+    }
+}
+
+/// What one screen row of a line shows, as pieces of it: row `sub` of a wrapped line, a
+/// line scrolled sideways from that column on, else the line compacted message first
+/// (when it does not fit, or is JSON). Markers are slipway's own words: never compacted.
+fn row_pieces(
+    entry: &Entry,
+    (seq, sub): (u64, usize),
+    h_offset: usize,
+    wraps: Option<&mut WrapCache>,
+    width: usize,
+) -> Vec<Piece> {
+    let text = entry.line.text();
+    if let Some(wraps) = wraps {
+        return vec![Piece::Text(wraps.row(seq, text, sub))];
+    }
+    if h_offset > 0 || entry.kind == Kind::Marker {
+        return vec![Piece::Text(skip_columns(text, h_offset)..text.len())];
+    }
+    compact::visible(text, width).unwrap_or_else(|| vec![Piece::Text(0..text.len())])
+}
+
+/// How one visible line is styled: its own colours, then the truncation marker, its
+/// level word, the selection and filter matches over them.
+struct Paint<'a> {
+    styles: &'a LogViewStyles,
+    decor: &'a LineDecor,
+    line: &'a StyledLine,
+    /// A marker line (a gap, a deployment's end): drawn in the marker style throughout.
+    marker: bool,
+    row_style: Style,
+}
+
+impl Paint<'_> {
+    /// Draws `shown` from `(x, y)` on, at most `room` columns.
+    fn row(&self, buf: &mut Buffer, (mut x, y): (u16, u16), mut room: usize, shown: &[Piece]) {
+        let text = self.line.text();
+        let marker_at = self.line.truncation_marker();
+        let runs = |range: &Range<usize>| pieces(self.line, range.clone(), self.decor, marker_at);
+        for piece in shown {
+            let drawn: Vec<(&str, Style)> = match piece {
+                Piece::Text(range) => runs(range)
+                    .into_iter()
+                    .map(|(r, base)| (&text[r.clone()], self.style(&r, base, marker_at)))
+                    .collect(),
+                // Styled as the first character it stands for.
+                Piece::Instead(range, words) => {
+                    let base = runs(range).first().map_or(Style::default(), |(_, s)| *s);
+                    vec![(words.as_str(), self.style(range, base, marker_at))]
+                }
+                Piece::Literal(s) => vec![(*s, self.row_style)],
+            };
+            for (s, style) in drawn {
+                if room == 0 {
+                    return;
+                }
+                let used = put(buf, x, y, s, room, style);
+                x += used as u16;
+                room -= used;
+            }
+        }
+    }
+
+    /// The style of bytes `r` of the line, whose own style is `base`.
+    fn style(&self, r: &Range<usize>, base: Style, marker_at: Option<usize>) -> Style {
+        let mut style = base;
+        if self.marker || marker_at.is_some_and(|m| r.start >= m) {
+            style = style.patch(self.styles.marker);
+        }
+        if let Some((lvl, lr)) = &self.decor.level
+            && r.start >= lr.start
+            && r.end <= lr.end
+        {
+            style = style.patch(self.styles.level(*lvl));
+        }
+        style = style.patch(self.row_style);
+        if self
+            .decor
+            .matches
+            .iter()
+            .any(|m| r.start >= m.start && r.end <= m.end)
+        {
+            style = style.patch(self.styles.highlight);
+        }
+        style
+    }
 }
 
 /// What a visible line needs besides its own styles: its level word and filter matches.

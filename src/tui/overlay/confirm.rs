@@ -350,40 +350,8 @@ impl ConfirmDialog {
     }
 
     pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &ConfirmKeys) {
-        let over = keys.main.first_key(Confirm::Override);
         // The override warning comes first: it must stay visible however long the body.
-        let mut lines = Vec::new();
-        if let Some(why) = &self.impossible {
-            lines.push(Line::styled(format!("⛔ {why}"), theme.error));
-            lines.push(Line::styled(
-                format!("  {} to cancel.", keys.main.first_key(Confirm::Cancel)),
-                theme.error,
-            ));
-            lines.push(Line::raw(""));
-        } else if let Some(why) = &self.override_needed {
-            if self.overridden {
-                lines.push(Line::styled(format!("⚠ Overridden: {why}"), theme.warn));
-            } else {
-                lines.push(Line::styled(format!("⚠ {why}"), theme.warn));
-                let cancel = keys.main.first_key(Confirm::Cancel);
-                let then = if self.reason_needed {
-                    format!(
-                        "  Press {over} to override (you will be asked why), or {cancel} to cancel."
-                    )
-                } else {
-                    format!("  Press {over} to override, or {cancel} to cancel.")
-                };
-                lines.push(Line::styled(then, theme.warn));
-            }
-            if let Some(input) = &self.reason {
-                lines.push(Line::from(vec![
-                    Span::styled("  Why (journaled): ", theme.warn),
-                    Span::styled(input.text().to_string(), theme.text),
-                    Span::styled("▏", theme.accent),
-                ]));
-            }
-            lines.push(Line::raw(""));
-        }
+        let mut lines = self.warning_lines(keys, theme);
         // Border, button row and its spacer take five rows; the body gets the rest.
         let room = (screen.height.saturating_sub(5) as usize).saturating_sub(lines.len());
         if self.body.len() > room {
@@ -416,7 +384,49 @@ impl ConfirmDialog {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(text_area, buf);
-        // Buttons on the last inner row, right-aligned: [ Cancel ]  [ Promote ].
+        self.render_buttons(inner, buf, theme);
+    }
+
+    /// What stands in the way, above the body: why it cannot be done at all, or what
+    /// needs overriding and how (with the reason being typed), then a blank row.
+    fn warning_lines(&self, keys: &ConfirmKeys, theme: &Theme) -> Vec<Line<'static>> {
+        let over = keys.main.first_key(Confirm::Override);
+        let cancel = keys.main.first_key(Confirm::Cancel);
+        let mut lines = Vec::new();
+        if let Some(why) = &self.impossible {
+            lines.push(Line::styled(format!("⛔ {why}"), theme.error));
+            lines.push(Line::styled(format!("  {cancel} to cancel."), theme.error));
+        } else if let Some(why) = &self.override_needed {
+            if self.overridden {
+                lines.push(Line::styled(format!("⚠ Overridden: {why}"), theme.warn));
+            } else {
+                lines.push(Line::styled(format!("⚠ {why}"), theme.warn));
+                let then = if self.reason_needed {
+                    format!(
+                        "  Press {over} to override (you will be asked why), or {cancel} to cancel."
+                    )
+                } else {
+                    format!("  Press {over} to override, or {cancel} to cancel.")
+                };
+                lines.push(Line::styled(then, theme.warn));
+            }
+            if let Some(input) = &self.reason {
+                lines.push(Line::from(vec![
+                    Span::styled("  Why (journaled): ", theme.warn),
+                    Span::styled(input.text().to_string(), theme.text),
+                    Span::styled("▏", theme.accent),
+                ]));
+            }
+        } else {
+            return lines;
+        }
+        lines.push(Line::raw(""));
+        lines
+    }
+
+    /// `[ Cancel ]  [ Promote ]` on the last row of `inner`, right-aligned; the action
+    /// dimmed while it cannot be confirmed. Kept for clicks.
+    fn render_buttons(&mut self, inner: Rect, buf: &mut Buffer, theme: &Theme) {
         let cancel = " Cancel ".to_string();
         let action = format!(" {} ", self.confirm_label);
         let y = inner.bottom().saturating_sub(1);

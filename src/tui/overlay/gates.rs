@@ -2,37 +2,29 @@
 //! first, then each checked promotion's own, each with its one-line reason. Read-only;
 //! the engine keeps it current and the next `g` shows the newest.
 
-use crossterm::event::KeyEvent;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::page::Page;
+use super::page::{Page, PageResult};
 use crate::engine::gates::{Level, Report};
 use crate::tui::theme::Theme;
 
-pub struct GatesOverlay {
-    page: Page,
-}
+/// The pre-flight gates (`g`).
+pub enum Gates {}
+pub type GatesOverlay = Page<Gates>;
+/// Every page's answer; the name the app matches on.
+pub type GatesResult = PageResult;
 
-pub enum GatesResult {
-    Open,
-    Closed,
-}
-
-impl GatesOverlay {
+impl Page<Gates> {
     /// `None`: the engine has not judged the gates yet (no versions read).
-    pub fn new(report: Option<&Report>, theme: &Theme) -> GatesOverlay {
+    pub fn new(report: Option<&Report>, theme: &Theme) -> Self {
         let Some(report) = report else {
-            return GatesOverlay {
-                page: Page::new(
-                    "Pre-flight gates",
-                    vec![Line::styled(
-                        "  Not judged yet: the engine has not read the versions.",
-                        theme.dim,
-                    )],
-                ),
-            };
+            return Page::of(
+                "Pre-flight gates",
+                vec![Line::styled(
+                    "  Not judged yet: the engine has not read the versions.",
+                    theme.dim,
+                )],
+            );
         };
         let style = |level: Level, evaluated: bool| match level {
             Level::Block => theme.error,
@@ -85,37 +77,12 @@ impl GatesOverlay {
             Some((_, text)) => Line::styled(format!("{text}: promoting is allowed."), theme.warn),
         };
         lines.insert(0, verdict);
-        GatesOverlay {
-            page: Page::new(
-                format!(
-                    "Pre-flight gates · {}",
-                    report.at.with_timezone(&chrono::Local).format("%H:%M:%S")
-                ),
-                lines,
+        Page::of(
+            format!(
+                "Pre-flight gates · {}",
+                report.at.with_timezone(&chrono::Local).format("%H:%M:%S")
             ),
-        }
-    }
-
-    pub fn on_key(
-        &mut self,
-        key: KeyEvent,
-        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
-        opened_it: bool,
-    ) -> GatesResult {
-        if self.page.on_key(key, keys, opened_it) {
-            GatesResult::Closed
-        } else {
-            GatesResult::Open
-        }
-    }
-
-    pub fn render(
-        &mut self,
-        screen: Rect,
-        buf: &mut Buffer,
-        theme: &Theme,
-        keys: &crate::tui::keymap::Keymap<super::keys::Scroll>,
-    ) {
-        self.page.render(screen, buf, theme, keys);
+            lines,
+        )
     }
 }

@@ -3,41 +3,31 @@
 //! flags raised. The engine reads the journal (`Command::LoadHistory`); this only draws
 //! what it sent.
 
-use crossterm::event::KeyEvent;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::keys::Scroll;
-use super::page::Page;
+use super::page::{Page, PageResult};
 use crate::engine::release::Board;
 use crate::history::{Timeline, Tone, outcome_words, tone, versions_words};
 use crate::journal::Entry;
 use crate::text::one_line;
-use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
-
-pub struct HistoryOverlay {
-    page: Page,
-}
-
-pub enum HistoryResult {
-    Open,
-    Closed,
-}
 
 const TITLE: &str = "History · newest first";
 
-impl HistoryOverlay {
+/// The journal's timeline (`H`).
+pub enum History {}
+pub type HistoryOverlay = Page<History>;
+/// Every page's answer; the name the app matches on.
+pub type HistoryResult = PageResult;
+
+impl Page<History> {
     /// Shown while the engine reads the journal.
-    pub fn loading(theme: &Theme) -> HistoryOverlay {
-        HistoryOverlay {
-            page: Page::new(
-                TITLE,
-                vec![Line::styled("  Reading the journal…", theme.dim)],
-            ),
-        }
+    pub fn loading(theme: &Theme) -> Self {
+        Page::of(
+            TITLE,
+            vec![Line::styled("  Reading the journal…", theme.dim)],
+        )
     }
 
     pub fn new(result: &Result<Timeline, String>, board: &Board, theme: &Theme) -> Self {
@@ -49,27 +39,7 @@ impl HistoryOverlay {
             )],
             Ok(t) => timeline_lines(t, board, theme),
         };
-        HistoryOverlay {
-            page: Page::new(TITLE, lines),
-        }
-    }
-
-    /// `opened_it`: the key is the one that opens this overlay (it closes it too).
-    pub fn on_key(
-        &mut self,
-        key: KeyEvent,
-        keys: &Keymap<Scroll>,
-        opened_it: bool,
-    ) -> HistoryResult {
-        if self.page.on_key(key, keys, opened_it) {
-            HistoryResult::Closed
-        } else {
-            HistoryResult::Open
-        }
-    }
-
-    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
-        self.page.render(screen, buf, theme, keys);
+        Page::of(TITLE, lines)
     }
 }
 

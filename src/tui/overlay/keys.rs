@@ -18,11 +18,10 @@ pub enum Scroll {
     Close,
 }
 
-pub static HELP: Scope<Scroll> = Scope {
-    name: "help",
-    title: "This help",
-    kind: ScopeKind::Dialog,
-    bindings: &[
+/// The rows every scrolling page shares, before its own close row: one list, so the
+/// pages cannot come to scroll differently.
+const fn scrolling(close: Binding<Scroll>) -> [Binding<Scroll>; 7] {
+    [
         s(Scroll::Down, "down", &["j", "Down"], "down", "scroll down"),
         s(Scroll::Up, "up", &["k", "Up"], "up", "scroll up"),
         s(
@@ -35,14 +34,21 @@ pub static HELP: Scope<Scroll> = Scope {
         s(Scroll::PageUp, "page_up", &["PgUp"], "page up", "a page up"),
         s(Scroll::Top, "top", &["Home", "g"], "top", "to the top"),
         s(Scroll::Bottom, "bottom", &["End", "G"], "end", "to the end"),
-        s(
-            Scroll::Close,
-            "close",
-            &["Esc", "?", "q", "Enter"],
-            "close",
-            "close the help",
-        ),
-    ],
+        close,
+    ]
+}
+
+pub static HELP: Scope<Scroll> = Scope {
+    name: "help",
+    title: "This help",
+    kind: ScopeKind::Dialog,
+    bindings: &scrolling(s(
+        Scroll::Close,
+        "close",
+        &["Esc", "?", "q", "Enter"],
+        "close",
+        "close the help",
+    )),
 };
 
 /// The details (`v`), the gates (`g`) and a dry run's plan; the key that opened one
@@ -51,27 +57,13 @@ pub static PAGE: Scope<Scroll> = Scope {
     name: "page",
     title: "Details, gates and plan pages",
     kind: ScopeKind::Dialog,
-    bindings: &[
-        s(Scroll::Down, "down", &["j", "Down"], "down", "scroll down"),
-        s(Scroll::Up, "up", &["k", "Up"], "up", "scroll up"),
-        s(
-            Scroll::PageDown,
-            "page_down",
-            &["PgDn", "space"],
-            "page",
-            "a page down",
-        ),
-        s(Scroll::PageUp, "page_up", &["PgUp"], "page up", "a page up"),
-        s(Scroll::Top, "top", &["Home", "g"], "top", "to the top"),
-        s(Scroll::Bottom, "bottom", &["End", "G"], "end", "to the end"),
-        s(
-            Scroll::Close,
-            "close",
-            &["Esc", "q", "Enter"],
-            "close",
-            "close (so does the key that opened it)",
-        ),
-    ],
+    bindings: &scrolling(s(
+        Scroll::Close,
+        "close",
+        &["Esc", "q", "Enter"],
+        "close",
+        "close (so does the key that opened it)",
+    )),
 };
 
 /// `H`: the journal's timeline per stack; `H` closes it too.
@@ -79,27 +71,13 @@ pub static HISTORY: Scope<Scroll> = Scope {
     name: "history",
     title: "History (H)",
     kind: ScopeKind::Dialog,
-    bindings: &[
-        s(Scroll::Down, "down", &["j", "Down"], "down", "scroll down"),
-        s(Scroll::Up, "up", &["k", "Up"], "up", "scroll up"),
-        s(
-            Scroll::PageDown,
-            "page_down",
-            &["PgDn", "space"],
-            "page",
-            "a page down",
-        ),
-        s(Scroll::PageUp, "page_up", &["PgUp"], "page up", "a page up"),
-        s(Scroll::Top, "top", &["Home", "g"], "top", "to the top"),
-        s(Scroll::Bottom, "bottom", &["End", "G"], "end", "to the end"),
-        s(
-            Scroll::Close,
-            "close",
-            &["Esc", "q", "H", "Enter"],
-            "close",
-            "close the history",
-        ),
-    ],
+    bindings: &scrolling(s(
+        Scroll::Close,
+        "close",
+        &["Esc", "q", "H", "Enter"],
+        "close",
+        "close the history",
+    )),
 };
 
 /// `:messages`: every recent status message in full.
@@ -107,27 +85,13 @@ pub static MESSAGES: Scope<Scroll> = Scope {
     name: "messages",
     title: "Messages (:messages)",
     kind: ScopeKind::Dialog,
-    bindings: &[
-        s(Scroll::Down, "down", &["j", "Down"], "down", "scroll down"),
-        s(Scroll::Up, "up", &["k", "Up"], "up", "scroll up"),
-        s(
-            Scroll::PageDown,
-            "page_down",
-            &["PgDn", "space"],
-            "page",
-            "a page down",
-        ),
-        s(Scroll::PageUp, "page_up", &["PgUp"], "page up", "a page up"),
-        s(Scroll::Top, "top", &["Home", "g"], "top", "to the top"),
-        s(Scroll::Bottom, "bottom", &["End", "G"], "end", "to the end"),
-        s(
-            Scroll::Close,
-            "close",
-            &["Esc", "q", "M", "Enter"],
-            "close",
-            "close the messages",
-        ),
-    ],
+    bindings: &scrolling(s(
+        Scroll::Close,
+        "close",
+        &["Esc", "q", "M", "Enter"],
+        "close",
+        "close the messages",
+    )),
 };
 
 /// The release report's preview.

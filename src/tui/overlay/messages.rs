@@ -2,32 +2,21 @@
 //! has one row and cuts what does not fit (a platform's error, a refusal); this page
 //! wraps them.
 
-use crossterm::event::KeyEvent;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::keys::Scroll;
-use super::page::Page;
-use crate::tui::keymap::Keymap;
+use super::page::{Page, PageResult};
 use crate::tui::status::{Level, Message};
 use crate::tui::theme::Theme;
 
-pub struct MessagesOverlay {
-    page: Page,
-}
+/// Every recent status message (`:messages`).
+pub enum Messages {}
+pub type MessagesOverlay = Page<Messages>;
+/// Every page's answer; the name the app matches on.
+pub type MessagesResult = PageResult;
 
-pub enum MessagesResult {
-    Open,
-    Closed,
-}
-
-impl MessagesOverlay {
+impl Page<Messages> {
     /// `messages` oldest first, as the status line keeps them.
-    pub fn new<'a>(
-        messages: impl DoubleEndedIterator<Item = &'a Message>,
-        theme: &Theme,
-    ) -> MessagesOverlay {
+    pub fn new<'a>(messages: impl DoubleEndedIterator<Item = &'a Message>, theme: &Theme) -> Self {
         let mut lines: Vec<Line<'static>> = messages
             .rev()
             .map(|m| {
@@ -45,26 +34,6 @@ impl MessagesOverlay {
         if lines.is_empty() {
             lines.push(Line::styled("No messages yet.", theme.dim));
         }
-        MessagesOverlay {
-            page: Page::new("Messages · newest first", lines),
-        }
-    }
-
-    /// `opened_it`: the key is the one that opens this overlay (it closes it too).
-    pub fn on_key(
-        &mut self,
-        key: KeyEvent,
-        keys: &Keymap<Scroll>,
-        opened_it: bool,
-    ) -> MessagesResult {
-        if self.page.on_key(key, keys, opened_it) {
-            MessagesResult::Closed
-        } else {
-            MessagesResult::Open
-        }
-    }
-
-    pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
-        self.page.render(screen, buf, theme, keys);
+        Page::of("Messages · newest first", lines)
     }
 }

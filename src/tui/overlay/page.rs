@@ -1,5 +1,12 @@
-//! A titled, scrollable page of lines over the dashboard: what the details (`v`), the
-//! gates (`g`) and a dry run's plan are drawn as. One place for its keys and its frame.
+//! A titled, scrollable page of lines over the dashboard: what the details (`v`) and a
+//! dry run's plan, the gates (`g`), the history (`H`) and `:messages` are drawn as. One
+//! place for its keys and its frame.
+//!
+//! Each of those is a `Page` of its own kind (`Page<Details>`, `Page<Gates>`…): the kind
+//! only picks the constructors that fill it (`Page<Gates>::new` from the gates report),
+//! everything else is the page's, so no overlay forwards keys or drawing to it.
+
+use std::marker::PhantomData;
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
@@ -11,7 +18,7 @@ use super::keys::Scroll;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
-pub struct Page {
+pub struct Page<Kind> {
     pub title: String,
     pub lines: Vec<Line<'static>>,
     scroll: u16,
@@ -19,22 +26,31 @@ pub struct Page {
     rows: u16,
     /// The furthest scroll that still fills the page, as last drawn.
     max_scroll: std::cell::Cell<u16>,
+    kind: PhantomData<Kind>,
 }
 
-impl Page {
-    pub fn new(title: impl Into<String>, lines: Vec<Line<'static>>) -> Page {
+/// Whether the page stays open after a key.
+pub enum PageResult {
+    Open,
+    Closed,
+}
+
+impl<Kind> Page<Kind> {
+    /// The page of `lines`, for a kind's constructors.
+    pub(super) fn of(title: impl Into<String>, lines: Vec<Line<'static>>) -> Self {
         Page {
             title: title.into(),
             lines,
             scroll: 0,
             rows: 10,
             max_scroll: std::cell::Cell::new(u16::MAX),
+            kind: PhantomData,
         }
     }
 
-    /// Scrolls on its keys; `true` when the key closes the page (its close keys, or
-    /// `opened_it`: the key was the one that opened it).
-    pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap<Scroll>, opened_it: bool) -> bool {
+    /// Scrolls on its keys; closed by its close keys, or by `opened_it`: the key was the
+    /// one that opened it.
+    pub fn on_key(&mut self, key: KeyEvent, keys: &Keymap<Scroll>, opened_it: bool) -> PageResult {
         let page = self.rows.max(1);
         // The wrapped rows as last drawn; before the first draw, the lines.
         let bottom = match self.max_scroll.get() {
@@ -42,8 +58,8 @@ impl Page {
             drawn => drawn,
         };
         match keys.action(&key) {
-            Some(Scroll::Close) => return true,
-            _ if opened_it => return true,
+            Some(Scroll::Close) => return PageResult::Closed,
+            _ if opened_it => return PageResult::Closed,
             Some(Scroll::Down) => self.scroll = self.scroll.saturating_add(1),
             Some(Scroll::Up) => self.scroll = self.scroll.saturating_sub(1),
             Some(Scroll::PageDown) => self.scroll = self.scroll.saturating_add(page),
@@ -53,7 +69,7 @@ impl Page {
             None => {}
         }
         self.scroll = self.scroll.min(bottom);
-        false
+        PageResult::Open
     }
 
     pub fn render(&mut self, screen: Rect, buf: &mut Buffer, theme: &Theme, keys: &Keymap<Scroll>) {
