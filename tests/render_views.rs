@@ -18,14 +18,15 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
-use slipway::engine::release::{Board, StackRelease};
+use slipway::engine::release::Board;
 use slipway::engine::{Answer, Command, Event, Outcome};
 use slipway::history::Timeline;
 use slipway::journal::{Act, Entry};
 use slipway::model::{StackId, StackVersions, Version};
-use slipway::tui::app::{App, AppInfo};
+use slipway::tui::app::App;
 use slipway::tui::theme::Theme;
 use slipway::vcs::{RiskRules, diff};
+use support::dashboard::{app_info, board_on};
 use support::gitrepo::GitRepo;
 
 const LONG_AUTHOR: &str = "Bartholomew Fitzgerald-Smythe";
@@ -61,35 +62,8 @@ fn fixture() -> Fixture {
     );
     let test = cache_fix.clone();
     let repo = git2::Repository::open(r.path()).expect("repo");
-    let mut board = Board::new(
-        [
-            ("www", "WWW"),
-            ("cedric", "Cedric"),
-            ("sally", "Sally"),
-            ("bruce", "Bruce"),
-        ]
-        .iter()
-        .map(|(id, n)| StackRelease::new(StackId::new(id), *n))
-        .collect(),
-    );
-    for (id, l) in [
-        ("www", &test),
-        ("cedric", &live),
-        ("sally", &live),
-        ("bruce", &live),
-    ] {
-        board.apply_versions(
-            &StackId::new(id),
-            StackVersions::pair(Version::new(test.clone()), Version::new(l.clone()), None),
-        );
-    }
-    let info = AppInfo {
-        release: "belfrage".into(),
-        platform: "http https://deploy.example/api".into(),
-        logs: Default::default(),
-        metrics_series: 3,
-        stops_with_us: None,
-    };
+    let board = board_on(&test, [&test, &live, &live, &live]);
+    let info = app_info(3);
     let mut app = App::new(info, Theme::load("dark").expect("theme"), board.clone());
     app.freeze_clock("12:04");
     app.on_engine_event(Event::Board(board.clone()));

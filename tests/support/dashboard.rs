@@ -47,6 +47,38 @@ pub const STACKS: [(&str, &str); 4] = [
     ("bruce", "Bruce"),
 ];
 
+/// The four stacks with `test` on test and, in `STACKS` order, these versions on live.
+pub fn board_on(test: &str, live: [&str; 4]) -> Board {
+    let mut board = Board::new(
+        STACKS
+            .iter()
+            .map(|(id, n)| StackRelease::new(StackId::new(id), *n))
+            .collect(),
+    );
+    for ((id, _), l) in STACKS.iter().zip(live) {
+        board.apply_versions(
+            &StackId::new(id),
+            StackVersions::pair(
+                Version::new(test.to_string()),
+                Version::new(l.to_string()),
+                None,
+            ),
+        );
+    }
+    board
+}
+
+/// What the dashboard is told of the release at start; `metrics_series` as configured.
+pub fn app_info(metrics_series: usize) -> AppInfo {
+    AppInfo {
+        release: "belfrage".into(),
+        platform: "http https://deploy.example/api".into(),
+        logs: LogsConfig::default(),
+        metrics_series,
+        stops_with_us: None,
+    }
+}
+
 /// Four stacks: WWW live, Cedric and Sally pending on one range, Bruce on an older one.
 pub fn release(theme: Theme) -> Release {
     release_with(theme, 3)
@@ -74,30 +106,8 @@ pub fn release_with(theme: Theme, metrics_series: usize) -> Release {
     );
     let repo = git2::Repository::open(r.path()).unwrap_or_else(|e| panic!("repo: {e}"));
     let rules = RiskRules::defaults();
-    let mut board = Board::new(
-        STACKS
-            .iter()
-            .map(|(id, n)| StackRelease::new(StackId::new(id), *n))
-            .collect(),
-    );
-    for (id, l) in [
-        ("www", &test),
-        ("cedric", &live),
-        ("sally", &live),
-        ("bruce", &old),
-    ] {
-        board.apply_versions(
-            &StackId::new(id),
-            StackVersions::pair(Version::new(test.clone()), Version::new(l.clone()), None),
-        );
-    }
-    let info = AppInfo {
-        release: "belfrage".into(),
-        platform: "http https://deploy.example/api".into(),
-        logs: LogsConfig::default(),
-        metrics_series,
-        stops_with_us: None,
-    };
+    let board = board_on(&test, [&test, &live, &live, &old]);
+    let info = app_info(metrics_series);
     let mut app = App::new(info, theme, board.clone());
     app.freeze_clock("12:04");
     app.on_engine_event(Event::Board(board));
